@@ -1,0 +1,3 @@
+"""yusuan: Chinese government budget disclosures as a queryable Postgres database."""
+
+__version__ = "0.1.0"

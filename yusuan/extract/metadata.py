@@ -1,0 +1,84 @@
+"""Who published a document, for which year, and what kind of document it is."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from yusuan.normalise.amounts import Unit, find_unit
+
+_AGENCY_LABEL = re.compile(
+    r"(?:部门名称|单位名称|编制单位|编制部门|预算单位|预算主管部门|主管部门|部门|单位)\s*[:：]\s*"
+    r"([^\s:：]{2,40}?)(?=\s|单位\s*[:：]|金额单位|$)"
+)
+_YEAR = re.compile(r"(20\d{2})\s*年")
+_TITLE_AGENCY = re.compile(r"(20\d{2})\s*年\s*度?\s*(.{2,40}?)\s*(?:机关)?\s*(?:部门|单位)?\s*(?:预算|决算)")
+_AGENCY_BEFORE_YEAR = re.compile(r"^(.{2,30}?)\s*(20\d{2})\s*年\s*度?\s*(?:部门|单位)?\s*(?:预算|决算)")
+_QUALIFIER = re.compile(r"\s*[（(](?:机关|本级|本部|汇总|单位)[)）]\s*$")
+_NOT_AGENCY = re.compile(r"^(万元|元|[：:]|\d+)$")
+
+
+def normalise_agency(name: str) -> str:
+    """"济源…医疗保障局（机关）" and "济源…医疗保障局(机关)" are one agency: drop the qualifier."""
+    name = name.strip().replace("(", "（").replace(")", "）")
+    return _QUALIFIER.sub("", name).strip()
+
+
+def agency_from_captions(captions: list[str]) -> list[str]:
+    names: list[str] = []
+    for caption in captions:
+        for match in _AGENCY_LABEL.finditer(caption):
+            value = match.group(1).strip()
+            if value and not _NOT_AGENCY.match(value) and find_unit(f"单位：{value}") is None:
+                names.append(value)
+    return names
+
+
+def agency_from_title(text: str) -> str | None:
+    for line in text.splitlines()[:12]:
+        line = line.strip().replace(" ", "")
+        if not line:
+            continue
+        match = _TITLE_AGENCY.search(line)
+        if match and not re.search(r"市级|区级|县级|省级|本级", match.group(2)):
+            return match.group(2)
+        match = _AGENCY_BEFORE_YEAR.search(line)
+        if match:
+            return match.group(1)
+    return None
+
+
+def choose_agency(caption_names: list[str], title_text: str) -> str:
+    if caption_names:
+        return Counter(caption_names).most_common(1)[0][0]
+    return agency_from_title(title_text) or ""
+
+
+def fiscal_year(title_text: str, table_titles: list[str]) -> int | None:
+    """The budget year: from the document's opening lines, else the most common year in titles."""
+    for line in title_text.splitlines()[:12]:
+        match = _YEAR.search(line)
+        if match and ("预算" in line or "决算" in line):
+            return int(match.group(1))
+    years = [int(m.group(1)) for t in table_titles for m in [_YEAR.search(t)] if m]
+    if years:
+        return Counter(years).most_common(1)[0][0]
+    match = _YEAR.search(title_text)
+    return int(match.group(1)) if match else None
+
+
+def document_kind(title_text: str) -> str:
+    """部门预算 / 单位预算 / 部门决算 / 单位决算, from whichever of 预算/决算 the opening names first."""
+    head = title_text.replace(" ", "")[:400]
+    final_at, budget_at = head.find("决算"), head.find("预算")
+    scope = "单位" if re.search(r"单位(?:预|决)算|预算单位[:：]", head) else "部门"
+    if final_at >= 0 and (budget_at < 0 or final_at < budget_at):
+        return f"{scope}决算"
+    return f"{scope}预算"
+
+
+def default_unit(captions: list[str]) -> Unit:
+    units = [u for c in captions if (u := find_unit(c)) is not None]
+    if units:
+        return Counter(units).most_common(1)[0][0]
+    return Unit.WAN_YUAN

@@ -1,0 +1,450 @@
+"""Rows of a classified table → typed facts (function / economic / project lines, key figures).
+
+Columns are found by the words of their header path (合计, 基本支出/小计, 类/款/项, 项目名称…),
+never by position, so reordered or deeper headers of the same template still parse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from yusuan.extract.tables import Grid, GridRow
+from yusuan.models import EconomicLine, Figure, FunctionLine, Lineage, ProjectLine
+from yusuan.normalise.amounts import Unit, is_amount, is_blank_amount, parse_yuan
+from yusuan.normalise.codes import join_code_parts, leaf_codes, split_code_and_name
+
+FUNCTION_KINDS = {
+    "expenditure_summary",
+    "income_summary",
+    "general_budget_expenditure",
+    "gov_fund_expenditure",
+    "state_capital_expenditure",
+}
+ECONOMIC_KINDS = {"general_budget_basic_expenditure", "economic_classification_summary"}
+
+_TOTAL_LABEL = re.compile(r"^(合\s*计|总\s*计)")
+_LABEL_PREFIX = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．])")
+_FUNC_CODE = re.compile(r"^[12]\d{2}(?:\d{2}){0,2}$")
+_ECON_CODE = re.compile(r"^[35]\d{2}(?:\d{2})?$")
+_UNIT_CODE = re.compile(r"^\d{3}(?:\d{3})*$")
+
+
+@dataclass(slots=True)
+class ParsedFacts:
+    function_lines: list[FunctionLine] = field(default_factory=list)
+    economic_lines: list[EconomicLine] = field(default_factory=list)
+    projects: list[ProjectLine] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+
+
+def _n(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _joined(path: list[str]) -> str:
+    return "/".join(path)
+
+
+def _leaf(path: list[str]) -> str:
+    return path[-1] if path else ""
+
+
+def _first(paths: list[list[str]], test: Callable[[list[str]], bool], exclude: set[int] | None = None) -> int | None:
+    for c, path in enumerate(paths):
+        if (exclude is None or c not in exclude) and test(path):
+            return c
+    return None
+
+
+def _indices(leaves: list[str], parts: tuple[str, ...]) -> list[int]:
+    """Columns of split codes (类/款/项), in that order; empty unless the first part exists."""
+    if parts[0] not in leaves:
+        return []
+    return [leaves.index(p) for p in parts if p in leaves]
+
+
+def _amount(cells: list[str], col: int | None, unit: Unit) -> Decimal | None:
+    if col is None or col >= len(cells):
+        return None
+    text = cells[col]
+    if not is_amount(text):
+        return None
+    return parse_yuan(text, unit)
+
+
+def _has_amounts(cells: list[str], cols: list[int]) -> bool:
+    return any(is_amount(cells[c]) for c in cols if c < len(cells))
+
+
+def _amount_columns(grid: Grid, exclude: set[int]) -> list[int]:
+    cols = []
+    for c in range(len(grid.paths)):
+        if c in exclude:
+            continue
+        values = [r.cells[c] for r in grid.rows if r.cells[c]]
+        if values and all(is_amount(v) or is_blank_amount(v) for v in values) and any(is_amount(v) for v in values):
+            cols.append(c)
+    return cols
+
+
+def _figure(name: str, amount: Decimal | None, kind: str, priority: int, lineage: Lineage) -> list[Figure]:
+    return [] if amount is None else [Figure(name, amount, kind, priority, lineage)]
+
+
+def _label_of(cells: list[str]) -> str:
+    for cell in cells:
+        if cell and not is_amount(cell):
+            return _n(cell)
+    return ""
+
+
+# ------------------------------------------------------------------ function classification
+
+
+@dataclass(slots=True)
+class _FunctionColumns:
+    code: list[int]
+    unit_code: int | None
+    name: int | None
+    total: int | None
+    basic: int | None
+    project: int | None
+    amounts: list[int]
+
+
+def _function_columns(grid: Grid) -> _FunctionColumns:
+    paths = [[_n(p) for p in path] for path in grid.paths]
+    leaves = [_leaf(p) for p in paths]
+    code = _indices(leaves, ("类", "款", "项"))
+    unit_code = _first(paths, lambda p: any(("单位" in x or "部门" in x) and ("代码" in x or "编码" in x) for x in p))
+    if not code:
+        single = _first(
+            paths,
+            lambda p: any("编码" in x or "代码" in x for x in p),
+            exclude={unit_code} if unit_code is not None else None,
+        )
+        code = [single] if single is not None else []
+    taken = set(code) | ({unit_code} if unit_code is not None else set())
+    name = _first(paths, lambda p: any("名称" in x for x in p), exclude=taken)
+    if name is not None:
+        taken.add(name)
+    amounts = _amount_columns(grid, taken)
+    if name is None:
+        text_cols = [c for c in range(len(paths)) if c not in taken and c not in amounts]
+        name = text_cols[0] if text_cols else None
+
+    def part_of(c: int, head: str, leaves_ok: tuple[str, ...]) -> bool:
+        path = paths[c]
+        return any(x.startswith(head) for x in path) and (_leaf(path) in leaves_ok or _leaf(path).startswith(head))
+
+    basic = next((c for c in amounts if part_of(c, "基本支出", ("小计", "合计"))), None)
+    project = next((c for c in amounts if part_of(c, "项目支出", ("小计", "合计"))), None)
+    total = next(
+        (
+            c
+            for c in amounts
+            if any(w in _leaf(paths[c]) for w in ("合计", "总计", "金额"))
+            and not any(x.startswith(("基本支出", "项目支出")) for x in paths[c])
+        ),
+        amounts[0] if amounts else None,
+    )
+    return _FunctionColumns(code, unit_code, name, total, basic, project, amounts)
+
+
+def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
+    cols = _function_columns(grid)
+    facts = ParsedFacts()
+    candidates: list[FunctionLine] = []
+    inherited = ["", "", ""]
+    total_seen = False
+    for i, row in enumerate(grid.rows):
+        cells = row.cells
+        lineage = Lineage(table_index, row.page_no, i)
+        parts = [cells[c] for c in cols.code]
+        if len(parts) == 3:
+            # A child row may print only its 款/项 and leave the parent's 类 blank.
+            if not parts[0] and parts[1]:
+                parts[0] = inherited[0]
+            if not parts[0] and not parts[1] and parts[2]:
+                parts[0], parts[1] = inherited[0], inherited[1]
+            if parts[0]:
+                inherited = list(parts)
+        code = join_code_parts(parts) if parts else ""
+        name = cells[cols.name] if cols.name is not None else ""
+        if not code or not _FUNC_CODE.match(code):
+            embedded, rest = split_code_and_name(name)
+            code = embedded if _FUNC_CODE.match(embedded) else ""
+            if code:
+                name = rest
+        label = _label_of(cells)
+        if not code and _TOTAL_LABEL.match(label):
+            facts.figures += _total_figures(kind, cols, cells, unit, lineage)
+            total_seen = True
+            continue
+        if code:
+            candidates.append(
+                FunctionLine(
+                    lineage=lineage,
+                    table_kind=kind,
+                    func_code=code,
+                    func_name=name,
+                    unit_code=cells[cols.unit_code] if cols.unit_code is not None else "",
+                    total=_amount(cells, cols.total, unit),
+                    basic_total=_amount(cells, cols.basic, unit),
+                    project_total=_amount(cells, cols.project, unit),
+                )
+            )
+        elif not total_seen and not candidates and not name and _has_amounts(cells, cols.amounts):
+            # A totals row printed without a label (e.g. a one-row 支出预算总表).
+            facts.figures += _total_figures(kind, cols, cells, unit, lineage)
+            total_seen = True
+    leaves = leaf_codes([line.func_code for line in candidates])
+    facts.function_lines = [line for line in candidates if line.func_code in leaves]
+    return facts
+
+
+_FUNCTION_TOTAL_PRIORITY = {"expenditure_summary": 10, "general_budget_expenditure": 20}
+
+
+def _total_figures(kind: str, cols: _FunctionColumns, cells: list[str], unit: Unit, lineage: Lineage) -> list[Figure]:
+    figures = _figure("table_total", _amount(cells, cols.total, unit), kind, 0, lineage)
+    if kind in _FUNCTION_TOTAL_PRIORITY:
+        priority = _FUNCTION_TOTAL_PRIORITY[kind]
+        figures += _figure("basic_expenditure", _amount(cells, cols.basic, unit), kind, priority, lineage)
+        figures += _figure("project_expenditure", _amount(cells, cols.project, unit), kind, priority, lineage)
+    if kind == "expenditure_summary":
+        figures += _figure("expenditure_total", _amount(cells, cols.total, unit), kind, 30, lineage)
+    if kind == "income_summary":
+        figures += _figure("income_total", _amount(cells, cols.total, unit), kind, 30, lineage)
+    return figures
+
+
+# ------------------------------------------------------------------ economic classification
+
+
+def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
+    paths = [[_n(p) for p in path] for path in grid.paths]
+    leaves = [_leaf(p) for p in paths]
+    facts = ParsedFacts()
+    split_code = _indices(leaves, ("类", "款"))
+
+    def is_code_col(p: list[str]) -> bool:
+        return "编码" in _leaf(p) or "代码" in _leaf(p) or (len(p) > 0 and "编码" in p[0] and "名称" not in _leaf(p))
+
+    econ_code = None if split_code else _first(paths, lambda p: is_code_col(p) and not any("政府" in x for x in p))
+    gov_code = _first(paths, lambda p: is_code_col(p) and any("政府" in x for x in p))
+    taken = set(split_code) | {c for c in (econ_code, gov_code) if c is not None}
+    econ_name = _first(paths, lambda p: "名称" in _leaf(p) and not any("政府" in x for x in p), exclude=taken)
+    gov_name = _first(paths, lambda p: "名称" in _leaf(p) and any("政府" in x for x in p), exclude=taken)
+    taken |= {c for c in (econ_name, gov_name) if c is not None}
+    amounts = _amount_columns(grid, taken)
+    personnel = next((c for c in amounts if "人员经费" in _leaf(paths[c])), None)
+    public = next((c for c in amounts if "公用经费" in _leaf(paths[c])), None)
+    total = next(
+        (c for c in amounts if any(w in _leaf(paths[c]) for w in ("合计", "总计", "金额", "小计"))),
+        amounts[0] if amounts else None,
+    )
+    candidates: list[EconomicLine] = []
+    for i, row in enumerate(grid.rows):
+        cells = row.cells
+        lineage = Lineage(table_index, row.page_no, i)
+        code = join_code_parts([cells[c] for c in split_code]) if split_code else (cells[econ_code] if econ_code is not None else "")
+        code = _n(code)
+        name = cells[econ_name] if econ_name is not None else ""
+        if not _ECON_CODE.match(code):
+            embedded, rest = split_code_and_name(name)
+            code = embedded if _ECON_CODE.match(embedded) else ""
+            if code:
+                name = rest
+        gcode = _n(cells[gov_code]) if gov_code is not None else ""
+        gcode = gcode if _ECON_CODE.match(gcode) else ""
+        if not code and not gcode:
+            if _TOTAL_LABEL.match(_label_of(cells)):
+                facts.figures += _figure("table_total", _amount(cells, total, unit), kind, 0, lineage)
+            continue
+        candidates.append(
+            EconomicLine(
+                lineage=lineage,
+                table_kind=kind,
+                econ_code=code,
+                econ_name=name,
+                gov_econ_code=gcode,
+                gov_econ_name=cells[gov_name] if gov_name is not None else "",
+                total=_amount(cells, total, unit),
+                personnel=_amount(cells, personnel, unit),
+                public_funds=_amount(cells, public, unit),
+            )
+        )
+    econ_leaves = leaf_codes([line.econ_code for line in candidates if line.econ_code])
+    gov_leaves = leaf_codes([line.gov_econ_code for line in candidates if not line.econ_code])
+    facts.economic_lines = [
+        line
+        for line in candidates
+        if (line.econ_code and line.econ_code in econ_leaves) or (not line.econ_code and line.gov_econ_code in gov_leaves)
+    ]
+    return facts
+
+
+# ------------------------------------------------------------------ projects
+
+
+def parse_project_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
+    paths = [[_n(p) for p in path] for path in grid.paths]
+    facts = ParsedFacts()
+    code_col = _first(paths, lambda p: any("代码" in x or "编码" in x for x in p))
+    name = _first(paths, lambda p: any("项目" in x and "名称" in x for x in p))
+    if name is None:
+        name = _first(paths, lambda p: any("名称" in x for x in p))
+    ptype = _first(paths, lambda p: any(w in _leaf(p) for w in ("类型", "类别", "性质")))
+    unit_col = _first(
+        paths,
+        lambda p: any(w in x for x in p for w in ("项目单位", "单位名称", "预算单位", "实施单位")) and not any("代码" in x for x in p),
+        exclude={c for c in (name,) if c is not None},
+    )
+    taken = {c for c in (code_col, name, ptype, unit_col) if c is not None}
+    amounts = _amount_columns(grid, taken)
+    total = next(
+        (c for c in amounts if any(w in _leaf(paths[c]) or w in _joined(paths[c])[:6] for w in ("合计", "总计", "金额"))),
+        amounts[0] if amounts else None,
+    )
+    typed_rows = ptype is not None and any(r.cells[ptype] for r in grid.rows)
+    current_unit = ""
+    for i, row in enumerate(grid.rows):
+        cells = row.cells
+        lineage = Lineage(table_index, row.page_no, i)
+        project = cells[name] if name is not None else ""
+        label = _label_of(cells)
+        if not project or _UNIT_CODE.match(_n(project)) or _TOTAL_LABEL.match(_n(project)):
+            if _TOTAL_LABEL.match(label) or (not label and not facts.projects and not current_unit):
+                facts.figures += _figure("table_total", _amount(cells, total, unit), kind, 0, lineage)
+            elif _UNIT_CODE.match(_n(project)) and unit_col is not None:
+                current_unit = cells[unit_col]
+            continue
+        if typed_rows and ptype is not None and not cells[ptype]:
+            current_unit = project  # a unit heading row between project rows
+            continue
+        facts.projects.append(
+            ProjectLine(
+                lineage=lineage,
+                project_name=project,
+                project_type=cells[ptype] if ptype is not None else "",
+                unit_name=(cells[unit_col] if unit_col is not None and cells[unit_col] else current_unit),
+                total=_amount(cells, total, unit),
+            )
+        )
+    return facts
+
+
+# ------------------------------------------------------------------ 三公 and summary tables
+
+_THREE_PUBLIC_FIELDS = (
+    "three_public_total",
+    "three_public_abroad",
+    "three_public_vehicle_total",
+    "three_public_vehicle_purchase",
+    "three_public_vehicle_operation",
+    "three_public_reception",
+)
+
+
+def _three_public_role(path: list[str], has_other_totals: bool) -> str | None:
+    joined, leaf = _joined(path), _leaf(path)
+    if "机关运行" in joined or "运行经费" in joined or "会议费" in joined or "培训费" in joined:
+        return None
+    if "因公出国" in joined:
+        return "three_public_abroad"
+    if "接待" in joined:
+        return "three_public_reception"
+    if "购置" in leaf and "运行" not in leaf:
+        return "three_public_vehicle_purchase"
+    if "运行" in leaf and "购置" not in leaf:
+        return "three_public_vehicle_operation"
+    if "公务用车" in joined:
+        return "three_public_vehicle_total"
+    if "三公" in joined and ("合计" in joined or "小计" in joined or "三公" in leaf):
+        return "three_public_total"
+    if leaf in ("合计", "总计") and not has_other_totals:
+        return "three_public_total"
+    return None
+
+
+def parse_three_public_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
+    paths = [[_n(p) for p in path] for path in grid.paths]
+    other = any("会议费" in _joined(p) or "培训费" in _joined(p) for p in paths)
+    roles: dict[str, int] = {}
+    for c, path in enumerate(paths):
+        role = _three_public_role(path, other)
+        if role and role not in roles:
+            roles[role] = c
+    facts = ParsedFacts()
+    for i, row in enumerate(grid.rows):
+        if not _has_amounts(row.cells, list(roles.values())):
+            continue
+        lineage = Lineage(table_index, row.page_no, i)
+        for role, c in roles.items():
+            text = row.cells[c]
+            # A blank cell in the 三公 row is a stated zero, not a missing figure.
+            value = parse_yuan(text, unit) if is_amount(text) else Decimal("0.00")
+            facts.figures.append(Figure(role, value, kind, 10, lineage))
+        break
+    return facts
+
+
+_SUMMARY_LABELS: dict[str, tuple[str, int]] = {
+    "收入总计": ("income_total", 1),
+    "收入合计": ("income_total", 2),
+    "收入总额": ("income_total", 2),
+    "本年收入合计": ("income_total", 3),
+    "当年收入小计": ("income_total", 4),
+    "本年收入小计": ("income_total", 4),
+    "支出总计": ("expenditure_total", 1),
+    "支出合计": ("expenditure_total", 2),
+    "支出总额": ("expenditure_total", 2),
+    "本年支出合计": ("expenditure_total", 3),
+    "当年支出小计": ("expenditure_total", 4),
+    "本年支出小计": ("expenditure_total", 4),
+}
+
+
+def _summary_label(text: str) -> str:
+    return _LABEL_PREFIX.sub("", _n(text)).rstrip(":：")
+
+
+def parse_summary_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
+    """收支总表 and 财政拨款收支总表: read 收入总计 / 支出总计 by their labels, wherever they sit."""
+    facts = ParsedFacts()
+    prefix = "" if kind == "income_expenditure_summary" else "fiscal_"
+    for i, row in enumerate(grid.rows):
+        cells = row.cells
+        for c, cell in enumerate(cells):
+            entry = _SUMMARY_LABELS.get(_summary_label(cell)) if cell else None
+            if entry is None:
+                continue
+            name, priority = entry
+            for text in cells[c + 1 :]:
+                if not text:
+                    continue
+                if is_amount(text):
+                    facts.figures += _figure(prefix + name, parse_yuan(text, unit), kind, priority, Lineage(table_index, row.page_no, i))
+                break
+    return facts
+
+
+def parse_grid(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
+    if kind in FUNCTION_KINDS:
+        return parse_function_table(grid, kind, unit, table_index)
+    if kind in ECONOMIC_KINDS:
+        return parse_economic_table(grid, kind, unit, table_index)
+    if kind == "project_expenditure":
+        return parse_project_table(grid, kind, unit, table_index)
+    if kind == "three_public":
+        return parse_three_public_table(grid, kind, unit, table_index)
+    if kind in ("income_expenditure_summary", "fiscal_appropriation_summary"):
+        return parse_summary_table(grid, kind, unit, table_index)
+    return ParsedFacts()
+
+
+__all__ = ["ParsedFacts", "parse_grid", "GridRow"]

@@ -1,0 +1,208 @@
+"""Logical tables from the page stream: titles, captions, page stitching, header paths.
+
+pdfplumber returns one grid per page; a budget table often runs over several pages, with or
+without a repeated header, and its title can sit at the foot of the previous page. This module
+turns the stream into whole tables with a label path for every column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from yusuan.extract.classify import looks_like_title
+from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
+from yusuan.normalise.amounts import clean_cell, find_unit, is_amount
+
+_DATA_LABEL = re.compile(
+    r"^(合\s*计|总\s*计|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．]|其中)"
+)
+_CAPTION = re.compile(r"(部门名称|单位名称|编制单位|编制部门|预算单位|预算主管部门|部门|单位)\s*[:：]|单位\s*[:：]?\s*(万元|元)")
+_PAGE_NUMBER = re.compile(r"^[-—\s]*\d+[-—\s]*$|^第\s*\d+\s*页")
+_BODY_TEXT_MIN = 45
+
+
+@dataclass(slots=True)
+class Segment:
+    page_no: int
+    rows: list[list[str | None]]
+
+
+@dataclass(slots=True)
+class RawTable:
+    title: str
+    captions: list[str]
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def ncols(self) -> int:
+        return len(self.segments[0].rows[0]) if self.segments and self.segments[0].rows else 0
+
+
+def _clean_rows(rows: list[list[str | None]]) -> list[list[str | None]]:
+    return [[None if c is None else clean_cell(c) for c in row] for row in rows if row]
+
+
+def _embedded_caption(rows: list[list[str | None]]) -> tuple[str | None, list[str], list[list[str | None]]]:
+    """Some publishers (Jiangsu) put the title and the 部门/单位 caption inside the table grid."""
+    title: str | None = None
+    captions: list[str] = []
+    while rows:
+        texts = list(dict.fromkeys(c for c in rows[0] if c))
+        if not texts or any(is_amount(t) for t in texts):
+            break
+        parts = [p.strip() for p in texts[0].split("\n") if p.strip()]
+        if len(texts) == 1 and any(looks_like_title(p) for p in parts):
+            for part in parts:
+                if title is None and looks_like_title(part):
+                    title = part
+                else:
+                    captions.append(part)
+        elif find_unit(" ".join(texts)) is not None:
+            captions.append(" ".join(clean_cell(t) for t in texts))
+        else:
+            break
+        rows = rows[1:]
+    return title, captions, rows
+
+
+def build_tables(blocks: list[Block]) -> list[RawTable]:
+    tables: list[RawTable] = []
+    pending_title: str | None = None
+    pending_captions: list[str] = []
+    current: RawTable | None = None
+    for block in blocks:
+        if isinstance(block, TextLine):
+            text = block.text.strip()
+            if _PAGE_NUMBER.match(text):
+                continue
+            if looks_like_title(text):
+                pending_title, pending_captions = text, []
+            elif _CAPTION.search(text) or len(text) < 20:
+                pending_captions.append(text)
+            elif len(text) >= _BODY_TEXT_MIN:
+                # Running text between a title-like line and the next grid: the line was a
+                # table of contents entry or a heading, not this table's title.
+                pending_title, pending_captions = None, []
+                current = None
+            continue
+        assert isinstance(block, TableBlock)
+        if not block.rows:
+            continue
+        inner_title, inner_captions, raw_rows = _embedded_caption(block.rows)
+        rows = _clean_rows(raw_rows)
+        if not rows:
+            continue
+        title = inner_title or pending_title
+        repeated_title = (
+            title is not None and current is not None and _norm(title) == _norm(current.title)
+            and current.ncols == len(rows[0])
+        )
+        if title is not None and not repeated_title:
+            current = RawTable(title=clean_cell(title), captions=pending_captions + inner_captions)
+            tables.append(current)
+        elif current is not None and current.ncols == len(rows[0]):
+            pass  # continuation of the table running over from the previous page (title repeated or not)
+        else:
+            current = RawTable(title="", captions=pending_captions + inner_captions)
+            tables.append(current)
+        current.segments.append(Segment(block.page_no, rows))
+        pending_title, pending_captions = None, []
+    return tables
+
+
+def is_data_row(cells: list[str | None]) -> bool:
+    texts = [c for c in cells if c]
+    if not texts:
+        return False
+    if texts[0].startswith("栏次"):
+        return False
+    return any(is_amount(t) for t in texts) or bool(_DATA_LABEL.match(texts[0]))
+
+
+def split_header(rows: list[list[str | None]]) -> int:
+    """Number of header rows: the leading rows before the first data row."""
+    for i, row in enumerate(rows):
+        if is_data_row(row):
+            return i
+    return len(rows)
+
+
+def _norm(text: str | None) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
+def column_paths(header: list[list[str | None]], ncols: int) -> list[list[str]]:
+    """The label path of every column, top header row first (e.g. ["基本支出", "小计"]).
+
+    A blank header cell is part of the merged cell to its left only when both sit under the
+    same parent: that tells a spanning 基本支出 (whose pieces are blank) from a blank cell that
+    merely follows 资本性支出 under another parent.
+    """
+    filled: list[list[str]] = []
+    for r, row in enumerate(header):
+        cells = [_norm(row[c]) if c < len(row) else "" for c in range(ncols)]
+        out = list(cells)
+        for c in range(1, ncols):
+            if out[c]:
+                continue
+            same_parent = r == 0 or filled[r - 1][c] == filled[r - 1][c - 1]
+            if same_parent and out[c - 1]:
+                out[c] = out[c - 1]
+        filled.append(out)
+    paths: list[list[str]] = []
+    for c in range(ncols):
+        path: list[str] = []
+        for r in range(len(filled)):
+            label = filled[r][c]
+            if label and (not path or path[-1] != label):
+                path.append(label)
+        paths.append(path)
+    return paths
+
+
+@dataclass(slots=True)
+class GridRow:
+    page_no: int
+    cells: list[str]
+
+
+@dataclass(slots=True)
+class Grid:
+    title: str
+    captions: list[str]
+    page_first: int
+    page_last: int
+    header: list[list[str | None]]
+    paths: list[list[str]]
+    rows: list[GridRow]
+
+
+def to_grid(table: RawTable) -> Grid:
+    first = table.segments[0]
+    n_header = split_header(first.rows)
+    header = first.rows[:n_header]
+    header_texts = {_norm(c) for row in header for c in row if c}
+    ncols = table.ncols
+    body: list[GridRow] = []
+    for index, segment in enumerate(table.segments):
+        rows = segment.rows[n_header:] if index == 0 else segment.rows
+        if index > 0:
+            # Drop a header repeated at the top of a continuation page.
+            while rows and not is_data_row(rows[0]) and all(
+                _norm(c) in header_texts for c in rows[0] if c
+            ):
+                rows = rows[1:]
+        for row in rows:
+            cells = [(row[c] or "") if c < len(row) else "" for c in range(ncols)]
+            if any(cells):
+                body.append(GridRow(segment.page_no, cells))
+    return Grid(
+        title=table.title,
+        captions=table.captions,
+        page_first=table.segments[0].page_no,
+        page_last=table.segments[-1].page_no,
+        header=header,
+        paths=column_paths(header, ncols),
+        rows=body,
+    )

@@ -1,0 +1,204 @@
+"""The explicit data types that pass between pipeline stages.
+
+discover → ``DisclosureLink``; download → ``FetchedFile``; extract → ``ExtractedDocument``;
+load writes them with their lineage. Every stage takes and returns these, never dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+
+
+class DocumentStatus(str, Enum):
+    LOADED = "loaded"
+    QUARANTINED = "quarantined"
+    # Recognised and recorded, but not a budget (e.g. a 决算 final-accounts report).
+    NOT_BUDGET = "not_budget"
+
+
+class QuarantineReason(str, Enum):
+    NOT_PDF = "not_pdf"
+    BROKEN_PDF = "broken_pdf"
+    NEEDS_OCR = "needs_ocr"
+    NO_TABLES = "no_tables"
+    DOWNLOAD_FAILED = "download_failed"
+    LOAD_FAILED = "load_failed"
+
+
+# ---------------------------------------------------------------- discover
+
+
+@dataclass(frozen=True, slots=True)
+class PageVisit:
+    url: str
+    kind: str  # "list" | "detail"
+    http_status: int | None
+    title: str
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkDecision:
+    page_url: str
+    url: str
+    text: str
+    taken: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureLink:
+    """An attachment that discovery believes is a budget disclosure."""
+
+    url: str
+    page_url: str
+    link_text: str
+    page_title: str
+    portal: str
+
+
+@dataclass(slots=True)
+class DiscoveryResult:
+    portal: str
+    entry_url: str
+    pages: list[PageVisit] = field(default_factory=list)
+    decisions: list[LinkDecision] = field(default_factory=list)
+
+    @property
+    def disclosures(self) -> list[DisclosureLink]:
+        titles = {p.url: p.title for p in self.pages}
+        seen: set[str] = set()
+        out: list[DisclosureLink] = []
+        for d in self.decisions:
+            if d.taken and d.url not in seen:
+                seen.add(d.url)
+                out.append(DisclosureLink(d.url, d.page_url, d.text, titles.get(d.page_url, ""), self.portal))
+        return out
+
+
+# ---------------------------------------------------------------- download
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedFile:
+    link: DisclosureLink
+    final_url: str
+    http_status: int | None
+    content_type: str | None
+    size_bytes: int | None
+    sha256: str | None
+    raw_path: str | None
+    fetched_at: datetime
+    attempts: int
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.sha256 is not None
+
+
+# ---------------------------------------------------------------- extract
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    row_index: int
+    page_no: int
+    cells: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class ExtractedTable:
+    index: int
+    kind: str
+    title: str
+    unit: str
+    page_first: int
+    page_last: int
+    captions: list[str]
+    column_labels: list[str]
+    header_rows: int
+    rows: list[TableRow]
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    table_index: int
+    page_no: int
+    row_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionLine:
+    lineage: Lineage
+    table_kind: str
+    func_code: str
+    func_name: str
+    unit_code: str
+    total: Decimal | None
+    basic_total: Decimal | None
+    project_total: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class EconomicLine:
+    lineage: Lineage
+    table_kind: str
+    econ_code: str
+    econ_name: str
+    gov_econ_code: str
+    gov_econ_name: str
+    total: Decimal | None
+    personnel: Decimal | None
+    public_funds: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectLine:
+    lineage: Lineage
+    project_name: str
+    project_type: str
+    unit_name: str
+    total: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A key figure (收入总计, 基本支出, …) with where it was read; lower priority wins."""
+
+    name: str
+    amount: Decimal
+    table_kind: str
+    priority: int
+    lineage: Lineage | None
+    source: str = "table"  # "table" | "text"
+
+
+@dataclass(slots=True)
+class ExtractedDocument:
+    sha256: str
+    status: DocumentStatus
+    extractor_version: str
+    page_count: int = 0
+    title: str = ""
+    agency_name: str = ""
+    agency_name_raw: str = ""
+    fiscal_year: int | None = None
+    doc_kind: str = ""
+    reason: QuarantineReason | None = None
+    error: str | None = None
+    tables: list[ExtractedTable] = field(default_factory=list)
+    function_lines: list[FunctionLine] = field(default_factory=list)
+    economic_lines: list[EconomicLine] = field(default_factory=list)
+    projects: list[ProjectLine] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def figure(self, name: str) -> Decimal | None:
+        candidates = [f for f in self.figures if f.name == name]
+        return min(candidates, key=lambda f: f.priority).amount if candidates else None

@@ -1,0 +1,53 @@
+"""Classification codes: 功能分类 (类/款/项) and 经济分类 (类/款)."""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = re.compile(r"^\d+$")
+# A code printed in front of its name in one cell, e.g. "2010101 行政运行" or "30101基本工资".
+_CODE_PREFIX = re.compile(r"^(\d{3,7})\s*(.*)$")
+
+
+def digits_only(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def join_code_parts(parts: list[str]) -> str:
+    """类/款/项 printed in separate columns → one code (``208``, ``05``, ``05`` → ``2080505``).
+
+    Empty trailing parts mean a row at a higher level (类 or 款), which yields a shorter code.
+    """
+    code = ""
+    for part in parts:
+        part = digits_only(part)
+        if not part:
+            break
+        if not _DIGITS.match(part):
+            return ""
+        code += part
+    return code
+
+
+def split_code_and_name(text: str) -> tuple[str, str]:
+    """Split "2010101 行政运行" into its code and name; a cell without a code gives ("", text)."""
+    match = _CODE_PREFIX.match(text.strip())
+    if not match:
+        return "", text.strip()
+    return match.group(1), match.group(2).strip()
+
+
+def is_function_code(code: str) -> bool:
+    """Function codes are 3 (类), 5 (款) or 7 (项) digits starting with 2 (expenditure) or 1."""
+    return bool(_DIGITS.match(code)) and len(code) in (3, 5, 7)
+
+
+def is_economic_code(code: str) -> bool:
+    """Economic codes: 部门预算 301/30101 or 政府预算 501/50101."""
+    return bool(_DIGITS.match(code)) and len(code) in (3, 5) and code[0] in "35"
+
+
+def leaf_codes(codes: list[str]) -> set[str]:
+    """Codes that no other code in the list extends: the lines, not the 类/款 subtotals."""
+    unique = set(codes)
+    return {c for c in unique if not any(o != c and o.startswith(c) for o in unique)}
