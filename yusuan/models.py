@@ -9,17 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 
-class DocumentStatus(str, Enum):
+class DocumentStatus(StrEnum):
     LOADED = "loaded"
     QUARANTINED = "quarantined"
     # Recognised and recorded, but not a budget (e.g. a 决算 final-accounts report).
     NOT_BUDGET = "not_budget"
 
 
-class QuarantineReason(str, Enum):
+class QuarantineReason(StrEnum):
     NOT_PDF = "not_pdf"
     BROKEN_PDF = "broken_pdf"
     NEEDS_OCR = "needs_ocr"
@@ -45,6 +45,7 @@ class LinkDecision:
     page_url: str
     url: str
     text: str
+    kind: str  # "attachment" | "page"
     taken: bool
     reason: str
 
@@ -73,7 +74,7 @@ class DiscoveryResult:
         seen: set[str] = set()
         out: list[DisclosureLink] = []
         for d in self.decisions:
-            if d.taken and d.url not in seen:
+            if d.kind == "attachment" and d.taken and d.url not in seen:
                 seen.add(d.url)
                 out.append(DisclosureLink(d.url, d.page_url, d.text, titles.get(d.page_url, ""), self.portal))
         return out

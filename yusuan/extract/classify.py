@@ -47,7 +47,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 _TITLE_SHAPE = re.compile(r"表\s*(?:[（(][^）)]{1,12}[）)])?\s*$")
 _NOT_TITLE_START = re.compile(r"^(注|备注|说明|附注|附件[:：]?\s*$|资料来源|填报|-\s*\d)")
-_ORDINAL = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]|（[一二三四五六七八九十]+）|附件\s*\d*[:：、]?)\s*")
+_ORDINAL = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]|（[一二三四五六七八九十]+）|附件\s*\d*[:：、]?)\s*"
+)
 
 
 def looks_like_title(line: str) -> bool:
@@ -57,8 +59,9 @@ def looks_like_title(line: str) -> bool:
         return False
     if "。" in text or "，" in text:
         return False
-    return bool(_TITLE_SHAPE.search(text)) and "预算" in text or bool(_TITLE_SHAPE.search(text)) and any(
-        word in text for word in ("收支", "收入", "支出", "三公", "绩效", "拨款", "经费", "项目")
+    return (bool(_TITLE_SHAPE.search(text)) and "预算" in text) or (
+        bool(_TITLE_SHAPE.search(text))
+        and any(word in text for word in ("收支", "收入", "支出", "三公", "绩效", "拨款", "经费", "项目"))
     )
 
 

@@ -64,8 +64,10 @@ def extract_document(path: Path, sha256: str) -> ExtractedDocument:
         doc.reason, doc.error = QuarantineReason.BROKEN_PDF, f"unreadable PDF: {exc}"
         return doc
     doc.page_count = content.page_count
-    if content.page_count == 0 or content.char_count < _MIN_CHARS_PER_PAGE * content.page_count * 0.2 or (
-        content.pages_without_text > content.page_count / 2
+    if (
+        content.page_count == 0
+        or content.char_count < _MIN_CHARS_PER_PAGE * content.page_count * 0.2
+        or (content.pages_without_text > content.page_count / 2)
     ):
         doc.reason = QuarantineReason.NEEDS_OCR
         doc.error = (

@@ -19,7 +19,7 @@ _NOT_AGENCY = re.compile(r"^(万元|元|[：:]|\d+)$")
 
 
 def normalise_agency(name: str) -> str:
-    """"济源…医疗保障局（机关）" and "济源…医疗保障局(机关)" are one agency: drop the qualifier."""
+    """ "济源…医疗保障局（机关）" and "济源…医疗保障局(机关)" are one agency: drop the qualifier."""
     name = name.strip().replace("(", "（").replace(")", "）")
     return _QUALIFIER.sub("", name).strip()
 

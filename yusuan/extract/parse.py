@@ -251,7 +251,11 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     for i, row in enumerate(grid.rows):
         cells = row.cells
         lineage = Lineage(table_index, row.page_no, i)
-        code = join_code_parts([cells[c] for c in split_code]) if split_code else (cells[econ_code] if econ_code is not None else "")
+        code = (
+            join_code_parts([cells[c] for c in split_code])
+            if split_code
+            else (cells[econ_code] if econ_code is not None else "")
+        )
         code = _n(code)
         name = cells[econ_name] if econ_name is not None else ""
         if not _ECON_CODE.match(code):
@@ -283,7 +287,8 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     facts.economic_lines = [
         line
         for line in candidates
-        if (line.econ_code and line.econ_code in econ_leaves) or (not line.econ_code and line.gov_econ_code in gov_leaves)
+        if (line.econ_code and line.econ_code in econ_leaves)
+        or (not line.econ_code and line.gov_econ_code in gov_leaves)
     ]
     return facts
 
@@ -301,13 +306,20 @@ def parse_project_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> 
     ptype = _first(paths, lambda p: any(w in _leaf(p) for w in ("类型", "类别", "性质")))
     unit_col = _first(
         paths,
-        lambda p: any(w in x for x in p for w in ("项目单位", "单位名称", "预算单位", "实施单位")) and not any("代码" in x for x in p),
+        lambda p: (
+            any(w in x for x in p for w in ("项目单位", "单位名称", "预算单位", "实施单位"))
+            and not any("代码" in x for x in p)
+        ),
         exclude={c for c in (name,) if c is not None},
     )
     taken = {c for c in (code_col, name, ptype, unit_col) if c is not None}
     amounts = _amount_columns(grid, taken)
     total = next(
-        (c for c in amounts if any(w in _leaf(paths[c]) or w in _joined(paths[c])[:6] for w in ("合计", "总计", "金额"))),
+        (
+            c
+            for c in amounts
+            if any(w in _leaf(paths[c]) or w in _joined(paths[c])[:6] for w in ("合计", "总计", "金额"))
+        ),
         amounts[0] if amounts else None,
     )
     typed_rows = ptype is not None and any(r.cells[ptype] for r in grid.rows)
@@ -428,7 +440,9 @@ def parse_summary_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> 
                 if not text:
                     continue
                 if is_amount(text):
-                    facts.figures += _figure(prefix + name, parse_yuan(text, unit), kind, priority, Lineage(table_index, row.page_no, i))
+                    facts.figures += _figure(
+                        prefix + name, parse_yuan(text, unit), kind, priority, Lineage(table_index, row.page_no, i)
+                    )
                 break
     return facts
 
@@ -447,4 +461,4 @@ def parse_grid(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFac
     return ParsedFacts()
 
 
-__all__ = ["ParsedFacts", "parse_grid", "GridRow"]
+__all__ = ["GridRow", "ParsedFacts", "parse_grid"]

@@ -73,9 +73,7 @@ def read_pdf(path: Path) -> PdfContent:
                     continue
                 tables = page.find_tables()
                 boxes = [t.bbox for t in tables]
-                page_blocks: list[Block] = [
-                    TableBlock(page_no, t.bbox[1], t.bbox[3], t.extract()) for t in tables
-                ]
+                page_blocks: list[Block] = [TableBlock(page_no, t.bbox[1], t.bbox[3], t.extract()) for t in tables]
                 for line in page.extract_text_lines(return_chars=False):
                     text = line["text"].strip()
                     if not text:

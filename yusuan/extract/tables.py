@@ -17,7 +17,9 @@ from yusuan.normalise.amounts import clean_cell, find_unit, is_amount
 _DATA_LABEL = re.compile(
     r"^(合\s*计|总\s*计|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．]|其中)"
 )
-_CAPTION = re.compile(r"(部门名称|单位名称|编制单位|编制部门|预算单位|预算主管部门|部门|单位)\s*[:：]|单位\s*[:：]?\s*(万元|元)")
+_CAPTION = re.compile(
+    r"(部门名称|单位名称|编制单位|编制部门|预算单位|预算主管部门|部门|单位)\s*[:：]|单位\s*[:：]?\s*(万元|元)"
+)
 _PAGE_NUMBER = re.compile(r"^[-—\s]*\d+[-—\s]*$|^第\s*\d+\s*页")
 _BODY_TEXT_MIN = 45
 
@@ -95,7 +97,9 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
             continue
         title = inner_title or pending_title
         repeated_title = (
-            title is not None and current is not None and _norm(title) == _norm(current.title)
+            title is not None
+            and current is not None
+            and _norm(title) == _norm(current.title)
             and current.ncols == len(rows[0])
         )
         if title is not None and not repeated_title:
@@ -189,9 +193,7 @@ def to_grid(table: RawTable) -> Grid:
         rows = segment.rows[n_header:] if index == 0 else segment.rows
         if index > 0:
             # Drop a header repeated at the top of a continuation page.
-            while rows and not is_data_row(rows[0]) and all(
-                _norm(c) in header_texts for c in rows[0] if c
-            ):
+            while rows and not is_data_row(rows[0]) and all(_norm(c) in header_texts for c in rows[0] if c):
                 rows = rows[1:]
         for row in rows:
             cells = [(row[c] or "") if c < len(row) else "" for c in range(ncols)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 
 CENT = Decimal("0.01")
 
@@ -18,7 +18,7 @@ _EMPTY_MARKS = {"", "-", "—", "－", "–", "——", "--", "/", "…", "...",
 _AMOUNT_RE = re.compile(r"^[-−]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?$|^[-−]?\d+(?:\.\d+)?$")
 
 
-class Unit(str, Enum):
+class Unit(StrEnum):
     YUAN = "元"
     WAN_YUAN = "万元"
 

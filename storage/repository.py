@@ -1,0 +1,373 @@
+"""Writes and reads of the ``yusuan`` schema. Every function takes an open connection, so the
+caller decides the transaction: one document is loaded in exactly one transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+
+from storage import schema as t
+from yusuan.models import DiscoveryResult, DocumentStatus, ExtractedDocument, FetchedFile
+
+_CORRECTION = re.compile(r"更正|调整|修订|修正|更新")
+
+
+def is_correction(*texts: str) -> bool:
+    """A re-publication that says it corrects an earlier one (更正, 调整, 修订 …)."""
+    return any(_CORRECTION.search(x or "") for x in texts)
+
+
+# ------------------------------------------------------------------ runs
+
+
+def record_run_start(conn: Connection, run_id: str, flow_name: str, portal: str, entry_url: str, now: datetime) -> None:
+    stmt = insert(t.ingest_runs).values(
+        run_id=run_id, flow_name=flow_name, portal=portal, entry_url=entry_url, started_at=now, status="running"
+    )
+    conn.execute(stmt.on_conflict_do_update(index_elements=["run_id"], set_={"status": "running"}))
+
+
+def record_run_finish(conn: Connection, run_id: str, status: str, stats: dict[str, Any], now: datetime) -> None:
+    conn.execute(
+        update(t.ingest_runs)
+        .where(t.ingest_runs.c.run_id == run_id)
+        .values(finished_at=now, status=status, stats=stats)
+    )
+
+
+# ------------------------------------------------------------------ discovery
+
+
+def record_discovery(conn: Connection, result: DiscoveryResult, run_id: str, now: datetime) -> None:
+    for page in result.pages:
+        stmt = insert(t.pages).values(
+            url=page.url,
+            kind=page.kind,
+            http_status=page.http_status,
+            title=page.title,
+            error=page.error,
+            first_seen_at=now,
+            last_seen_at=now,
+            last_run_id=run_id,
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["url"],
+                set_={
+                    "kind": stmt.excluded.kind,
+                    "http_status": stmt.excluded.http_status,
+                    "title": stmt.excluded.title,
+                    "error": stmt.excluded.error,
+                    "last_seen_at": stmt.excluded.last_seen_at,
+                    "last_run_id": stmt.excluded.last_run_id,
+                },
+            )
+        )
+    for d in result.decisions:
+        stmt = insert(t.links).values(
+            page_url=d.page_url,
+            url=d.url,
+            text=d.text,
+            taken=d.taken,
+            reason=d.reason,
+            first_seen_at=now,
+            last_seen_at=now,
+            last_run_id=run_id,
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["page_url", "url"],
+                set_={
+                    "text": stmt.excluded.text,
+                    "taken": stmt.excluded.taken,
+                    "reason": stmt.excluded.reason,
+                    "last_seen_at": stmt.excluded.last_seen_at,
+                    "last_run_id": stmt.excluded.last_run_id,
+                },
+            )
+        )
+
+
+# ------------------------------------------------------------------ downloads
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSource:
+    sha256: str | None
+    etag: str | None
+    last_modified: str | None
+    storage_path: str | None
+
+
+def stored_source(conn: Connection, url: str) -> StoredSource | None:
+    row = conn.execute(
+        select(t.sources.c.sha256, t.sources.c.etag, t.sources.c.last_modified, t.files.c.storage_path)
+        .select_from(t.sources.outerjoin(t.files, t.files.c.sha256 == t.sources.c.sha256))
+        .where(t.sources.c.url == url)
+    ).first()
+    return StoredSource(*row) if row else None
+
+
+def record_fetch(conn: Connection, fetched: FetchedFile, run_id: str) -> None:
+    if fetched.sha256 and fetched.raw_path:
+        conn.execute(
+            insert(t.files)
+            .values(
+                sha256=fetched.sha256,
+                size_bytes=fetched.size_bytes or 0,
+                content_type=fetched.content_type,
+                storage_path=fetched.raw_path,
+                first_seen_at=fetched.fetched_at,
+            )
+            .on_conflict_do_nothing(index_elements=["sha256"])
+        )
+    link = fetched.link
+    values = {
+        "final_url": fetched.final_url,
+        "page_url": link.page_url,
+        "link_text": link.link_text,
+        "page_title": link.page_title,
+        "portal": link.portal,
+        "http_status": fetched.http_status,
+        "content_type": fetched.content_type,
+        "size_bytes": fetched.size_bytes,
+        "etag": fetched.etag,
+        "last_modified": fetched.last_modified,
+        "attempts": fetched.attempts,
+        "error": fetched.error,
+        "fetched_at": fetched.fetched_at,
+        "last_run_id": run_id,
+    }
+    stmt = insert(t.sources).values(url=link.url, sha256=fetched.sha256, first_fetched_at=fetched.fetched_at, **values)
+    # A failed re-fetch keeps the last good file: the error is recorded beside it.
+    update_set: dict[str, Any] = {k: stmt.excluded[k] for k in values}
+    update_set["sha256"] = func.coalesce(stmt.excluded.sha256, t.sources.c.sha256)
+    for key in ("content_type", "size_bytes", "etag", "last_modified"):
+        update_set[key] = func.coalesce(stmt.excluded[key], t.sources.c[key])
+    conn.execute(stmt.on_conflict_do_update(index_elements=["url"], set_=update_set))
+
+
+# ------------------------------------------------------------------ documents
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentState:
+    document_id: int
+    status: str
+    extractor_version: str
+
+
+def document_state(conn: Connection, sha256: str) -> DocumentState | None:
+    row = conn.execute(
+        select(t.documents.c.document_id, t.documents.c.status, t.documents.c.extractor_version).where(
+            t.documents.c.sha256 == sha256
+        )
+    ).first()
+    return DocumentState(*row) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOutcome:
+    document_id: int
+    action: str  # "inserted" | "replaced" | "unchanged"
+    status: str
+    facts: int
+
+
+def _lineage(line: Any) -> dict[str, int]:
+    return {
+        "table_index": line.lineage.table_index,
+        "page_no": line.lineage.page_no,
+        "row_index": line.lineage.row_index,
+    }
+
+
+def load_document(
+    conn: Connection, doc: ExtractedDocument, fetched: FetchedFile, run_id: str, now: datetime
+) -> LoadOutcome:
+    """Write one extracted document and its facts; re-loading the same extraction changes nothing."""
+    state = document_state(conn, doc.sha256)
+    if state and state.extractor_version == doc.extractor_version and state.status == doc.status.value:
+        return LoadOutcome(state.document_id, "unchanged", state.status, 0)
+
+    correction = is_correction(fetched.link.link_text, fetched.link.page_title, doc.title)
+    values = {
+        "status": doc.status.value,
+        "reason": doc.reason.value if doc.reason else None,
+        "error": doc.error,
+        "title": doc.title,
+        "agency_name": doc.agency_name,
+        "agency_name_raw": doc.agency_name_raw,
+        "fiscal_year": doc.fiscal_year,
+        "doc_kind": doc.doc_kind,
+        "page_count": doc.page_count,
+        "is_correction": correction,
+        "is_current": False,
+        "extractor_version": doc.extractor_version,
+        "warnings": doc.warnings,
+        "loaded_at": now,
+        "flow_run_id": run_id,
+    }
+    if state is None:
+        document_id = conn.execute(
+            insert(t.documents)
+            .values(
+                sha256=doc.sha256,
+                source_url=fetched.link.url,
+                page_url=fetched.link.page_url,
+                fetched_at=fetched.fetched_at,
+                first_seen_at=now,
+                **values,
+            )
+            .returning(t.documents.c.document_id)
+        ).scalar_one()
+        action = "inserted"
+    else:
+        document_id = state.document_id
+        conn.execute(delete(t.doc_tables).where(t.doc_tables.c.document_id == document_id))
+        conn.execute(delete(t.figures).where(t.figures.c.document_id == document_id))
+        conn.execute(update(t.documents).where(t.documents.c.document_id == document_id).values(**values))
+        action = "replaced"
+
+    facts = _insert_facts(conn, document_id, doc)
+    _recompute_current(conn, doc)
+    return LoadOutcome(document_id, action, doc.status.value, facts)
+
+
+def _insert_facts(conn: Connection, document_id: int, doc: ExtractedDocument) -> int:
+    if doc.tables:
+        conn.execute(
+            t.doc_tables.insert(),
+            [
+                {
+                    "document_id": document_id,
+                    "table_index": tb.index,
+                    "table_kind": tb.kind,
+                    "title": tb.title,
+                    "unit": tb.unit,
+                    "page_first": tb.page_first,
+                    "page_last": tb.page_last,
+                    "header_rows": tb.header_rows,
+                    "captions": tb.captions,
+                    "column_labels": tb.column_labels,
+                }
+                for tb in doc.tables
+            ],
+        )
+        rows = [
+            {
+                "document_id": document_id,
+                "table_index": tb.index,
+                "row_index": r.row_index,
+                "page_no": r.page_no,
+                "cells": list(r.cells),
+            }
+            for tb in doc.tables
+            for r in tb.rows
+        ]
+        if rows:
+            conn.execute(t.table_rows.insert(), rows)
+    if doc.status is not DocumentStatus.LOADED:
+        return 0
+    batches: list[tuple[Any, list[dict[str, Any]]]] = [
+        (
+            t.function_lines,
+            [
+                {
+                    "document_id": document_id,
+                    **_lineage(x),
+                    "table_kind": x.table_kind,
+                    "func_code": x.func_code,
+                    "func_name": x.func_name,
+                    "unit_code": x.unit_code,
+                    "total": x.total,
+                    "basic_total": x.basic_total,
+                    "project_total": x.project_total,
+                }
+                for x in doc.function_lines
+            ],
+        ),
+        (
+            t.economic_lines,
+            [
+                {
+                    "document_id": document_id,
+                    **_lineage(x),
+                    "table_kind": x.table_kind,
+                    "econ_code": x.econ_code,
+                    "econ_name": x.econ_name,
+                    "gov_econ_code": x.gov_econ_code,
+                    "gov_econ_name": x.gov_econ_name,
+                    "total": x.total,
+                    "personnel": x.personnel,
+                    "public_funds": x.public_funds,
+                }
+                for x in doc.economic_lines
+            ],
+        ),
+        (
+            t.project_lines,
+            [
+                {
+                    "document_id": document_id,
+                    **_lineage(x),
+                    "project_name": x.project_name,
+                    "project_type": x.project_type,
+                    "unit_name": x.unit_name,
+                    "total": x.total,
+                }
+                for x in doc.projects
+            ],
+        ),
+    ]
+    figures: dict[tuple[str, int, int], dict[str, Any]] = {}
+    for f in doc.figures:
+        key = (f.name, f.lineage.table_index if f.lineage else -1, f.lineage.row_index if f.lineage else -1)
+        figures.setdefault(
+            key,
+            {
+                "document_id": document_id,
+                "name": f.name,
+                "table_index": key[1],
+                "row_index": key[2],
+                "page_no": f.lineage.page_no if f.lineage else None,
+                "table_kind": f.table_kind,
+                "amount": f.amount,
+                "priority": f.priority,
+                "source": f.source,
+            },
+        )
+    batches.append((t.figures, list(figures.values())))
+    count = 0
+    for table, rows in batches:
+        if rows:
+            conn.execute(table.insert(), rows)
+            count += len(rows)
+    return count
+
+
+def _recompute_current(conn: Connection, doc: ExtractedDocument) -> None:
+    """Mark the newest loaded version of the filing current: corrections first, then the latest seen."""
+    key = f"{doc.agency_name}|{doc.fiscal_year}|{doc.doc_kind}"
+    # Serialise concurrent loads of the same filing; the partial unique index is the backstop.
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+    d = t.documents.c
+    same_filing = and_(
+        d.agency_name == doc.agency_name,
+        d.fiscal_year.is_not_distinct_from(doc.fiscal_year),
+        d.doc_kind == doc.doc_kind,
+    )
+    winner = conn.execute(
+        select(d.document_id)
+        .where(same_filing, d.status == DocumentStatus.LOADED.value)
+        .order_by(d.is_correction.desc(), d.first_seen_at.desc(), d.document_id.desc())
+        .limit(1)
+    ).scalar()
+    conn.execute(update(t.documents).where(same_filing, d.is_current, d.document_id != winner).values(is_current=False))
+    if winner is not None:
+        conn.execute(update(t.documents).where(d.document_id == winner, ~d.is_current).values(is_current=True))

@@ -1,0 +1,227 @@
+"""Tables of the ``yusuan`` schema (internal, normalised, with lineage).
+
+Consumers read the documented views of schema ``budget`` (see migrations), never these tables
+directly: the views are the stable contract, these may change with a migration.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+SCHEMA = "yusuan"
+metadata = MetaData(schema=SCHEMA)
+
+# Amounts in yuan, exact to the fen.
+Money = Numeric(20, 2)
+
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("run_id", String(64), primary_key=True, comment="Prefect flow run id"),
+    Column("flow_name", String(100), nullable=False),
+    Column("portal", String(200), nullable=False),
+    Column("entry_url", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(20), nullable=False),
+    Column("stats", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+)
+
+pages = Table(
+    "pages",
+    metadata,
+    Column("url", Text, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("http_status", Integer),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("error", Text),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("last_run_id", String(64)),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("page_url", Text, primary_key=True),
+    Column("url", Text, primary_key=True),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("taken", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("last_run_id", String(64)),
+)
+
+files = Table(
+    "files",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("content_type", Text),
+    Column("storage_path", Text, nullable=False),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("url", Text, primary_key=True, comment="attachment URL as linked"),
+    Column("final_url", Text),
+    Column("page_url", Text, nullable=False),
+    Column("link_text", Text, nullable=False, server_default=""),
+    Column("page_title", Text, nullable=False, server_default=""),
+    Column("portal", String(200), nullable=False),
+    Column("http_status", Integer),
+    Column("content_type", Text),
+    Column("size_bytes", BigInteger),
+    Column("sha256", String(64), ForeignKey("files.sha256")),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    Column("first_fetched_at", DateTime(timezone=True), nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Column("last_run_id", String(64)),
+    Index("ix_sources_sha256", "sha256"),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("document_id", BigInteger, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), ForeignKey("files.sha256"), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),
+    Column("reason", String(40)),
+    Column("error", Text),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("agency_name", Text, nullable=False, server_default=""),
+    Column("agency_name_raw", Text, nullable=False, server_default=""),
+    Column("fiscal_year", Integer),
+    Column("doc_kind", String(20), nullable=False, server_default=""),
+    Column("page_count", Integer, nullable=False, server_default="0"),
+    Column("source_url", Text, comment="URL the file was first fetched from"),
+    Column("page_url", Text, comment="disclosure page that first linked the file"),
+    Column("fetched_at", DateTime(timezone=True), comment="when the file was first fetched"),
+    Column("is_correction", Boolean, nullable=False, server_default=text("false")),
+    Column("is_current", Boolean, nullable=False, server_default=text("false")),
+    Column("extractor_version", String(40), nullable=False),
+    Column("warnings", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("flow_run_id", String(64)),
+    # The database, not the loader, guarantees one current version per filing.
+    Index(
+        "uq_documents_current_filing",
+        "agency_name",
+        "fiscal_year",
+        "doc_kind",
+        unique=True,
+        postgresql_where=text("is_current"),
+    ),
+)
+
+doc_tables = Table(
+    "doc_tables",
+    metadata,
+    Column("document_id", BigInteger, ForeignKey("documents.document_id", ondelete="CASCADE"), primary_key=True),
+    Column("table_index", Integer, primary_key=True),
+    Column("table_kind", String(40), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("unit", String(8), nullable=False),
+    Column("page_first", Integer, nullable=False),
+    Column("page_last", Integer, nullable=False),
+    Column("header_rows", Integer, nullable=False),
+    Column("captions", JSONB, nullable=False),
+    Column("column_labels", JSONB, nullable=False),
+)
+
+
+def _row_key(table_name: str) -> list:
+    return [
+        Column("document_id", BigInteger, primary_key=True),
+        Column("table_index", Integer, primary_key=True),
+        Column("row_index", Integer, primary_key=True),
+        Column("page_no", Integer, nullable=False),
+        ForeignKeyConstraint(
+            ["document_id", "table_index"],
+            ["doc_tables.document_id", "doc_tables.table_index"],
+            ondelete="CASCADE",
+            name=f"fk_{table_name}_table",
+        ),
+    ]
+
+
+table_rows = Table(
+    "table_rows",
+    metadata,
+    *_row_key("table_rows"),
+    Column("cells", JSONB, nullable=False, comment="cells as printed, left to right"),
+)
+
+function_lines = Table(
+    "function_lines",
+    metadata,
+    *_row_key("function_lines"),
+    Column("table_kind", String(40), nullable=False),
+    Column("func_code", String(7), nullable=False),
+    Column("func_name", Text, nullable=False),
+    Column("unit_code", String(40), nullable=False, server_default=""),
+    Column("total", Money),
+    Column("basic_total", Money),
+    Column("project_total", Money),
+)
+
+economic_lines = Table(
+    "economic_lines",
+    metadata,
+    *_row_key("economic_lines"),
+    Column("table_kind", String(40), nullable=False),
+    Column("econ_code", String(5), nullable=False),
+    Column("econ_name", Text, nullable=False),
+    Column("gov_econ_code", String(5), nullable=False),
+    Column("gov_econ_name", Text, nullable=False),
+    Column("total", Money),
+    Column("personnel", Money),
+    Column("public_funds", Money),
+)
+
+project_lines = Table(
+    "project_lines",
+    metadata,
+    *_row_key("project_lines"),
+    Column("project_name", Text, nullable=False),
+    Column("project_type", Text, nullable=False),
+    Column("unit_name", Text, nullable=False),
+    Column("total", Money),
+)
+
+figures = Table(
+    "figures",
+    metadata,
+    Column("document_id", BigInteger, ForeignKey("documents.document_id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(60), primary_key=True),
+    Column("table_index", Integer, primary_key=True, comment="-1 for a figure read from the text"),
+    Column("row_index", Integer, primary_key=True),
+    Column("page_no", Integer),
+    Column("table_kind", String(40), nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("source", String(10), nullable=False),
+)

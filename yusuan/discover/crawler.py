@@ -1,0 +1,101 @@
+"""Walk a portal from its entry URL: list pages and their pagination, detail pages, attachments.
+
+Breadth-first with a page budget; every page visited and every attachment link judged is
+recorded, taken or not, with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from urllib.parse import urldefrag, urlsplit
+
+import httpx
+
+from yusuan.discover.links import (
+    attachment_kind,
+    is_disclosure_page_link,
+    is_pagination_link,
+    judge_attachment,
+    page_links,
+    pagination_urls,
+    viewer_target,
+)
+from yusuan.fetch.http import FetchError, RetryPolicy, get_page
+from yusuan.fetch.robots import RobotsCache
+from yusuan.models import DiscoveryResult, LinkDecision, PageVisit
+
+log = logging.getLogger(__name__)
+
+
+def _same_site(url: str, allowed_hosts: set[str]) -> bool:
+    return urlsplit(url).hostname in allowed_hosts
+
+
+def crawl(
+    entry_url: str,
+    client: httpx.Client,
+    portal: str,
+    policy: RetryPolicy,
+    max_pages: int = 200,
+    allowed_hosts: set[str] | None = None,
+    robots: RobotsCache | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DiscoveryResult:
+    result = DiscoveryResult(portal=portal, entry_url=entry_url)
+    hosts = allowed_hosts or {urlsplit(entry_url).hostname or ""}
+    queue: deque[tuple[str, str]] = deque([(entry_url, "list")])
+    queued = {entry_url}
+    judged: set[tuple[str, str]] = set()
+
+    def enqueue(url: str, kind: str) -> None:
+        url = urldefrag(url).url
+        # "column/" and "column/index.html" are one page on these CMSs.
+        alias = url + "index.html" if url.endswith("/") else url
+        if url not in queued and alias not in queued and _same_site(url, hosts):
+            queued.add(url)
+            queue.append((url, kind))
+
+    while queue:
+        if len(result.pages) >= max_pages:
+            log.warning("page budget of %d reached for %s; %d pages left unvisited", max_pages, portal, len(queue))
+            break
+        url, kind = queue.popleft()
+        if robots is not None and not robots.allowed(url):
+            result.pages.append(PageVisit(url, kind, None, "", "disallowed by robots.txt"))
+            continue
+        try:
+            response, html = get_page(client, url, policy, sleep=sleep)
+        except FetchError as exc:
+            result.pages.append(PageVisit(url, kind, exc.status, "", str(exc)))
+            continue
+        title, links = page_links(html, str(response.url))
+        result.pages.append(PageVisit(url, kind, response.status_code, title))
+        if kind == "list":
+            for page_url in pagination_urls(html, str(response.url)):
+                enqueue(page_url, "list")
+        for link in links:
+            target = viewer_target(link.url) or link.url
+            if attachment_kind(target) is not None:
+                key = (url, target)
+                if key not in judged:
+                    judged.add(key)
+                    verdict = judge_attachment(link, title)
+                    result.decisions.append(
+                        LinkDecision(url, target, link.text, "attachment", verdict.taken, verdict.reason)
+                    )
+            elif kind != "list":
+                continue
+            elif is_pagination_link(link):
+                enqueue(link.url, "list")
+            elif is_disclosure_page_link(link) and _same_site(link.url, hosts):
+                enqueue(link.url, "detail")
+                result.decisions.append(LinkDecision(url, link.url, link.text, "page", True, "disclosure detail page"))
+            elif link.text and (url, link.url) not in judged:
+                judged.add((url, link.url))
+                result.decisions.append(
+                    LinkDecision(url, link.url, link.text, "page", False, "not a budget disclosure page")
+                )
+    return result

@@ -1,0 +1,135 @@
+"""What a link on a portal page is: pagination, a disclosure detail page, an attachment, or noise.
+
+Pure functions over parsed HTML (selectolax), so each portal pattern is tested on saved pages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+ATTACHMENT_EXTENSIONS = {
+    ".pdf": "pdf",
+    ".doc": "word",
+    ".docx": "word",
+    ".xls": "excel",
+    ".xlsx": "excel",
+    ".et": "excel",
+    ".wps": "word",
+    ".zip": "archive",
+    ".rar": "archive",
+    ".7z": "archive",
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".png": "image",
+    ".gif": "image",
+    ".txt": "text",
+}
+_DOWNLOAD_ENDPOINT = re.compile(r"download|attach|getfile|fileDown", re.I)
+_NEXT_PAGE = re.compile(r"^\s*(下一页|下页|后一页|尾页|末页|>|»|\d{1,3})\s*$")
+_CREATE_PAGE = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'](\w+)[\"']\s*,\s*[\"'](\w+)[\"']\s*\)")
+_BUDGET = re.compile(r"预算")
+_FINAL = re.compile(r"决算")
+_DISCLOSURE_PAGE = re.compile(r"预算|决算|预决算|三公")
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    url: str
+    text: str
+    tag: str  # a | iframe | embed | object
+
+
+def page_title(tree: LexborHTMLParser) -> str:
+    for selector in ("meta[name=ArticleTitle]", "title"):
+        node = tree.css_first(selector)
+        if node is None:
+            continue
+        value = node.attributes.get("content") if node.tag == "meta" else node.text()
+        if value and value.strip():
+            return value.strip()
+    return ""
+
+
+def page_links(html: str, base_url: str) -> tuple[str, list[PageLink]]:
+    """The page title and every link, iframe, embed and object target, absolutised."""
+    tree = LexborHTMLParser(html)
+    base = tree.css_first("base[href]")
+    base_url = urljoin(base_url, base.attributes.get("href") or "") if base else base_url
+    out: list[PageLink] = []
+    for node in tree.css("a[href], iframe[src], embed[src], object[data]"):
+        attr = {"a": "href", "iframe": "src", "embed": "src", "object": "data"}[node.tag]
+        href = (node.attributes.get(attr) or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")):
+            continue
+        text = " ".join((node.text(deep=True) or node.attributes.get("title") or "").split())
+        out.append(PageLink(urljoin(base_url, href), text, node.tag))
+    return page_title(tree), out
+
+
+def viewer_target(url: str) -> str | None:
+    """``viewer.html?file=/a/b.pdf`` (pdf.js and CMS viewers) → the PDF it shows."""
+    query = parse_qs(urlsplit(url).query)
+    for key in ("file", "url", "src", "path"):
+        for value in query.get(key, []):
+            if ".pdf" in value.lower():
+                return urljoin(url, unquote(value))
+    return None
+
+
+def attachment_kind(url: str) -> str | None:
+    """pdf / excel / word / archive / image / text for a file link; None for a page link."""
+    path = unquote(urlsplit(url).path).lower()
+    for ext, kind in ATTACHMENT_EXTENSIONS.items():
+        if path.endswith(ext):
+            return kind
+    if _DOWNLOAD_ENDPOINT.search(path):
+        return "download"  # the type is known only from the response (Content-Disposition)
+    return None
+
+
+def pagination_urls(html: str, page_url: str) -> list[str]:
+    """List pages announced by a ``createPageHTML(N, i, "index", "html")`` script call."""
+    match = _CREATE_PAGE.search(html)
+    if not match:
+        return []
+    count, _current, stem, ext = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
+    return [urljoin(page_url, stem + (f"_{i}" if i else "") + "." + ext) for i in range(count)]
+
+
+def is_pagination_link(link: PageLink) -> bool:
+    return (link.tag == "a" and bool(_NEXT_PAGE.match(link.text))) or bool(
+        re.search(r"/index_\d+\.s?html?$", urlsplit(link.url).path)
+    )
+
+
+def is_disclosure_page_link(link: PageLink) -> bool:
+    return link.tag == "a" and bool(_DISCLOSURE_PAGE.search(link.text)) and attachment_kind(link.url) is None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    taken: bool
+    reason: str
+
+
+def judge_attachment(link: PageLink, page_title_text: str) -> Verdict:
+    """Is this attachment a budget disclosure PDF? Records why, either way."""
+    url = viewer_target(link.url) or link.url
+    kind = attachment_kind(url)
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    words = f"{link.text} {name}"
+    context = f"{words} {page_title_text}"
+    if kind not in ("pdf", "download"):
+        return Verdict(False, f"not a PDF attachment ({kind})")
+    if _FINAL.search(words) and not _BUDGET.search(words):
+        # Taken so that it is recorded as what it is (a 决算 document), never loaded as a budget.
+        return Verdict(True, "PDF attachment named as final accounts (决算)")
+    if _BUDGET.search(words):
+        return Verdict(True, "PDF attachment named as a budget (预算)")
+    if _BUDGET.search(page_title_text) and not _FINAL.search(page_title_text):
+        return Verdict(True, "PDF attachment on a budget disclosure page")
+    return Verdict(False, f"PDF attachment without budget wording: {context[:60]!r}")

@@ -1,0 +1,122 @@
+"""Download one attachment into the raw store: streamed, hashed, conditional when we have seen it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import unquote
+
+import httpx
+
+from storage.raw_store import RawStore
+from yusuan.fetch.http import FetchError, RetryPolicy, request_with_retries
+from yusuan.models import DisclosureLink, FetchedFile
+
+MAX_BYTES = 200 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def filename_from_disposition(header: str) -> str | None:
+    """File name from Content-Disposition: RFC 5987 ``filename*=UTF-8''…`` or a raw (often GBK) name."""
+    match = re.search(r"filename\*\s*=\s*([\w\-]+)''([^;]+)", header, re.I)
+    if match:
+        return unquote(match.group(2).strip().strip('"'), encoding=match.group(1) or "utf-8", errors="replace")
+    match = re.search(r'filename\s*=\s*"?([^";]+)"?', header, re.I)
+    if not match:
+        return None
+    raw = match.group(1).encode("latin-1", errors="ignore")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return unquote(raw.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+    return match.group(1)
+
+
+def download(
+    link: DisclosureLink,
+    client: httpx.Client,
+    store: RawStore,
+    policy: RetryPolicy,
+    previous_etag: str | None = None,
+    previous_last_modified: str | None = None,
+    previous_sha256: str | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> FetchedFile:
+    """Fetch ``link``; a 304 reuses the stored file (when it is still in the store)."""
+    headers: dict[str, str] = {}
+    if previous_sha256 and store.has(previous_sha256):
+        if previous_etag:
+            headers["If-None-Match"] = previous_etag
+        if previous_last_modified:
+            headers["If-Modified-Since"] = previous_last_modified
+    kwargs = {"sleep": sleep} if sleep else {}
+    try:
+        with request_with_retries(client, link.url, policy, headers=headers, **kwargs) as (response, attempts):
+            if response.status_code == 304 and previous_sha256:
+                return FetchedFile(
+                    link=link,
+                    final_url=str(response.url),
+                    http_status=304,
+                    content_type=None,
+                    size_bytes=None,
+                    sha256=previous_sha256,
+                    raw_path=str(store.path_for(previous_sha256)),
+                    fetched_at=_now(),
+                    attempts=attempts,
+                    etag=response.headers.get("etag") or previous_etag,
+                    last_modified=response.headers.get("last-modified") or previous_last_modified,
+                )
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > MAX_BYTES:
+                raise FetchError(
+                    f"attachment too large ({declared} bytes) at {link.url}", response.status_code, attempts
+                )
+            blob = store.put_chunks(_limited(response.iter_bytes(_CHUNK)))
+            return FetchedFile(
+                link=link,
+                final_url=str(response.url),
+                http_status=response.status_code,
+                content_type=response.headers.get("content-type"),
+                size_bytes=blob.size_bytes,
+                sha256=blob.sha256,
+                raw_path=str(blob.path),
+                fetched_at=_now(),
+                attempts=attempts,
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+            )
+    except FetchError as exc:
+        return _failed(link, str(exc), exc.status, exc.attempts)
+    except (httpx.HTTPError, OSError) as exc:
+        # A body cut off mid-stream after the headers arrived (the retry loop covers only the start).
+        return _failed(link, f"{type(exc).__name__}: {exc} for {link.url}", None, policy.attempts)
+
+
+def _limited(chunks: object) -> object:
+    total = 0
+    for chunk in chunks:  # type: ignore[attr-defined]
+        total += len(chunk)
+        if total > MAX_BYTES:
+            raise OSError(f"attachment larger than {MAX_BYTES} bytes")
+        yield chunk
+
+
+def _failed(link: DisclosureLink, error: str, status: int | None, attempts: int) -> FetchedFile:
+    return FetchedFile(
+        link=link,
+        final_url=link.url,
+        http_status=status,
+        content_type=None,
+        size_bytes=None,
+        sha256=None,
+        raw_path=None,
+        fetched_at=_now(),
+        attempts=attempts,
+        error=error,
+    )

@@ -1,0 +1,125 @@
+"""HTTP for crawling government portals: one client factory, retries with jittered backoff,
+and decoding of pages that declare GBK only in ``<meta>``."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from yusuan.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+# GB2312 and GBK pages use characters outside those sets in practice; GB18030 decodes them all.
+_CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030"}
+
+
+class FetchError(Exception):
+    """A request that failed for good (after retries, or at once for a 4xx)."""
+
+    def __init__(self, message: str, status: int | None = None, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+        self.attempts = attempts
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 4
+    backoff_seconds: float = 0.5
+    backoff_max_seconds: float = 20.0
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Full-jitter exponential backoff before retry ``attempt`` (1-based)."""
+        cap = min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (attempt - 1))
+        return (rng or random).uniform(cap / 2, cap)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(settings.http_attempts, settings.http_backoff_seconds, settings.http_backoff_max_seconds)
+
+
+def is_transient_status(status: int) -> bool:
+    return status >= 500 or status in (408, 429)
+
+
+def make_client(settings: Settings) -> httpx.Client:
+    return httpx.Client(
+        headers={"User-Agent": settings.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
+        timeout=httpx.Timeout(settings.http_timeout_seconds, connect=min(10.0, settings.http_timeout_seconds)),
+        follow_redirects=True,
+        max_redirects=10,
+    )
+
+
+@contextmanager
+def request_with_retries(
+    client: httpx.Client,
+    url: str,
+    policy: RetryPolicy,
+    headers: dict[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[tuple[httpx.Response, int]]:
+    """Stream a GET, retrying timeouts, connection errors, 5xx, 408 and 429; never other 4xx.
+
+    Yields the open response (body not yet read) and the number of attempts it took.
+    """
+    last_error = ""
+    last_status: int | None = None
+    for attempt in range(1, policy.attempts + 1):
+        stream = client.stream("GET", url, headers=headers)
+        try:
+            response = stream.__enter__()
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            last_status, last_error = None, f"{type(exc).__name__}: {exc}".rstrip(": ")
+        else:
+            try:
+                if response.status_code >= 400 and not is_transient_status(response.status_code):
+                    raise FetchError(f"HTTP {response.status_code} for {url}", response.status_code, attempt)
+                if not is_transient_status(response.status_code):
+                    # Errors while the caller reads the body are the caller's: no retry from here.
+                    yield response, attempt
+                    return
+                last_status, last_error = response.status_code, f"HTTP {response.status_code}"
+            finally:
+                stream.__exit__(None, None, None)
+        if attempt < policy.attempts:
+            wait = policy.delay(attempt)
+            log.warning(
+                "retrying %s in %.1fs after %s (attempt %d/%d)", url, wait, last_error, attempt, policy.attempts
+            )
+            sleep(wait)
+    raise FetchError(f"{last_error} for {url} after {policy.attempts} attempts", last_status, policy.attempts)
+
+
+def get_page(
+    client: httpx.Client, url: str, policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep
+) -> tuple[httpx.Response, str]:
+    """GET an HTML page and decode it by header charset, then ``<meta charset>``, then UTF-8."""
+    with request_with_retries(client, url, policy, sleep=sleep) as (response, _attempts):
+        body = response.read()
+    return response, decode_html(body, response.headers.get("content-type", ""))
+
+
+def decode_html(body: bytes, content_type: str) -> str:
+    charset = None
+    match = re.search(r"charset=([\w\-]+)", content_type, re.I)
+    if match:
+        charset = match.group(1)
+    else:
+        meta = _META_CHARSET.search(body[:4096])
+        if meta:
+            charset = meta.group(1).decode("ascii", "ignore")
+    charset = _CHARSET_ALIASES.get((charset or "utf-8").lower(), charset or "utf-8")
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")

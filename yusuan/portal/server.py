@@ -1,0 +1,204 @@
+"""The demo portal as a real HTTP server on 127.0.0.1, with fault injection for tests.
+
+Faults are what real portals do to crawlers: an HTML error page at a ``.pdf`` URL, 503s that go
+away on retry, slow answers, dropped files. The server also counts requests and concurrent
+requests per path, so tests can check politeness from the server's side.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from yusuan.portal.site import Attachment, Column, demo_column, render_article, render_home, render_list_page
+
+ERROR_PAGE = (
+    '<!DOCTYPE html><html><head><meta charset="utf-8"><title>404 页面不存在</title></head>'
+    "<body><h1>对不起，您访问的页面不存在或已删除！</h1></body></html>"
+).encode()
+ROBOTS = b"User-agent: *\nDisallow: /admin/\n"
+# A fixed date so that Last-Modified (and so conditional requests) is stable across restarts.
+LAST_MODIFIED = formatdate(1_700_000_000, usegmt=True)
+
+
+@dataclass(slots=True)
+class Faults:
+    """Misbehaviour keyed by attachment file name (as linked) or by URL path."""
+
+    html_instead_of_pdf: set[str] = field(default_factory=set)
+    transient_errors: dict[str, int] = field(default_factory=dict)  # name → how many 503s first
+    delay_seconds: dict[str, float] = field(default_factory=dict)
+    missing: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class RequestLog:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    paths: Counter[str] = field(default_factory=Counter)
+    bodies_sent: Counter[str] = field(default_factory=Counter)
+    not_modified: Counter[str] = field(default_factory=Counter)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    user_agents: set[str] = field(default_factory=set)
+
+
+class PortalServer:
+    """``with PortalServer() as portal: crawl(portal.entry_url)``; port 0 picks a free port."""
+
+    def __init__(
+        self,
+        columns: list[Column] | None = None,
+        faults: Faults | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.columns = columns or [demo_column()]
+        self.faults = faults or Faults()
+        self.log = RequestLog()
+        self._attachments: dict[str, Attachment] = {}
+        self._pages: dict[str, bytes] = {"/": render_home(self.columns).encode()}
+        for column in self.columns:
+            for i in range(column.page_count):
+                name = "index.html" if i == 0 else f"index_{i}.html"
+                self._pages[column.path + name] = render_list_page(column, i).encode()
+            self._pages[column.path] = self._pages[column.path + "index.html"]
+            for article in column.articles:
+                self._pages[column.path + article.href] = render_article(column, article).encode()
+                for attachment in article.attachments:
+                    self._attachments[urlsplit(attachment.href).path] = attachment
+        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def entry_url(self) -> str:
+        return self.base_url + self.columns[0].path + "index.html"
+
+    def attachment_url(self, name: str) -> str:
+        for _path, attachment in self._attachments.items():
+            if attachment.name == name:
+                return self.base_url + attachment.href
+        raise KeyError(name)
+
+    def start(self) -> PortalServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-portal", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> PortalServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+            def do_GET(self) -> None:
+                log = server.log
+                path = unquote(urlsplit(self.path).path)
+                raw_path = urlsplit(self.path).path
+                with log.lock:
+                    log.paths[path] += 1
+                    log.in_flight += 1
+                    log.max_in_flight = max(log.max_in_flight, log.in_flight)
+                    log.user_agents.add(self.headers.get("User-Agent", ""))
+                try:
+                    self._serve(path, raw_path)
+                finally:
+                    with log.lock:
+                        log.in_flight -= 1
+
+            def _serve(self, path: str, raw_path: str) -> None:
+                faults = server.faults
+                name = path.rsplit("/", 1)[-1]
+                keys = {path, name}
+                delay = max((faults.delay_seconds.get(k, 0.0) for k in keys), default=0.0)
+                if delay:
+                    time.sleep(delay)
+                for key in keys:
+                    if faults.transient_errors.get(key, 0) > 0:
+                        with server.log.lock:
+                            faults.transient_errors[key] -= 1
+                        self._send(503, b"<html><body>Service Unavailable</body></html>", "text/html")
+                        return
+                if path == "/robots.txt":
+                    self._send(200, ROBOTS, "text/plain")
+                    return
+                if keys & faults.missing:
+                    self._send(404, ERROR_PAGE, "text/html; charset=utf-8")
+                    return
+                attachment = server._attachments.get(raw_path)
+                if attachment is not None:
+                    if keys & faults.html_instead_of_pdf:
+                        # What many CMSs do: a 200 with an HTML error page where the PDF was.
+                        self._send(200, ERROR_PAGE, "application/pdf")
+                        return
+                    self._send_attachment(attachment)
+                    return
+                page = server._pages.get(path)
+                if page is None:
+                    self._send(404, ERROR_PAGE, "text/html; charset=utf-8")
+                    return
+                self._send(200, page, "text/html")
+
+            def _send_attachment(self, attachment: Attachment) -> None:
+                if self.headers.get("If-None-Match") == attachment.etag:
+                    with server.log.lock:
+                        server.log.not_modified[attachment.name] += 1
+                    self.send_response(304)
+                    self.send_header("ETag", attachment.etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                with server.log.lock:
+                    server.log.bodies_sent[attachment.name] += 1
+                self._send(
+                    200,
+                    attachment.content,
+                    attachment.content_type,
+                    {"ETag": attachment.etag, "Last-Modified": LAST_MODIFIED},
+                )
+
+            def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    for key, value in (headers or {}).items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (e.g. its timeout fired first)
+
+        return Handler
+
+
+def serve(host: str, port: int, extra_pdf_dir: Path | None = None) -> PortalServer:
+    extra = sorted(extra_pdf_dir.rglob("*.pdf")) if extra_pdf_dir else None
+    return PortalServer([demo_column(extra)], host=host, port=port)
