@@ -31,7 +31,7 @@ def redact(url: str) -> str:
     """The URL with any password masked, for logs and artifacts."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except Exception:  # noqa: BLE001 - an unparsable URL is still never printed as is
         return "<unparsable database url>"
 
 

@@ -24,8 +24,7 @@ class QuarantineReason(StrEnum):
     BROKEN_PDF = "broken_pdf"
     NEEDS_OCR = "needs_ocr"
     NO_TABLES = "no_tables"
-    DOWNLOAD_FAILED = "download_failed"
-    LOAD_FAILED = "load_failed"
+    EXTRACT_FAILED = "extract_failed"
 
 
 # ---------------------------------------------------------------- discover

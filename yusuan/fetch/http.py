@@ -32,6 +32,27 @@ class FetchError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class HttpConfig:
+    """The HTTP part of the settings, as a plain value that tasks can take as a parameter."""
+
+    user_agent: str
+    timeout_seconds: float = 30.0
+    attempts: int = 4
+    backoff_seconds: float = 0.5
+    backoff_max_seconds: float = 20.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HttpConfig:
+        return cls(
+            settings.user_agent,
+            settings.http_timeout_seconds,
+            settings.http_attempts,
+            settings.http_backoff_seconds,
+            settings.http_backoff_max_seconds,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class RetryPolicy:
     attempts: int = 4
     backoff_seconds: float = 0.5
@@ -43,18 +64,18 @@ class RetryPolicy:
         return (rng or random).uniform(cap / 2, cap)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RetryPolicy:
-        return cls(settings.http_attempts, settings.http_backoff_seconds, settings.http_backoff_max_seconds)
+    def from_config(cls, config: HttpConfig) -> RetryPolicy:
+        return cls(config.attempts, config.backoff_seconds, config.backoff_max_seconds)
 
 
 def is_transient_status(status: int) -> bool:
     return status >= 500 or status in (408, 429)
 
 
-def make_client(settings: Settings) -> httpx.Client:
+def make_client(config: HttpConfig) -> httpx.Client:
     return httpx.Client(
-        headers={"User-Agent": settings.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
-        timeout=httpx.Timeout(settings.http_timeout_seconds, connect=min(10.0, settings.http_timeout_seconds)),
+        headers={"User-Agent": config.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
+        timeout=httpx.Timeout(config.timeout_seconds, connect=min(10.0, config.timeout_seconds)),
         follow_redirects=True,
         max_redirects=10,
     )

@@ -1,0 +1,123 @@
+"""The ``ingest`` flow: discover → download → extract → load, one portal per run.
+
+The flow only wires tasks together; each stage is a plain function in ``tasks``/``yusuan``.
+Documents are independent: they are mapped over a thread pool, and one that fails is reported
+without stopping the others.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+from prefect import flow, unmapped
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.logging import get_run_logger
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.summary import IngestSummary, report_document, summarise_discovery
+from storage.database import engine_for, resolve_database_url
+from storage.migrate import upgrade
+from storage.repository import record_run_finish, record_run_start
+from tasks.context import RunContext
+from tasks.discover import discover_task
+from tasks.download import download_task
+from tasks.extract import extract_task
+from tasks.load import load_task
+from yusuan.fetch.http import HttpConfig
+from yusuan.settings import load_settings
+
+
+def prepare_database(database_url: str | None, pgdata_dir: object) -> str:
+    url = resolve_database_url(database_url, pgdata_dir)  # type: ignore[arg-type]
+    upgrade(url)
+    return url
+
+
+def _result(future: object) -> object:
+    try:
+        return future.result()  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001 - reported per document, the run goes on
+        return exc
+
+
+def _artifact_key(portal: str) -> str:
+    slug = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in portal.lower()).strip("-")
+    return f"ingest-{slug or 'portal'}"
+
+
+@flow(
+    name="ingest",
+    flow_run_name="ingest {portal}",
+    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    validate_parameters=True,
+)
+def ingest(entry_url: str, portal: str = "demo", max_pages: int = 200, max_documents: int | None = None) -> dict:
+    """Crawl one portal from ``entry_url`` and load every budget disclosure found into Postgres."""
+    started = time.monotonic()
+    logger = get_run_logger()
+    settings = load_settings()
+    run_id = str(flow_run.id or uuid.uuid4())
+    database_url = prepare_database(settings.database_url, settings.pgdata_dir)
+    ctx = RunContext(run_id, database_url, settings.raw_dir.resolve(), portal, HttpConfig.from_settings(settings))
+    engine = engine_for(database_url)
+    with engine.begin() as conn:
+        record_run_start(conn, run_id, "ingest", portal, entry_url, datetime.now(UTC))
+
+    summary = IngestSummary(portal=portal, run_id=run_id)
+    discovery = discover_task(ctx, entry_url, max_pages)
+    summarise_discovery(summary, discovery)
+    links = discovery.disclosures
+    limit = max_documents if max_documents is not None else settings.max_documents_per_run
+    if limit is not None:
+        links = links[:limit]
+
+    downloads = download_task.map(unmapped(ctx), links)
+    extracts = extract_task.map(unmapped(ctx), downloads)
+    loads = load_task.map(unmapped(ctx), extracts, downloads)
+    for link, d, e, ld in zip(links, downloads, extracts, loads, strict=True):
+        fetched, doc, outcome = _result(d), _result(e), _result(ld)
+        report = report_document(link, fetched, doc, outcome)  # type: ignore[arg-type]
+        summary.documents.append(report)
+        if not isinstance(fetched, BaseException) and fetched is not None and not fetched.error:
+            summary.downloaded += fetched.http_status != 304
+            summary.not_modified += fetched.http_status == 304
+    summary.seconds = time.monotonic() - started
+
+    totals = summary.totals()
+    with engine.begin() as conn:
+        record_run_finish(conn, run_id, "completed", summary.as_json(), datetime.now(UTC))
+    _publish_artifacts(summary)
+    logger.info("run summary: %s", ", ".join(f"{k}={v}" for k, v in totals.items()))
+    return summary.as_json()
+
+
+def _publish_artifacts(summary: IngestSummary) -> None:
+    key = _artifact_key(summary.portal)
+    create_table_artifact(
+        key=f"{key}-documents",
+        table=[
+            {
+                "outcome": d.outcome,
+                "agency": d.agency_name,
+                "year": d.fiscal_year,
+                "kind": d.doc_kind,
+                "facts": d.facts,
+                "document_id": d.document_id,
+                "detail": d.detail[:200],
+                "url": d.url,
+            }
+            for d in summary.documents
+        ],
+        description=f"Documents of portal {summary.portal} in this run",
+    )
+    totals = summary.totals()
+    lines = [f"# Ingest of {summary.portal}", "", "| measure | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in totals.items()]
+    problems = [d for d in summary.documents if d.outcome in ("quarantined", "download_failed", "failed")]
+    if problems:
+        lines += ["", "## Needs attention", ""]
+        lines += [f"- **{d.outcome}** [{d.link_text or d.url}]({d.url}): {d.detail}" for d in problems]
+    create_markdown_artifact(key=f"{key}-summary", markdown="\n".join(lines), description="Run summary")

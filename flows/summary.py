@@ -1,0 +1,112 @@
+"""What a run did, per document and in total: for the CLI table, the artifacts and ingest_runs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from storage.repository import LoadOutcome
+from yusuan.models import DisclosureLink, DiscoveryResult, ExtractedDocument, FetchedFile
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentReport:
+    url: str
+    link_text: str
+    outcome: str  # loaded | quarantined | not_budget | unchanged | download_failed | failed
+    agency_name: str = ""
+    fiscal_year: int | None = None
+    doc_kind: str = ""
+    document_id: int | None = None
+    facts: int = 0
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    portal: str
+    run_id: str
+    pages_visited: int = 0
+    pages_failed: int = 0
+    links_skipped: int = 0
+    documents_found: int = 0
+    downloaded: int = 0
+    not_modified: int = 0
+    seconds: float = 0.0
+    documents: list[DocumentReport] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for d in self.documents if d.outcome == outcome)
+
+    @property
+    def loaded(self) -> int:
+        return self.count("loaded")
+
+    @property
+    def quarantined(self) -> int:
+        return self.count("quarantined")
+
+    @property
+    def facts(self) -> int:
+        return sum(d.facts for d in self.documents)
+
+    def totals(self) -> dict[str, int | float]:
+        outcomes = Counter(d.outcome for d in self.documents)
+        return {
+            "pages_visited": self.pages_visited,
+            "pages_failed": self.pages_failed,
+            "links_skipped": self.links_skipped,
+            "documents_found": self.documents_found,
+            "downloaded": self.downloaded,
+            "not_modified": self.not_modified,
+            "loaded": outcomes["loaded"],
+            "unchanged": outcomes["unchanged"],
+            "quarantined": outcomes["quarantined"],
+            "not_budget": outcomes["not_budget"],
+            "download_failed": outcomes["download_failed"],
+            "failed": outcomes["failed"],
+            "facts": self.facts,
+            "seconds": round(self.seconds, 2),
+        }
+
+    def as_json(self) -> dict[str, object]:
+        return {"totals": self.totals(), "documents": [asdict(d) for d in self.documents]}
+
+
+def report_document(
+    link: DisclosureLink,
+    fetched: FetchedFile | BaseException | None,
+    doc: ExtractedDocument | BaseException | None,
+    outcome: LoadOutcome | BaseException | None,
+) -> DocumentReport:
+    """One line of the run report from whatever each stage returned (or raised) for this link."""
+    base = {"url": link.url, "link_text": link.link_text}
+    if isinstance(fetched, BaseException) or fetched is None:
+        return DocumentReport(**base, outcome="failed", detail=f"download task failed: {fetched!r}")
+    if fetched.error:
+        return DocumentReport(**base, outcome="download_failed", detail=fetched.error)
+    for stage, value in (("extract", doc), ("load", outcome)):
+        if isinstance(value, BaseException):
+            return DocumentReport(**base, outcome="failed", detail=f"{stage} task failed: {value!r}")
+    if doc is None or outcome is None:
+        return DocumentReport(
+            **base, outcome="unchanged", detail=f"sha256 {(fetched.sha256 or '')[:12]} already loaded"
+        )
+    assert isinstance(doc, ExtractedDocument) and isinstance(outcome, LoadOutcome)
+    return DocumentReport(
+        **base,
+        outcome=doc.status.value if outcome.action != "unchanged" else "unchanged",
+        agency_name=doc.agency_name,
+        fiscal_year=doc.fiscal_year,
+        doc_kind=doc.doc_kind,
+        document_id=outcome.document_id,
+        facts=outcome.facts,
+        detail=doc.error or "",
+    )
+
+
+def summarise_discovery(summary: IngestSummary, discovery: DiscoveryResult) -> None:
+    summary.pages_visited = len(discovery.pages)
+    summary.pages_failed = sum(1 for p in discovery.pages if p.error)
+    summary.links_skipped = sum(1 for d in discovery.decisions if not d.taken)
+    summary.documents_found = len(discovery.disclosures)

@@ -1,0 +1,22 @@
+"""What every task needs from its run, as plain values (Prefect records task inputs: no engines,
+clients or secrets in parameters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from yusuan.fetch.http import HttpConfig
+
+
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    run_id: str
+    # Resolved at flow start; never a flow parameter, so it is not stored in the Prefect API.
+    database_url: str
+    raw_dir: Path
+    portal: str
+    http: HttpConfig
+
+    def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs
+        return f"RunContext(run_id={self.run_id!r}, portal={self.portal!r})"

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prefect import task
+from prefect.logging import get_run_logger
+
+from storage.database import engine_for
+from storage.repository import record_discovery
+from tasks.context import RunContext
+from yusuan.discover.crawler import crawl
+from yusuan.fetch.http import RetryPolicy, make_client
+from yusuan.fetch.robots import RobotsCache
+from yusuan.models import DiscoveryResult
+
+
+def discover(ctx: RunContext, entry_url: str, max_pages: int) -> DiscoveryResult:
+    with make_client(ctx.http) as client:
+        result = crawl(
+            entry_url,
+            client,
+            ctx.portal,
+            RetryPolicy.from_config(ctx.http),
+            max_pages=max_pages,
+            robots=RobotsCache(client, ctx.http.user_agent),
+        )
+    with engine_for(ctx.database_url).begin() as conn:
+        record_discovery(conn, result, ctx.run_id, datetime.now(UTC))
+    return result
+
+
+@task(name="discover", task_run_name="discover {ctx.portal}")
+def discover_task(ctx: RunContext, entry_url: str, max_pages: int) -> DiscoveryResult:
+    result = discover(ctx, entry_url, max_pages)
+    failed = [p for p in result.pages if p.error]
+    get_run_logger().info(
+        "%s: %d pages visited (%d failed), %d disclosure attachments, %d links skipped",
+        ctx.portal,
+        len(result.pages),
+        len(failed),
+        len(result.disclosures),
+        sum(1 for d in result.decisions if not d.taken),
+    )
+    return result

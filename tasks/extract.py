@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.logging import get_run_logger
+
+from storage.database import engine_for
+from storage.repository import document_state
+from tasks.context import RunContext
+from yusuan.extract import EXTRACTOR_VERSION
+from yusuan.extract.document import extract_document
+from yusuan.models import DocumentStatus, ExtractedDocument, FetchedFile, QuarantineReason
+
+
+def extract_fetched(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument | None:
+    """Extract a downloaded file; None when this file was already extracted by this extractor version."""
+    if not fetched.ok or fetched.sha256 is None or fetched.raw_path is None:
+        return None
+    with engine_for(ctx.database_url).connect() as conn:
+        state = document_state(conn, fetched.sha256)
+    if state is not None and state.extractor_version == EXTRACTOR_VERSION:
+        return None
+    try:
+        return extract_document(Path(fetched.raw_path), fetched.sha256)
+    except Exception as exc:  # noqa: BLE001 - one odd file must not cost the others; it is recorded
+        return ExtractedDocument(
+            sha256=fetched.sha256,
+            status=DocumentStatus.QUARANTINED,
+            extractor_version=EXTRACTOR_VERSION,
+            reason=QuarantineReason.EXTRACT_FAILED,
+            error=f"extractor failed: {type(exc).__name__}: {exc}",
+        )
+
+
+@task(name="extract", task_run_name="extract {fetched.link.link_text}")
+def extract_task(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument | None:
+    doc = extract_fetched(ctx, fetched)
+    logger = get_run_logger()
+    if doc is None:
+        if fetched.ok:
+            logger.info(
+                "unchanged: %s already extracted by extractor %s", (fetched.sha256 or "")[:12], EXTRACTOR_VERSION
+            )
+        return None
+    if doc.error:
+        logger.warning("%s: %s", doc.status.value, doc.error)
+    else:
+        logger.info(
+            "%s %s %s: %d tables, %d function / %d economic lines, %d projects",
+            doc.agency_name,
+            doc.fiscal_year,
+            doc.doc_kind,
+            len(doc.tables),
+            len(doc.function_lines),
+            len(doc.economic_lines),
+            len(doc.projects),
+        )
+    return doc

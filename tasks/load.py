@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prefect import task
+from prefect.logging import get_run_logger
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from storage.database import engine_for
+from storage.repository import LoadOutcome, load_document
+from tasks.context import RunContext
+from yusuan.models import ExtractedDocument, FetchedFile
+
+
+def load(ctx: RunContext, doc: ExtractedDocument, fetched: FetchedFile) -> LoadOutcome:
+    """One document, one transaction: all of its facts land, or none do."""
+    with engine_for(ctx.database_url).begin() as conn:
+        return load_document(conn, doc, fetched, ctx.run_id, datetime.now(UTC))
+
+
+def _retry_on_transient_db_error(task: object, task_run: object, state: object) -> bool:
+    try:
+        state.result()  # type: ignore[attr-defined]
+    except OperationalError:
+        return True
+    except DBAPIError as exc:
+        # Serialization failures and deadlocks are worth a retry; constraint violations are not.
+        return getattr(exc.orig, "sqlstate", "") in {"40001", "40P01"}
+    except Exception:  # noqa: BLE001 - anything else is a real failure
+        return False
+    return False
+
+
+@task(
+    name="load",
+    task_run_name="load {fetched.link.link_text}",
+    retries=3,
+    retry_delay_seconds=[1, 4, 10],
+    retry_condition_fn=_retry_on_transient_db_error,
+)
+def load_task(ctx: RunContext, doc: ExtractedDocument | None, fetched: FetchedFile) -> LoadOutcome | None:
+    if doc is None:
+        return None  # nothing new to load: failed download, or the file is already loaded
+    outcome = load(ctx, doc, fetched)
+    get_run_logger().info(
+        "document %d %s (%s): %d facts", outcome.document_id, outcome.action, outcome.status, outcome.facts
+    )
+    return outcome

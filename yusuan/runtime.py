@@ -1,0 +1,28 @@
+"""Process-level defaults that must be in place before Prefect is imported.
+
+The network here is closed and the project never phones home: telemetry is off wherever yusuan
+starts Prefect (CLI, tests, CI, Makefile). Values already set by the user are kept.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+TELEMETRY_OFF = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+}
+
+
+def configure_prefect_env(data_dir: Path | None = None) -> None:
+    for key, value in TELEMETRY_OFF.items():
+        os.environ.setdefault(key, value)
+    if data_dir is not None:
+        os.environ.setdefault("PREFECT_HOME", str((data_dir / "prefect").resolve()))
+    if "PREFECT_HOME" in os.environ:
+        # Prefect's SQLite database cannot be created in a directory that does not exist yet.
+        Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    # Ephemeral mode starts a local API server on first use; keep its startup quiet and bounded.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
