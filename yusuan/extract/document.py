@@ -92,7 +92,8 @@ def extract_document(path: Path, sha256: str) -> ExtractedDocument:
 
     for index, grid in enumerate(grids):
         kind = classify_title(grid.title) if grid.title else "other"
-        unit = next((u for c in grid.captions if (u := find_unit(c)) is not None), fallback_unit)
+        # Joined, because a caption can break between 单位： and 万元.
+        unit = find_unit(" ".join(grid.captions)) or fallback_unit
         doc.tables.append(
             ExtractedTable(
                 index=index,

@@ -140,8 +140,8 @@ def column_paths(header: list[list[str | None]], ncols: int) -> list[list[str]]:
     """The label path of every column, top header row first (e.g. ["基本支出", "小计"]).
 
     A blank header cell is part of the merged cell to its left only when both sit under the
-    same parent: that tells a spanning 基本支出 (whose pieces are blank) from a blank cell that
-    merely follows 资本性支出 under another parent.
+    same (non-blank) parent: that tells a spanning 基本支出 (whose pieces are blank) from a blank
+    cell that merely follows 资本性支出 under another parent, or sits under no label at all.
     """
     filled: list[list[str]] = []
     for r, row in enumerate(header):
@@ -150,7 +150,7 @@ def column_paths(header: list[list[str | None]], ncols: int) -> list[list[str]]:
         for c in range(1, ncols):
             if out[c]:
                 continue
-            same_parent = r == 0 or filled[r - 1][c] == filled[r - 1][c - 1]
+            same_parent = r == 0 or (filled[r - 1][c] != "" and filled[r - 1][c] == filled[r - 1][c - 1])
             if same_parent and out[c - 1]:
                 out[c] = out[c - 1]
         filled.append(out)

@@ -14,6 +14,7 @@ from enum import StrEnum
 CENT = Decimal("0.01")
 
 # Dashes and similar marks that publishers use for "zero / not applicable".
+_MIXED_SPACE = re.compile(r"[0-9A-Za-z] [\u4e00-\u9fff]|[\u4e00-\u9fff] [0-9A-Za-z]")
 _EMPTY_MARKS = {"", "-", "—", "－", "–", "——", "--", "/", "…", "...", "无", "*"}
 _AMOUNT_RE = re.compile(r"^[-−]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?$|^[-−]?\d+(?:\.\d+)?$")
 
@@ -31,18 +32,22 @@ def clean_cell(text: str | None) -> str:
     """Collapse the whitespace a PDF puts into wrapped cell text.
 
     CJK text wraps without spaces, so line breaks inside a cell are dropped, not turned into
-    spaces; runs of blanks between Latin tokens keep one space.
+    spaces. Between Latin tokens a break is a space; between a digit and a CJK character it is
+    a space only where the cell already spaces digits from CJK text ("2019-187 号 2020 年").
     """
     if not text:
         return ""
     text = text.replace("\u3000", " ").replace("\xa0", " ")
-    lines = [part.strip() for part in text.splitlines()]
+    lines = [part.strip() for part in text.splitlines() if part.strip()]
+    spaced_mixed = bool(_MIXED_SPACE.search(" ".join(lines)))
     joined = ""
     for part in lines:
-        if not part:
-            continue
-        if joined and joined[-1].isascii() and part[0].isascii() and joined[-1].isalnum() and part[0].isalnum():
-            joined += " "
+        if joined:
+            left, right = joined[-1], part[0]
+            both_latin = left.isascii() and right.isascii() and left.isalnum() and right.isalnum()
+            mixed = left.isascii() != right.isascii() and (left.isalnum() or right.isalnum())
+            if both_latin or (mixed and spaced_mixed):
+                joined += " "
         joined += part
     return re.sub(r"[ \t]+", " ", joined).strip()
 

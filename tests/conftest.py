@@ -1,0 +1,87 @@
+"""Shared fixtures: a real Postgres (never mocked), an isolated Prefect home, the demo portal."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from yusuan.runtime import configure_prefect_env
+
+# Before anything imports Prefect: a private Prefect home per test session, telemetry off.
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="yusuan-tests-"))
+os.environ["PREFECT_HOME"] = str(_SESSION_DIR / "prefect")
+os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+configure_prefect_env()
+
+from sqlalchemy import text  # noqa: E402
+
+from storage.database import drop_database, engine_for, ensure_database, sqlalchemy_url, start_embedded_postgres  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from yusuan.portal.server import PortalServer  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus"
+REAL_PDFS = SHARED / "real" / "pdf"
+ASSETS = REPO / "yusuan" / "portal" / "assets"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh, migrated database: on the server DATABASE_URL names, or an embedded one."""
+    server_url = os.environ.get("DATABASE_URL")
+    if server_url:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(sqlalchemy_url(server_url)).set(database=f"yusuan_test_{uuid.uuid4().hex[:8]}")
+        test_url = url.render_as_string(hide_password=False)
+        ensure_database(test_url)
+        upgrade(test_url)
+        yield test_url
+        engine_for(test_url).dispose()
+        drop_database(test_url)
+    else:
+        url = start_embedded_postgres(_SESSION_DIR / "pgdata")
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture()
+def db(database_url: str) -> Iterator[str]:
+    """The test database, emptied before the test."""
+    with engine_for(database_url).begin() as conn:
+        tables = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'yusuan' AND tablename <> 'alembic_version'")
+        ).scalars()
+        names = ", ".join(f"yusuan.{t}" for t in tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    yield database_url
+
+
+@pytest.fixture()
+def pipeline_env(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Environment the flow reads its settings from: the test database and a private data dir."""
+    monkeypatch.setenv("DATABASE_URL", db)
+    monkeypatch.setenv("YUSUAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("YUSUAN_HTTP_BACKOFF_SECONDS", "0.05")
+    monkeypatch.setenv("YUSUAN_HTTP_TIMEOUT_SECONDS", "5")
+    return db
+
+
+@pytest.fixture()
+def portal() -> Iterator[PortalServer]:
+    with PortalServer() as server:
+        yield server
+
+
+def count_rows(url: str) -> dict[str, int]:
+    with engine_for(url).connect() as conn:
+        tables = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'yusuan' AND tablename <> 'alembic_version'")
+        ).scalars()
+        return {t: conn.execute(text(f"SELECT count(*) FROM yusuan.{t}")).scalar_one() for t in sorted(tables)}

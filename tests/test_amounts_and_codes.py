@@ -1,0 +1,72 @@
+from decimal import Decimal
+
+import pytest
+
+from yusuan.normalise.amounts import Unit, clean_cell, find_unit, is_amount, parse_amount, parse_yuan
+from yusuan.normalise.codes import join_code_parts, leaf_codes, split_code_and_name
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "expected"),
+    [
+        ("9,187.2", Unit.WAN_YUAN, Decimal("91872000.00")),
+        ("0.7", Unit.WAN_YUAN, Decimal("7000.00")),
+        ("193,018,000", Unit.YUAN, Decimal("193018000.00")),
+        ("705,443.00", Unit.YUAN, Decimal("705443.00")),
+        ("1，376.5", Unit.WAN_YUAN, Decimal("13765000.00")),
+        ("-12.5", Unit.WAN_YUAN, Decimal("-125000.00")),
+        ("0.00", Unit.WAN_YUAN, Decimal("0.00")),
+    ],
+)
+def test_amounts_become_exact_yuan(text: str, unit: Unit, expected: Decimal) -> None:
+    value = parse_yuan(text, unit)
+    assert value == expected
+    assert isinstance(value, Decimal)
+    assert value.as_tuple().exponent == -2
+
+
+@pytest.mark.parametrize("text", ["", "-", "—", "－", None, "  "])
+def test_blank_marks_are_no_amount(text: str | None) -> None:
+    assert parse_amount(text) is None
+
+
+@pytest.mark.parametrize("text", ["行政运行", "12a", "1,23,4"])
+def test_text_is_not_silently_zero(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_amount(text)
+    assert not is_amount(text)
+
+
+@pytest.mark.parametrize(
+    ("caption", "unit"),
+    [("单位：万元", Unit.WAN_YUAN), ("单位: 元", Unit.YUAN), ("编制单位：上海市审计局 单位：元", Unit.YUAN), ("金额单位：万元", Unit.WAN_YUAN)],
+)
+def test_unit_from_caption(caption: str, unit: Unit) -> None:
+    assert find_unit(caption) is unit
+
+
+def test_no_unit_in_plain_text() -> None:
+    assert find_unit("部门名称：郑州市医疗保障局") is None
+
+
+def test_wrapped_cell_text_joins_without_spaces() -> None:
+    assert clean_cell("机关事业单位基本养老保\n险缴费") == "机关事业单位基本养老保险缴费"
+    assert clean_cell("DRG 付费方式\n改革") == "DRG 付费方式改革"
+
+
+def test_function_code_parts_join() -> None:
+    assert join_code_parts(["208", "05", "05"]) == "2080505"
+    assert join_code_parts(["210", "", ""]) == "210"
+    assert join_code_parts(["", "", ""]) == ""
+    assert join_code_parts(["合计", "", ""]) == ""
+
+
+def test_code_in_front_of_name() -> None:
+    assert split_code_and_name("2010101 行政运行") == ("2010101", "行政运行")
+    assert split_code_and_name("30101基本工资") == ("30101", "基本工资")
+    assert split_code_and_name("行政运行") == ("", "行政运行")
+
+
+def test_leaves_exclude_class_and_section_subtotals() -> None:
+    codes = ["208", "20805", "2080501", "2080505", "210", "21011", "2101101", "221"]
+    assert leaf_codes(codes) == {"2080501", "2080505", "2101101", "221"}

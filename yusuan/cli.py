@@ -1,0 +1,181 @@
+"""``yusuan``: run the pipeline, the demo portal and database chores from the command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.spinner import Spinner
+from rich.table import Table
+
+from yusuan.runtime import configure_prefect_env
+from yusuan.settings import Settings, load_settings
+
+app = typer.Typer(help="Chinese government budget disclosures → Postgres.", no_args_is_help=True)
+portal_app = typer.Typer(help="The bundled demo portal.", no_args_is_help=True)
+db_app = typer.Typer(help="Database chores.", no_args_is_help=True)
+app.add_typer(portal_app, name="portal")
+app.add_typer(db_app, name="db")
+# Piped output (CI logs, `make demo | tee`) gets a width that fits the tables instead of 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 160)
+
+
+def _bootstrap() -> tuple[Settings, str]:
+    """Settings, Prefect environment and a migrated database; DATABASE_URL is exported for the flow."""
+    settings = load_settings()
+    # The console shows a progress line and the summary; run logs still reach the Prefect API/UI.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    configure_prefect_env(settings.data_dir)
+    from storage.database import redact, resolve_database_url
+    from storage.migrate import upgrade
+
+    try:
+        url = resolve_database_url(settings.database_url, settings.pgdata_dir)
+        upgrade(url)
+    except Exception as exc:
+        console.print(f"[red]database not available[/red]: {type(exc).__name__}: {exc}")
+        raise typer.Exit(2) from exc
+    os.environ["DATABASE_URL"] = url
+    console.print(f"database: {redact(url)}" + ("" if settings.database_url else " (embedded)"))
+    return settings, url
+
+
+def _run_with_progress(url: str, entry_url: str, portal: str, max_pages: int, max_documents: int | None) -> dict:
+    from flows.ingest import ingest
+    from yusuan.progress import current_progress
+
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = ingest(entry_url, portal=portal, max_pages=max_pages, max_documents=max_documents)
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            outcome["error"] = exc
+
+    since = datetime.now(UTC)
+    worker = threading.Thread(target=target, name="ingest-flow")
+    worker.start()
+    started = time.monotonic()
+    with Live(console=console, refresh_per_second=4, transient=True) as live:
+        while worker.is_alive():
+            try:
+                p = current_progress(url, since)
+                text = f"ingest {portal}: {p.pages} pages, {p.fetched} files fetched, {p.loaded} documents loaded"
+            except Exception:  # noqa: BLE001 - the schema may be mid-migration; keep spinning
+                text = f"ingest {portal}: starting"
+            live.update(Spinner("dots", text=f"{text}  [{time.monotonic() - started:.0f}s]"))
+            worker.join(0.25)
+    if "error" in outcome:
+        console.print(f"[red]ingest failed[/red]: {type(outcome['error']).__name__}: {outcome['error']}")
+        raise typer.Exit(1)
+    return outcome["result"]
+
+
+def _print_summary(result: dict, url: str) -> None:
+    totals = result["totals"]
+    table = Table(title="Run summary")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key in (
+        "documents_found",
+        "downloaded",
+        "not_modified",
+        "loaded",
+        "unchanged",
+        "quarantined",
+        "not_budget",
+        "download_failed",
+        "failed",
+        "facts",
+        "seconds",
+    ):
+        table.add_row(key.replace("_", " "), str(totals[key]))
+    console.print(table)
+    problems = [d for d in result["documents"] if d["outcome"] in ("quarantined", "download_failed", "failed")]
+    for d in problems:
+        console.print(f"[yellow]{d['outcome']}[/yellow] {d['link_text'] or d['url']}: {d['detail']}")
+
+    from sqlalchemy import text
+
+    from storage.database import engine_for
+
+    with engine_for(url).connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT agency_name, fiscal_year, doc_kind, income_total, expenditure_total, basic_expenditure,"
+                " project_expenditure, three_public_total FROM budget.totals ORDER BY agency_name, fiscal_year"
+            )
+        ).all()
+    totals_table = Table(title="budget.totals (yuan)")
+    for column in ("agency", "year", "kind", "income", "expenditure", "basic", "project", "三公"):
+        totals_table.add_column(column, justify="left" if column in ("agency", "kind") else "right")
+    for row in rows:
+        totals_table.add_row(
+            *[("" if v is None else f"{v:,}" if not isinstance(v, str | int) else str(v)) for v in row]
+        )
+    console.print(totals_table)
+
+
+@app.command()
+def ingest(
+    portal_url: Annotated[str, typer.Option("--portal", help="Entry URL of the portal's disclosure list")],
+    name: Annotated[str, typer.Option(help="Portal name for lineage and run names")] = "portal",
+    max_pages: Annotated[int, typer.Option(help="Page budget for discovery")] = 200,
+    max_documents: Annotated[int | None, typer.Option(help="Stop after this many documents")] = None,
+) -> None:
+    """Crawl one portal and load its budget disclosures."""
+    _settings, url = _bootstrap()
+    result = _run_with_progress(url, portal_url, name, max_pages, max_documents)
+    _print_summary(result, url)
+
+
+@app.command()
+def demo(
+    extra_pdf_dir: Annotated[
+        Path | None, typer.Option(help="Also publish every PDF under this folder on the demo portal")
+    ] = None,
+) -> None:
+    """Start the bundled demo portal and ingest it end to end."""
+    from yusuan.portal.server import serve
+
+    _settings, url = _bootstrap()
+    with serve("127.0.0.1", 0, extra_pdf_dir) as portal:
+        console.print(f"demo portal: {portal.entry_url}")
+        result = _run_with_progress(url, portal.entry_url, "demo", 500, None)
+    _print_summary(result, url)
+
+
+@portal_app.command("serve")
+def portal_serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    extra_pdf_dir: Annotated[Path | None, typer.Option(help="Also publish every PDF under this folder")] = None,
+) -> None:
+    """Serve the demo portal until interrupted."""
+    from yusuan.portal.server import serve
+
+    server = serve(host, port, extra_pdf_dir)
+    console.print(f"demo portal at {server.entry_url} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations to the configured (or embedded) database."""
+    _bootstrap()
+    console.print("migrations applied")
+
+
+if __name__ == "__main__":
+    app()
