@@ -39,7 +39,12 @@ def test_text_is_not_silently_zero(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("caption", "unit"),
-    [("单位：万元", Unit.WAN_YUAN), ("单位: 元", Unit.YUAN), ("编制单位：上海市审计局 单位：元", Unit.YUAN), ("金额单位：万元", Unit.WAN_YUAN)],
+    [
+        ("单位：万元", Unit.WAN_YUAN),
+        ("单位: 元", Unit.YUAN),
+        ("编制单位：上海市审计局 单位：元", Unit.YUAN),
+        ("金额单位：万元", Unit.WAN_YUAN),
+    ],
 )
 def test_unit_from_caption(caption: str, unit: Unit) -> None:
     assert find_unit(caption) is unit

@@ -19,7 +19,7 @@ _QUERY = text(
            (SELECT count(*) FROM yusuan.pages p WHERE p.last_run_id = r.run_id) AS pages,
            (SELECT count(*) FROM yusuan.sources s WHERE s.last_run_id = r.run_id) AS fetched,
            (SELECT count(*) FROM yusuan.documents d WHERE d.flow_run_id = r.run_id) AS loaded
-    FROM yusuan.ingest_runs r
+    FROM yusuan.last_runs r
     WHERE r.started_at >= :since
     ORDER BY r.started_at DESC
     LIMIT 1

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 17:57:10.248411
+Create Date: 2026-11-24 18:07:49.905338
 """
 
 import sqlalchemy as sa
@@ -27,10 +27,10 @@ def upgrade() -> None:
         schema="yusuan",
     )
     op.create_table(
-        "ingest_runs",
+        "last_runs",
+        sa.Column("portal", sa.String(length=200), nullable=False),
         sa.Column("run_id", sa.String(length=64), nullable=False, comment="Prefect flow run id"),
         sa.Column("flow_name", sa.String(length=100), nullable=False),
-        sa.Column("portal", sa.String(length=200), nullable=False),
         sa.Column("entry_url", sa.Text(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column(
             "stats", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False
         ),
-        sa.PrimaryKeyConstraint("run_id"),
+        sa.PrimaryKeyConstraint("portal"),
         schema="yusuan",
     )
     op.create_table(
@@ -265,5 +265,5 @@ def downgrade() -> None:
     op.drop_table("documents", schema="yusuan")
     op.drop_table("pages", schema="yusuan")
     op.drop_table("links", schema="yusuan")
-    op.drop_table("ingest_runs", schema="yusuan")
+    op.drop_table("last_runs", schema="yusuan")
     op.drop_table("files", schema="yusuan")

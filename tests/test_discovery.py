@@ -1,0 +1,79 @@
+"""Discovery over the demo portal: pagination, detail pages, attachments and decoys."""
+
+from __future__ import annotations
+
+from yusuan.discover.crawler import crawl
+from yusuan.discover.links import judge_attachment, page_links, pagination_urls, viewer_target
+from yusuan.fetch.http import HttpConfig, RetryPolicy, make_client
+from yusuan.fetch.robots import RobotsCache
+from yusuan.portal.server import PortalServer
+from yusuan.portal.site import demo_column
+
+POLICY = RetryPolicy(attempts=2, backoff_seconds=0.01, backoff_max_seconds=0.02)
+
+
+def test_crawl_finds_every_budget_pdf_and_no_decoy() -> None:
+    column = demo_column()
+    expected = {a.name for art in column.articles for a in art.attachments if a.name.endswith(".pdf")}
+    with PortalServer([column]) as portal, make_client(HttpConfig("yusuan-tests")) as client:
+        result = crawl(portal.entry_url, client, "demo", POLICY, robots=RobotsCache(client, "yusuan-tests"))
+    found = {d.link_text for d in result.disclosures}
+    assert found == expected
+    skipped = {d.text: d.reason for d in result.decisions if d.kind == "attachment" and not d.taken}
+    assert skipped == {"2024年滑县医疗保障局部门预算公开表.xls": "not a PDF attachment (excel)"}
+    news = [d for d in result.decisions if d.kind == "page" and "宣传月" in d.text]
+    assert news and not news[0].taken
+    assert all(p.error is None for p in result.pages)
+    # Both list pages were visited: the second one is only announced by script and 下一页.
+    assert sum(p.kind == "list" for p in result.pages) == column.page_count == 2
+
+
+def test_page_budget_stops_the_crawl() -> None:
+    with PortalServer() as portal, make_client(HttpConfig("yusuan-tests")) as client:
+        result = crawl(portal.entry_url, client, "demo", POLICY, max_pages=2)
+    assert len(result.pages) == 2
+
+
+def test_robots_disallow_is_obeyed() -> None:
+    with PortalServer() as portal, make_client(HttpConfig("yusuan-tests")) as client:
+        robots = RobotsCache(client, "yusuan-tests")
+        assert robots.allowed(portal.entry_url)
+        assert not robots.allowed(portal.base_url + "/admin/index.html")
+
+
+def test_create_page_html_announces_list_pages() -> None:
+    html = '<script>createPageHTML(3, 0, "index", "html");</script>'
+    assert pagination_urls(html, "http://x.gov.cn/czys/index.html") == [
+        "http://x.gov.cn/czys/index.html",
+        "http://x.gov.cn/czys/index_1.html",
+        "http://x.gov.cn/czys/index_2.html",
+    ]
+
+
+def test_links_from_viewers_and_embeds() -> None:
+    html = """<html><head><title>2024年部门预算公开</title></head><body>
+    <iframe src="/pdfjs/web/viewer.html?file=%2Fuploads%2Fys2024.pdf"></iframe>
+    <embed src="files/ys2024b.pdf"><a href="javascript:void(0)">x</a></body></html>"""
+    title, links = page_links(html, "http://x.gov.cn/a/b/page.html")
+    targets = {viewer_target(link.url) or link.url for link in links}
+    assert targets == {"http://x.gov.cn/uploads/ys2024.pdf", "http://x.gov.cn/a/b/files/ys2024b.pdf"}
+    assert all(judge_attachment(link, title).taken for link in links)
+
+
+def test_real_zhengzhou_detail_page(tmp_path) -> None:
+    from tests.conftest import SHARED
+
+    page = SHARED / "real" / "html" / "016_郑州_民政局_2026年部门预算.html"
+    title, links = page_links(page.read_text(encoding="utf-8"), "https://public.zhengzhou.gov.cn/D12Y/1.jhtml")
+    taken = [link for link in links if judge_attachment(link, title).taken]
+    assert len(taken) == 1
+    assert taken[0].url.startswith("https://public.zhengzhou.gov.cn/attachment/2026")
+    assert taken[0].text == "2026年郑州市民政局机关单位预算公开.pdf"
+
+
+def test_real_changsha_list_page_pagination() -> None:
+    from tests.conftest import SHARED
+
+    page = SHARED / "real" / "html" / "015_长沙_商务局_2026年部门预算.html"
+    urls = pagination_urls(page.read_text(encoding="utf-8"), "http://czj.changsha.gov.cn/x/index.html")
+    assert urls[-1].endswith("index_2.html") and len(urls) == 3

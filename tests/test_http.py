@@ -1,0 +1,107 @@
+"""HTTP behaviour against a real local server (the demo portal with faults injected)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from storage.raw_store import RawStore
+from yusuan.fetch.download import download, filename_from_disposition
+from yusuan.fetch.http import FetchError, HttpConfig, RetryPolicy, decode_html, get_page, make_client
+from yusuan.models import DisclosureLink
+from yusuan.portal.server import Faults, PortalServer
+
+ZHENGZHOU = "2023年郑州市医疗保障局部门预算公开.pdf"
+FAST = RetryPolicy(attempts=3, backoff_seconds=0.01, backoff_max_seconds=0.02)
+
+
+def _client(timeout: float = 5.0) -> httpx.Client:
+    return make_client(HttpConfig(user_agent="yusuan-tests", timeout_seconds=timeout))
+
+
+def _link(url: str) -> DisclosureLink:
+    return DisclosureLink(url, "http://portal/page.html", ZHENGZHOU, "page", "test")
+
+
+def test_transient_503_is_retried_until_it_succeeds(tmp_path: Path) -> None:
+    with PortalServer(faults=Faults(transient_errors={ZHENGZHOU: 2})) as portal, _client() as client:
+        fetched = download(_link(portal.attachment_url(ZHENGZHOU)), client, RawStore(tmp_path), FAST)
+        assert fetched.ok, fetched.error
+        assert fetched.attempts == 3
+        assert portal.log.paths[f"/attachment/{ZHENGZHOU}"] == 3
+        assert RawStore(tmp_path).path_for(fetched.sha256 or "").read_bytes()[:5] == b"%PDF-"
+
+
+def test_404_is_not_retried(tmp_path: Path) -> None:
+    with PortalServer(faults=Faults(missing={ZHENGZHOU})) as portal, _client() as client:
+        fetched = download(_link(portal.attachment_url(ZHENGZHOU)), client, RawStore(tmp_path), FAST)
+        assert not fetched.ok
+        assert fetched.http_status == 404
+        assert fetched.attempts == 1
+        assert portal.log.paths[f"/attachment/{ZHENGZHOU}"] == 1
+        assert "HTTP 404" in (fetched.error or "")
+
+
+def test_timeout_is_retried_then_recorded(tmp_path: Path) -> None:
+    with PortalServer(faults=Faults(delay_seconds={ZHENGZHOU: 1.0})) as portal, _client(timeout=0.2) as client:
+        fetched = download(_link(portal.attachment_url(ZHENGZHOU)), client, RawStore(tmp_path), FAST)
+        assert not fetched.ok
+        assert "Timeout" in (fetched.error or "")
+        assert fetched.attempts == 3
+        assert not list(tmp_path.rglob("*")) or all(p.is_dir() for p in tmp_path.rglob("*"))
+
+
+def test_persistent_5xx_gives_up_after_the_policy(tmp_path: Path) -> None:
+    with PortalServer(faults=Faults(transient_errors={ZHENGZHOU: 10})) as portal, _client() as client:
+        fetched = download(_link(portal.attachment_url(ZHENGZHOU)), client, RawStore(tmp_path), FAST)
+        assert fetched.http_status == 503
+        assert portal.log.paths[f"/attachment/{ZHENGZHOU}"] == FAST.attempts
+
+
+def test_conditional_request_skips_the_body(tmp_path: Path) -> None:
+    store = RawStore(tmp_path)
+    with PortalServer() as portal, _client() as client:
+        link = _link(portal.attachment_url(ZHENGZHOU))
+        first = download(link, client, store, FAST)
+        second = download(link, client, store, FAST, previous_etag=first.etag, previous_sha256=first.sha256)
+        assert first.http_status == 200 and second.http_status == 304
+        assert second.sha256 == first.sha256
+        assert portal.log.bodies_sent[ZHENGZHOU] == 1
+        assert portal.log.not_modified[ZHENGZHOU] == 1
+
+
+def test_identifying_user_agent_is_sent() -> None:
+    with PortalServer() as portal, _client() as client:
+        get_page(client, portal.entry_url, FAST)
+        assert portal.log.user_agents == {"yusuan-tests"}
+
+
+def test_get_page_raises_on_missing_page() -> None:
+    with PortalServer() as portal, _client() as client, pytest.raises(FetchError) as info:
+        get_page(client, portal.base_url + "/nope.html", FAST)
+    assert info.value.status == 404
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    policy = RetryPolicy(attempts=6, backoff_seconds=1.0, backoff_max_seconds=5.0)
+    delays = [policy.delay(n) for n in range(1, 6)]
+    assert 0.5 <= delays[0] <= 1.0
+    assert all(d <= 5.0 for d in delays)
+    assert 2.5 <= delays[4] <= 5.0
+
+
+def test_meta_charset_gbk_is_decoded_as_gb18030() -> None:
+    body = '<html><head><meta charset="gb2312"><title>部门预算</title></head><body>䶮</body></html>'.encode("gb18030")
+    assert "部门预算" in decode_html(body, "text/html")
+    assert "䶮" in decode_html(body, "text/html")
+
+
+def test_content_disposition_names() -> None:
+    assert (
+        filename_from_disposition("attachment; filename*=UTF-8''2023%E5%B9%B4%E9%A2%84%E7%AE%97.pdf")
+        == "2023年预算.pdf"
+    )
+    raw_gbk = "2023年预算.pdf".encode("gb18030").decode("latin-1")
+    assert filename_from_disposition(f'attachment; filename="{raw_gbk}"') == "2023年预算.pdf"

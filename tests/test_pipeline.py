@@ -1,0 +1,105 @@
+"""The ingest flow end to end: demo portal → Prefect → Postgres, with lineage, twice."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import text
+
+from flows.ingest import ingest
+from storage.database import engine_for
+from tests.conftest import count_rows
+from yusuan.portal.server import Faults, PortalServer
+
+ZHENGZHOU = "2023年郑州市医疗保障局部门预算公开.pdf"
+
+
+def _totals(url: str) -> dict[tuple[str, int], dict]:
+    with engine_for(url).connect() as conn:
+        rows = conn.execute(text("SELECT * FROM budget.totals")).mappings().all()
+    return {(r["agency_name"], r["fiscal_year"]): dict(r) for r in rows}
+
+
+def test_demo_portal_loads_with_lineage_and_is_idempotent(pipeline_env: str, portal: PortalServer) -> None:
+    first = ingest(portal.entry_url, portal="demo")
+    assert first["totals"]["loaded"] == 3
+    assert first["totals"]["quarantined"] == 0
+
+    totals = _totals(pipeline_env)
+    zz = totals[("郑州市医疗保障局", 2023)]
+    assert zz["income_total"] == zz["expenditure_total"] == Decimal("91872000.00")
+    assert zz["basic_expenditure"] == Decimal("48704000.00")
+    assert zz["project_expenditure"] == Decimal("43168000.00")
+    assert zz["three_public_total"] == Decimal("40000.00")
+    assert set(totals) == {("郑州市医疗保障局", 2023), ("滑县医疗保障局", 2024), ("济源产城融合示范区医疗保障局", 2022)}
+
+    with engine_for(pipeline_env).connect() as conn:
+        # Every fact reaches its source URL, sha256, fetch time and flow run through the document.
+        orphans = conn.execute(
+            text(
+                """SELECT count(*) FROM budget.function_lines f JOIN budget.documents d USING (document_id)
+                   WHERE d.source_url IS NULL OR d.page_url IS NULL OR d.sha256 IS NULL
+                      OR d.fetched_at IS NULL OR d.flow_run_id IS NULL OR f.page_no IS NULL"""
+            )
+        ).scalar_one()
+        lines = conn.execute(text("SELECT count(*) FROM budget.function_lines")).scalar_one()
+        printed = conn.execute(
+            text(
+                """SELECT r.cells FROM budget.function_lines f
+                   JOIN yusuan.table_rows r USING (document_id, table_index, row_index)
+                   WHERE f.func_code = '2101506' AND f.agency_name = '郑州市医疗保障局'
+                     AND f.table_kind = 'expenditure_summary'"""
+            )
+        ).scalar_one()
+        run_ids = conn.execute(text("SELECT DISTINCT flow_run_id FROM budget.documents")).scalars().all()
+    assert lines > 0 and orphans == 0
+    assert "医疗保障经办事务" in printed and "2,436.5" in printed
+    with engine_for(pipeline_env).connect() as conn:
+        last_run = conn.execute(text("SELECT run_id FROM yusuan.last_runs WHERE portal = 'demo'")).scalar_one()
+    assert run_ids == [last_run]
+
+    before = count_rows(pipeline_env)
+    second = ingest(portal.entry_url, portal="demo")
+    assert count_rows(pipeline_env) == before
+    assert second["totals"]["unchanged"] == 3
+    assert second["totals"]["downloaded"] == 0 and second["totals"]["not_modified"] == 3
+    assert _totals(pipeline_env) == totals
+
+
+def test_html_error_page_served_as_pdf_is_quarantined_and_the_rest_loads(pipeline_env: str) -> None:
+    with PortalServer(faults=Faults(html_instead_of_pdf={ZHENGZHOU})) as portal:
+        result = ingest(portal.entry_url, portal="demo")
+    assert result["totals"]["loaded"] == 2
+    assert result["totals"]["quarantined"] == 1
+    with engine_for(pipeline_env).connect() as conn:
+        bad = conn.execute(
+            text("SELECT status, reason, error, source_url FROM budget.documents WHERE status = 'quarantined'")
+        ).one()
+        loaded = conn.execute(text("SELECT count(*) FROM budget.totals")).scalar_one()
+        facts = conn.execute(
+            text("SELECT count(*) FROM budget.function_lines WHERE agency_name = '郑州市医疗保障局'")
+        ).scalar_one()
+    assert bad.reason == "not_pdf"
+    assert "HTML" in bad.error and "404" in bad.error
+    assert bad.source_url.endswith(portal.attachment_url(ZHENGZHOU).split("/attachment/")[1])
+    assert loaded == 2 and facts == 0
+
+
+def test_failed_download_is_reported_and_others_load(pipeline_env: str) -> None:
+    with PortalServer(faults=Faults(missing={ZHENGZHOU})) as portal:
+        result = ingest(portal.entry_url, portal="demo")
+    outcomes = {d["link_text"]: d["outcome"] for d in result["documents"]}
+    assert outcomes[ZHENGZHOU] == "download_failed"
+    assert result["totals"]["loaded"] == 2
+    with engine_for(pipeline_env).connect() as conn:
+        error = conn.execute(text("SELECT error FROM yusuan.sources WHERE error IS NOT NULL")).scalar_one()
+    assert "HTTP 404" in error
+
+
+def test_run_is_recorded_with_its_summary(pipeline_env: str, portal: PortalServer) -> None:
+    result = ingest(portal.entry_url, portal="demo", max_documents=1)
+    with engine_for(pipeline_env).connect() as conn:
+        run = conn.execute(text("SELECT status, stats FROM yusuan.last_runs")).one()
+    assert run.status == "completed"
+    assert run.stats["totals"]["documents_found"] == 3
+    assert run.stats["totals"]["loaded"] == 1 == result["totals"]["loaded"]
