@@ -22,7 +22,8 @@ def extract_fetched(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument 
     if state is not None and state.extractor_version == EXTRACTOR_VERSION:
         return None
     try:
-        return extract_document(Path(fetched.raw_path), fetched.sha256)
+        hint = f"{fetched.link.link_text} {fetched.link.page_title}"
+        return extract_document(Path(fetched.raw_path), fetched.sha256, hint)
     except Exception as exc:  # noqa: BLE001 - one odd file must not cost the others; it is recorded
         return ExtractedDocument(
             sha256=fetched.sha256,

@@ -16,6 +16,7 @@ from yusuan.normalise.codes import join_code_parts, leaf_codes, split_code_and_n
         ("1，376.5", Unit.WAN_YUAN, Decimal("13765000.00")),
         ("-12.5", Unit.WAN_YUAN, Decimal("-125000.00")),
         ("0.00", Unit.WAN_YUAN, Decimal("0.00")),
+        ("120258,600", Unit.YUAN, Decimal("120258600.00")),
     ],
 )
 def test_amounts_become_exact_yuan(text: str, unit: Unit, expected: Decimal) -> None:
@@ -30,7 +31,7 @@ def test_blank_marks_are_no_amount(text: str | None) -> None:
     assert parse_amount(text) is None
 
 
-@pytest.mark.parametrize("text", ["行政运行", "12a", "1,23,4"])
+@pytest.mark.parametrize("text", ["行政运行", "12a", "1,23,4", "12,34"])
 def test_text_is_not_silently_zero(text: str) -> None:
     with pytest.raises(ValueError):
         parse_amount(text)

@@ -15,6 +15,7 @@ from yusuan.extract.metadata import (
     fiscal_year,
     normalise_agency,
 )
+from yusuan.extract.narrative import narrative_figures
 from yusuan.extract.parse import parse_grid
 from yusuan.extract.pdf_reader import UnreadablePdf, read_pdf
 from yusuan.extract.tables import build_tables, to_grid
@@ -50,7 +51,9 @@ def _title(first_page_text: str) -> str:
     return lines[0] if lines else ""
 
 
-def extract_document(path: Path, sha256: str) -> ExtractedDocument:
+def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocument:
+    """Extract one file. ``hint`` is the link text and page title it was found under: used only
+    for what the document itself does not say (its year, its agency)."""
     doc = ExtractedDocument(sha256=sha256, status=DocumentStatus.QUARANTINED, extractor_version=EXTRACTOR_VERSION)
     with path.open("rb") as handle:
         head = handle.read(4096)
@@ -84,9 +87,9 @@ def extract_document(path: Path, sha256: str) -> ExtractedDocument:
     opening = content.first_page_text
     doc.title = _title(opening)
     doc.doc_kind = document_kind(opening)
-    doc.fiscal_year = fiscal_year(opening, [g.title for g in grids])
+    doc.fiscal_year = fiscal_year(opening, [g.title for g in grids], hint)
     page_one_captions = [line for line in opening.splitlines() if "：" in line or ":" in line][:6]
-    doc.agency_name_raw = choose_agency(agency_from_captions(all_captions + page_one_captions), opening)
+    doc.agency_name_raw = choose_agency(agency_from_captions(all_captions + page_one_captions), opening, hint)
     doc.agency_name = normalise_agency(doc.agency_name_raw)
     fallback_unit = default_unit(all_captions)
 
@@ -116,12 +119,16 @@ def extract_document(path: Path, sha256: str) -> ExtractedDocument:
         doc.projects += facts.projects
         doc.figures += facts.figures
 
+    text_figures = narrative_figures("\n".join(line.text for line in content.text_lines))
+    doc.figures += text_figures
     if doc.doc_kind.endswith("决算"):
         doc.status = DocumentStatus.NOT_BUDGET
         doc.error = f"{doc.doc_kind} (final accounts) document: recorded, not loaded as a budget"
         return doc
-    if not doc.tables:
-        doc.reason, doc.error = QuarantineReason.NO_TABLES, "no budget tables found in the text layer"
+    if not doc.tables and not text_figures:
+        doc.reason, doc.error = QuarantineReason.NO_TABLES, "no budget tables and no key figures in the text layer"
         return doc
+    if not doc.tables:
+        doc.warnings.append("no tables in this file: key figures read from the text only")
     doc.status = DocumentStatus.LOADED
     return doc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 
@@ -34,28 +35,41 @@ def agency_from_captions(captions: list[str]) -> list[str]:
     return names
 
 
+_GENERIC = re.compile(r"^(部门|单位|本部门|本单位|市级|区级|县级|省级|本级|机关|预算|部门预算|单位预算|年度)$")
+_ORG_SUFFIX = re.compile(
+    r"(局|委|厅|院|会|办|室|中心|处|部|站|所|馆|队|校|学|府|团|社|署|台|联|园|场|宫|组|盟|区|县|市|库|司|科)$"
+)
+
+
+def plausible_agency(name: str) -> bool:
+    name = name.strip()
+    return 3 <= len(name) <= 40 and not _GENERIC.match(name) and bool(_ORG_SUFFIX.search(_QUALIFIER.sub("", name)))
+
+
 def agency_from_title(text: str) -> str | None:
-    for line in text.splitlines()[:12]:
-        line = line.strip().replace(" ", "")
-        if not line:
-            continue
-        match = _TITLE_AGENCY.search(line)
-        if match and not re.search(r"市级|区级|县级|省级|本级", match.group(2)):
-            return match.group(2)
-        match = _AGENCY_BEFORE_YEAR.search(line)
-        if match:
-            return match.group(1)
+    """The agency named in an opening such as "2023年郑州市医疗保障局部门预算公开", also when the
+    name and the year sit on two lines ("江苏省人大常委会办公厅" / "2019年度部门预算公开")."""
+    lines = [line.strip().replace(" ", "") for line in text.splitlines() if line.strip()][:12]
+    candidates = lines + [a + b for a, b in itertools.pairwise(lines)]
+    for line in candidates:
+        for pattern, group in ((_TITLE_AGENCY, 2), (_AGENCY_BEFORE_YEAR, 1)):
+            match = pattern.search(line)
+            if match and plausible_agency(match.group(group)):
+                return match.group(group)
     return None
 
 
-def choose_agency(caption_names: list[str], title_text: str) -> str:
-    if caption_names:
-        return Counter(caption_names).most_common(1)[0][0]
-    return agency_from_title(title_text) or ""
+def choose_agency(caption_names: list[str], title_text: str, hint: str = "") -> str:
+    names = [n for n in caption_names if plausible_agency(n)]
+    if names:
+        return Counter(names).most_common(1)[0][0]
+    # File names join parts with underscores ("江苏省政协办公厅__…2019年度部门预算.pdf").
+    return agency_from_title(title_text) or agency_from_title(re.sub(r"_+", "\n", hint)) or ""
 
 
-def fiscal_year(title_text: str, table_titles: list[str]) -> int | None:
-    """The budget year: from the document's opening lines, else the most common year in titles."""
+def fiscal_year(title_text: str, table_titles: list[str], hint: str = "") -> int | None:
+    """The budget year: from the document's opening lines, else the most common year in table
+    titles, else the link text / page title the document was found under."""
     for line in title_text.splitlines()[:12]:
         match = _YEAR.search(line)
         if match and ("预算" in line or "决算" in line):
@@ -63,8 +77,12 @@ def fiscal_year(title_text: str, table_titles: list[str]) -> int | None:
     years = [int(m.group(1)) for t in table_titles for m in [_YEAR.search(t)] if m]
     if years:
         return Counter(years).most_common(1)[0][0]
-    match = _YEAR.search(title_text)
-    return int(match.group(1)) if match else None
+    for text in (hint, title_text):
+        match = _YEAR.search(text)
+        if match:
+            return int(match.group(1))
+    match = re.search(r"(?<!\d)(\d{2})年(?:度)?(?:部门|单位)?(?:预算|决算)", hint)
+    return 2000 + int(match.group(1)) if match else None
 
 
 def document_kind(title_text: str) -> str:

@@ -50,8 +50,11 @@ def _embedded_caption(rows: list[list[str | None]]) -> tuple[str | None, list[st
     title: str | None = None
     captions: list[str] = []
     while rows:
-        texts = list(dict.fromkeys(c for c in rows[0] if c))
-        if not texts or any(is_amount(t) for t in texts):
+        texts = list(dict.fromkeys(c.strip() for c in rows[0] if c and c.strip()))
+        if not texts:
+            rows = rows[1:]  # blank spacer rows of Excel exports above the title
+            continue
+        if any(is_amount(t) for t in texts):
             break
         parts = [p.strip() for p in texts[0].split("\n") if p.strip()]
         if len(texts) == 1 and any(looks_like_title(p) for p in parts):

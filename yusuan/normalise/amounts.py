@@ -16,7 +16,9 @@ CENT = Decimal("0.01")
 # Dashes and similar marks that publishers use for "zero / not applicable".
 _MIXED_SPACE = re.compile(r"[0-9A-Za-z] [\u4e00-\u9fff]|[\u4e00-\u9fff] [0-9A-Za-z]")
 _EMPTY_MARKS = {"", "-", "—", "－", "–", "——", "--", "/", "…", "...", "无", "*"}
-_AMOUNT_RE = re.compile(r"^[-−]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?$|^[-−]?\d+(?:\.\d+)?$")
+# The leading group may be longer than three digits: Excel exports with narrow columns print
+# 120,258,600 as "120258,600" (seen in Shanghai 2026 budgets); later groups are exactly three.
+_AMOUNT_RE = re.compile(r"^[-−]?\d+(?:[,，]\d{3})*(?:\.\d+)?$")
 
 
 class Unit(StrEnum):

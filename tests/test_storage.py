@@ -1,0 +1,147 @@
+"""Loading into Postgres: idempotence, versions of a filing, constraints, migrations, views."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from storage.database import engine_for, redact
+from storage.migrate import downgrade, upgrade
+from storage.raw_store import RawStore
+from storage.repository import is_correction, load_document, record_fetch
+from tests.conftest import ASSETS, count_rows
+from yusuan.extract.document import extract_document
+from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _fetched(store: RawStore, data: bytes, url: str, text_: str) -> FetchedFile:
+    blob = store.put_bytes(data)
+    link = DisclosureLink(url, "http://portal/list/page.html", text_, "预决算公开", "test")
+    return FetchedFile(link, url, 200, "application/pdf", blob.size_bytes, blob.sha256, str(blob.path), T0, 1)
+
+
+@pytest.fixture(scope="module")
+def zhengzhou() -> ExtractedDocument:
+    pdf = ASSETS / "zhengzhou-yibao-2023.pdf"
+    return extract_document(pdf, "placeholder")
+
+
+def _load(url: str, doc: ExtractedDocument, fetched: FetchedFile, now: datetime = T0) -> str:
+    with engine_for(url).begin() as conn:
+        record_fetch(conn, fetched, "run-1")
+        return load_document(conn, replace(doc, sha256=fetched.sha256 or ""), fetched, "run-1", now).action
+
+
+def test_loading_the_same_document_twice_changes_nothing(db: str, tmp_path, zhengzhou: ExtractedDocument) -> None:
+    fetched = _fetched(RawStore(tmp_path), b"%PDF-1 a", "http://portal/a.pdf", "2023年预算.pdf")
+    assert _load(db, zhengzhou, fetched) == "inserted"
+    before = count_rows(db)
+    assert _load(db, zhengzhou, fetched) == "unchanged"
+    assert count_rows(db) == before
+    assert before["function_lines"] == len(zhengzhou.function_lines)
+
+
+def test_a_new_extractor_version_replaces_facts_in_place(db: str, tmp_path, zhengzhou: ExtractedDocument) -> None:
+    fetched = _fetched(RawStore(tmp_path), b"%PDF-1 a", "http://portal/a.pdf", "2023年预算.pdf")
+    _load(db, zhengzhou, fetched)
+    before = count_rows(db)
+    assert _load(db, replace(zhengzhou, extractor_version="999"), fetched) == "replaced"
+    assert count_rows(db) == before
+    with engine_for(db).connect() as conn:
+        assert conn.execute(text("SELECT extractor_version FROM yusuan.documents")).scalar_one() == "999"
+
+
+def test_correction_becomes_current_and_the_original_stays(db: str, tmp_path, zhengzhou: ExtractedDocument) -> None:
+    store = RawStore(tmp_path)
+    original = _fetched(store, b"%PDF-1 original", "http://portal/a.pdf", "2023年部门预算公开.pdf")
+    corrected = _fetched(store, b"%PDF-1 corrected", "http://portal/b.pdf", "2023年部门预算公开（更正）.pdf")
+    _load(db, zhengzhou, original)
+    _load(db, zhengzhou, corrected, T0 + timedelta(days=3))
+    with engine_for(db).connect() as conn:
+        rows = conn.execute(text("SELECT source_url, is_current FROM budget.documents ORDER BY document_id")).all()
+        totals = conn.execute(text("SELECT count(*) FROM budget.totals")).scalar_one()
+        lines = conn.execute(text("SELECT count(DISTINCT document_id) FROM budget.function_lines")).scalar_one()
+    assert rows == [("http://portal/a.pdf", False), ("http://portal/b.pdf", True)]
+    assert totals == 1 and lines == 1
+
+
+def test_same_file_on_two_urls_is_one_document_with_two_sources(db: str, tmp_path, zhengzhou) -> None:
+    store = RawStore(tmp_path)
+    a = _fetched(store, b"%PDF-1 same", "http://portal-a/x.pdf", "2023年部门预算.pdf")
+    b = _fetched(store, b"%PDF-1 same", "http://portal-b/y.pdf", "2023年部门预算.pdf")
+    _load(db, zhengzhou, a)
+    assert _load(db, zhengzhou, b) == "unchanged"
+    rows = count_rows(db)
+    assert rows["documents"] == 1 and rows["sources"] == 2 and rows["files"] == 1
+
+
+def test_database_allows_one_current_version_per_filing(db: str, tmp_path, zhengzhou) -> None:
+    store = RawStore(tmp_path)
+    _load(db, zhengzhou, _fetched(store, b"%PDF-1 v1", "http://p/1.pdf", "预算"))
+    _load(db, zhengzhou, _fetched(store, b"%PDF-1 v2", "http://p/2.pdf", "预算"))
+    with pytest.raises(IntegrityError), engine_for(db).begin() as conn:
+        conn.execute(text("UPDATE yusuan.documents SET is_current = true"))
+
+
+def test_amounts_are_exact_numerics(db: str, tmp_path, zhengzhou) -> None:
+    _load(db, zhengzhou, _fetched(RawStore(tmp_path), b"%PDF-1", "http://p/1.pdf", "预算"))
+    with engine_for(db).connect() as conn:
+        value = conn.execute(
+            text("SELECT total FROM budget.projects WHERE project_name = '老红军家属及遗属医疗保险补助资金'")
+        ).scalar_one()
+        column_type = conn.execute(
+            text(
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_schema = 'budget' AND table_name = 'totals' AND column_name = 'income_total'"
+            )
+        ).scalar_one()
+    assert value == Decimal("7000.00")
+    assert column_type == "numeric"
+
+
+def test_views_are_documented(db: str) -> None:
+    with engine_for(db).connect() as conn:
+        undocumented = (
+            conn.execute(
+                text(
+                    """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = 'budget' AND c.relkind = 'v' AND obj_description(c.oid) IS NULL"""
+                )
+            )
+            .scalars()
+            .all()
+        )
+        views = (
+            conn.execute(text("SELECT table_name FROM information_schema.views WHERE table_schema = 'budget'"))
+            .scalars()
+            .all()
+        )
+    assert set(views) == {"documents", "totals", "function_lines", "economic_lines", "projects"}
+    assert undocumented == []
+
+
+def test_migrations_round_trip(database_url: str) -> None:
+    downgrade(database_url, "0001")
+    with engine_for(database_url).connect() as conn:
+        assert conn.execute(text("SELECT to_regclass('budget.totals')")).scalar() is None
+    upgrade(database_url)
+    with engine_for(database_url).connect() as conn:
+        assert conn.execute(text("SELECT to_regclass('budget.totals')")).scalar() is not None
+
+
+def test_correction_words() -> None:
+    assert is_correction("2023年部门预算公开（更正）")
+    assert is_correction("", "关于调整2023年部门预算的说明")
+    assert not is_correction("2023年部门预算公开")
+
+
+def test_passwords_are_redacted() -> None:
+    assert "s3cret" not in redact("postgresql://user:s3cret@db.example:5432/yusuan")
+    assert "s3cret" not in redact("postgresql+psycopg://user:s3cret@db/yusuan?sslmode=require")
