@@ -372,10 +372,15 @@ def _recompute_current(conn: Connection, doc: ExtractedDocument) -> None:
         d.fiscal_year.is_not_distinct_from(doc.fiscal_year),
         d.doc_kind == doc.doc_kind,
     )
+    # Some publishers post a filing as two files (说明 text and 公开表 tables): the one with
+    # tables carries the facts, so it wins over a text-only file of the same moment.
+    has_tables = (
+        select(func.count()).select_from(t.doc_tables).where(t.doc_tables.c.document_id == d.document_id)
+    ).scalar_subquery() > 0
     winner = conn.execute(
         select(d.document_id)
         .where(same_filing, d.status == DocumentStatus.LOADED.value)
-        .order_by(d.is_correction.desc(), d.first_seen_at.desc(), d.document_id.desc())
+        .order_by(d.is_correction.desc(), d.first_seen_at.desc(), has_tables.desc(), d.document_id.desc())
         .limit(1)
     ).scalar()
     conn.execute(update(t.documents).where(same_filing, d.is_current, d.document_id != winner).values(is_current=False))

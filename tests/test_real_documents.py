@@ -1,0 +1,110 @@
+"""Every real published PDF of ../shared/real/pdf, ingested through the demo portal.
+
+Outcomes asserted per document: scanned → quarantined as needs_ocr with no facts; 决算 →
+recorded as such, not loaded; every other (text-layer budget) → loaded with its year, an agency,
+and income_total equal to expenditure_total.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from flows.ingest import ingest
+from storage.database import engine_for
+from tests.conftest import REAL_PDFS
+from yusuan.portal.server import PortalServer
+from yusuan.portal.site import demo_column
+
+pytestmark = pytest.mark.slow
+
+REAL = sorted(REAL_PDFS.rglob("*.pdf"))
+
+
+def _year_in_name(path: Path) -> int:
+    match = re.search(r"(20\d{2})", path.name) or re.search(r"(\d{2})年", path.name)
+    assert match, path.name
+    year = int(match.group(1))
+    return year if year > 2000 else 2000 + year
+
+
+@pytest.fixture(scope="module")
+def real_results(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DATABASE_URL", database_url)
+    mp.setenv("YUSUAN_DATA_DIR", str(tmp_path_factory.mktemp("real")))
+    with engine_for(database_url).begin() as conn:
+        conn.execute(text("TRUNCATE yusuan.documents, yusuan.sources, yusuan.files, yusuan.pages, yusuan.links CASCADE"))
+    try:
+        with PortalServer([demo_column(REAL)]) as portal:
+            summary = ingest(portal.entry_url, portal="real", max_pages=200)
+    finally:
+        mp.undo()
+    by_name = {Path(d["url"].split("?")[0]).name: d for d in summary["documents"]}
+    with engine_for(database_url).connect() as conn:
+        rows = conn.execute(
+            text(
+                """WITH best AS (
+                       SELECT DISTINCT ON (document_id, name) document_id, name, amount
+                       FROM yusuan.figures ORDER BY document_id, name, priority, table_index, row_index)
+                   SELECT d.document_id, d.status, d.reason, d.doc_kind, d.agency_name, d.fiscal_year,
+                          (SELECT amount FROM best b WHERE b.document_id = d.document_id
+                             AND b.name = 'income_total') AS income_total,
+                          (SELECT amount FROM best b WHERE b.document_id = d.document_id
+                             AND b.name = 'expenditure_total') AS expenditure_total,
+                          (SELECT count(*) FROM yusuan.function_lines f WHERE f.document_id = d.document_id)
+                            + (SELECT count(*) FROM yusuan.figures g WHERE g.document_id = d.document_id) AS facts
+                   FROM budget.documents d"""
+            )
+        ).mappings().all()
+    docs = {r["document_id"]: dict(r) for r in rows}
+    from urllib.parse import unquote
+
+    return {unquote(name): docs[d["document_id"]] for name, d in by_name.items() if d["document_id"] in docs}
+
+
+def test_real_pdfs_present() -> None:
+    assert len(REAL) >= 50, "../shared/real/pdf must hold the real PDFs"
+
+
+@pytest.mark.parametrize("pdf", [p for p in REAL if p.parent.name == "scanned"], ids=lambda p: p.stem)
+def test_scanned_pdfs_need_ocr(pdf: Path, real_results: dict[str, dict]) -> None:
+    doc = real_results[pdf.name]
+    assert (doc["status"], doc["reason"]) == ("quarantined", "needs_ocr")
+    assert doc["facts"] == 0
+
+
+@pytest.mark.parametrize("pdf", [p for p in REAL if "决算" in p.name], ids=lambda p: p.stem)
+def test_final_accounts_are_recorded_not_loaded(pdf: Path, real_results: dict[str, dict]) -> None:
+    doc = real_results[pdf.name]
+    assert doc["status"] == "not_budget"
+    assert doc["doc_kind"] == "部门决算"
+    assert doc["fiscal_year"] == _year_in_name(pdf)
+    assert doc["facts"] == 0
+
+
+BUDGETS = [p for p in REAL if p.parent.name != "scanned" and "决算" not in p.name]
+
+
+@pytest.mark.parametrize("pdf", BUDGETS, ids=lambda p: f"{p.parent.name}-{p.stem}")
+def test_budget_loaded_with_year_and_agency(pdf: Path, real_results: dict[str, dict]) -> None:
+    doc = real_results[pdf.name]
+    assert doc["status"] == "loaded"
+    assert doc["fiscal_year"] == _year_in_name(pdf)
+    assert doc["agency_name"] and "_" not in doc["agency_name"]
+    assert doc["doc_kind"] in ("部门预算", "单位预算")
+
+
+def test_budgets_balance(real_results: dict[str, dict]) -> None:
+    """Issue 4's bar: at least 95% of text-layer budgets give income_total == expenditure_total
+    (per document, current version of its filing or not)."""
+    balanced = [
+        p.name
+        for p in BUDGETS
+        if real_results[p.name]["income_total"] is not None
+        and real_results[p.name]["income_total"] == real_results[p.name]["expenditure_total"]
+    ]
+    assert len(balanced) / len(BUDGETS) >= 0.95, sorted(set(p.name for p in BUDGETS) - set(balanced))
