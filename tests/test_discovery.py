@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.conftest import SHARED, needs_shared
 from yusuan.discover.crawler import crawl
 from yusuan.discover.links import judge_attachment, page_links, pagination_urls, viewer_target
 from yusuan.fetch.http import HttpConfig, RetryPolicy, make_client
@@ -60,9 +61,8 @@ def test_links_from_viewers_and_embeds() -> None:
     assert all(judge_attachment(link, title).taken for link in links)
 
 
-def test_real_zhengzhou_detail_page(tmp_path) -> None:
-    from tests.conftest import SHARED
-
+@needs_shared
+def test_real_zhengzhou_detail_page() -> None:
     page = SHARED / "real" / "html" / "016_郑州_民政局_2026年部门预算.html"
     title, links = page_links(page.read_text(encoding="utf-8"), "https://public.zhengzhou.gov.cn/D12Y/1.jhtml")
     taken = [link for link in links if judge_attachment(link, title).taken]
@@ -71,9 +71,8 @@ def test_real_zhengzhou_detail_page(tmp_path) -> None:
     assert taken[0].text == "2026年郑州市民政局机关单位预算公开.pdf"
 
 
+@needs_shared
 def test_real_changsha_list_page_pagination() -> None:
-    from tests.conftest import SHARED
-
     page = SHARED / "real" / "html" / "015_长沙_商务局_2026年部门预算.html"
     urls = pagination_urls(page.read_text(encoding="utf-8"), "http://czj.changsha.gov.cn/x/index.html")
     assert urls[-1].endswith("index_2.html") and len(urls) == 3

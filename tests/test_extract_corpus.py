@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ASSETS, CORPUS
+from tests.conftest import ASSETS, CORPUS, needs_shared
 from yusuan.extract.document import extract_document
 from yusuan.models import DocumentStatus, ExtractedDocument
+
+pytestmark = needs_shared
 
 CORPUS_DOCS = sorted(CORPUS.glob("*.pdf"))
 WAN = Decimal(10000)

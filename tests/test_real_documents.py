@@ -15,11 +15,11 @@ from sqlalchemy import text
 
 from flows.ingest import ingest
 from storage.database import engine_for
-from tests.conftest import REAL_PDFS
+from tests.conftest import REAL_PDFS, needs_shared
 from yusuan.portal.server import PortalServer
 from yusuan.portal.site import demo_column
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, needs_shared]
 
 REAL = sorted(REAL_PDFS.rglob("*.pdf"))
 
@@ -37,7 +37,9 @@ def real_results(database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
     mp.setenv("DATABASE_URL", database_url)
     mp.setenv("YUSUAN_DATA_DIR", str(tmp_path_factory.mktemp("real")))
     with engine_for(database_url).begin() as conn:
-        conn.execute(text("TRUNCATE yusuan.documents, yusuan.sources, yusuan.files, yusuan.pages, yusuan.links CASCADE"))
+        conn.execute(
+            text("TRUNCATE yusuan.documents, yusuan.sources, yusuan.files, yusuan.pages, yusuan.links CASCADE")
+        )
     try:
         with PortalServer([demo_column(REAL)]) as portal:
             summary = ingest(portal.entry_url, portal="real", max_pages=200)
@@ -45,9 +47,10 @@ def real_results(database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         mp.undo()
     by_name = {Path(d["url"].split("?")[0]).name: d for d in summary["documents"]}
     with engine_for(database_url).connect() as conn:
-        rows = conn.execute(
-            text(
-                """WITH best AS (
+        rows = (
+            conn.execute(
+                text(
+                    """WITH best AS (
                        SELECT DISTINCT ON (document_id, name) document_id, name, amount
                        FROM yusuan.figures ORDER BY document_id, name, priority, table_index, row_index)
                    SELECT d.document_id, d.status, d.reason, d.doc_kind, d.agency_name, d.fiscal_year,
@@ -58,8 +61,11 @@ def real_results(database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
                           (SELECT count(*) FROM yusuan.function_lines f WHERE f.document_id = d.document_id)
                             + (SELECT count(*) FROM yusuan.figures g WHERE g.document_id = d.document_id) AS facts
                    FROM budget.documents d"""
+                )
             )
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
     docs = {r["document_id"]: dict(r) for r in rows}
     from urllib.parse import unquote
 
