@@ -142,13 +142,16 @@ def demo(
     extra_pdf_dir: Annotated[
         Path | None, typer.Option(help="Also publish every PDF under this folder on the demo portal")
     ] = None,
+    port: Annotated[int, typer.Option(help="Port of the demo portal (a busy port falls back to a free one)")] = 18765,
 ) -> None:
     """Start the bundled demo portal and ingest it end to end."""
     from yusuan.portal.server import serve
 
     _settings, url = _bootstrap()
-    with serve("127.0.0.1", 0, extra_pdf_dir) as portal:
+    with serve("127.0.0.1", port, extra_pdf_dir, fallback_to_free_port=True) as portal:
         console.print(f"demo portal: {portal.entry_url}")
+        if not portal.entry_url.startswith(f"http://127.0.0.1:{port}/"):
+            console.print(f"[yellow]port {port} is busy[/yellow]: files will count as new sources")
         result = _run_with_progress(url, portal.entry_url, "demo", 500, None)
     _print_summary(result, url)
 
@@ -156,7 +159,7 @@ def demo(
 @portal_app.command("serve")
 def portal_serve(
     host: str = "127.0.0.1",
-    port: int = 8765,
+    port: int = 18765,
     extra_pdf_dir: Annotated[Path | None, typer.Option(help="Also publish every PDF under this folder")] = None,
 ) -> None:
     """Serve the demo portal until interrupted."""

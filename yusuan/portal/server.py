@@ -199,6 +199,19 @@ class PortalServer:
         return Handler
 
 
-def serve(host: str, port: int, extra_pdf_dir: Path | None = None) -> PortalServer:
+DEMO_PORT = 18765
+
+
+def serve(host: str, port: int, extra_pdf_dir: Path | None = None, fallback_to_free_port: bool = False) -> PortalServer:
+    """The demo portal on ``port``; with ``fallback_to_free_port`` a busy port means any free one.
+
+    The demo prefers a fixed port because attachment URLs are source identities: the same
+    portal on the same URLs is what lets a second run recognise every file as already seen.
+    """
     extra = sorted(extra_pdf_dir.rglob("*.pdf")) if extra_pdf_dir else None
-    return PortalServer([demo_column(extra)], host=host, port=port)
+    try:
+        return PortalServer([demo_column(extra)], host=host, port=port)
+    except OSError:
+        if not fallback_to_free_port:
+            raise
+        return PortalServer([demo_column(extra)], host=host, port=0)
