@@ -1,0 +1,59 @@
+"""The newcomer's path: `yusuan demo` as a real subprocess, twice, against the test database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import count_rows
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _demo(db: str, data_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": db,
+        "YUSUAN_DATA_DIR": str(data_dir),
+        "PREFECT_HOME": str(data_dir / "prefect"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "yusuan.cli", "demo", "--port", str(port)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_demo_twice_changes_no_row_count(db: str, tmp_path: Path) -> None:
+    port = _free_port()
+    first = _demo(db, tmp_path, port)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "郑州市医疗保障局" in first.stdout
+    counts = count_rows(db)
+    assert counts["documents"] == 3 and counts["function_lines"] > 0
+
+    second = _demo(db, tmp_path, port)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert count_rows(db) == counts
+    assert "s3cret" not in first.stdout + first.stderr
+
+
+def test_unreachable_database_fails_with_a_clear_message(tmp_path: Path) -> None:
+    result = _demo("postgresql://yusuan:s3cret@127.0.0.1:1/nowhere", tmp_path, _free_port())
+    assert result.returncode == 2
+    assert "database not available" in result.stdout
+    assert "s3cret" not in result.stdout + result.stderr
