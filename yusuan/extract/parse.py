@@ -85,7 +85,9 @@ def _amount_columns(grid: Grid, exclude: set[int]) -> list[int]:
         if c in exclude:
             continue
         values = [r.cells[c] for r in grid.rows if r.cells[c]]
-        if values and all(is_amount(v) or is_blank_amount(v) for v in values) and any(is_amount(v) for v in values):
+        amounts = sum(1 for v in values if is_amount(v) or is_blank_amount(v))
+        # Mostly numbers: a stray word (text run over from the next cell) does not disqualify it.
+        if values and amounts >= 0.8 * len(values) and any(is_amount(v) for v in values):
             cols.append(c)
     return cols
 

@@ -6,6 +6,7 @@ specifics stay in this one module.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,155 @@ def _inside(top: float, bottom: float, boxes: list[tuple[float, float, float, fl
     return any(b[1] - 1 <= middle <= b[3] + 1 for b in boxes)
 
 
+def _looks_underruled(rows: list[list[str | None]]) -> bool:
+    """A grid with too few columns for its text: vertical rules missing, cells run together."""
+    if not rows or len(rows[0]) > 2:
+        return False
+    crowded = sum(1 for row in rows if any(c and len(c.split()) >= 3 for c in row))
+    return crowded >= max(2, len(rows) // 3)
+
+
+def _merge_spans(spans: list[tuple[float, float]]) -> list[list[float]]:
+    merged: list[list[float]] = []
+    for x0, x1 in sorted(spans):
+        if merged and x0 <= merged[-1][1] + 1.0:
+            merged[-1][1] = max(merged[-1][1], x1)
+        else:
+            merged.append([x0, x1])
+    return merged
+
+
+def _column_bands(data_words: list[list[dict]], left: float, right: float) -> list[tuple[float, float]]:
+    """Column bands from the words of number rows: columns are separated by the gaps no data word
+    crosses. Where the gap falls depends on alignment: a text column (codes, names) is printed
+    left-aligned, so its cell runs right up to the next column; an amount column is right-aligned,
+    so its cell starts right after the previous column. Header labels, centred in their cells,
+    then land in the right band."""
+    from yusuan.normalise.amounts import is_amount
+
+    words = [w for row in data_words for w in row]
+    merged = _merge_spans([(w["x0"], w["x1"]) for w in words])
+    if not merged:
+        return [(left, right)]
+
+    def right_aligned(span: list[float]) -> bool:
+        inside = [w for w in words if span[0] - 0.1 <= w["x0"] and w["x1"] <= span[1] + 0.1]
+        lefts, rights = [w["x0"] for w in inside], [w["x1"] for w in inside]
+        if len(inside) < 2:
+            return bool(inside) and is_amount(inside[0]["text"]) and "." in inside[0]["text"]
+        return max(rights) - min(rights) < max(lefts) - min(lefts)
+
+    numeric = right_aligned
+
+    cuts = []
+    for a, b in itertools.pairwise(merged):
+        if numeric(b) and not numeric(a):
+            cuts.append((a[1] + b[0]) / 2)
+        elif numeric(b):
+            cuts.append(a[1] + 1.0)  # right-aligned column starts right after the previous one
+        else:
+            cuts.append(b[0] - 1.0)  # left-aligned column: the previous one runs up to it
+    edges = [left, *cuts, right]
+    return list(itertools.pairwise(edges))
+
+
+def _split_bands(
+    bands: list[tuple[float, float]], header_words: list[dict], data_rows: list[list[dict]]
+) -> list[tuple[float, float]]:
+    """Split a band that holds side-by-side header labels: a column blank in every data row
+    leaves no gap of its own, but its header label still stands apart from its neighbour's."""
+    data_spans = [(w["x0"], w["x1"]) for row in data_rows for w in row]
+    out: list[tuple[float, float]] = []
+    for a, b in bands:
+        inside = [(w["x0"], w["x1"]) for w in header_words if a <= (w["x0"] + w["x1"]) / 2 <= b]
+        groups = _merge_spans(inside)
+        cuts = [
+            cut
+            for g, h in itertools.pairwise(groups)
+            for cut in [(g[1] + h[0]) / 2]
+            if not any(x0 < cut < x1 for x0, x1 in data_spans)
+        ]
+        edges = [a, *cuts, b]
+        out += list(itertools.pairwise(edges))
+    return out
+
+
+def _text_lines(words: list[dict]) -> list[list[dict]]:
+    """Words grouped into printed lines by their vertical position."""
+    lines: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if lines and abs(lines[-1][0]["top"] - w["top"]) <= 2.0:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return lines
+
+
+def rows_from_words(page: pdfplumber.page.Page, table: object) -> list[list[str | None]]:
+    """Rebuild a table whose vertical rules are missing.
+
+    Rows come from its horizontal rules; a band without numbers (the header) is split into its
+    printed lines, because merged header cells leave no rule between header rows. Columns come
+    from the gaps that no word of the number rows, nor of the lowest header line, crosses.
+    """
+    from yusuan.normalise.amounts import is_amount
+
+    bands = [row.bbox for row in table.rows]  # type: ignore[attr-defined]
+    x0, _top, x1, _bottom = table.bbox  # type: ignore[attr-defined]
+    words = page.crop(table.bbox).extract_words(x_tolerance=1.5, keep_blank_chars=False)  # type: ignore[attr-defined]
+    rows: list[list[dict]] = []
+    for band in bands:
+        ws = [w for w in words if band[1] - 0.5 <= (w["top"] + w["bottom"]) / 2 <= band[3] + 0.5]
+        if any(is_amount(w["text"]) for w in ws):
+            rows.append(ws)
+        else:
+            rows += _text_lines(ws) or [[]]
+    data = [ws for ws in rows if any(is_amount(w["text"]) for w in ws)]
+    first_data = next((i for i, ws in enumerate(rows) if ws in data), len(rows))
+    columns = _split_bands(_column_bands(data, x0, x1), [w for ws in rows[:first_data] for w in ws], data)
+    grid: list[list[str | None]] = []
+    for ws in rows:
+        cells = ["" for _ in columns]
+        for w in sorted(ws, key=lambda w: (w["top"], w["x0"])):
+            centre = (w["x0"] + w["x1"]) / 2
+            index = next((i for i, (a, b) in enumerate(columns) if a <= centre <= b), len(columns) - 1)
+            cells[index] = (cells[index] + w["text"]) if cells[index] else w["text"]
+        grid.append(list(cells))
+    _spread_group_labels(grid, next((i for i, ws in enumerate(rows) if ws in data), len(rows)))
+    return grid
+
+
+def _spread_group_labels(grid: list[list[str | None]], header_rows: int) -> None:
+    """Give a centred group label (基本支出 over 小计/人员经费/公用经费) to every column it spans.
+
+    Without vertical rules the label lands in one column only. It spans its empty neighbours
+    whose sub-labels start on the same lower header row as its own; a column equally near two
+    labels goes to the one on its right.
+    """
+    width = len(grid[0]) if grid else 0
+
+    def first_label_below(r: int, c: int) -> int | None:
+        return next((k for k in range(r + 1, header_rows) if grid[k][c]), None)
+
+    for r in range(header_rows - 1):
+        labels = [c for c in range(width) if grid[r][c]]
+        spread: dict[int, str] = {}
+        for j in range(width):
+            if grid[r][j]:
+                continue
+            below = first_label_below(r, j)
+            candidates = sorted(
+                (abs(c - j), -c) for c in labels if below is not None and first_label_below(r, c) == below
+            )
+            reachable = [
+                -neg for dist, neg in candidates if all(not grid[r][k] for k in range(min(j, -neg) + 1, max(j, -neg)))
+            ]
+            if reachable:
+                spread[j] = grid[r][reachable[0]] or ""
+        for j, label in spread.items():
+            grid[r][j] = label
+
+
 def read_pdf(path: Path) -> PdfContent:
     try:
         pdf = pdfplumber.open(path)
@@ -73,7 +223,12 @@ def read_pdf(path: Path) -> PdfContent:
                     continue
                 tables = page.find_tables()
                 boxes = [t.bbox for t in tables]
-                page_blocks: list[Block] = [TableBlock(page_no, t.bbox[1], t.bbox[3], t.extract()) for t in tables]
+                page_blocks: list[Block] = []
+                for t in tables:
+                    rows = t.extract()
+                    if _looks_underruled(rows):
+                        rows = rows_from_words(page, t)
+                    page_blocks.append(TableBlock(page_no, t.bbox[1], t.bbox[3], rows))
                 for line in page.extract_text_lines(return_chars=False):
                     text = line["text"].strip()
                     if not text:

@@ -1,0 +1,69 @@
+"""Extraction accuracy: share of numeric cells extracted exactly, per table kind.
+
+    .venv/bin/python bench/accuracy.py --count 300 --start 100000 [--write docs/accuracy.md]
+
+Generated documents (seeds from --start, never the seeds the extractor was developed on) are
+rendered, extracted and compared with their true values; the shared corpus is compared with its
+``*.tables.json`` totals. Results go to stdout and, with --write, into the markdown file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from yusuan.extract.document import extract_document  # noqa: E402
+from yusuan.synth.model import generate_budget  # noqa: E402
+from yusuan.synth.render import render_budget  # noqa: E402
+from yusuan.synth.truth import Score, score  # noqa: E402
+
+
+def run(count: int, start: int) -> tuple[Score, Counter[str], float]:
+    total = Score()
+    failures: Counter[str] = Counter()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in range(start, start + count):
+            budget = generate_budget(seed)
+            path = Path(tmp) / f"{seed}.pdf"
+            path.write_bytes(render_budget(budget))
+            doc = extract_document(path, str(seed))
+            result = score(budget, doc)
+            if result.misses:
+                failures[f"seed {seed}"] = len(result.misses)
+            total.merge(result)
+    return total, failures, time.monotonic() - started
+
+
+def report(result: Score, count: int, seconds: float) -> str:
+    lines = [f"Generated documents: {count} (extraction {seconds / count:.2f} s per document)", ""]
+    lines += ["| table kind | numeric cells | exact | share |", "|---|---:|---:|---:|"]
+    for kind in sorted(result.expected):
+        lines.append(f"| {kind} | {result.expected[kind]} | {result.exact[kind]} | {result.share(kind):.2%} |")
+    lines.append(f"| **all** | {sum(result.expected.values())} | {sum(result.exact.values())} | {result.share():.2%} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--start", type=int, default=100000)
+    parser.add_argument("--show-misses", type=int, default=10)
+    args = parser.parse_args()
+    result, failures, seconds = run(args.count, args.start)
+    print(report(result, args.count, seconds))
+    print(f"\ndocuments with misses: {len(failures)}")
+    for miss in result.misses[: args.show_misses]:
+        print("  ", miss)
+    for seed, n in failures.most_common(args.show_misses):
+        print("  ", seed, n)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,363 @@
+"""Render a ``SynthBudget`` to PDF the many ways publishers lay out the same templates.
+
+Variants (chosen from the seed): portrait or landscape, full grid / horizontal rules only,
+类/款/项 in three columns or one code column, 1–2 header rows with merged cells, 基本支出 before
+or after 项目支出, 类/款 subtotal rows printed or not, 情况表/预算表 titles with varying prefixes,
+units 万元/元, thousands separators or not, blanks as "", "-" or "0.00", and tables long enough to
+run over pages with or without a repeated header. reportlab's built-in STSong-Light CID font
+needs no font file, so generation works on any machine.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from yusuan.synth.catalog import FUNCTION_CLASSES, FUNCTION_SECTIONS
+from yusuan.synth.model import SynthBudget
+
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+CHINESE_ORDINALS = "一二三四五六七八九十"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderStyle:
+    landscape: bool
+    ruling: str  # grid | horizontal
+    split_codes: bool
+    header_depth: int
+    project_first: bool
+    subtotals: bool
+    title_suffix: str  # 情况表 | 预算表
+    title_prefix: str  # "", "部门", "单位"
+    numbered: bool
+    thousands: bool
+    blank: str
+    repeat_header: bool
+    gov_econ_columns: bool
+    font_size: float
+    page_per_table: bool
+
+    @classmethod
+    def draw(cls, rng: random.Random) -> RenderStyle:
+        return cls(
+            landscape=rng.random() < 0.5,
+            ruling=rng.choice(["grid", "grid", "horizontal"]),
+            split_codes=rng.random() < 0.6,
+            header_depth=rng.choice([1, 2, 2]),
+            project_first=rng.random() < 0.2,
+            subtotals=rng.random() < 0.4,
+            title_suffix=rng.choice(["情况表", "预算表"]),
+            title_prefix=rng.choice(["", "部门", "单位"]),
+            numbered=rng.random() < 0.3,
+            thousands=rng.random() < 0.7,
+            blank=rng.choice(["", "", "-", "0.00"]),
+            repeat_header=rng.random() < 0.6,
+            gov_econ_columns=rng.random() < 0.6,
+            font_size=rng.choice([7.5, 8, 9]),
+            page_per_table=rng.random() < 0.5,
+        )
+
+
+class _Renderer:
+    def __init__(self, budget: SynthBudget, style: RenderStyle) -> None:
+        self.b = budget
+        self.s = style
+        self.places = {Decimal("0.01"): 2, Decimal("0.1"): 1, Decimal(1): 0}[budget.quantum]
+        self.body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16)
+        self.title = ParagraphStyle("title", fontName=FONT, fontSize=14, leading=20, alignment=1)
+        self.caption = ParagraphStyle("caption", fontName=FONT, fontSize=9, leading=13)
+        self.cell = ParagraphStyle("cell", fontName=FONT, fontSize=style.font_size, leading=style.font_size * 1.2)
+        self.table_no = 0
+
+    def money(self, value: Decimal, zero_blank: bool = True) -> str:
+        if value == 0 and zero_blank:
+            return self.s.blank
+        text = f"{value:,.{self.places}f}" if self.s.thousands else f"{value:.{self.places}f}"
+        return text
+
+    def heading(self, name: str) -> list:
+        self.table_no += 1
+        prefix = f"{self.b.year}年" + (
+            self.s.title_prefix if not name.startswith(("一般", "财政", "政府", "国有", "项目", "“三公”")) else ""
+        )
+        title = f"{prefix}{name}"
+        if self.s.numbered:
+            title = f"预算{self.table_no:02d}表 {title}"
+        return [
+            Paragraph(title, self.title),
+            Spacer(1, 2 * mm),
+            Paragraph(f"{'部门' if self.b.doc_kind == '部门预算' else '单位'}名称：{self.b.agency}", self.caption),
+            Paragraph(f"单位：{self.b.unit}", self.caption),
+            Spacer(1, 2 * mm),
+        ]
+
+    def table(self, rows: list[list[str]], header_rows: int, spans: list[tuple] = ()) -> Table:
+        # Text longer than a short label goes into a Paragraph, which wraps inside its cell
+        # instead of running over the neighbouring cell.
+        wrapped = [[Paragraph(c, self.cell) if len(c) > 6 and not c[:1].isdigit() else c for c in row] for row in rows]
+        table = Table(wrapped, repeatRows=header_rows if self.s.repeat_header else 0)
+        commands = [
+            ("FONT", (0, 0), (-1, -1), FONT, self.s.font_size),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("ALIGN", (0, 0), (-1, header_rows - 1), "CENTER"),
+        ]
+        if self.s.ruling == "grid":
+            commands.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
+        else:
+            commands += [
+                ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BOX", (0, 0), (-1, -1), 0.5, colors.black),
+            ]
+        commands += [("SPAN", a, b) for a, b in spans]
+        table.setStyle(TableStyle(commands))
+        return table
+
+    # ------------------------------------------------------------ tables
+
+    def expenditure_table(self, name: str) -> list:
+        s, b = self.s, self.b
+        codes = ["类", "款", "项"] if s.split_codes else ["科目编码"]
+        nc = len(codes)
+        groups = [("项目支出", ["项目支出"]), ("基本支出", ["小计", "人员经费", "公用经费"])]
+        if not s.project_first:
+            groups.reverse()
+        if s.header_depth == 1:
+            header = [
+                [*codes, "科目名称", "合计", "基本支出", "项目支出"]
+                if not s.project_first
+                else [*codes, "科目名称", "合计", "项目支出", "基本支出"]
+            ]
+            spans: list[tuple] = []
+            value_cols = ["total", "basic", "project"] if not s.project_first else ["total", "project", "basic"]
+        else:
+            top = (["科目编码"] + [""] * (nc - 1)) + ["科目名称", "合计"]
+            bottom = [*codes, "", ""]
+            spans = []
+            if nc == 3:
+                spans.append(((0, 0), (2, 0)))
+            else:
+                spans.append(((0, 0), (0, 1)))
+            spans += [((nc, 0), (nc, 1)), ((nc + 1, 0), (nc + 1, 1))]
+            value_cols = ["total"]
+            col = nc + 2
+            for group, leaves in groups:
+                if len(leaves) == 1:
+                    top.append(group)
+                    bottom.append("")
+                    spans.append(((col, 0), (col, 1)))
+                    value_cols.append("project")
+                else:
+                    top += [group, "", ""]
+                    bottom += leaves
+                    spans.append(((col, 0), (col + 2, 0)))
+                    value_cols += ["basic", "personnel", "public"]
+                col += len(leaves)
+            header = [top, bottom]
+
+        def values(personnel: Decimal, public: Decimal, project: Decimal) -> list[str]:
+            v = {
+                "total": personnel + public + project,
+                "basic": personnel + public,
+                "personnel": personnel,
+                "public": public,
+                "project": project,
+            }
+            return [self.money(v[k]) for k in value_cols]
+
+        def code_cells(code: str) -> list[str]:
+            if nc == 1:
+                return [code]
+            return [code[:3], code[3:5], code[5:7]]
+
+        body = [[*([""] * nc), "合计", *values(b.personnel, b.public, b.project)]]
+        seen: set[str] = set()
+        for line in b.lines:
+            if s.subtotals:
+                for prefix, names in ((line.code[:3], FUNCTION_CLASSES), (line.code[:5], FUNCTION_SECTIONS)):
+                    if prefix in seen:
+                        continue
+                    seen.add(prefix)
+                    members = [x for x in b.lines if x.code.startswith(prefix)]
+                    sums = [
+                        sum((getattr(x, f) for x in members), Decimal(0)) for f in ("personnel", "public", "project")
+                    ]
+                    body.append(
+                        [*code_cells(prefix.ljust(7, " ")).__iter__(), names.get(prefix, ""), *values(*sums)]
+                        if nc == 1
+                        else [
+                            *(code_cells(prefix + "    ")[: len(prefix) // 2]),
+                            *([""] * (3 - len(prefix) // 2)),
+                            names.get(prefix, ""),
+                            *values(*sums),
+                        ]
+                    )
+            body.append([*code_cells(line.code), line.name, *values(line.personnel, line.public, line.project)])
+        if nc == 1:
+            body = [[row[0].strip(), *row[1:]] for row in body]
+        return [*self.heading(name), self.table(header + body, len(header), spans)]
+
+    def summary_table(self) -> list:
+        b = self.b
+        classes: dict[str, Decimal] = {}
+        for line in b.lines:
+            classes[line.code[:3]] = classes.get(line.code[:3], Decimal(0)) + line.total
+        income = [
+            ("一、一般公共预算拨款收入", b.total),
+            ("二、政府性基金预算拨款收入", Decimal(0)),
+            ("三、国有资本经营预算拨款收入", Decimal(0)),
+            ("四、事业收入", Decimal(0)),
+            ("五、其他收入", Decimal(0)),
+        ]
+        spending = [
+            (f"{CHINESE_ORDINALS[i] if i < 10 else i + 1}、{FUNCTION_CLASSES[c]}", v)
+            for i, (c, v) in enumerate(sorted(classes.items()))
+        ]
+        rows = [["收入", "", "支出", ""], ["项目", "金额", "项目", "金额"]]
+        for i in range(max(len(income), len(spending))):
+            left = income[i] if i < len(income) else ("", None)
+            right = spending[i] if i < len(spending) else ("", None)
+            rows.append(
+                [
+                    left[0],
+                    "" if left[1] is None else self.money(left[1]),
+                    right[0],
+                    "" if right[1] is None else self.money(right[1]),
+                ]
+            )
+        rows += [
+            ["本年收入合计", self.money(b.total, False), "本年支出合计", self.money(b.total, False)],
+            ["上年结转结余", "", "年终结转结余", ""],
+            ["收入总计", self.money(b.total, False), "支出总计", self.money(b.total, False)],
+        ]
+        name = "收支总体" + self.s.title_suffix if self.s.title_suffix == "情况表" else "收支预算表"
+        return [*self.heading(name), self.table(rows, 2, [((0, 0), (1, 0)), ((2, 0), (3, 0))])]
+
+    def economic_table(self, name: str) -> list:
+        b, s = self.b, self.s
+        if s.gov_econ_columns:
+            header = [
+                ["部门预算支出经济分类科目", "", "政府预算支出经济分类科目", "", "本年一般公共预算基本支出", "", ""],
+                ["科目编码", "科目名称", "科目编码", "科目名称", "合计", "人员经费", "公用经费"],
+            ]
+            spans = [((0, 0), (1, 0)), ((2, 0), (3, 0)), ((4, 0), (6, 0))]
+        else:
+            header = [["科目编码", "科目名称", "合计", "人员经费", "公用经费"]]
+            spans = []
+        body = []
+        total_row = (
+            ["合计", ""]
+            + (["", ""] if s.gov_econ_columns else [])
+            + [self.money(b.basic, False), self.money(b.personnel), self.money(b.public)]
+        )
+        body.append(total_row)
+        for e in b.econ:
+            gov = [e.gov_code, e.gov_name] if s.gov_econ_columns else []
+            body.append(
+                [
+                    e.code,
+                    e.name,
+                    *gov,
+                    self.money(e.amount),
+                    self.money(e.amount if e.is_personnel else Decimal(0)),
+                    self.money(Decimal(0) if e.is_personnel else e.amount),
+                ]
+            )
+        return [*self.heading(name), self.table(header + body, len(header), spans)]
+
+    def three_public_table(self) -> list:
+        tp = self.b.three_public
+        assert tp is not None
+        header = [
+            ["“三公”经费合计", "因公出国（境）费", "公务用车购置及运行费", "", "", "公务接待费"],
+            ["", "", "小计", "公务用车购置费", "公务用车运行费", ""],
+        ]
+        spans = [((0, 0), (0, 1)), ((1, 0), (1, 1)), ((2, 0), (4, 0)), ((5, 0), (5, 1))]
+        row = [
+            self.money(tp.total, False),
+            self.money(tp.abroad),
+            self.money(tp.vehicle),
+            self.money(tp.purchase),
+            self.money(tp.operation),
+            self.money(tp.reception),
+        ]
+        return [*self.heading("一般公共预算“三公”经费支出" + self.s.title_suffix), self.table([*header, row], 2, spans)]
+
+    def project_table(self) -> list:
+        b = self.b
+        header = [["类型", "项目名称", "项目单位", "合计", "一般公共预算"]]
+        body = [["", "合计", "", self.money(b.project, False), self.money(b.project, False)]]
+        body += [[p.ptype, p.name, p.unit_name, self.money(p.amount), self.money(p.amount)] for p in b.projects]
+        return [
+            *self.heading("项目支出" + ("预算表" if self.s.title_suffix == "预算表" else "表")),
+            self.table(header + body, 1),
+        ]
+
+    def empty_fund_table(self, name: str) -> list:
+        header = [["科目编码", "科目名称", "合计", "基本支出", "项目支出"]]
+        return [
+            *self.heading(name),
+            self.table([*header, ["", "合计", "", "", ""]], 1),
+            Paragraph("备注：本单位无此项预算，故本表无数据。", self.caption),
+        ]
+
+    def narrative(self) -> str:
+        b, total = self.b, self.money(self.b.total, False)
+        return (
+            f"{b.agency}{b.year}年收入总计{total}{b.unit}，支出总计{total}{b.unit}。"
+            f"其中：基本支出{self.money(b.basic, False)}{b.unit}，项目支出{self.money(b.project, False)}{b.unit}。"
+        )
+
+    def document(self) -> list:
+        b, s = self.b, self.s
+        kind = "部门" if b.doc_kind == "部门预算" else "单位"
+        flow: list = [
+            Paragraph(f"{b.year}年{b.agency}{b.doc_kind}公开", self.title),
+            Spacer(1, 6 * mm),
+            Paragraph(self.narrative(), self.body),
+            PageBreak(),
+        ]
+        sections = [
+            self.summary_table(),
+            self.expenditure_table(f"{kind}支出总体" + s.title_suffix if s.title_suffix == "情况表" else "支出预算表"),
+            self.expenditure_table("一般公共预算支出" + s.title_suffix),
+            self.economic_table("一般公共预算基本支出表"),
+            self.three_public_table(),
+            self.empty_fund_table("政府性基金预算支出" + s.title_suffix),
+        ]
+        if b.projects:
+            sections.append(self.project_table())
+        for section in sections:
+            flow += section
+            flow.append(PageBreak() if s.page_per_table else Spacer(1, 8 * mm))
+        return flow
+
+
+def render_budget(budget: SynthBudget, style: RenderStyle | None = None) -> bytes:
+    style = style or RenderStyle.draw(random.Random(budget.seed * 7919 + 1))
+    size = landscape(A4) if style.landscape else A4
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=size,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"{budget.agency}{budget.year}年{budget.doc_kind}",
+        invariant=1,
+    )
+    doc.build(_Renderer(budget, style).document())
+    return buffer.getvalue()
