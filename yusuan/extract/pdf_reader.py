@@ -64,7 +64,7 @@ def _looks_underruled(rows: list[list[str | None]]) -> bool:
     if not rows or len(rows[0]) > 2:
         return False
     crowded = sum(1 for row in rows if any(c and len(c.split()) >= 3 for c in row))
-    return crowded >= max(2, len(rows) // 3)
+    return crowded >= max(1, len(rows) // 3)
 
 
 def _merge_spans(spans: list[tuple[float, float]]) -> list[list[float]]:
@@ -111,25 +111,40 @@ def _column_bands(data_words: list[list[dict]], left: float, right: float) -> li
     return list(itertools.pairwise(edges))
 
 
+def _leaf_labels(header_lines: list[list[dict]]) -> list[dict]:
+    """Header words with no header word beneath them: the labels of single columns (a group
+    label such as 基本支出 has its sub-labels below it; a wrapped label's last line is its leaf)."""
+    words = [(i, w) for i, line in enumerate(header_lines) for w in line]
+    return [w for i, w in words if not any(j > i and v["x0"] < w["x1"] and v["x1"] > w["x0"] for j, v in words)]
+
+
 def _split_bands(
-    bands: list[tuple[float, float]], header_words: list[dict], data_rows: list[list[dict]]
+    bands: list[tuple[float, float]], header_lines: list[list[dict]], data_rows: list[list[dict]]
 ) -> list[tuple[float, float]]:
-    """Split a band that holds side-by-side header labels: a column blank in every data row
-    leaves no gap of its own, but its header label still stands apart from its neighbour's."""
+    """Split a band that holds two column labels: a column blank in every data row leaves no
+    gap of its own, but its leaf label still stands apart from its neighbour's."""
     data_spans = [(w["x0"], w["x1"]) for row in data_rows for w in row]
+    leaves = _leaf_labels(header_lines)
     out: list[tuple[float, float]] = []
     for a, b in bands:
-        inside = [(w["x0"], w["x1"]) for w in header_words if a <= (w["x0"] + w["x1"]) / 2 <= b]
-        groups = _merge_spans(inside)
+        inside = sorted((w["x0"], w["x1"]) for w in leaves if a <= (w["x0"] + w["x1"]) / 2 <= b)
         cuts = [
             cut
-            for g, h in itertools.pairwise(groups)
+            for g, h in itertools.pairwise(_merge_spans(inside))
             for cut in [(g[1] + h[0]) / 2]
             if not any(x0 < cut < x1 for x0, x1 in data_spans)
         ]
-        edges = [a, *cuts, b]
-        out += list(itertools.pairwise(edges))
+        out += list(itertools.pairwise([a, *cuts, b]))
     return out
+
+
+def _leaf_label_bands(header_lines: list[list[dict]], left: float, right: float) -> list[tuple[float, float]]:
+    """Columns centred on the header's leaf labels."""
+    centres = sorted((w["x0"] + w["x1"]) / 2 for w in _leaf_labels(header_lines))
+    if len(centres) < 2:
+        return []
+    cuts = [(a + b) / 2 for a, b in itertools.pairwise(centres)]
+    return list(itertools.pairwise([left, *cuts, right]))
 
 
 def _text_lines(words: list[dict]) -> list[list[dict]]:
@@ -143,7 +158,12 @@ def _text_lines(words: list[dict]) -> list[list[dict]]:
     return lines
 
 
-def rows_from_words(page: pdfplumber.page.Page, table: object) -> list[list[str | None]]:
+Bands = list[tuple[float, float]]
+
+
+def rows_from_words(
+    page: pdfplumber.page.Page, table: object, previous: Bands | None = None
+) -> tuple[list[list[str | None]], Bands]:
     """Rebuild a table whose vertical rules are missing.
 
     Rows come from its horizontal rules; a band without numbers (the header) is split into its
@@ -164,7 +184,16 @@ def rows_from_words(page: pdfplumber.page.Page, table: object) -> list[list[str 
             rows += _text_lines(ws) or [[]]
     data = [ws for ws in rows if any(is_amount(w["text"]) for w in ws)]
     first_data = next((i for i, ws in enumerate(rows) if ws in data), len(rows))
-    columns = _split_bands(_column_bands(data, x0, x1), [w for ws in rows[:first_data] for w in ws], data)
+    x_matches = previous is not None and abs(previous[0][0] - x0) < 2 and abs(previous[-1][1] - x1) < 2
+    if first_data == 0 and previous is not None and x_matches:
+        # A page continuing a table without repeating its header: a column blank on this page
+        # would leave no gap, so the columns of the page before are kept.
+        columns = previous
+    elif len(data) <= 2:
+        # One or two number rows say little about columns; the header's lowest labels say more.
+        columns = _leaf_label_bands(rows[:first_data], x0, x1) or _column_bands(data, x0, x1)
+    else:
+        columns = _split_bands(_column_bands(data, x0, x1), rows[:first_data], data)
     grid: list[list[str | None]] = []
     for ws in rows:
         cells = ["" for _ in columns]
@@ -173,8 +202,8 @@ def rows_from_words(page: pdfplumber.page.Page, table: object) -> list[list[str 
             index = next((i for i, (a, b) in enumerate(columns) if a <= centre <= b), len(columns) - 1)
             cells[index] = (cells[index] + w["text"]) if cells[index] else w["text"]
         grid.append(list(cells))
-    _spread_group_labels(grid, next((i for i, ws in enumerate(rows) if ws in data), len(rows)))
-    return grid
+    _spread_group_labels(grid, first_data)
+    return grid, columns
 
 
 def _spread_group_labels(grid: list[list[str | None]], header_rows: int) -> None:
@@ -215,6 +244,7 @@ def read_pdf(path: Path) -> PdfContent:
         raise UnreadablePdf(f"{type(exc).__name__}: {exc}") from exc
     with pdf:
         content = PdfContent(page_count=len(pdf.pages), char_count=0, cid_char_count=0)
+        last_bands: Bands | None = None
         for page_no, page in enumerate(pdf.pages, start=1):
             try:
                 content.char_count += len(page.chars)
@@ -227,7 +257,7 @@ def read_pdf(path: Path) -> PdfContent:
                 for t in tables:
                     rows = t.extract()
                     if _looks_underruled(rows):
-                        rows = rows_from_words(page, t)
+                        rows, last_bands = rows_from_words(page, t, last_bands)
                     page_blocks.append(TableBlock(page_no, t.bbox[1], t.bbox[3], rows))
                 for line in page.extract_text_lines(return_chars=False):
                     text = line["text"].strip()

@@ -110,6 +110,10 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
             tables.append(current)
         elif current is not None and current.ncols == len(rows[0]):
             pass  # continuation of the table running over from the previous page (title repeated or not)
+        elif current is not None and not any(is_data_row(r) for seg in current.segments for r in seg.rows):
+            # Only header rows fitted under the title at the foot of the previous page; the grid
+            # starts again here with its full header. Keep the title, take this grid.
+            current.segments = []
         else:
             current = RawTable(title="", captions=pending_captions + inner_captions)
             tables.append(current)

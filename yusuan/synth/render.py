@@ -105,10 +105,29 @@ class _Renderer:
         ]
 
     def table(self, rows: list[list[str]], header_rows: int, spans: list[tuple] = ()) -> Table:
-        # Text longer than a short label goes into a Paragraph, which wraps inside its cell
-        # instead of running over the neighbouring cell.
-        wrapped = [[Paragraph(c, self.cell) if len(c) > 6 and not c[:1].isdigit() else c for c in row] for row in rows]
-        table = Table(wrapped, repeatRows=header_rows if self.s.repeat_header else 0)
+        size = self.s.font_size
+        available = (landscape(A4)[0] if self.s.landscape else A4[0]) - 32 * mm
+        spanned = {
+            (c, r) for (c0, r0), (c1, r1) in spans for c in range(c0, c1 + 1) for r in range(r0, r1 + 1) if c1 > c0
+        }
+        widths = []
+        for c in range(len(rows[0])):
+            texts = [row[c] for r, row in enumerate(rows) if (c, r) not in spanned]
+            widths.append(min(110.0, max(pdfmetrics.stringWidth(t, FONT, size) for t in texts) + 8))
+        scale = min(1.0, available / sum(widths))
+        widths = [w * scale for w in widths]
+        # Text wider than its column goes into a Paragraph, which wraps inside the cell instead
+        # of running over the next one; numbers always fit (their columns are sized for them).
+        wrapped = [
+            [
+                Paragraph(t, self.cell)
+                if pdfmetrics.stringWidth(t, FONT, size) + 6 > widths[c] and (c, r) not in spanned
+                else t
+                for c, t in enumerate(row)
+            ]
+            for r, row in enumerate(rows)
+        ]
+        table = Table(wrapped, colWidths=widths, repeatRows=header_rows if self.s.repeat_header else 0)
         commands = [
             ("FONT", (0, 0), (-1, -1), FONT, self.s.font_size),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
