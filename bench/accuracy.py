@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from yusuan.extract.document import extract_document  # noqa: E402
-from yusuan.synth.model import generate_budget  # noqa: E402
-from yusuan.synth.render import render_budget  # noqa: E402
-from yusuan.synth.truth import Score, score  # noqa: E402
+from yusuan.extract.document import extract_document
+from yusuan.synth.model import generate_budget
+from yusuan.synth.render import render_budget
+from yusuan.synth.truth import Score, score
 
 
 def run(count: int, start: int) -> tuple[Score, Counter[str], float]:

@@ -218,6 +218,7 @@ def load_document(
         "page_count": doc.page_count,
         "is_correction": correction,
         "is_current": False,
+        "verdict": doc.verdict,
         "extractor_version": doc.extractor_version,
         "warnings": doc.warnings,
         "loaded_at": now,
@@ -241,6 +242,7 @@ def load_document(
         document_id = state.document_id
         conn.execute(delete(t.doc_tables).where(t.doc_tables.c.document_id == document_id))
         conn.execute(delete(t.figures).where(t.figures.c.document_id == document_id))
+        conn.execute(delete(t.checks).where(t.checks.c.document_id == document_id))
         conn.execute(update(t.documents).where(t.documents.c.document_id == document_id).values(**values))
         action = "replaced"
 
@@ -353,6 +355,24 @@ def _insert_facts(conn: Connection, document_id: int, doc: ExtractedDocument) ->
             },
         )
     batches.append((t.figures, list(figures.values())))
+    unique_checks = {(c.name, c.subject): c for c in doc.checks}
+    batches.append(
+        (
+            t.checks,
+            [
+                {
+                    "document_id": document_id,
+                    "check_name": c.name,
+                    "subject": c.subject,
+                    "status": c.status,
+                    "expected": c.expected,
+                    "actual": c.actual,
+                    "detail": c.detail,
+                }
+                for c in unique_checks.values()
+            ],
+        )
+    )
     count = 0
     for table, rows in batches:
         if rows:

@@ -123,6 +123,7 @@ documents = Table(
     Column("fetched_at", DateTime(timezone=True), comment="when the file was first fetched"),
     Column("is_correction", Boolean, nullable=False, server_default=text("false")),
     Column("is_current", Boolean, nullable=False, server_default=text("false")),
+    Column("verdict", String(12), nullable=False, server_default="unchecked", comment="data-quality verdict"),
     Column("extractor_version", String(40), nullable=False),
     Column("warnings", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
@@ -226,4 +227,16 @@ figures = Table(
     Column("amount", Money, nullable=False),
     Column("priority", Integer, nullable=False),
     Column("source", String(10), nullable=False),
+)
+
+checks = Table(
+    "checks",
+    metadata,
+    Column("document_id", BigInteger, ForeignKey("documents.document_id", ondelete="CASCADE"), primary_key=True),
+    Column("check_name", String(60), primary_key=True),
+    Column("subject", String(120), primary_key=True),
+    Column("status", String(12), nullable=False, comment="passed | rounding | failed"),
+    Column("expected", Money),
+    Column("actual", Money),
+    Column("detail", Text, nullable=False),
 )

@@ -72,3 +72,20 @@ def test_numeric_cells_extracted_exactly(scores: dict[int, Score]) -> None:
     assert total.share() >= 0.985, total.misses[:10]
     for kind in kinds:
         assert total.share(kind) >= 0.97, (kind, [m for m in total.misses if m.startswith(kind)][:5])
+
+
+def test_inconsistent_table_is_flagged_not_rejected(tmp_path: Path) -> None:
+    budget = generate_budget(4242)
+    path = tmp_path / "wrong-total.pdf"
+    path.write_bytes(render_budget(budget, corrupt_total=True))
+    doc = extract_document(path, "wrong-total")
+    assert doc.status is DocumentStatus.LOADED
+    assert doc.verdict == "failed"
+    failed = [c for c in doc.checks if c.status == "failed"]
+    assert any(c.name == "lines_sum_to_table_total" and "expenditure_summary" in c.subject for c in failed)
+    bad = next(c for c in failed if c.name == "lines_sum_to_table_total")
+    assert bad.expected is not None and bad.actual is not None and bad.expected != bad.actual
+
+    clean = tmp_path / "clean.pdf"
+    clean.write_bytes(render_budget(budget))
+    assert extract_document(clean, "clean").verdict == "passed"

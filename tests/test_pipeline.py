@@ -53,6 +53,11 @@ def test_demo_portal_loads_with_lineage_and_is_idempotent(pipeline_env: str, por
         ).scalar_one()
         run_ids = conn.execute(text("SELECT DISTINCT flow_run_id FROM budget.documents")).scalars().all()
     assert lines > 0 and orphans == 0
+    with engine_for(pipeline_env).connect() as conn:
+        verdicts = conn.execute(text("SELECT verdict, count(*) FROM budget.documents GROUP BY verdict")).all()
+        checked = conn.execute(text("SELECT count(DISTINCT document_id) FROM budget.checks")).scalar_one()
+    # Every loaded document carries its reconciliation rows; the corpus adds up (within rounding).
+    assert verdicts == [("passed", 3)] and checked == 3
     assert "医疗保障经办事务" in printed and "2,436.5" in printed
     with engine_for(pipeline_env).connect() as conn:
         last_run = conn.execute(text("SELECT run_id FROM yusuan.last_runs WHERE portal = 'demo'")).scalar_one()

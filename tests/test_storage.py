@@ -123,7 +123,7 @@ def test_views_are_documented(db: str) -> None:
             .scalars()
             .all()
         )
-    assert set(views) == {"documents", "totals", "function_lines", "economic_lines", "projects"}
+    assert set(views) == {"documents", "totals", "function_lines", "economic_lines", "projects", "checks"}
     assert undocumented == []
 
 

@@ -179,6 +179,18 @@ class Figure:
     source: str = "table"  # "table" | "text"
 
 
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One data-quality check: both numbers and where they came from."""
+
+    name: str
+    subject: str
+    status: str  # passed | rounding | failed
+    expected: Decimal | None
+    actual: Decimal | None
+    detail: str
+
+
 @dataclass(slots=True)
 class ExtractedDocument:
     sha256: str
@@ -197,7 +209,15 @@ class ExtractedDocument:
     economic_lines: list[EconomicLine] = field(default_factory=list)
     projects: list[ProjectLine] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """failed if any data-quality check failed; passed (rounding included) if all held."""
+        if not self.checks:
+            return "unchecked"
+        return "failed" if any(c.status == "failed" for c in self.checks) else "passed"
 
     def figure(self, name: str) -> Decimal | None:
         candidates = [f for f in self.figures if f.name == name]

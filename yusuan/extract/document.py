@@ -18,6 +18,7 @@ from yusuan.extract.metadata import (
 from yusuan.extract.narrative import narrative_figures
 from yusuan.extract.parse import parse_grid
 from yusuan.extract.pdf_reader import UnreadablePdf, read_pdf
+from yusuan.extract.reconcile import reconcile
 from yusuan.extract.tables import build_tables, to_grid
 from yusuan.models import DocumentStatus, ExtractedDocument, ExtractedTable, QuarantineReason, TableRow
 from yusuan.normalise.amounts import find_unit
@@ -131,4 +132,5 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
     if not doc.tables:
         doc.warnings.append("no tables in this file: key figures read from the text only")
     doc.status = DocumentStatus.LOADED
+    doc.checks = reconcile(doc)
     return doc

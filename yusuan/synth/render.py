@@ -72,9 +72,10 @@ class RenderStyle:
 
 
 class _Renderer:
-    def __init__(self, budget: SynthBudget, style: RenderStyle) -> None:
+    def __init__(self, budget: SynthBudget, style: RenderStyle, corrupt_total: bool = False) -> None:
         self.b = budget
         self.s = style
+        self.corrupt_total = corrupt_total
         self.places = {Decimal("0.01"): 2, Decimal("0.1"): 1, Decimal(1): 0}[budget.quantum]
         self.body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16)
         self.title = ParagraphStyle("title", fontName=FONT, fontSize=14, leading=20, alignment=1)
@@ -201,7 +202,9 @@ class _Renderer:
                 return [code]
             return [code[:3], code[3:5], code[5:7]]
 
-        body = [[*([""] * nc), "合计", *values(b.personnel, b.public, b.project)]]
+        # corrupt_total prints a 合计 that its lines do not add up to (for reconciliation tests).
+        wrong = b.quantum * 1000 if self.corrupt_total else Decimal(0)
+        body = [[*([""] * nc), "合计", *values(b.personnel + wrong, b.public, b.project)]]
         seen: set[str] = set()
         for line in b.lines:
             if s.subtotals:
@@ -364,7 +367,7 @@ class _Renderer:
         return flow
 
 
-def render_budget(budget: SynthBudget, style: RenderStyle | None = None) -> bytes:
+def render_budget(budget: SynthBudget, style: RenderStyle | None = None, corrupt_total: bool = False) -> bytes:
     style = style or RenderStyle.draw(random.Random(budget.seed * 7919 + 1))
     size = landscape(A4) if style.landscape else A4
     buffer = io.BytesIO()
@@ -378,5 +381,5 @@ def render_budget(budget: SynthBudget, style: RenderStyle | None = None) -> byte
         title=f"{budget.agency}{budget.year}年{budget.doc_kind}",
         invariant=1,
     )
-    doc.build(_Renderer(budget, style).document())
+    doc.build(_Renderer(budget, style, corrupt_total).document())
     return buffer.getvalue()

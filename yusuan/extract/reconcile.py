@@ -1,0 +1,152 @@
+"""Data-quality checks of one extracted document: do its numbers add up and agree?
+
+Each check records both numbers and where they came from; a failed check flags the document,
+it never rejects it (publishers do print inconsistent tables, and that is worth knowing).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from yusuan.models import Check, ExtractedDocument, Figure
+
+# Lines printed in 万元 with one decimal are each rounded by up to 0.05 万元 (500 yuan): their
+# sum may miss the printed 合计 by that much per line. Such a difference is "rounding", not a failure.
+ROUNDING_PER_LINE = {"万元": Decimal(500), "元": Decimal("0.5")}
+
+
+def _where(f: Figure) -> str:
+    if f.lineage is None:
+        return "text"
+    return f"table {f.lineage.table_index} ({f.table_kind}) p.{f.lineage.page_no} row {f.lineage.row_index}"
+
+
+def _best(doc: ExtractedDocument, name: str, source: str | None = None) -> Figure | None:
+    candidates = [f for f in doc.figures if f.name == name and (source is None or f.source == source)]
+    return min(candidates, key=lambda f: f.priority) if candidates else None
+
+
+def _compare(
+    name: str,
+    subject: str,
+    expected: Decimal | None,
+    actual: Decimal | None,
+    detail: str,
+    tolerance: Decimal = Decimal(0),
+) -> Check:
+    if expected is None or actual is None:
+        status = "failed"
+    elif expected == actual:
+        status = "passed"
+    elif abs(expected - actual) <= tolerance:
+        status = "rounding"
+    else:
+        status = "failed"
+    return Check(name, subject, status, expected, actual, detail)
+
+
+def reconcile(doc: ExtractedDocument) -> list[Check]:
+    checks: list[Check] = []
+    income, spending = _best(doc, "income_total"), _best(doc, "expenditure_total")
+    if income and spending:
+        checks.append(
+            _compare(
+                "income_equals_expenditure",
+                "document",
+                income.amount,
+                spending.amount,
+                f"收入总计 from {_where(income)}, 支出总计 from {_where(spending)}",
+            )
+        )
+    basic, project = _best(doc, "basic_expenditure"), _best(doc, "project_expenditure")
+    if basic and project and spending:
+        checks.append(
+            _compare(
+                "basic_plus_project_equals_total",
+                "document",
+                spending.amount,
+                basic.amount + project.amount,
+                f"基本支出 ({_where(basic)}) + 项目支出 ({_where(project)}) vs 支出总计 ({_where(spending)})",
+            )
+        )
+    checks += _lines_sum_to_totals(doc)
+    for name in ("income_total", "expenditure_total", "basic_expenditure", "project_expenditure", "three_public_total"):
+        table, text = _best(doc, name, "table"), _best(doc, name, "text")
+        if table and text:
+            checks.append(
+                _compare(
+                    "text_agrees_with_tables",
+                    name,
+                    table.amount,
+                    text.amount,
+                    f"{name}: {_where(table)} vs the running text",
+                )
+            )
+    parts = [
+        _best(doc, n)
+        for n in (
+            "three_public_abroad",
+            "three_public_vehicle_purchase",
+            "three_public_vehicle_operation",
+            "three_public_reception",
+        )
+    ]
+    total = _best(doc, "three_public_total")
+    if total and all(parts):
+        checks.append(
+            _compare(
+                "three_public_parts_sum",
+                "三公",
+                total.amount,
+                sum((p.amount for p in parts if p), Decimal(0)),
+                f"“三公” total from {_where(total)} vs its four parts",
+            )
+        )
+    summary_total = next(
+        (f for f in doc.figures if f.name == "table_total" and f.table_kind == "expenditure_summary"), None
+    )
+    if summary_total and spending and spending.table_kind != "expenditure_summary":
+        checks.append(
+            _compare(
+                "expenditure_tables_agree",
+                "支出总体 vs 收支总体",
+                spending.amount,
+                summary_total.amount,
+                f"支出总计 ({_where(spending)}) vs 支出总体情况表 合计 ({_where(summary_total)})",
+            )
+        )
+    return checks
+
+
+def _lines_sum_to_totals(doc: ExtractedDocument) -> list[Check]:
+    sums: dict[int, Decimal] = defaultdict(Decimal)
+    counts: dict[int, int] = defaultdict(int)
+    for line in doc.function_lines:
+        sums[line.lineage.table_index] += line.total or Decimal(0)
+        counts[line.lineage.table_index] += 1
+    for eline in doc.economic_lines:
+        sums[eline.lineage.table_index] += eline.total or Decimal(0)
+        counts[eline.lineage.table_index] += 1
+    for project in doc.projects:
+        sums[project.lineage.table_index] += project.total or Decimal(0)
+        counts[project.lineage.table_index] += 1
+    checks = []
+    for figure in doc.figures:
+        if figure.name != "table_total" or figure.lineage is None:
+            continue
+        index = figure.lineage.table_index
+        if not counts.get(index):
+            continue
+        checks.append(
+            _compare(
+                "lines_sum_to_table_total",
+                f"table {index} ({figure.table_kind})",
+                figure.amount,
+                sums[index],
+                f"合计 row ({_where(figure)}) vs the sum of {counts[index]} lines",
+                ROUNDING_PER_LINE.get(doc.tables[index].unit if index < len(doc.tables) else "", Decimal(0))
+                * counts[index],
+            )
+        )
+    return checks
