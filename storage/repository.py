@@ -12,7 +12,7 @@ from sqlalchemy import Connection, and_, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from storage import schema as t
-from yusuan.models import DiscoveryResult, DocumentStatus, ExtractedDocument, FetchedFile
+from yusuan.models import DisclosureLink, DiscoveryResult, DocumentStatus, ExtractedDocument, FetchedFile
 
 _CORRECTION = re.compile(r"更正|调整|修订|修正|更新")
 
@@ -406,3 +406,63 @@ def _recompute_current(conn: Connection, doc: ExtractedDocument) -> None:
     conn.execute(update(t.documents).where(same_filing, d.is_current, d.document_id != winner).values(is_current=False))
     if winner is not None:
         conn.execute(update(t.documents).where(d.document_id == winner, ~d.is_current).values(is_current=True))
+
+
+# ------------------------------------------------------------------ backfill
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    document_id: int
+    sha256: str
+    storage_path: str
+    extractor_version: str
+    fetched: FetchedFile
+
+
+def stored_documents(
+    conn: Connection, agency_name: str | None = None, fiscal_year: int | None = None
+) -> list[StoredDocument]:
+    """Documents whose raw file is in the store, with their first source, for re-extraction."""
+    d, f, s = t.documents.c, t.files.c, t.sources.c
+    query = (
+        select(
+            d.document_id,
+            d.sha256,
+            f.storage_path,
+            d.extractor_version,
+            d.source_url,
+            d.page_url,
+            d.fetched_at,
+            s.link_text,
+            s.page_title,
+            s.portal,
+            s.http_status,
+            s.content_type,
+            f.size_bytes,
+        )
+        .select_from(t.documents.join(t.files, f.sha256 == d.sha256).outerjoin(t.sources, s.url == d.source_url))
+        .order_by(d.document_id)
+    )
+    if agency_name is not None:
+        query = query.where(d.agency_name == agency_name)
+    if fiscal_year is not None:
+        query = query.where(d.fiscal_year == fiscal_year)
+    out = []
+    for row in conn.execute(query):
+        link = DisclosureLink(
+            row.source_url or "", row.page_url or "", row.link_text or "", row.page_title or "", row.portal or ""
+        )
+        fetched = FetchedFile(
+            link=link,
+            final_url=row.source_url or "",
+            http_status=row.http_status,
+            content_type=row.content_type,
+            size_bytes=row.size_bytes,
+            sha256=row.sha256,
+            raw_path=row.storage_path,
+            fetched_at=row.fetched_at,
+            attempts=0,
+        )
+        out.append(StoredDocument(row.document_id, row.sha256, row.storage_path, row.extractor_version, fetched))
+    return out

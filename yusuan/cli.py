@@ -156,6 +156,23 @@ def demo(
     _print_summary(result, url)
 
 
+@app.command()
+def backfill(
+    agency: Annotated[str | None, typer.Option(help="Only this agency")] = None,
+    year: Annotated[int | None, typer.Option(help="Only this fiscal year")] = None,
+    older_than: Annotated[str | None, typer.Option(help="Only documents extracted by an older version")] = None,
+    force: Annotated[bool, typer.Option(help="Re-extract every selected document")] = False,
+) -> None:
+    """Re-extract and re-load stored raw PDFs with the current extractor (no downloads)."""
+    _bootstrap()
+    from flows.backfill import backfill as backfill_flow
+
+    results = backfill_flow(agency_name=agency, fiscal_year=year, older_than_version=older_than, force=force)
+    for line in results:
+        console.print(line)
+    console.print(f"{len(results)} documents re-extracted")
+
+
 @portal_app.command("serve")
 def portal_serve(
     host: str = "127.0.0.1",
