@@ -22,6 +22,7 @@ from tasks.load import load
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.document import extract_document
 from yusuan.fetch.http import HttpConfig
+from yusuan.fetch.politeness import HostLimiter
 from yusuan.settings import load_settings
 
 
@@ -57,7 +58,14 @@ def backfill(
     settings = load_settings()
     database_url = prepare_database(settings.database_url, settings.pgdata_dir)
     run_id = str(flow_run.id or uuid.uuid4())
-    ctx = RunContext(run_id, database_url, settings.raw_dir.resolve(), "backfill", HttpConfig.from_settings(settings))
+    ctx = RunContext(
+        run_id,
+        database_url,
+        settings.raw_dir.resolve(),
+        "backfill",
+        HttpConfig.from_settings(settings),
+        HostLimiter(settings.per_host_concurrency, settings.per_host_min_interval_seconds),
+    )
     with engine_for(database_url).connect() as conn:
         candidates = stored_documents(conn, agency_name, fiscal_year)
     chosen = select_for_backfill(candidates, older_than_version, force)

@@ -27,6 +27,7 @@ from tasks.download import download_task
 from tasks.extract import extract_task
 from tasks.load import load_task
 from yusuan.fetch.http import HttpConfig
+from yusuan.fetch.politeness import HostLimiter
 from yusuan.settings import load_settings
 
 
@@ -61,7 +62,14 @@ def ingest(entry_url: str, portal: str = "demo", max_pages: int = 200, max_docum
     settings = load_settings()
     run_id = str(flow_run.id or uuid.uuid4())
     database_url = prepare_database(settings.database_url, settings.pgdata_dir)
-    ctx = RunContext(run_id, database_url, settings.raw_dir.resolve(), portal, HttpConfig.from_settings(settings))
+    ctx = RunContext(
+        run_id,
+        database_url,
+        settings.raw_dir.resolve(),
+        portal,
+        HttpConfig.from_settings(settings),
+        HostLimiter(settings.per_host_concurrency, settings.per_host_min_interval_seconds),
+    )
     engine = engine_for(database_url)
     with engine.begin() as conn:
         record_run_start(conn, run_id, "ingest", portal, entry_url, datetime.now(UTC))

@@ -3,10 +3,11 @@ clients or secrets in parameters)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from yusuan.fetch.http import HttpConfig
+from yusuan.fetch.politeness import HostLimiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,8 @@ class RunContext:
     raw_dir: Path
     portal: str
     http: HttpConfig
+    # Shared by every task thread of the run: per-host concurrency and request spacing.
+    limiter: HostLimiter = field(default_factory=HostLimiter, compare=False)
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs
         return f"RunContext(run_id={self.run_id!r}, portal={self.portal!r})"

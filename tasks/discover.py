@@ -23,6 +23,7 @@ def discover(ctx: RunContext, entry_url: str, max_pages: int) -> DiscoveryResult
             RetryPolicy.from_config(ctx.http),
             max_pages=max_pages,
             robots=RobotsCache(client, ctx.http.user_agent),
+            limiter=ctx.limiter,
         )
     with engine_for(ctx.database_url).begin() as conn:
         record_discovery(conn, result, ctx.run_id, datetime.now(UTC))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import httpx
@@ -105,3 +106,36 @@ def test_content_disposition_names() -> None:
     )
     raw_gbk = "2023年预算.pdf".encode("gb18030").decode("latin-1")
     assert filename_from_disposition(f'attachment; filename="{raw_gbk}"') == "2023年预算.pdf"
+
+
+def _download_all(portal: PortalServer, tmp_path: Path, limiter: object | None) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    links = [_link(portal.attachment_url(name)) for name in ALL_PDFS] * 2
+    with _client() as client, ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(lambda link: download(link, client, RawStore(tmp_path), FAST, limiter=limiter), links))
+
+
+ALL_PDFS = [ZHENGZHOU, "2024年滑县医疗保障局部门预算公开.pdf", "济源产城融合示范区医疗保障局2022年单位预算.pdf"]
+
+
+def test_per_host_concurrency_holds_at_the_server(tmp_path: Path) -> None:
+    from yusuan.fetch.politeness import HostLimiter
+
+    slow = Faults(delay_seconds={name: 0.2 for name in ALL_PDFS})
+    with PortalServer(faults=slow) as portal:
+        _download_all(portal, tmp_path, None)
+        assert portal.log.max_in_flight > 2  # unlimited: the server sees the pool's parallelism
+    with PortalServer(faults=Faults(delay_seconds={name: 0.2 for name in ALL_PDFS})) as portal:
+        _download_all(portal, tmp_path, HostLimiter(max_concurrent=2))
+        assert portal.log.max_in_flight == 2
+
+
+def test_requests_to_a_host_are_spaced(tmp_path: Path) -> None:
+    from yusuan.fetch.politeness import HostLimiter
+
+    with PortalServer() as portal:
+        _download_all(portal, tmp_path, HostLimiter(max_concurrent=4, min_interval_seconds=0.1))
+        starts = sorted(portal.log.started_at)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert len(starts) == 6 and min(gaps) >= 0.09

@@ -148,12 +148,23 @@ def demo(
     from yusuan.portal.server import serve
 
     _settings, url = _bootstrap()
+    results = []
     with serve("127.0.0.1", port, extra_pdf_dir, fallback_to_free_port=True) as portal:
-        console.print(f"demo portal: {portal.entry_url}")
-        if not portal.entry_url.startswith(f"http://127.0.0.1:{port}/"):
+        console.print(f"demo portals at {portal.base_url}: " + ", ".join(portal.entry_urls()))
+        if not portal.base_url.endswith(f":{port}"):
             console.print(f"[yellow]port {port} is busy[/yellow]: files will count as new sources")
-        result = _run_with_progress(url, portal.entry_url, "demo", 500, None)
-    _print_summary(result, url)
+        for name, entry in portal.entry_urls().items():
+            results.append(_run_with_progress(url, entry, name, 500, None))
+    _print_summary(_merge(results), url)
+
+
+def _merge(results: list[dict]) -> dict:
+    """One summary over several portal runs."""
+    totals: dict[str, float] = {}
+    for result in results:
+        for key, value in result["totals"].items():
+            totals[key] = round(totals.get(key, 0) + value, 2)
+    return {"totals": totals, "documents": [d for r in results for d in r["documents"]]}
 
 
 @app.command()

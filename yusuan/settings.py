@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     max_pages_per_portal: int = 200
     max_documents_per_run: int | None = None
     workers: int = 4
+    per_host_concurrency: int = 2
+    per_host_min_interval_seconds: float = 0.1
 
     @property
     def raw_dir(self) -> Path:

@@ -10,12 +10,14 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import unquote, urldefrag, urlsplit
 
 import httpx
 
 from yusuan.discover.links import (
     attachment_kind,
+    dataproxy_urls,
+    embedded_records,
     is_disclosure_page_link,
     is_pagination_link,
     judge_attachment,
@@ -24,6 +26,7 @@ from yusuan.discover.links import (
     viewer_target,
 )
 from yusuan.fetch.http import FetchError, RetryPolicy, get_page
+from yusuan.fetch.politeness import HostLimiter
 from yusuan.fetch.robots import RobotsCache
 from yusuan.models import DiscoveryResult, LinkDecision, PageVisit
 
@@ -43,6 +46,7 @@ def crawl(
     allowed_hosts: set[str] | None = None,
     robots: RobotsCache | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    limiter: HostLimiter | None = None,
 ) -> DiscoveryResult:
     result = DiscoveryResult(portal=portal, entry_url=entry_url)
     hosts = allowed_hosts or {urlsplit(entry_url).hostname or ""}
@@ -67,14 +71,15 @@ def crawl(
             result.pages.append(PageVisit(url, kind, None, "", "disallowed by robots.txt"))
             continue
         try:
-            response, html = get_page(client, url, policy, sleep=sleep)
+            response, html = get_page(client, url, policy, sleep=sleep, limiter=limiter)
         except FetchError as exc:
             result.pages.append(PageVisit(url, kind, exc.status, "", str(exc)))
             continue
-        title, links = page_links(html, str(response.url))
+        records = embedded_records(html)
+        title, links = page_links(html + records, str(response.url))
         result.pages.append(PageVisit(url, kind, response.status_code, title))
         if kind == "list":
-            for page_url in pagination_urls(html, str(response.url)):
+            for page_url in pagination_urls(html, str(response.url)) + dataproxy_urls(html, str(response.url)):
                 enqueue(page_url, "list")
         for link in links:
             target = viewer_target(link.url) or link.url
@@ -83,8 +88,10 @@ def crawl(
                 if key not in judged:
                     judged.add(key)
                     verdict = judge_attachment(link, title)
+                    # An <iframe>/<embed> has no link text: the file name stands in for it.
+                    text = link.text or unquote(urlsplit(target).path.rsplit("/", 1)[-1])
                     result.decisions.append(
-                        LinkDecision(url, target, link.text, "attachment", verdict.taken, verdict.reason)
+                        LinkDecision(url, target, text, "attachment", verdict.taken, verdict.reason)
                     )
             elif kind != "list":
                 continue

@@ -133,3 +133,31 @@ def judge_attachment(link: PageLink, page_title_text: str) -> Verdict:
     if _BUDGET.search(page_title_text) and not _FINAL.search(page_title_text):
         return Verdict(True, "PDF attachment on a budget disclosure page")
     return Verdict(False, f"PDF attachment without budget wording: {context[:60]!r}")
+
+
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+_TOTAL = re.compile(r"totalRecord\s*[:=]\s*(\d+)")
+_PER_PAGE = re.compile(r"perPage\s*[:=]\s*(\d+)")
+_GROUP = re.compile(r"groupSize\s*[:=]\s*(\d+)")
+_PROXY = re.compile(r"""(?:proxyUrl\s*[:=]\s*['"]|href=["'])([^'"]*dataproxy\.jsp)(\?[^'"]*)?""")
+
+
+def embedded_records(html: str) -> str:
+    """The HTML fragments a Hanweb-style list keeps in CDATA records (page or dataproxy XML)."""
+    return "\n".join(_CDATA.findall(html))
+
+
+def dataproxy_urls(html: str, page_url: str) -> list[str]:
+    """The dataproxy.jsp requests that fetch the records after the first embedded group."""
+    total, per_page, proxy = _TOTAL.search(html), _PER_PAGE.search(html), _PROXY.search(html)
+    if not (total and per_page and proxy):
+        return []
+    group = int(per_page.group(1)) * int(_GROUP.search(html).group(1) if _GROUP.search(html) else 3)
+    params = parse_qs(urlsplit(proxy.group(2) or "").query)
+    extra = "".join(f"&{k}={v[0]}" for k, v in params.items() if k not in ("startrecord", "endrecord", "page"))
+    base = urljoin(page_url, proxy.group(1))
+    count = int(total.group(1))
+    return [
+        f"{base}?startrecord={start}&endrecord={min(start + group - 1, count)}&perpage={per_page.group(1)}{extra}"
+        for start in range(group + 1, count + 1, group)
+    ]

@@ -11,6 +11,7 @@ import httpx
 
 from storage.raw_store import RawStore
 from yusuan.fetch.http import FetchError, RetryPolicy, request_with_retries
+from yusuan.fetch.politeness import HostLimiter
 from yusuan.models import DisclosureLink, FetchedFile
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -47,6 +48,7 @@ def download(
     previous_last_modified: str | None = None,
     previous_sha256: str | None = None,
     sleep: Callable[[float], None] | None = None,
+    limiter: HostLimiter | None = None,
 ) -> FetchedFile:
     """Fetch ``link``; a 304 reuses the stored file (when it is still in the store)."""
     headers: dict[str, str] = {}
@@ -55,7 +57,8 @@ def download(
             headers["If-None-Match"] = previous_etag
         if previous_last_modified:
             headers["If-Modified-Since"] = previous_last_modified
-    kwargs = {"sleep": sleep} if sleep else {}
+    kwargs: dict = {"sleep": sleep} if sleep else {}
+    kwargs["limiter"] = limiter
     try:
         with request_with_retries(client, link.url, policy, headers=headers, **kwargs) as (response, attempts):
             if response.status_code == 304 and previous_sha256:

@@ -8,11 +8,12 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import httpx
 
+from yusuan.fetch.politeness import HostLimiter
 from yusuan.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ def request_with_retries(
     policy: RetryPolicy,
     headers: dict[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    limiter: HostLimiter | None = None,
 ) -> Iterator[tuple[httpx.Response, int]]:
     """Stream a GET, retrying timeouts, connection errors, 5xx, 408 and 429; never other 4xx.
 
@@ -97,9 +99,13 @@ def request_with_retries(
     last_status: int | None = None
     for attempt in range(1, policy.attempts + 1):
         stream = client.stream("GET", url, headers=headers)
+        # The limiter bounds when a request may start; the slot is held while its body is read.
+        gate = limiter.slot(url) if limiter is not None else nullcontext()
+        gate.__enter__()
         try:
             response = stream.__enter__()
         except (httpx.TimeoutException, httpx.TransportError) as exc:
+            gate.__exit__(None, None, None)
             last_status, last_error = None, f"{type(exc).__name__}: {exc}".rstrip(": ")
         else:
             try:
@@ -112,6 +118,7 @@ def request_with_retries(
                 last_status, last_error = response.status_code, f"HTTP {response.status_code}"
             finally:
                 stream.__exit__(None, None, None)
+                gate.__exit__(None, None, None)
         if attempt < policy.attempts:
             wait = policy.delay(attempt)
             log.warning(
@@ -122,10 +129,14 @@ def request_with_retries(
 
 
 def get_page(
-    client: httpx.Client, url: str, policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep
+    client: httpx.Client,
+    url: str,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None] = time.sleep,
+    limiter: HostLimiter | None = None,
 ) -> tuple[httpx.Response, str]:
     """GET an HTML page and decode it by header charset, then ``<meta charset>``, then UTF-8."""
-    with request_with_retries(client, url, policy, sleep=sleep) as (response, _attempts):
+    with request_with_retries(client, url, policy, sleep=sleep, limiter=limiter) as (response, _attempts):
         body = response.read()
     return response, decode_html(body, response.headers.get("content-type", ""))
 

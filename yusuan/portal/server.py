@@ -14,9 +14,18 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from yusuan.portal.site import Attachment, Column, demo_column, render_article, render_home, render_list_page
+from yusuan.portal.site import (
+    DATAPROXY,
+    Attachment,
+    Column,
+    demo_column,
+    render_article,
+    render_dataproxy,
+    render_home,
+    render_list_page,
+)
 
 ERROR_PAGE = (
     '<!DOCTYPE html><html><head><meta charset="utf-8"><title>404 页面不存在</title></head>'
@@ -45,6 +54,7 @@ class RequestLog:
     not_modified: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
     max_in_flight: int = 0
+    started_at: list[float] = field(default_factory=list)  # monotonic start of every request
     user_agents: set[str] = field(default_factory=set)
 
 
@@ -62,19 +72,27 @@ class PortalServer:
         self.faults = faults or Faults()
         self.log = RequestLog()
         self._attachments: dict[str, Attachment] = {}
+        self._downloads: dict[int, Attachment] = {}
+        self._columns: dict[str, Column] = {}
         self._pages: dict[str, bytes] = {"/": render_home(self.columns).encode()}
-        for column in self.columns:
-            for i in range(column.page_count):
-                name = "index.html" if i == 0 else f"index_{i}.html"
-                self._pages[column.path + name] = render_list_page(column, i).encode()
-            self._pages[column.path] = self._pages[column.path + "index.html"]
-            for article in column.articles:
-                self._pages[column.path + article.href] = render_article(column, article).encode()
-                for attachment in article.attachments:
-                    self._attachments[urlsplit(attachment.href).path] = attachment
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+        # Attachments "on another host of the same government" are linked as localhost URLs.
+        other_host = f"http://localhost:{self._httpd.server_address[1]}"
+        for column in self.columns:
+            encoding = "gb18030" if column.style == "gbk" else "utf-8"
+            self._columns[column.path] = column
+            for i in range(column.page_count if column.style != "dataproxy" else 1):
+                name = "index.html" if i == 0 else f"index_{i}.html"
+                self._pages[column.path + name] = render_list_page(column, i).encode(encoding)
+            self._pages[column.path] = self._pages[column.path + "index.html"]
+            for article in column.articles:
+                page = render_article(column, article, other_host)
+                self._pages[column.path + article.href] = page.encode(encoding)
+                for attachment in article.attachments:
+                    self._attachments[attachment.file_path] = attachment
+                    self._downloads[attachment.download_id] = attachment
 
     @property
     def base_url(self) -> str:
@@ -86,10 +104,14 @@ class PortalServer:
         return self.base_url + self.columns[0].path + "index.html"
 
     def attachment_url(self, name: str) -> str:
-        for _path, attachment in self._attachments.items():
+        for attachment in self._attachments.values():
             if attachment.name == name:
                 return self.base_url + attachment.href
         raise KeyError(name)
+
+    def entry_urls(self) -> dict[str, str]:
+        """Portal name → entry URL of its disclosure list."""
+        return {c.name: f"{self.base_url}{c.path}index.html" for c in self.columns}
 
     def start(self) -> PortalServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-portal", daemon=True)
@@ -126,6 +148,7 @@ class PortalServer:
                     log.paths[path] += 1
                     log.in_flight += 1
                     log.max_in_flight = max(log.max_in_flight, log.in_flight)
+                    log.started_at.append(time.monotonic())
                     log.user_agents.add(self.headers.get("User-Agent", ""))
                 try:
                     self._serve(path, raw_path)
@@ -154,19 +177,42 @@ class PortalServer:
                     return
                 attachment = server._attachments.get(raw_path)
                 if attachment is not None:
-                    if keys & faults.html_instead_of_pdf:
+                    if keys & faults.html_instead_of_pdf or attachment.name in faults.html_instead_of_pdf:
                         # What many CMSs do: a 200 with an HTML error page where the PDF was.
                         self._send(200, ERROR_PAGE, "application/pdf")
                         return
                     self._send_attachment(attachment)
                     return
+                query = parse_qs(urlsplit(self.path).query)
+                if path == "/module/download/download.jsp":
+                    target = server._downloads.get(int((query.get("id") or ["0"])[0] or 0))
+                    if target is None:
+                        self._send(404, ERROR_PAGE, "text/html; charset=utf-8")
+                    else:
+                        self._send(302, b"", "text/html", {"Location": f"/uploads/{target.download_id}"})
+                    return
+                if path.startswith("/uploads/"):
+                    target = server._downloads.get(int(path.rsplit("/", 1)[-1] or 0))
+                    if target is None:
+                        self._send(404, ERROR_PAGE, "text/html; charset=utf-8")
+                    else:
+                        self._send_attachment(target, disposition=True)
+                    return
+                if path == DATAPROXY:
+                    column = next((c for c in server.columns if c.style == "dataproxy"), None)
+                    start = int((query.get("startrecord") or ["1"])[0])
+                    end = int((query.get("endrecord") or ["15"])[0])
+                    body = render_dataproxy(column, start, end) if column else "<datastore/>"
+                    self._send(200, body.encode(), "text/xml; charset=utf-8")
+                    return
                 page = server._pages.get(path)
                 if page is None:
                     self._send(404, ERROR_PAGE, "text/html; charset=utf-8")
                     return
+                # No charset in the header: GB2312 pages declare theirs only in <meta>.
                 self._send(200, page, "text/html")
 
-            def _send_attachment(self, attachment: Attachment) -> None:
+            def _send_attachment(self, attachment: Attachment, disposition: bool = False) -> None:
                 if self.headers.get("If-None-Match") == attachment.etag:
                     with server.log.lock:
                         server.log.not_modified[attachment.name] += 1
@@ -177,12 +223,15 @@ class PortalServer:
                     return
                 with server.log.lock:
                     server.log.bodies_sent[attachment.name] += 1
-                self._send(
-                    200,
-                    attachment.content,
-                    attachment.content_type,
-                    {"ETag": attachment.etag, "Last-Modified": LAST_MODIFIED},
-                )
+                headers = {"ETag": attachment.etag, "Last-Modified": LAST_MODIFIED}
+                if disposition:
+                    # Half the CMSs send RFC 5987, the others raw GBK bytes in a plain filename.
+                    if attachment.download_id % 2:
+                        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(attachment.name)}"
+                    else:
+                        raw = attachment.name.encode("gb18030").decode("latin-1")
+                        headers["Content-Disposition"] = f'attachment; filename="{raw}"'
+                self._send(200, attachment.content, attachment.content_type, headers)
 
             def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
                 try:
@@ -203,15 +252,22 @@ DEMO_PORT = 18765
 
 
 def serve(host: str, port: int, extra_pdf_dir: Path | None = None, fallback_to_free_port: bool = False) -> PortalServer:
-    """The demo portal on ``port``; with ``fallback_to_free_port`` a busy port means any free one.
+    """The demo portals (three CMS patterns); ``extra_pdf_dir`` publishes more PDFs on a fourth.
 
     The demo prefers a fixed port because attachment URLs are source identities: the same
     portal on the same URLs is what lets a second run recognise every file as already seen.
     """
-    extra = sorted(extra_pdf_dir.rglob("*.pdf")) if extra_pdf_dir else None
+    from yusuan.portal.portals import demo_portals
+
+    columns = demo_portals()
+    if extra_pdf_dir:
+        extra = demo_column(sorted(extra_pdf_dir.rglob("*.pdf")))
+        extra.articles = extra.articles[6:]  # only the extra PDFs: the corpus is on henan-ybj already
+        extra.path, extra.name, extra.title = "/extra/", "extra", "更多公开文件"
+        columns.append(extra)
     try:
-        return PortalServer([demo_column(extra)], host=host, port=port)
+        return PortalServer(columns, host=host, port=port)
     except OSError:
         if not fallback_to_free_port:
             raise
-        return PortalServer([demo_column(extra)], host=host, port=0)
+        return PortalServer(columns, host=host, port=0)

@@ -22,11 +22,28 @@ class Attachment:
     name: str  # file name as shown and linked, e.g. 2023年郑州市医疗保障局部门预算公开.pdf
     content: bytes
     content_type: str = "application/pdf"
+    # How the detail page links it: direct | download_jsp | viewer | iframe | embed
+    via: str = "direct"
+    # Another host of the same government serving the file (absolute link), e.g. "localhost".
+    host: str | None = None
+
+    @property
+    def file_path(self) -> str:
+        """Where the bytes are served (the Zhengzhou ``/attachment/<name>?<token>`` pattern)."""
+        return f"/attachment/{quote(self.name)}"
+
+    @property
+    def download_id(self) -> int:
+        return int(hashlib.sha256(self.name.encode()).hexdigest()[:8], 16)
 
     @property
     def href(self) -> str:
         token = hashlib.sha256(self.name.encode()).hexdigest()[:24]
-        return f"/attachment/{quote(self.name)}?{token}"
+        if self.via == "download_jsp":
+            return f"/module/download/download.jsp?id={self.download_id}"
+        if self.via == "viewer":
+            return f"/pdfjs/web/viewer.html?file={quote(self.file_path)}"
+        return f"{self.file_path}?{token}"
 
     @property
     def etag(self) -> str:
@@ -54,6 +71,10 @@ class Column:
     title: str
     articles: list[Article] = field(default_factory=list)
     per_page: int = 4
+    name: str = "demo"  # portal name used in lineage and run names
+    # static: createPageHTML + 下一页; gbk: GB2312 pages with 下一页/尾页 links; dataproxy: a
+    # Hanweb-style list whose records come as XML from /module/web/jpage/dataproxy.jsp.
+    style: str = "static"
 
     @property
     def page_count(self) -> int:
@@ -132,6 +153,10 @@ def _page_name(index: int) -> str:
 
 
 def render_list_page(column: Column, index: int) -> str:
+    if column.style == "gbk":
+        return _render_gbk_list_page(column, index)
+    if column.style == "dataproxy":
+        return _render_dataproxy_index(column)
     items = column.articles[index * column.per_page : (index + 1) * column.per_page]
     rows = "\n".join(
         f'<li><a href="{a.href}" title="{html.escape(a.title)}">{html.escape(a.title)}</a><span>{a.date}</span></li>'
@@ -156,12 +181,20 @@ def render_list_page(column: Column, index: int) -> str:
 </body></html>"""
 
 
-def render_article(column: Column, article: Article) -> str:
-    links = "\n".join(
-        f'<p><a href="{a.href}" target="_blank">{html.escape(a.name)}</a></p>' for a in article.attachments
-    )
+def _attachment_html(a: Attachment, other_host_base: str) -> str:
+    href = (other_host_base + a.href) if a.host else a.href
+    if a.via == "iframe":
+        return f'<iframe src="{href}" width="100%" height="800"></iframe>'
+    if a.via == "embed":
+        return f'<embed src="{href}" type="application/pdf">'
+    return f'<p><a href="{href}" target="_blank">{html.escape(a.name)}</a></p>'
+
+
+def render_article(column: Column, article: Article, other_host_base: str = "") -> str:
+    links = "\n".join(_attachment_html(a, other_host_base) for a in article.attachments)
+    charset = "gb2312" if column.style == "gbk" else "utf-8"
     return f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><meta name="ArticleTitle" content="{html.escape(article.title)}">
+<html><head><meta charset="{charset}"><meta name="ArticleTitle" content="{html.escape(article.title)}">
 <title>{html.escape(article.title)}_演示门户</title></head><body>
 <div class="nav"><a href="/">首页</a> &gt; <a href="{column.path}">{column.title}</a></div>
 <h1>{html.escape(article.title)}</h1><div class="date">发布日期：{article.date}</div>
@@ -176,3 +209,56 @@ def render_home(columns: list[Column]) -> str:
     links = "".join(f'<li><a href="{c.path}index.html">{c.title}</a></li>' for c in columns)
     head = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>演示门户</title></head>'
     return f"{head}<body><ul>{links}</ul></body></html>"
+
+
+def _item(a: Article, prefix: str = "") -> str:
+    href = prefix + a.href
+    return f'<li><a href="{href}" title="{html.escape(a.title)}">{html.escape(a.title)}</a><span>{a.date}</span></li>'
+
+
+def _render_gbk_list_page(column: Column, index: int) -> str:
+    """A GB2312 page (charset only in <meta>), paged by 下一页 / 尾页 and numbered links only."""
+    items = column.articles[index * column.per_page : (index + 1) * column.per_page]
+    numbers = " ".join(
+        f'<a href="{_page_name(i)}">{i + 1}</a>' if i != index else f"<span>{i + 1}</span>"
+        for i in range(column.page_count)
+    )
+    nav = f'<a href="{_page_name(index + 1)}">下一页</a>' if index + 1 < column.page_count else ""
+    nav += f' <a href="{_page_name(column.page_count - 1)}">尾页</a>'
+    return f"""<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>{html.escape(column.title)}</title></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/xwdt/">新闻动态</a></div>
+<ul>{"".join(_item(a) for a in items)}</ul>
+<div class="page">{numbers} {nav}</div></body></html>"""
+
+
+DATAPROXY = "/module/web/jpage/dataproxy.jsp"
+
+
+def _records_xml(column: Column, items: list[Article]) -> str:
+    # Hanweb records link detail pages by absolute path: they are fetched from dataproxy.jsp.
+    return "".join(f"<record><![CDATA[{_item(a, column.path)}]]></record>" for a in items)
+
+
+def _render_dataproxy_index(column: Column) -> str:
+    """A Hanweb jpage list: the first group of records embedded as XML in the page, the rest
+    announced by totalRecord/perPage and fetched from dataproxy.jsp."""
+    group = column.per_page * 3
+    first = column.articles[:group]
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{html.escape(column.title)}</title>
+<script src="/module/jslib/jquery/jpage/dataproxy.js"></script></head><body>
+<div id="div1"><script type="text/xml"><datastore>
+<nextgroup><![CDATA[<a href="{DATAPROXY}?page=1&columnid=4242&unitid=77&perpage={column.per_page}"></a>]]></nextgroup>
+<recordset>{_records_xml(column, first)}</recordset></datastore></script>
+<script>$('#div1').jpage({{dataStore: dataStore, totalRecord: {len(column.articles)}, perPage: {column.per_page},
+proxyUrl: '{DATAPROXY}', groupSize: 3}});</script></div></body></html>"""
+
+
+def render_dataproxy(column: Column, start: int, end: int) -> str:
+    items = column.articles[max(0, start - 1) : end]
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><datastore><totalrecord>{len(column.articles)}</totalrecord>'
+        f"<recordset>{_records_xml(column, items)}</recordset></datastore>"
+    )
