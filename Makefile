@@ -40,7 +40,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 serve: install
-	$(BIN)/yusuan portal serve
+	$(BIN)/python -m deployments.serve
 
 clean:
 	rm -rf .yusuan .pytest_cache .ruff_cache

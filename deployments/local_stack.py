@@ -1,0 +1,108 @@
+"""A real local Prefect stack for yusuan: `prefect server` (SQLite) on 127.0.0.1, the process
+work pool, the deployments of deployments/prefect.yaml, and a worker polling the pool.
+
+Used by `make serve` (deployments/serve.py) and by the deployment test. Everything runs
+offline with telemetry off; processes are stopped the way they want to be (the worker needs a
+second SIGINT).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+POOL = "yusuan-process"
+
+
+def stack_env(home: Path, api_port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": f"http://127.0.0.1:{api_port}/api",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_ENABLED": os.environ.get("PREFECT_UI_ENABLED", "true"),
+        "YUSUAN_HOME": str(REPO),
+        **(extra or {}),
+    }
+    env.pop("PREFECT_API_KEY", None)
+    return env
+
+
+@dataclass
+class LocalStack:
+    home: Path
+    api_port: int = 4200
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return stack_env(self.home, self.api_port, self.extra_env)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}/api"
+
+    def _spawn(self, *args: str, log: str) -> subprocess.Popen:
+        self.home.mkdir(parents=True, exist_ok=True)
+        out = (self.home / log).open("ab")
+        process = subprocess.Popen(args, env=self.env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, env=self.env, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+
+    def start_server(self, timeout: float = 90) -> None:
+        self._spawn(PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(self.api_port), log="server.log")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(
+            f"prefect server did not answer on {self.api_url} within {timeout}s (see {self.home}/server.log)"
+        )
+
+    def deploy(self) -> None:
+        pool = self._run(PREFECT, "work-pool", "create", POOL, "--type", "process", "--overwrite")
+        if pool.returncode != 0:
+            raise RuntimeError(f"work pool: {pool.stdout}{pool.stderr}")
+        deployed = self._run(PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
+        if deployed.returncode != 0:
+            raise RuntimeError(f"deploy: {deployed.stdout}{deployed.stderr}")
+
+    def start_worker(self) -> None:
+        self._spawn(PREFECT, "worker", "start", "--pool", POOL, "--type", "process", log="worker.log")
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                time.sleep(0.5)
+                process.send_signal(signal.SIGINT)  # a worker stops on the second SIGINT only
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+    def __enter__(self) -> LocalStack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
