@@ -11,8 +11,13 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from prefect import flow, unmapped
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect import flow, tags, unmapped
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -55,7 +60,13 @@ def _artifact_key(portal: str) -> str:
     task_runner=ThreadPoolTaskRunner(max_workers=4),
     validate_parameters=True,
 )
-def ingest(entry_url: str, portal: str = "demo", max_pages: int = 200, max_documents: int | None = None) -> dict:
+def ingest(
+    entry_url: str,
+    portal: str = "demo",
+    max_pages: int = 200,
+    max_documents: int | None = None,
+    allowed_hosts: list[str] | None = None,
+) -> dict:
     """Crawl one portal from ``entry_url`` and load every budget disclosure found into Postgres."""
     started = time.monotonic()
     logger = get_run_logger()
@@ -75,18 +86,22 @@ def ingest(entry_url: str, portal: str = "demo", max_pages: int = 200, max_docum
         record_run_start(conn, run_id, "ingest", portal, entry_url, datetime.now(UTC))
 
     summary = IngestSummary(portal=portal, run_id=run_id)
-    discovery = discover_task(ctx, entry_url, max_pages)
+    with tags(f"portal:{portal}"):
+        discovery = discover_task(ctx, entry_url, max_pages, allowed_hosts)
     summarise_discovery(summary, discovery)
     links = discovery.disclosures
     limit = max_documents if max_documents is not None else settings.max_documents_per_run
     if limit is not None:
         links = links[:limit]
 
-    downloads = download_task.map(unmapped(ctx), links)
-    extracts = extract_task.map(unmapped(ctx), downloads)
-    loads = load_task.map(unmapped(ctx), extracts, downloads)
-    for link, d, e, ld in zip(links, downloads, extracts, loads, strict=True):
+    with tags(f"portal:{portal}"):
+        downloads = download_task.map(unmapped(ctx), links)
+        extracts = extract_task.map(unmapped(ctx), downloads)
+        loads = load_task.map(unmapped(ctx), extracts, downloads)
+    progress = create_progress_artifact(0.0, key=f"{_artifact_key(portal)}-progress", description="Documents done")
+    for done, (link, d, e, ld) in enumerate(zip(links, downloads, extracts, loads, strict=True), start=1):
         fetched, doc, outcome = _result(d), _result(e), _result(ld)
+        update_progress_artifact(progress, 100.0 * done / max(1, len(links)))
         report = report_document(link, fetched, doc, outcome)  # type: ignore[arg-type]
         summary.documents.append(report)
         if not isinstance(fetched, BaseException) and fetched is not None and not fetched.error:

@@ -14,7 +14,9 @@ from yusuan.fetch.robots import RobotsCache
 from yusuan.models import DiscoveryResult
 
 
-def discover(ctx: RunContext, entry_url: str, max_pages: int) -> DiscoveryResult:
+def discover(
+    ctx: RunContext, entry_url: str, max_pages: int, allowed_hosts: list[str] | None = None
+) -> DiscoveryResult:
     with make_client(ctx.http) as client:
         result = crawl(
             entry_url,
@@ -22,6 +24,7 @@ def discover(ctx: RunContext, entry_url: str, max_pages: int) -> DiscoveryResult
             ctx.portal,
             RetryPolicy.from_config(ctx.http),
             max_pages=max_pages,
+            allowed_hosts=set(allowed_hosts) if allowed_hosts else None,
             robots=RobotsCache(client, ctx.http.user_agent),
             limiter=ctx.limiter,
         )
@@ -31,8 +34,10 @@ def discover(ctx: RunContext, entry_url: str, max_pages: int) -> DiscoveryResult
 
 
 @task(name="discover", task_run_name="discover {ctx.portal}")
-def discover_task(ctx: RunContext, entry_url: str, max_pages: int) -> DiscoveryResult:
-    result = discover(ctx, entry_url, max_pages)
+def discover_task(
+    ctx: RunContext, entry_url: str, max_pages: int, allowed_hosts: list[str] | None = None
+) -> DiscoveryResult:
+    result = discover(ctx, entry_url, max_pages, allowed_hosts)
     failed = [p for p in result.pages if p.error]
     get_run_logger().info(
         "%s: %d pages visited (%d failed), %d disclosure attachments, %d links skipped",

@@ -44,7 +44,7 @@ def test_demo_twice_changes_no_row_count(db: str, tmp_path: Path) -> None:
     assert first.returncode == 0, first.stdout + first.stderr
     assert "郑州市医疗保障局" in first.stdout
     counts = count_rows(db)
-    assert counts["documents"] == 3 and counts["function_lines"] > 0
+    assert counts["documents"] >= 33 and counts["function_lines"] > 0  # three demo portals
 
     second = _demo(db, tmp_path, port)
     assert second.returncode == 0, second.stdout + second.stderr

@@ -97,3 +97,21 @@ def test_all_portals_end_to_end(pipeline_env: str, portals: list[Column], monkey
         assert sum(server.log.bodies_sent.values()) == bodies  # no PDF body downloaded again
         assert count_rows(pipeline_env) == before
         assert all(r["totals"]["loaded"] == 0 and r["totals"]["downloaded"] == 0 for r in again.values())
+
+
+def test_portals_file_matches_the_demo_portals(portals: list[Column]) -> None:
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    from yusuan.portal.server import DEMO_PORT
+    from yusuan.portal_config import load_portals
+
+    config = load_portals(Path(__file__).resolve().parent.parent / "portals.yaml")
+    for column in portals:
+        entry = config.get(column.name).entry_urls[0]
+        assert urlsplit(entry).port == DEMO_PORT
+        assert urlsplit(entry).path == column.path + "index.html"
+    real = [p for p in config.portals if not p.entry_urls[0].startswith("http://127.0.0.1")]
+    assert len(real) >= 3 and all(p.allowed_hosts for p in real)
+    with pytest.raises(KeyError):
+        config.get("nowhere")

@@ -48,7 +48,14 @@ def _bootstrap() -> tuple[Settings, str]:
     return settings, url
 
 
-def _run_with_progress(url: str, entry_url: str, portal: str, max_pages: int, max_documents: int | None) -> dict:
+def _run_with_progress(
+    url: str,
+    entry_url: str,
+    portal: str,
+    max_pages: int,
+    max_documents: int | None,
+    allowed_hosts: list[str] | None = None,
+) -> dict:
     from flows.ingest import ingest
     from yusuan.progress import current_progress
 
@@ -56,7 +63,9 @@ def _run_with_progress(url: str, entry_url: str, portal: str, max_pages: int, ma
 
     def target() -> None:
         try:
-            outcome["result"] = ingest(entry_url, portal=portal, max_pages=max_pages, max_documents=max_documents)
+            outcome["result"] = ingest(
+                entry_url, portal=portal, max_pages=max_pages, max_documents=max_documents, allowed_hosts=allowed_hosts
+            )
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             outcome["error"] = exc
 
@@ -126,15 +135,39 @@ def _print_summary(result: dict, url: str) -> None:
 
 @app.command()
 def ingest(
-    portal_url: Annotated[str, typer.Option("--portal", help="Entry URL of the portal's disclosure list")],
-    name: Annotated[str, typer.Option(help="Portal name for lineage and run names")] = "portal",
+    portal_url: Annotated[str | None, typer.Option("--portal", help="Entry URL of a disclosure list")] = None,
+    name: Annotated[str, typer.Option(help="Portal name (with --config: which portal to run)")] = "portal",
+    config: Annotated[Path | None, typer.Option(help="portals.yaml to take the portal from")] = None,
     max_pages: Annotated[int, typer.Option(help="Page budget for discovery")] = 200,
     max_documents: Annotated[int | None, typer.Option(help="Stop after this many documents")] = None,
 ) -> None:
-    """Crawl one portal and load its budget disclosures."""
+    """Crawl one portal (an entry URL, or a portal of portals.yaml) and load its budget disclosures."""
+    if config is not None:
+        from yusuan.portal_config import load_portals
+
+        portal = load_portals(config).get(name)
+        targets = [(url, portal.max_pages, portal.allowed_hosts or None) for url in portal.entry_urls]
+    elif portal_url:
+        targets = [(portal_url, max_pages, None)]
+    else:
+        console.print("[red]give --portal URL, or --config portals.yaml --name NAME[/red]")
+        raise typer.Exit(2)
     _settings, url = _bootstrap()
-    result = _run_with_progress(url, portal_url, name, max_pages, max_documents)
-    _print_summary(result, url)
+    results = [_run_with_progress(url, entry, name, pages, max_documents, hosts) for entry, pages, hosts in targets]
+    _print_summary(_merge(results), url)
+
+
+@app.command()
+def portals(config: Annotated[Path, typer.Option(help="portals.yaml")] = Path("portals.yaml")) -> None:
+    """List the portals of portals.yaml."""
+    from yusuan.portal_config import load_portals
+
+    table = Table(title=str(config))
+    for column in ("name", "entry URLs", "allowed hosts", "max pages", "schedule"):
+        table.add_column(column)
+    for p in load_portals(config).portals:
+        table.add_row(p.name, "\n".join(p.entry_urls), ", ".join(p.allowed_hosts), str(p.max_pages), p.schedule or "")
+    console.print(table)
 
 
 @app.command()

@@ -1,0 +1,37 @@
+"""The versioned list of portals (``portals.yaml``): what to crawl, where discovery may go, how much."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field
+
+
+class PortalConfig(BaseModel):
+    name: str
+    adapter: str = "generic"
+    description: str = ""
+    entry_urls: list[str] = Field(min_length=1)
+    allowed_hosts: list[str] = Field(default_factory=list)
+    max_pages: int = Field(default=200, gt=0)
+    schedule: str | None = None
+
+
+class PortalsFile(BaseModel):
+    version: int
+    portals: list[PortalConfig]
+
+    def get(self, name: str) -> PortalConfig:
+        for portal in self.portals:
+            if portal.name == name:
+                return portal
+        raise KeyError(f"no portal named {name!r}; known: {', '.join(p.name for p in self.portals)}")
+
+
+def load_portals(path: Path) -> PortalsFile:
+    config = PortalsFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    names = [p.name for p in config.portals]
+    if len(names) != len(set(names)):
+        raise ValueError(f"duplicate portal names in {path}")
+    return config
