@@ -53,54 +53,32 @@ def record_run_finish(conn: Connection, run_id: str, status: str, stats: dict[st
 # ------------------------------------------------------------------ discovery
 
 
+def _upsert_seen(conn: Connection, table: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    """Insert rows keyed by ``keys``; a row seen again keeps first_seen_at and updates the rest.
+
+    One statement for all rows (duplicates in ``rows`` collapse to the last one), so the
+    database does the de-duplication as a unique constraint, not the loader.
+    """
+    unique = list({tuple(r[k] for k in keys): r for r in rows}.values())
+    if not unique:
+        return
+    stmt = insert(table).values(unique)
+    updated = {c: stmt.excluded[c] for c in unique[0] if c not in (*keys, "first_seen_at")}
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updated))
+
+
 def record_discovery(conn: Connection, result: DiscoveryResult, run_id: str, now: datetime) -> None:
-    for page in result.pages:
-        stmt = insert(t.pages).values(
-            url=page.url,
-            kind=page.kind,
-            http_status=page.http_status,
-            title=page.title,
-            error=page.error,
-            first_seen_at=now,
-            last_seen_at=now,
-            last_run_id=run_id,
-        )
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["url"],
-                set_={
-                    "kind": stmt.excluded.kind,
-                    "http_status": stmt.excluded.http_status,
-                    "title": stmt.excluded.title,
-                    "error": stmt.excluded.error,
-                    "last_seen_at": stmt.excluded.last_seen_at,
-                    "last_run_id": stmt.excluded.last_run_id,
-                },
-            )
-        )
-    for d in result.decisions:
-        stmt = insert(t.links).values(
-            page_url=d.page_url,
-            url=d.url,
-            text=d.text,
-            taken=d.taken,
-            reason=d.reason,
-            first_seen_at=now,
-            last_seen_at=now,
-            last_run_id=run_id,
-        )
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["page_url", "url"],
-                set_={
-                    "text": stmt.excluded.text,
-                    "taken": stmt.excluded.taken,
-                    "reason": stmt.excluded.reason,
-                    "last_seen_at": stmt.excluded.last_seen_at,
-                    "last_run_id": stmt.excluded.last_run_id,
-                },
-            )
-        )
+    seen = {"first_seen_at": now, "last_seen_at": now, "last_run_id": run_id}
+    pages = [
+        {"url": p.url, "kind": p.kind, "http_status": p.http_status, "title": p.title, "error": p.error, **seen}
+        for p in result.pages
+    ]
+    links = [
+        {"page_url": d.page_url, "url": d.url, "text": d.text, "taken": d.taken, "reason": d.reason, **seen}
+        for d in result.decisions
+    ]
+    _upsert_seen(conn, t.pages, ["url"], pages)
+    _upsert_seen(conn, t.links, ["page_url", "url"], links)
 
 
 # ------------------------------------------------------------------ downloads
