@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test test-fast lint format clean serve
+.PHONY: install demo test test-fast lint format clean serve screenshot
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,3 +44,6 @@ serve: install
 
 clean:
 	rm -rf .yusuan .pytest_cache .ruff_cache
+
+screenshot: install
+	$(BIN)/python -m deployments.screenshot

@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 from prefect import flow, task, unmapped
+from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -37,7 +38,7 @@ def select_for_backfill(documents: list[StoredDocument], older_than: str | None,
     return [d for d in documents if version_tuple(d.extractor_version) < bound]
 
 
-@task(name="re-extract", task_run_name="re-extract document {stored.document_id}")
+@task(cache_policy=NO_CACHE, name="re-extract", task_run_name="re-extract document {stored.document_id}")
 def reextract_task(ctx: RunContext, stored: StoredDocument) -> str:
     if not Path(stored.storage_path).is_file():
         return f"document {stored.document_id}: raw file missing at {stored.storage_path}"

@@ -1,5 +1,10 @@
 """What every task needs from its run, as plain values (Prefect records task inputs: no engines,
-clients or secrets in parameters)."""
+clients or secrets in parameters).
+
+Tasks run with ``cache_policy=NO_CACHE``: "already done" is decided from the database (a file
+already loaded by this extractor version is skipped), which survives processes and machines,
+rather than from Prefect's result cache, which would hash this context (its limiter holds locks).
+"""
 
 from __future__ import annotations
 

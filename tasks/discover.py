@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 
 from storage.database import engine_for
@@ -33,7 +34,7 @@ def discover(
     return result
 
 
-@task(name="discover", task_run_name="discover {ctx.portal}")
+@task(cache_policy=NO_CACHE, name="discover", task_run_name="discover {ctx.portal}")
 def discover_task(
     ctx: RunContext, entry_url: str, max_pages: int, allowed_hosts: list[str] | None = None
 ) -> DiscoveryResult:

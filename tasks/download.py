@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 
 from storage.database import engine_for
@@ -34,7 +35,7 @@ def fetch_link(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
     return fetched
 
 
-@task(name="download", task_run_name="download {link.link_text}")
+@task(cache_policy=NO_CACHE, name="download", task_run_name="download {link.link_text}")
 def download_task(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
     fetched = fetch_link(ctx, link)
     logger = get_run_logger()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 
 from storage.database import engine_for
@@ -34,7 +35,7 @@ def extract_fetched(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument 
         )
 
 
-@task(name="extract", task_run_name="extract {fetched.link.link_text}")
+@task(cache_policy=NO_CACHE, name="extract", task_run_name="extract {fetched.link.link_text}")
 def extract_task(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument | None:
     doc = extract_fetched(ctx, fetched)
     logger = get_run_logger()

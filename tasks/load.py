@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -32,6 +33,7 @@ def _retry_on_transient_db_error(task: object, task_run: object, state: object) 
 
 
 @task(
+    cache_policy=NO_CACHE,
     name="load",
     task_run_name="load {fetched.link.link_text}",
     retries=3,
