@@ -11,7 +11,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from prefect import flow, tags, unmapped
+from prefect import allow_failure, flow, tags
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
@@ -20,6 +20,7 @@ from prefect.artifacts import (
 )
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
+from prefect.states import Completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.summary import IngestSummary, report_document, summarise_discovery
@@ -33,6 +34,7 @@ from tasks.extract import extract_task
 from tasks.load import load_task
 from yusuan.fetch.http import HttpConfig
 from yusuan.fetch.politeness import HostLimiter
+from yusuan.models import FetchedFile
 from yusuan.settings import load_settings
 
 
@@ -46,7 +48,9 @@ def _result(future: object) -> object:
     try:
         return future.result()  # type: ignore[attr-defined]
     except Exception as exc:  # noqa: BLE001 - reported per document, the run goes on
-        return exc
+        # A DownloadFailed carries its recorded fetch: reported as download_failed, with its error.
+        fetched = getattr(exc, "fetched", None)
+        return fetched if isinstance(fetched, FetchedFile) else exc
 
 
 def _artifact_key(portal: str) -> str:
@@ -94,10 +98,16 @@ def ingest(
     if limit is not None:
         links = links[:limit]
 
+    downloads, extracts, loads = [], [], []
     with tags(f"portal:{portal}"):
-        downloads = download_task.map(unmapped(ctx), links)
-        extracts = extract_task.map(unmapped(ctx), downloads)
-        loads = load_task.map(unmapped(ctx), extracts, downloads)
+        for link in links:
+            # Each document is its own chain; allow_failure lets a failed download reach the
+            # later stages as its exception, so they end at once instead of waiting forever.
+            d = download_task.submit(ctx, link)
+            e = extract_task.submit(ctx, allow_failure(d))
+            downloads.append(d)
+            extracts.append(e)
+            loads.append(load_task.submit(ctx, allow_failure(e), allow_failure(d)))
     progress = create_progress_artifact(0.0, key=f"{_artifact_key(portal)}-progress", description="Documents done")
     for done, (link, d, e, ld) in enumerate(zip(links, downloads, extracts, loads, strict=True), start=1):
         fetched, doc, outcome = _result(d), _result(e), _result(ld)
@@ -113,8 +123,15 @@ def ingest(
     with engine.begin() as conn:
         record_run_finish(conn, run_id, "completed", summary.as_json(), datetime.now(UTC))
     _publish_artifacts(summary)
-    logger.info("run summary: %s", ", ".join(f"{k}={v}" for k, v in totals.items()))
-    return summary.as_json()
+    message = ", ".join(f"{k}={v}" for k, v in totals.items())
+    logger.info("run summary: %s", message)
+    return Completed(message=_final_message(totals), data=summary.as_json())
+
+
+def _final_message(totals: dict[str, int | float]) -> str:
+    text = f"{totals['loaded']} loaded, {totals['unchanged']} unchanged, {totals['quarantined']} quarantined"
+    problems = totals["download_failed"] + totals["failed"]
+    return text + (f", {problems} failed (see the summary artifact)" if problems else "")
 
 
 def _publish_artifacts(summary: IngestSummary) -> None:

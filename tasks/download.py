@@ -8,6 +8,7 @@ from storage.database import engine_for
 from storage.raw_store import RawStore
 from storage.repository import record_fetch, stored_source
 from tasks.context import RunContext
+from tasks.naming import document_run_name
 from yusuan.fetch.download import download
 from yusuan.fetch.http import RetryPolicy, make_client
 from yusuan.models import DisclosureLink, FetchedFile
@@ -35,12 +36,25 @@ def fetch_link(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
     return fetched
 
 
-@task(cache_policy=NO_CACHE, name="download", task_run_name="download {link.link_text}")
+class DownloadFailed(Exception):
+    """The document could not be fetched; the fetch (with its error) is already recorded."""
+
+    def __init__(self, fetched: FetchedFile) -> None:
+        # The fetch is the only argument, so the exception survives pickling with it.
+        super().__init__(fetched)
+        self.fetched = fetched
+
+    def __str__(self) -> str:
+        return self.fetched.error or "download failed"
+
+
+@task(cache_policy=NO_CACHE, name="download", task_run_name=document_run_name("download"))
 def download_task(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
     fetched = fetch_link(ctx, link)
     logger = get_run_logger()
     if fetched.error:
-        logger.error("download failed: %s", fetched.error)
+        # A failed task run in the UI, with its reason; the flow goes on with the others.
+        raise DownloadFailed(fetched)
     elif fetched.http_status == 304:
         logger.info("not modified since last fetch: %s", link.url)
     else:

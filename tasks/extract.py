@@ -9,6 +9,7 @@ from prefect.logging import get_run_logger
 from storage.database import engine_for
 from storage.repository import document_state
 from tasks.context import RunContext
+from tasks.naming import document_run_name
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.document import extract_document
 from yusuan.models import DocumentStatus, ExtractedDocument, FetchedFile, QuarantineReason
@@ -35,8 +36,10 @@ def extract_fetched(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument 
         )
 
 
-@task(cache_policy=NO_CACHE, name="extract", task_run_name="extract {fetched.link.link_text}")
-def extract_task(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument | None:
+@task(cache_policy=NO_CACHE, name="extract", task_run_name=document_run_name("extract"))
+def extract_task(ctx: RunContext, fetched: FetchedFile | BaseException) -> ExtractedDocument | None:
+    if isinstance(fetched, BaseException):
+        return None  # the download failed (and says why in its own task run)
     doc = extract_fetched(ctx, fetched)
     logger = get_run_logger()
     if doc is None:

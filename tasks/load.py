@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from storage.database import engine_for
 from storage.repository import LoadOutcome, load_document
 from tasks.context import RunContext
+from tasks.naming import document_run_name
 from yusuan.models import ExtractedDocument, FetchedFile
 
 
@@ -35,13 +36,15 @@ def _retry_on_transient_db_error(task: object, task_run: object, state: object) 
 @task(
     cache_policy=NO_CACHE,
     name="load",
-    task_run_name="load {fetched.link.link_text}",
+    task_run_name=document_run_name("load"),
     retries=3,
     retry_delay_seconds=[1, 4, 10],
     retry_condition_fn=_retry_on_transient_db_error,
 )
-def load_task(ctx: RunContext, doc: ExtractedDocument | None, fetched: FetchedFile) -> LoadOutcome | None:
-    if doc is None:
+def load_task(
+    ctx: RunContext, doc: ExtractedDocument | BaseException | None, fetched: FetchedFile | BaseException
+) -> LoadOutcome | None:
+    if doc is None or isinstance(doc, BaseException) or isinstance(fetched, BaseException):
         return None  # nothing new to load: failed download, or the file is already loaded
     outcome = load(ctx, doc, fetched)
     get_run_logger().info(

@@ -92,9 +92,13 @@ def test_html_error_page_served_as_pdf_is_quarantined_and_the_rest_loads(pipelin
 
 def test_failed_download_is_reported_and_others_load(pipeline_env: str) -> None:
     with PortalServer(faults=Faults(missing={ZHENGZHOU})) as portal:
-        result = ingest(portal.entry_url, portal="demo")
+        state = ingest(portal.entry_url, portal="demo", return_state=True)
+    # The run completes, and its final message says a document failed.
+    assert state.is_completed()
+    assert state.message == "2 loaded, 0 unchanged, 0 quarantined, 1 failed (see the summary artifact)"
+    result = state.result()
     outcomes = {d["link_text"]: d["outcome"] for d in result["documents"]}
-    assert outcomes[ZHENGZHOU] == "download_failed"
+    assert outcomes[ZHENGZHOU] == "download_failed", result["documents"]
     assert result["totals"]["loaded"] == 2
     with engine_for(pipeline_env).connect() as conn:
         error = conn.execute(text("SELECT error FROM yusuan.sources WHERE error IS NOT NULL")).scalar_one()
