@@ -89,3 +89,34 @@ def test_inconsistent_table_is_flagged_not_rejected(tmp_path: Path) -> None:
     clean = tmp_path / "clean.pdf"
     clean.write_bytes(render_budget(budget))
     assert extract_document(clean, "clean").verdict == "passed"
+
+
+def test_every_table_kind_is_classified_and_parsed(tmp_path: Path) -> None:
+    from yusuan.extract.classify import TABLE_KINDS
+
+    budget = generate_budget(31337)
+    path = tmp_path / "all-kinds.pdf"
+    path.write_bytes(render_budget(budget))
+    doc = extract_document(path, "all-kinds")
+    kinds = {t.kind for t in doc.tables}
+    assert kinds == set(TABLE_KINDS)
+    total = budget.yuan(budget.total)
+    table_totals = {f.table_kind: f.amount for f in doc.figures if f.name == "table_total"}
+    assert table_totals["income_summary"] == total
+    assert table_totals["expenditure_summary"] == total
+    assert table_totals["general_budget_expenditure"] == total
+    assert table_totals["economic_classification_summary"] == total
+    assert table_totals["general_budget_basic_expenditure"] == budget.yuan(budget.basic)
+    assert doc.figure("fiscal_income_total") == doc.figure("fiscal_expenditure_total") == total
+    assert doc.figure("admin_operating_cost") == budget.yuan(budget.public)
+    summary_lines = [x for x in doc.economic_lines if x.table_kind == "economic_classification_summary"]
+    assert sum(x.total for x in summary_lines) == total
+    targets = next(t for t in doc.tables if t.kind == "performance_targets")
+    assert any("三级指标" in label for label in targets.column_labels)
+    assert doc.verdict == "passed"
+    # The running text states the same figures, read and cross-checked as such.
+    text_checks = {c.subject: c.status for c in doc.checks if c.name == "text_agrees_with_tables"}
+    assert text_checks == dict.fromkeys(
+        ["income_total", "expenditure_total", "basic_expenditure", "project_expenditure", "admin_operating_cost"],
+        "passed",
+    )

@@ -13,7 +13,7 @@ _NUMBER = r"([0-9][0-9,，]*(?:\.[0-9]+)?)\s*(万元|元)"
 # Each label must be followed directly by its amount: "收入总计9187.2万元", "基本支出4870.4万元";
 # comparisons ("比2022年增加1357.5万元") never match because the label is not right before them.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(label + r"(?:预算)?(?:数|总额|总计)?(?:为|是|共|合计)?[:：]?" + _NUMBER))
+    (name, re.compile(label + r"(?:支出)?(?:预算)?(?:安排)?(?:数|总额|总计)?(?:为|是|共|合计)?[:：]?" + _NUMBER))
     for name, label in (
         ("income_total", r"收入(?:预算)?总计"),
         ("expenditure_total", r"支出(?:预算)?总计"),
@@ -22,6 +22,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("basic_expenditure", r"(?<!一般公共预算)基本支出"),
         ("project_expenditure", r"项目支出"),
         ("three_public_total", r"[“\"]?三公[”\"]?经费(?:支出)?"),
+        ("admin_operating_cost", r"(?:机关运行经费|机构运转经费|运转经费)"),
+        ("government_procurement", r"政府采购"),
     )
 )
 TEXT_PRIORITY = 100

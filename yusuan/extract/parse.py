@@ -449,6 +449,19 @@ def parse_summary_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> 
     return facts
 
 
+def parse_operating_cost_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
+    """机关运行经费表: its 合计 is the figure the text states as 机关运行经费."""
+    facts = ParsedFacts()
+    for i, row in enumerate(grid.rows):
+        if _TOTAL_LABEL.match(_label_of(row.cells)):
+            amounts = [c for c in row.cells if is_amount(c)]
+            if amounts:
+                amount = parse_yuan(amounts[0], unit)
+                facts.figures += _figure("admin_operating_cost", amount, kind, 10, Lineage(table_index, row.page_no, i))
+            break
+    return facts
+
+
 def parse_grid(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
     if kind in FUNCTION_KINDS:
         return parse_function_table(grid, kind, unit, table_index)
@@ -460,6 +473,8 @@ def parse_grid(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFac
         return parse_three_public_table(grid, kind, unit, table_index)
     if kind in ("income_expenditure_summary", "fiscal_appropriation_summary"):
         return parse_summary_table(grid, kind, unit, table_index)
+    if kind == "other" and ("机关运行经费" in grid.title or "机构运转经费" in grid.title):
+        return parse_operating_cost_table(grid, kind, unit, table_index)
     return ParsedFacts()
 
 

@@ -111,6 +111,48 @@ def _column_bands(data_words: list[list[dict]], left: float, right: float) -> li
     return list(itertools.pairwise(edges))
 
 
+_HEADER_WORDS = ("合计", "科目", "编码", "项目", "金额", "小计", "名称", "类", "款", "支出", "经费", "预算数")
+
+
+def _header_lines_above(page: pdfplumber.page.Page, bbox: tuple[float, float, float, float]) -> list[list[dict]]:
+    """Header lines printed just above the ruled area (no rule drawn over the header band).
+
+    Walks up from the table's top over lines made of column labels; stops at a caption
+    (单位：万元), a title, or a gap."""
+    x0, top, x1, _bottom = bbox
+    if top < 2:
+        return []
+    area = page.crop((x0, max(page.bbox[1], top - 60), x1, top), strict=False)
+    lines = _text_lines(area.extract_words(x_tolerance=1.5))
+    taken: list[list[dict]] = []
+    edge = top
+    for line in reversed(lines):
+        text = "".join(w["text"] for w in line)
+        if edge - line[0]["bottom"] > 12 or "：" in text or ":" in text or text.endswith("表"):
+            break
+        if not any(word in text for word in _HEADER_WORDS) or any(ch.isdigit() for ch in text):
+            break
+        taken.insert(0, line)
+        edge = line[0]["top"]
+    return taken
+
+
+def trailing_header_lines(page: pdfplumber.page.Page, below: float) -> list[list[dict]]:
+    """Header-like lines at the foot of a page, below its last table: a header orphaned there
+    belongs to the table that starts on the next page."""
+    area = page.crop((page.bbox[0], max(below, page.bbox[1]), page.bbox[2], page.bbox[3]), strict=False)
+    lines = [line for line in _text_lines(area.extract_words(x_tolerance=1.5))]
+    out: list[list[dict]] = []
+    for line in reversed(lines):
+        text = "".join(w["text"] for w in line)
+        if text.strip("-— ").isdigit():
+            continue  # page number
+        if "：" in text or ":" in text or text.endswith("表") or not any(w in text for w in _HEADER_WORDS):
+            break
+        out.insert(0, line)
+    return out
+
+
 def _leaf_labels(header_lines: list[list[dict]]) -> list[dict]:
     """Header words with no header word beneath them: the labels of single columns (a group
     label such as 基本支出 has its sub-labels below it; a wrapped label's last line is its leaf)."""
@@ -162,7 +204,10 @@ Bands = list[tuple[float, float]]
 
 
 def rows_from_words(
-    page: pdfplumber.page.Page, table: object, previous: Bands | None = None
+    page: pdfplumber.page.Page,
+    table: object,
+    previous: Bands | None = None,
+    carried_header: list[list[dict]] | None = None,
 ) -> tuple[list[list[str | None]], Bands]:
     """Rebuild a table whose vertical rules are missing.
 
@@ -174,8 +219,9 @@ def rows_from_words(
 
     bands = [row.bbox for row in table.rows]  # type: ignore[attr-defined]
     x0, _top, x1, _bottom = table.bbox  # type: ignore[attr-defined]
-    words = page.crop(table.bbox).extract_words(x_tolerance=1.5, keep_blank_chars=False)  # type: ignore[attr-defined]
-    rows: list[list[dict]] = []
+    words = page.crop(table.bbox, strict=False).extract_words(x_tolerance=1.5, keep_blank_chars=False)  # type: ignore[attr-defined]
+    # Header lines may sit above the rules, or at the foot of the previous page (carried over).
+    rows: list[list[dict]] = _header_lines_above(page, table.bbox) or list(carried_header or [])  # type: ignore[attr-defined]
     for band in bands:
         ws = [w for w in words if band[1] - 0.5 <= (w["top"] + w["bottom"]) / 2 <= band[3] + 0.5]
         if any(is_amount(w["text"]) for w in ws):
@@ -245,6 +291,7 @@ def read_pdf(path: Path) -> PdfContent:
     with pdf:
         content = PdfContent(page_count=len(pdf.pages), char_count=0, cid_char_count=0)
         last_bands: Bands | None = None
+        carried: list[list[dict]] = []
         for page_no, page in enumerate(pdf.pages, start=1):
             try:
                 content.char_count += len(page.chars)
@@ -254,11 +301,15 @@ def read_pdf(path: Path) -> PdfContent:
                 tables = page.find_tables()
                 boxes = [t.bbox for t in tables]
                 page_blocks: list[Block] = []
-                for t in tables:
+                for n, t in enumerate(tables):
                     rows = t.extract()
                     if _looks_underruled(rows):
-                        rows, last_bands = rows_from_words(page, t, last_bands)
+                        try:
+                            rows, last_bands = rows_from_words(page, t, last_bands, carried if n == 0 else None)
+                        except (ValueError, IndexError, KeyError):
+                            pass  # the rebuild is a heuristic: keep pdfplumber's grid rather than lose the page
                     page_blocks.append(TableBlock(page_no, t.bbox[1], t.bbox[3], rows))
+                carried = trailing_header_lines(page, max((t.bbox[3] for t in tables), default=0.0))
                 for line in page.extract_text_lines(return_chars=False):
                     text = line["text"].strip()
                     if not text:

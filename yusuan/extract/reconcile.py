@@ -71,7 +71,14 @@ def reconcile(doc: ExtractedDocument) -> list[Check]:
             )
         )
     checks += _lines_sum_to_totals(doc)
-    for name in ("income_total", "expenditure_total", "basic_expenditure", "project_expenditure", "three_public_total"):
+    for name in (
+        "income_total",
+        "expenditure_total",
+        "basic_expenditure",
+        "project_expenditure",
+        "three_public_total",
+        "admin_operating_cost",
+    ):
         table, text = _best(doc, name, "table"), _best(doc, name, "text")
         if table and text:
             checks.append(
@@ -103,6 +110,19 @@ def reconcile(doc: ExtractedDocument) -> list[Check]:
                 f"“三公” total from {_where(total)} vs its four parts",
             )
         )
+    fiscal = _best(doc, "fiscal_expenditure_total")
+    if fiscal and spending and not any(f.name == "fiscal_expenditure_total" for f in doc.figures if f.source == "text"):
+        # Without other income (事业收入 …) the 财政拨款 total equals the overall total.
+        if not any(f.name == "income_total" and f.amount != fiscal.amount for f in doc.figures if f.source == "table"):
+            checks.append(
+                _compare(
+                    "fiscal_tables_agree",
+                    "财政拨款收支 vs 收支总体",
+                    spending.amount,
+                    fiscal.amount,
+                    f"支出总计 ({_where(spending)}) vs 财政拨款支出合计 ({_where(fiscal)})",
+                )
+            )
     summary_total = next(
         (f for f in doc.figures if f.name == "table_total" and f.table_kind == "expenditure_summary"), None
     )

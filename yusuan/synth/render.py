@@ -327,6 +327,48 @@ class _Renderer:
             self.table(header + body, 1),
         ]
 
+    def income_table(self) -> list:
+        b, kind = self.b, "部门" if self.b.doc_kind == "部门预算" else "单位"
+        header = [["单位代码", "单位名称", "总计", "一般公共预算", "其他收入"]]
+        total = self.money(b.total, False)
+        body = [["", "合计", total, total, ""], ["101", b.agency, total, total, ""]]
+        return [*self.heading(f"{kind}收入总体" + self.s.title_suffix), self.table(header + body, 1)]
+
+    def fiscal_table(self) -> list:
+        _b, total = self.b, self.money(self.b.total, False)
+        header = [["收入", "", "支出", "", "", ""], ["项目", "金额", "项目", "合计", "一般公共预算", "政府性基金预算"]]
+        spans = [((0, 0), (1, 0)), ((2, 0), (5, 0))]
+        body = [
+            ["一、一般公共预算拨款", total, "一、本年支出", total, total, ""],
+            ["二、政府性基金预算拨款", "", "", "", "", ""],
+            ["收入合计", total, "支出合计", total, total, ""],
+        ]
+        return [*self.heading("财政拨款收支总体" + self.s.title_suffix), self.table(header + body, 2, spans)]
+
+    def economic_summary_table(self) -> list:
+        b = self.b
+        header = [["科目编码", "科目名称", "合计", "基本支出", "项目支出"]]
+        body = [["", "合计", self.money(b.total, False), self.money(b.basic), self.money(b.project)]]
+        body += [[e.code, e.name, self.money(e.amount), self.money(e.amount), ""] for e in b.econ]
+        if b.project:
+            body.append(["30227", "委托业务费", self.money(b.project), "", self.money(b.project)])
+        return [*self.heading("支出经济分类汇总表"), self.table(header + body, 1)]
+
+    def operating_cost_table(self) -> list:
+        b = self.b
+        header = [["科目编码", "科目名称", "机关运行经费"]]
+        body = [["", "合计", self.money(b.public, False)], ["302", "商品和服务支出", self.money(b.public, False)]]
+        return [*self.heading("机关运行经费" + self.s.title_suffix), self.table(header + body, 1)]
+
+    def performance_table(self) -> list:
+        header = [["一级指标", "二级指标", "三级指标", "指标值"]]
+        body = [
+            ["产出指标", "数量指标", "保障在职人员数", "≥95%"],
+            ["产出指标", "时效指标", "资金支付及时率", "100%"],
+            ["效益指标", "社会效益指标", "服务对象满意度", "≥90%"],
+        ]
+        return [*self.heading("部门整体绩效目标表"), self.table(header + body, 1)]
+
     def empty_fund_table(self, name: str) -> list:
         header = [["科目编码", "科目名称", "合计", "基本支出", "项目支出"]]
         return [
@@ -340,6 +382,7 @@ class _Renderer:
         return (
             f"{b.agency}{b.year}年收入总计{total}{b.unit}，支出总计{total}{b.unit}。"
             f"其中：基本支出{self.money(b.basic, False)}{b.unit}，项目支出{self.money(b.project, False)}{b.unit}。"
+            f"机关运行经费支出预算{self.money(b.public, False)}{b.unit}，主要保障机构正常运转。"
         )
 
     def document(self) -> list:
@@ -353,14 +396,19 @@ class _Renderer:
         ]
         sections = [
             self.summary_table(),
+            self.income_table(),
             self.expenditure_table(f"{kind}支出总体" + s.title_suffix if s.title_suffix == "情况表" else "支出预算表"),
+            self.fiscal_table(),
             self.expenditure_table("一般公共预算支出" + s.title_suffix),
             self.economic_table("一般公共预算基本支出表"),
+            self.economic_summary_table(),
             self.three_public_table(),
             self.empty_fund_table("政府性基金预算支出" + s.title_suffix),
+            self.empty_fund_table("国有资本经营预算支出" + s.title_suffix),
         ]
         if b.projects:
             sections.append(self.project_table())
+        sections += [self.operating_cost_table(), self.performance_table()]
         for section in sections:
             flow += section
             flow.append(PageBreak() if s.page_per_table else Spacer(1, 8 * mm))

@@ -52,7 +52,9 @@ def score(budget: SynthBudget, doc: ExtractedDocument) -> Score:
                     if found
                     else None,
                 )
-    econ = {(line.econ_code): line for line in doc.economic_lines}
+    econ = {
+        line.econ_code: line for line in doc.economic_lines if line.table_kind == "general_budget_basic_expenditure"
+    }
     for line in budget.econ:
         found = econ.get(line.code)
         personnel = line.amount if line.is_personnel else Decimal(0)
