@@ -232,9 +232,11 @@ def rows_from_words(
     first_data = next((i for i, ws in enumerate(rows) if ws in data), len(rows))
     x_matches = previous is not None and abs(previous[0][0] - x0) < 2 and abs(previous[-1][1] - x1) < 2
     if first_data == 0 and previous is not None and x_matches:
-        # A page continuing a table without repeating its header: a column blank on this page
-        # would leave no gap, so the columns of the page before are kept.
-        columns = previous
+        # A page continuing a table without repeating its header: its own data gives the best
+        # columns, unless a column blank on this page left no gap; then the previous page's
+        # columns are kept.
+        own = _column_bands(data, x0, x1) if len(data) > 2 else []
+        columns = own if len(own) == len(previous) else previous
     elif len(data) <= 2:
         # One or two number rows say little about columns; the header's lowest labels say more.
         columns = _leaf_label_bands(rows[:first_data], x0, x1) or _column_bands(data, x0, x1)
