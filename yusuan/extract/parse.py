@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from yusuan.extract.tables import Grid, GridRow
+from yusuan.extract.tables import Grid
 from yusuan.models import EconomicLine, Figure, FunctionLine, Lineage, ProjectLine
 from yusuan.normalise.amounts import Unit, is_amount, is_blank_amount, parse_yuan
 from yusuan.normalise.codes import join_code_parts, leaf_codes, split_code_and_name
@@ -476,6 +476,3 @@ def parse_grid(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFac
     if kind == "other" and ("机关运行经费" in grid.title or "机构运转经费" in grid.title):
         return parse_operating_cost_table(grid, kind, unit, table_index)
     return ParsedFacts()
-
-
-__all__ = ["GridRow", "ParsedFacts", "parse_grid"]

@@ -84,25 +84,29 @@ class SynthBudget:
     def agency(self) -> str:
         return f"{self.place}{self.bureau}"
 
+    def column_total(self, column: str) -> Decimal:
+        """Sum of one amount of every function line (personnel, public, project, basic, total)."""
+        return sum((getattr(line, column) for line in self.lines), Decimal(0))
+
     @property
     def total(self) -> Decimal:
-        return sum((line.total for line in self.lines), Decimal(0))
+        return self.column_total("total")
 
     @property
     def basic(self) -> Decimal:
-        return sum((line.basic for line in self.lines), Decimal(0))
+        return self.column_total("basic")
 
     @property
     def project(self) -> Decimal:
-        return sum((line.project for line in self.lines), Decimal(0))
+        return self.column_total("project")
 
     @property
     def personnel(self) -> Decimal:
-        return sum((line.personnel for line in self.lines), Decimal(0))
+        return self.column_total("personnel")
 
     @property
     def public(self) -> Decimal:
-        return sum((line.public for line in self.lines), Decimal(0))
+        return self.column_total("public")
 
     def yuan(self, amount: Decimal) -> Decimal:
         factor = Decimal(10000) if self.unit == "万元" else Decimal(1)
