@@ -104,10 +104,10 @@ def ingest(
             # Each document is its own chain; allow_failure lets a failed download reach the
             # later stages as its exception, so they end at once instead of waiting forever.
             d = download_task.submit(ctx, link)
-            e = extract_task.submit(ctx, allow_failure(d))
+            e = extract_task.submit(ctx, allow_failure(d), link=link)
             downloads.append(d)
             extracts.append(e)
-            loads.append(load_task.submit(ctx, allow_failure(e), allow_failure(d)))
+            loads.append(load_task.submit(ctx, allow_failure(e), allow_failure(d), link=link))
     progress = create_progress_artifact(0.0, key=f"{_artifact_key(portal)}-progress", description="Documents done")
     for done, (link, d, e, ld) in enumerate(zip(links, downloads, extracts, loads, strict=True), start=1):
         fetched, doc, outcome = _result(d), _result(e), _result(ld)

@@ -12,7 +12,7 @@ from tasks.context import RunContext
 from tasks.naming import document_run_name
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.document import extract_document
-from yusuan.models import DocumentStatus, ExtractedDocument, FetchedFile, QuarantineReason
+from yusuan.models import DisclosureLink, DocumentStatus, ExtractedDocument, FetchedFile, QuarantineReason
 
 
 def extract_fetched(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument | None:
@@ -37,7 +37,10 @@ def extract_fetched(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument 
 
 
 @task(cache_policy=NO_CACHE, name="extract", task_run_name=document_run_name("extract"))
-def extract_task(ctx: RunContext, fetched: FetchedFile | BaseException) -> ExtractedDocument | None:
+def extract_task(
+    ctx: RunContext, fetched: FetchedFile | BaseException, link: DisclosureLink | None = None
+) -> ExtractedDocument | None:
+    """``link`` only names the run: ``fetched`` is still a future when the name is made."""
     if isinstance(fetched, BaseException):
         return None  # the download failed (and says why in its own task run)
     doc = extract_fetched(ctx, fetched)
