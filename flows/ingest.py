@@ -18,6 +18,7 @@ from prefect.artifacts import (
     create_table_artifact,
     update_progress_artifact,
 )
+from prefect.client.orchestration import get_client
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Completed
@@ -42,6 +43,16 @@ def prepare_database(database_url: str | None, pgdata_dir: object) -> str:
     url = resolve_database_url(database_url, pgdata_dir)  # type: ignore[arg-type]
     upgrade(url)
     return url
+
+
+EXTRACTION_LIMIT = "yusuan-extract"
+
+
+def ensure_extraction_limit(slots: int) -> None:
+    """A Prefect global concurrency limit on extractions: across every flow run on the same
+    Prefect server (several deployments at once), at most ``slots`` PDFs are parsed together."""
+    with get_client(sync_client=True) as client:
+        client.upsert_global_concurrency_limit_by_name(EXTRACTION_LIMIT, slots)
 
 
 def _result(future: object) -> object:
@@ -85,6 +96,7 @@ def ingest(
         HttpConfig.from_settings(settings),
         HostLimiter(settings.per_host_concurrency, settings.per_host_min_interval_seconds),
     )
+    ensure_extraction_limit(settings.workers)
     engine = engine_for(database_url)
     with engine.begin() as conn:
         record_run_start(conn, run_id, "ingest", portal, entry_url, datetime.now(UTC))

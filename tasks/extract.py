@@ -4,6 +4,7 @@ from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.concurrency.sync import concurrency
 from prefect.logging import get_run_logger
 
 from storage.database import engine_for
@@ -25,7 +26,10 @@ def extract_fetched(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument 
         return None
     try:
         hint = f"{fetched.link.link_text} {fetched.link.page_title}"
-        return extract_document(Path(fetched.raw_path), fetched.sha256, hint)
+        # The slot is held while pdfplumber parses; strict=False: a server without the limit
+        # (created by the ingest flow) does not block extraction.
+        with concurrency("yusuan-extract", occupy=1, strict=False):
+            return extract_document(Path(fetched.raw_path), fetched.sha256, hint)
     except Exception as exc:  # noqa: BLE001 - one odd file must not cost the others; it is recorded
         return ExtractedDocument(
             sha256=fetched.sha256,
