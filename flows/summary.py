@@ -35,17 +35,6 @@ class IngestSummary:
     seconds: float = 0.0
     documents: list[DocumentReport] = field(default_factory=list)
 
-    def count(self, outcome: str) -> int:
-        return sum(1 for d in self.documents if d.outcome == outcome)
-
-    @property
-    def loaded(self) -> int:
-        return self.count("loaded")
-
-    @property
-    def quarantined(self) -> int:
-        return self.count("quarantined")
-
     @property
     def facts(self) -> int:
         return sum(d.facts for d in self.documents)

@@ -7,8 +7,6 @@ under the data directory, so a fresh machine needs no server.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,9 +80,3 @@ def drop_database(url: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
     finally:
         admin.dispose()
-
-
-@contextmanager
-def connect(url: str) -> Iterator:
-    with engine_for(url).begin() as conn:
-        yield conn

@@ -76,3 +76,12 @@ def test_code_in_front_of_name() -> None:
 def test_leaves_exclude_class_and_section_subtotals() -> None:
     codes = ["208", "20805", "2080501", "2080505", "210", "21011", "2101101", "221"]
     assert leaf_codes(codes) == {"2080501", "2080505", "2101101", "221"}
+
+
+def test_code_kinds() -> None:
+    from yusuan.normalise.codes import is_economic_code, is_function_code
+
+    assert all(is_function_code(c) for c in ("208", "20805", "2080505", "101"))
+    assert not any(is_function_code(c) for c in ("099", "048001", "30101", "2080", ""))
+    assert all(is_economic_code(c) for c in ("301", "30101", "50201"))
+    assert not any(is_economic_code(c) for c in ("2080505", "401", "3010", ""))

@@ -14,7 +14,13 @@ from decimal import Decimal
 from yusuan.extract.tables import Grid
 from yusuan.models import EconomicLine, Figure, FunctionLine, Lineage, ProjectLine
 from yusuan.normalise.amounts import Unit, is_amount, is_blank_amount, parse_yuan
-from yusuan.normalise.codes import join_code_parts, leaf_codes, split_code_and_name
+from yusuan.normalise.codes import (
+    is_economic_code,
+    is_function_code,
+    join_code_parts,
+    leaf_codes,
+    split_code_and_name,
+)
 
 FUNCTION_KINDS = {
     "expenditure_summary",
@@ -27,8 +33,6 @@ ECONOMIC_KINDS = {"general_budget_basic_expenditure", "economic_classification_s
 
 _TOTAL_LABEL = re.compile(r"^(合\s*计|总\s*计)")
 _LABEL_PREFIX = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．])")
-_FUNC_CODE = re.compile(r"^[12]\d{2}(?:\d{2}){0,2}$")
-_ECON_CODE = re.compile(r"^[35]\d{2}(?:\d{2})?$")
 _UNIT_CODE = re.compile(r"^\d{3}(?:\d{3})*$")
 
 
@@ -176,9 +180,9 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
                 inherited = list(parts)
         code = join_code_parts(parts) if parts else ""
         name = cells[cols.name] if cols.name is not None else ""
-        if not code or not _FUNC_CODE.match(code):
+        if not code or not is_function_code(code):
             embedded, rest = split_code_and_name(name)
-            code = embedded if _FUNC_CODE.match(embedded) else ""
+            code = embedded if is_function_code(embedded) else ""
             if code:
                 name = rest
         label = _label_of(cells)
@@ -260,13 +264,13 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         )
         code = _n(code)
         name = cells[econ_name] if econ_name is not None else ""
-        if not _ECON_CODE.match(code):
+        if not is_economic_code(code):
             embedded, rest = split_code_and_name(name)
-            code = embedded if _ECON_CODE.match(embedded) else ""
+            code = embedded if is_economic_code(embedded) else ""
             if code:
                 name = rest
         gcode = _n(cells[gov_code]) if gov_code is not None else ""
-        gcode = gcode if _ECON_CODE.match(gcode) else ""
+        gcode = gcode if is_economic_code(gcode) else ""
         if not code and not gcode:
             if _TOTAL_LABEL.match(_label_of(cells)):
                 facts.figures += _figure("table_total", _amount(cells, total, unit), kind, 0, lineage)

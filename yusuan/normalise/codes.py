@@ -37,14 +37,20 @@ def split_code_and_name(text: str) -> tuple[str, str]:
     return match.group(1), match.group(2).strip()
 
 
+_FUNCTION_CODE = re.compile(r"^[12]\d{2}(?:\d{2}){0,2}$")
+_ECONOMIC_CODE = re.compile(r"^[35]\d{2}(?:\d{2})?$")
+
+
 def is_function_code(code: str) -> bool:
-    """Function codes are 3 (类), 5 (款) or 7 (项) digits starting with 2 (expenditure) or 1."""
-    return bool(_DIGITS.match(code)) and len(code) in (3, 5, 7)
+    """Function codes are 3 (类), 5 (款) or 7 (项) digits starting with 2 (expenditure) or 1.
+
+    The leading digit matters: a unit code such as 099 in a code column is not a 类."""
+    return bool(_FUNCTION_CODE.match(code))
 
 
 def is_economic_code(code: str) -> bool:
     """Economic codes: 部门预算 301/30101 or 政府预算 501/50101."""
-    return bool(_DIGITS.match(code)) and len(code) in (3, 5) and code[0] in "35"
+    return bool(_ECONOMIC_CODE.match(code))
 
 
 def leaf_codes(codes: list[str]) -> set[str]:
