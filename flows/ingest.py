@@ -18,11 +18,9 @@ from prefect.artifacts import (
     create_table_artifact,
     update_progress_artifact,
 )
-from prefect.client.orchestration import get_client
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Completed
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.summary import IngestSummary, report_document, summarise_discovery
 from storage.database import engine_for, resolve_database_url
@@ -31,10 +29,10 @@ from storage.repository import record_run_finish, record_run_start
 from tasks.context import RunContext
 from tasks.discover import discover_task
 from tasks.download import download_task
-from tasks.extract import extract_task
+from tasks.extract import ensure_result_storage, extract_task
+from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
 from tasks.load import load_task
-from yusuan.fetch.http import HttpConfig
-from yusuan.fetch.politeness import HostLimiter
+from tasks.runner import task_runner_for
 from yusuan.models import FetchedFile
 from yusuan.settings import load_settings
 
@@ -43,16 +41,6 @@ def prepare_database(database_url: str | None, pgdata_dir: object) -> str:
     url = resolve_database_url(database_url, pgdata_dir)  # type: ignore[arg-type]
     upgrade(url)
     return url
-
-
-EXTRACTION_LIMIT = "yusuan-extract"
-
-
-def ensure_extraction_limit(slots: int) -> None:
-    """A Prefect global concurrency limit on extractions: across every flow run on the same
-    Prefect server (several deployments at once), at most ``slots`` PDFs are parsed together."""
-    with get_client(sync_client=True) as client:
-        client.upsert_global_concurrency_limit_by_name(EXTRACTION_LIMIT, slots)
 
 
 def _result(future: object) -> object:
@@ -72,7 +60,7 @@ def _artifact_key(portal: str) -> str:
 @flow(
     name="ingest",
     flow_run_name="ingest {portal}",
-    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    task_runner=task_runner_for(load_settings()),
     validate_parameters=True,
 )
 def ingest(
@@ -88,15 +76,11 @@ def ingest(
     settings = load_settings()
     run_id = str(flow_run.id or uuid.uuid4())
     database_url = prepare_database(settings.database_url, settings.pgdata_dir)
-    ctx = RunContext(
-        run_id,
-        database_url,
-        settings.raw_dir.resolve(),
-        portal,
-        HttpConfig.from_settings(settings),
-        HostLimiter(settings.per_host_concurrency, settings.per_host_min_interval_seconds),
-    )
-    ensure_extraction_limit(settings.workers)
+    storage = ensure_result_storage(settings.results_dir)
+    ctx = RunContext.for_run(settings, run_id, database_url, portal, storage)
+    ensure_extraction_limit(ctx.limits)
+    if ctx.limits.shared:
+        logger.info("global concurrency limits on (shared Prefect server): %s, yusuan-host-*", EXTRACTION_LIMIT)
     engine = engine_for(database_url)
     with engine.begin() as conn:
         record_run_start(conn, run_id, "ingest", portal, entry_url, datetime.now(UTC))

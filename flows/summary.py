@@ -59,7 +59,7 @@ class IngestSummary:
         }
 
     def as_json(self) -> dict[str, object]:
-        return {"totals": self.totals(), "documents": [asdict(d) for d in self.documents]}
+        return {"run_id": self.run_id, "totals": self.totals(), "documents": [asdict(d) for d in self.documents]}
 
 
 def report_document(

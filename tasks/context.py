@@ -1,9 +1,10 @@
 """What every task needs from its run, as plain values (Prefect records task inputs: no engines,
 clients or secrets in parameters).
 
-Tasks run with ``cache_policy=NO_CACHE``: "already done" is decided from the database (a file
-already loaded by this extractor version is skipped), which survives processes and machines,
-rather than from Prefect's result cache, which would hash this context (its limiter holds locks).
+Tasks that touch the network or the database run with ``cache_policy=NO_CACHE``: "already done"
+is decided from the database (a file already loaded by this extractor version is skipped). The
+one cached task is the PDF parse (tasks/extract.py), keyed by plain values: sha256, hint and
+extractor version.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tasks.limits import HostGate, LimitPlan
 from yusuan.fetch.http import HttpConfig
-from yusuan.fetch.politeness import HostLimiter
+from yusuan.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +25,29 @@ class RunContext:
     raw_dir: Path
     portal: str
     http: HttpConfig
+    limits: LimitPlan = field(default_factory=lambda: LimitPlan(False, 4, 2, 0.0))
     # Shared by every task thread of the run: per-host concurrency and request spacing.
-    limiter: HostLimiter = field(default_factory=HostLimiter, compare=False)
+    gate: HostGate = field(default_factory=lambda: HostGate(LimitPlan(False, 4, 2, 0.0)), compare=False)
+    # The Prefect storage block (slug) cached parse results are persisted to, and their lifetime.
+    result_storage: str | None = None
+    cache_days: float = 30.0
+
+    @classmethod
+    def for_run(
+        cls, settings: Settings, run_id: str, database_url: str, portal: str, result_storage: str | None = None
+    ) -> RunContext:
+        limits = LimitPlan.from_settings(settings)
+        return cls(
+            run_id,
+            database_url,
+            settings.raw_dir.resolve(),
+            portal,
+            HttpConfig.from_settings(settings),
+            limits,
+            HostGate.for_plan(limits),
+            result_storage,
+            settings.extraction_cache_days,
+        )
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs
         return f"RunContext(run_id={self.run_id!r}, portal={self.portal!r})"

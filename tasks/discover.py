@@ -27,7 +27,7 @@ def discover(
             max_pages=max_pages,
             allowed_hosts=set(allowed_hosts) if allowed_hosts else None,
             robots=RobotsCache(client, ctx.http.user_agent),
-            limiter=ctx.limiter,
+            limiter=ctx.gate,
         )
     with engine_for(ctx.database_url).begin() as conn:
         record_discovery(conn, result, ctx.run_id, datetime.now(UTC))

@@ -29,7 +29,7 @@ def fetch_link(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
             previous_etag=previous.etag if previous else None,
             previous_last_modified=previous.last_modified if previous else None,
             previous_sha256=previous.sha256 if previous else None,
-            limiter=ctx.limiter,
+            limiter=ctx.gate,
         )
     with engine.begin() as conn:
         record_fetch(conn, fetched, ctx.run_id)

@@ -1,38 +1,41 @@
+"""Extraction tasks.
+
+``extract`` decides whether a downloaded file needs parsing (not when the database already holds
+it from this extractor version); ``parse-pdf`` parses it. The parse is a pure function of the
+file's bytes (its sha256), the link text that hints at agency and year, and the extractor
+version, so its result is cached by exactly those values and persisted under the data directory:
+a file re-downloaded into a fresh database, a load that failed after extraction, or a backfill
+with the same extractor is not parsed again, and a new extractor version misses the cache.
+"""
+
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 from prefect import task
-from prefect.cache_policies import NO_CACHE
-from prefect.concurrency.sync import concurrency
+from prefect.cache_policies import INPUTS, NO_CACHE
+from prefect.filesystems import LocalFileSystem
 from prefect.logging import get_run_logger
 
 from storage.database import engine_for
 from storage.repository import document_state
 from tasks.context import RunContext
+from tasks.limits import LimitPlan, extraction_slot
 from tasks.naming import document_run_name
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.document import extract_document
 from yusuan.models import DisclosureLink, DocumentStatus, ExtractedDocument, FetchedFile, QuarantineReason
 
 
-def extract_fetched(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument | None:
-    """Extract a downloaded file; None when this file was already extracted by this extractor version."""
-    if not fetched.ok or fetched.sha256 is None or fetched.raw_path is None:
-        return None
-    with engine_for(ctx.database_url).connect() as conn:
-        state = document_state(conn, fetched.sha256)
-    if state is not None and state.extractor_version == EXTRACTOR_VERSION:
-        return None
+def parse_file(path: Path, sha256: str, hint: str) -> ExtractedDocument:
+    """Extract one file; an extractor crash becomes a quarantined document that says why."""
     try:
-        hint = f"{fetched.link.link_text} {fetched.link.page_title}"
-        # The slot is held while pdfplumber parses; strict=False: a server without the limit
-        # (created by the ingest flow) does not block extraction.
-        with concurrency("yusuan-extract", occupy=1, strict=False):
-            return extract_document(Path(fetched.raw_path), fetched.sha256, hint)
+        return extract_document(path, sha256, hint)
     except Exception as exc:  # noqa: BLE001 - one odd file must not cost the others; it is recorded
         return ExtractedDocument(
-            sha256=fetched.sha256,
+            sha256=sha256,
             status=DocumentStatus.QUARANTINED,
             extractor_version=EXTRACTOR_VERSION,
             reason=QuarantineReason.EXTRACT_FAILED,
@@ -40,21 +43,69 @@ def extract_fetched(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument 
         )
 
 
+def already_extracted(ctx: RunContext, sha256: str) -> bool:
+    with engine_for(ctx.database_url).connect() as conn:
+        state = document_state(conn, sha256)
+    return state is not None and state.extractor_version == EXTRACTOR_VERSION
+
+
+def fetch_hint(fetched: FetchedFile) -> str:
+    return f"{fetched.link.link_text} {fetched.link.page_title}"
+
+
+# The cache key is the hash of the inputs but the path (the same bytes can sit at another path
+# on another machine) and the limit plan (how to wait is not what is computed).
+PARSE_CACHE_POLICY = INPUTS - "raw_path" - "limits"
+
+
+@task(name="parse-pdf", task_run_name="parse-pdf {sha256:.12}", cache_policy=PARSE_CACHE_POLICY, persist_result=True)
+def parse_pdf_task(
+    sha256: str, raw_path: str, hint: str, extractor_version: str, limits: LimitPlan
+) -> ExtractedDocument:
+    if extractor_version != EXTRACTOR_VERSION:
+        # A cache key naming one version must never hold another version's result.
+        raise ValueError(f"asked for extractor {extractor_version}, this process runs {EXTRACTOR_VERSION}")
+    with extraction_slot(limits):
+        return parse_file(Path(raw_path), sha256, hint)
+
+
+def ensure_result_storage(results_dir: Path) -> str:
+    """Save (once per directory) the Prefect storage block the parse results go to; returns its
+    slug. Prefect wants result storage saved server-side, so that any process of a run (a Dask
+    worker, a retry) finds the same place; the name derives from the path, so two data
+    directories on one Prefect server never share a block."""
+    basepath = str(results_dir.resolve())
+    name = "yusuan-results-" + hashlib.sha1(basepath.encode()).hexdigest()[:12]
+    try:
+        LocalFileSystem.load(name)
+    except ValueError:  # not saved yet on this server
+        LocalFileSystem(basepath=basepath).save(name, overwrite=True)
+    return f"local-file-system/{name}"
+
+
+def cached_parse(ctx: RunContext, sha256: str, raw_path: str, hint: str, refresh: bool = False) -> ExtractedDocument:
+    """Run ``parse-pdf`` (a child task run) with this run's result location and cache lifetime."""
+    options: dict[str, object] = {"cache_expiration": timedelta(days=ctx.cache_days), "refresh_cache": refresh}
+    if ctx.result_storage is not None:
+        options["result_storage"] = ctx.result_storage
+    parse = parse_pdf_task.with_options(**options)  # type: ignore[arg-type]
+    return parse(sha256, raw_path, hint, EXTRACTOR_VERSION, ctx.limits)
+
+
 @task(cache_policy=NO_CACHE, name="extract", task_run_name=document_run_name("extract"))
 def extract_task(
     ctx: RunContext, fetched: FetchedFile | BaseException, link: DisclosureLink | None = None
 ) -> ExtractedDocument | None:
     """``link`` only names the run: ``fetched`` is still a future when the name is made."""
-    if isinstance(fetched, BaseException):
+    if isinstance(fetched, BaseException) or not fetched.ok:
         return None  # the download failed (and says why in its own task run)
-    doc = extract_fetched(ctx, fetched)
-    logger = get_run_logger()
-    if doc is None:
-        if fetched.ok:
-            logger.info(
-                "unchanged: %s already extracted by extractor %s", (fetched.sha256 or "")[:12], EXTRACTOR_VERSION
-            )
+    if fetched.sha256 is None or fetched.raw_path is None:
         return None
+    logger = get_run_logger()
+    if already_extracted(ctx, fetched.sha256):
+        logger.info("unchanged: %s already extracted by extractor %s", fetched.sha256[:12], EXTRACTOR_VERSION)
+        return None
+    doc = cached_parse(ctx, fetched.sha256, fetched.raw_path, fetch_hint(fetched))
     if doc.error:
         logger.warning("%s: %s", doc.status.value, doc.error)
     else:

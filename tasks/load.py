@@ -26,8 +26,10 @@ def _retry_on_transient_db_error(task: object, task_run: object, state: object) 
     except OperationalError:
         return True
     except DBAPIError as exc:
-        # Serialization failures and deadlocks are worth a retry; constraint violations are not.
-        return getattr(exc.orig, "sqlstate", "") in {"40001", "40P01"}
+        # Serialization failures and deadlocks are worth a retry, and so is a unique violation:
+        # another run loaded the same file at the same moment, and the retry finds it there
+        # ("unchanged"). Other constraint violations are real failures.
+        return getattr(exc.orig, "sqlstate", "") in {"40001", "40P01", "23505"}
     except Exception:  # noqa: BLE001 - anything else is a real failure
         return False
     return False

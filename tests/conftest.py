@@ -60,13 +60,17 @@ def database_url() -> Iterator[str]:
 @pytest.fixture()
 def db(database_url: str) -> Iterator[str]:
     """The test database, emptied before the test."""
-    with engine_for(database_url).begin() as conn:
+    truncate_all(database_url)
+    yield database_url
+
+
+def truncate_all(url: str) -> None:
+    with engine_for(url).begin() as conn:
         tables = conn.execute(
             text("SELECT tablename FROM pg_tables WHERE schemaname = 'yusuan' AND tablename <> 'alembic_version'")
         ).scalars()
         names = ", ".join(f"yusuan.{t}" for t in tables)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    yield database_url
 
 
 @pytest.fixture()

@@ -4,6 +4,8 @@ Completed and its facts are in Postgres."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -11,9 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from deployments.local_stack import LocalStack
+from deployments.local_stack import REPO, LocalStack
 from storage.database import engine_for
-from yusuan.portal.server import PortalServer
+from yusuan.portal.server import Faults, PortalServer
+from yusuan.portal.site import demo_column
 
 pytestmark = pytest.mark.slow
 
@@ -52,3 +55,54 @@ def test_deployment_run_through_server_and_worker(db: str, tmp_path: Path) -> No
         run_ids = conn.execute(text("SELECT DISTINCT flow_run_id FROM budget.documents")).scalars().all()
     assert loaded == 3
     assert run_ids == [run["id"]]
+
+
+def test_two_runs_on_one_server_share_the_per_host_limit(db: str, tmp_path: Path) -> None:
+    """Two ingest runs at once, in two processes, against one portal host: at the portal, never
+    more requests in flight than the per-host limit, because the limit is the Prefect server's
+    (yusuan-host-127.0.0.1), not each process's (each alone would allow 2, together 4)."""
+    pdfs = [a.name for article in demo_column().articles for a in article.attachments if a.name.endswith(".pdf")]
+    with (
+        PortalServer(faults=Faults(delay_seconds=dict.fromkeys(pdfs, 2.5))) as portal,
+        LocalStack(tmp_path / "prefect", _free_port()) as stack,
+    ):
+        stack.start_server()
+        runs = []
+        for name in ("a", "b"):
+            env = {
+                **stack.env,
+                "DATABASE_URL": db,
+                "YUSUAN_DATA_DIR": str(tmp_path / f"data-{name}"),  # both runs download every file
+                "YUSUAN_PER_HOST_CONCURRENCY": "2",
+                "YUSUAN_USER_AGENT": f"yusuan-test-run-{name}",
+            }
+            call = f"ingest({portal.entry_url!r}, portal='run-{name}')['totals']"
+            runs.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", f"from flows.ingest import ingest; print({call})"],
+                    env=env,
+                    cwd=REPO,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        for process in runs:
+            process.communicate(timeout=300)
+            assert process.returncode == 0
+        limits = httpx.post(f"{stack.api_url}/v2/concurrency_limits/filter", json={}, timeout=10).json()
+
+    pdf_spans = {
+        name: [(s, e) for s, e, path, agent in portal.log.spans if path.endswith(".pdf") and agent.endswith(name)]
+        for name in ("run-a", "run-b")
+    }
+    assert all(len(spans) == 3 for spans in pdf_spans.values()), pdf_spans
+    # The runs did download at the same time, and still the portal never saw more than 2 at once.
+    assert any(sa < eb and sb < ea for sa, ea in pdf_spans["run-a"] for sb, eb in pdf_spans["run-b"])
+    assert portal.log.max_in_flight <= 2
+    by_name = {limit["name"]: limit for limit in limits}
+    host = by_name["yusuan-host-127.0.0.1"]
+    assert host["limit"] == 2 and host["active_slots"] == 0
+    assert "yusuan-extract" in by_name
+    with engine_for(db).connect() as conn:
+        # Both runs loaded the same three files at once: three documents, none twice.
+        assert conn.execute(text("SELECT count(*) FROM budget.documents")).scalar_one() == 3

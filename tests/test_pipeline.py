@@ -112,16 +112,3 @@ def test_run_is_recorded_with_its_summary(pipeline_env: str, portal: PortalServe
     assert run.status == "completed"
     assert run.stats["totals"]["documents_found"] == 3
     assert run.stats["totals"]["loaded"] == 1 == result["totals"]["loaded"]
-
-
-def test_extraction_runs_under_a_global_concurrency_limit(pipeline_env: str, portal: PortalServer) -> None:
-    from prefect.client.orchestration import get_client
-
-    from flows.ingest import EXTRACTION_LIMIT
-
-    result = ingest(portal.entry_url, portal="demo")
-    assert result["totals"]["loaded"] == 3
-    with get_client(sync_client=True) as client:
-        limit = client.read_global_concurrency_limit_by_name(EXTRACTION_LIMIT)
-    assert limit.limit == 4 and limit.active
-    assert limit.active_slots == 0  # every slot given back

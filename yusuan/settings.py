@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,10 +26,22 @@ class Settings(BaseSettings):
     workers: int = 4
     per_host_concurrency: int = 2
     per_host_min_interval_seconds: float = 0.1
+    # Prefect global concurrency limits (per host, extraction): "auto" uses them when runs share
+    # a Prefect server (PREFECT_API_URL set), where they coordinate every run; an ephemeral
+    # server has one run per process, so the in-process limiter does the same job for free.
+    global_limits: Literal["auto", "on", "off"] = "auto"
+    # Extraction results are cached by (sha256, hint, extractor version) this long.
+    extraction_cache_days: float = 30.0
+    # A Dask scheduler address (tcp://host:8786) runs the tasks on that cluster (prefect-dask).
+    dask_address: str | None = None
 
     @property
     def raw_dir(self) -> Path:
         return self.data_dir / "raw"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.data_dir / "results"
 
     @property
     def pgdata_dir(self) -> Path:

@@ -26,7 +26,7 @@ from yusuan.discover.links import (
     viewer_target,
 )
 from yusuan.fetch.http import FetchError, RetryPolicy, get_page
-from yusuan.fetch.politeness import HostLimiter
+from yusuan.fetch.politeness import RequestGate
 from yusuan.fetch.robots import RobotsCache
 from yusuan.models import DiscoveryResult, LinkDecision, PageVisit
 
@@ -46,7 +46,7 @@ def crawl(
     allowed_hosts: set[str] | None = None,
     robots: RobotsCache | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    limiter: HostLimiter | None = None,
+    limiter: RequestGate | None = None,
 ) -> DiscoveryResult:
     result = DiscoveryResult(portal=portal, entry_url=entry_url)
     hosts = allowed_hosts or {urlsplit(entry_url).hostname or ""}

@@ -11,7 +11,7 @@ import httpx
 
 from storage.raw_store import RawStore
 from yusuan.fetch.http import FetchError, RetryPolicy, request_with_retries
-from yusuan.fetch.politeness import HostLimiter
+from yusuan.fetch.politeness import RequestGate
 from yusuan.models import DisclosureLink, FetchedFile
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -48,7 +48,7 @@ def download(
     previous_last_modified: str | None = None,
     previous_sha256: str | None = None,
     sleep: Callable[[float], None] | None = None,
-    limiter: HostLimiter | None = None,
+    limiter: RequestGate | None = None,
 ) -> FetchedFile:
     """Fetch ``link``; a 304 reuses the stored file (when it is still in the store)."""
     headers: dict[str, str] = {}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from yusuan.fetch.politeness import HostLimiter
+from yusuan.fetch.politeness import RequestGate
 from yusuan.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def request_with_retries(
     policy: RetryPolicy,
     headers: dict[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    limiter: HostLimiter | None = None,
+    limiter: RequestGate | None = None,
 ) -> Iterator[tuple[httpx.Response, int]]:
     """Stream a GET, retrying timeouts, connection errors, 5xx, 408 and 429; never other 4xx.
 
@@ -133,7 +133,7 @@ def get_page(
     url: str,
     policy: RetryPolicy,
     sleep: Callable[[float], None] = time.sleep,
-    limiter: HostLimiter | None = None,
+    limiter: RequestGate | None = None,
 ) -> tuple[httpx.Response, str]:
     """GET an HTML page and decode it by header charset, then ``<meta charset>``, then UTF-8."""
     with request_with_retries(client, url, policy, sleep=sleep, limiter=limiter) as (response, _attempts):

@@ -1,13 +1,24 @@
 """Per-host politeness: at most N requests in flight to one host, and a minimum interval
-between the starts of two requests to it. One limiter serves every task thread of a run."""
+between the starts of two requests to it. One limiter serves every task thread of a run.
+
+``RequestGate`` is what the HTTP layer asks for; ``HostLimiter`` is the in-process gate, and
+``tasks/limits.py`` adds one backed by Prefect global concurrency limits (shared across runs).
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
 from urllib.parse import urlsplit
+
+
+class RequestGate(Protocol):
+    def slot(self, url: str) -> AbstractContextManager[None]:
+        """Held from the start of a request to ``url`` until its body is read."""
+        ...
 
 
 class HostLimiter:
@@ -17,6 +28,11 @@ class HostLimiter:
         self._lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._next_start: dict[str, float] = {}
+
+    def __reduce__(self) -> tuple[type[HostLimiter], tuple[int, float]]:
+        # Locks do not cross processes: a copy sent to another process (a Dask worker) starts
+        # empty and limits that process only; limits across processes are Prefect's job.
+        return (HostLimiter, (self.max_concurrent, self.min_interval))
 
     def __repr__(self) -> str:
         return f"HostLimiter(max_concurrent={self.max_concurrent}, min_interval={self.min_interval})"

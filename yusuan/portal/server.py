@@ -56,6 +56,8 @@ class RequestLog:
     max_in_flight: int = 0
     started_at: list[float] = field(default_factory=list)  # monotonic start of every request
     user_agents: set[str] = field(default_factory=set)
+    # (start, end, path, User-Agent) of every finished request: who was served when.
+    spans: list[tuple[float, float, str, str]] = field(default_factory=list)
 
 
 class PortalServer:
@@ -144,17 +146,20 @@ class PortalServer:
                 log = server.log
                 path = unquote(urlsplit(self.path).path)
                 raw_path = urlsplit(self.path).path
+                agent = self.headers.get("User-Agent", "")
                 with log.lock:
+                    started = time.monotonic()
                     log.paths[path] += 1
                     log.in_flight += 1
                     log.max_in_flight = max(log.max_in_flight, log.in_flight)
-                    log.started_at.append(time.monotonic())
-                    log.user_agents.add(self.headers.get("User-Agent", ""))
+                    log.started_at.append(started)
+                    log.user_agents.add(agent)
                 try:
                     self._serve(path, raw_path)
                 finally:
                     with log.lock:
                         log.in_flight -= 1
+                        log.spans.append((started, time.monotonic(), path, agent))
 
             def _serve(self, path: str, raw_path: str) -> None:
                 faults = server.faults

@@ -1,0 +1,111 @@
+"""Prefect global concurrency limits, created by the project and shared by every flow run of one
+Prefect server:
+
+- ``yusuan-extract``: PDFs parsed at once (pdfplumber is CPU- and memory-bound);
+- ``yusuan-host-<host>``: requests in flight to one portal host;
+- ``yusuan-host-rate-<host>``: a rate limit (slot decay) spacing the starts of requests to it.
+
+They matter when several runs share a server (deployments on a schedule, a backfill beside an
+ingest, tasks on Dask workers). A run on Prefect's ephemeral per-process server is alone, and
+the in-process ``HostLimiter`` does the same job without API calls: on the SQLite-backed server
+a contended slot acquisition was measured at ~2 s (≈30 ms with the server on Postgres), see
+docs/operations.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from prefect.client.orchestration import get_client
+from prefect.concurrency.sync import concurrency, rate_limit
+from prefect.settings import get_current_settings
+
+from yusuan.fetch.politeness import HostLimiter
+from yusuan.settings import Settings
+
+EXTRACTION_LIMIT = "yusuan-extract"
+
+
+def host_limit_name(host: str) -> str:
+    return f"yusuan-host-{host}"
+
+
+def host_rate_limit_name(host: str) -> str:
+    return f"yusuan-host-rate-{host}"
+
+
+def shared_server_configured() -> bool:
+    """True when this process talks to a Prefect server that other runs can share."""
+    return get_current_settings().api.url is not None
+
+
+@dataclass(frozen=True, slots=True)
+class LimitPlan:
+    """Plain values (picklable, safe as a task input) saying which limits apply and how big."""
+
+    shared: bool
+    extraction_slots: int
+    per_host_slots: int
+    per_host_min_interval: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LimitPlan:
+        shared = {"on": True, "off": False}.get(settings.global_limits, shared_server_configured())
+        return cls(shared, settings.workers, settings.per_host_concurrency, settings.per_host_min_interval_seconds)
+
+
+def ensure_extraction_limit(plan: LimitPlan) -> None:
+    if plan.shared:
+        with get_client(sync_client=True) as client:
+            client.upsert_global_concurrency_limit_by_name(EXTRACTION_LIMIT, plan.extraction_slots)
+
+
+def ensure_host_limits(plan: LimitPlan, host: str) -> None:
+    if not plan.shared:
+        return
+    with get_client(sync_client=True) as client:
+        client.upsert_global_concurrency_limit_by_name(host_limit_name(host), plan.per_host_slots)
+        if plan.per_host_min_interval > 0:
+            # One slot that decays after min_interval: request starts at most 1/min_interval per second.
+            client.upsert_global_concurrency_limit_by_name(
+                host_rate_limit_name(host), 1, slot_decay_per_second=1.0 / plan.per_host_min_interval
+            )
+
+
+def extraction_slot(plan: LimitPlan) -> AbstractContextManager[None]:
+    # strict=False: a server where the limit was deleted still extracts (unbounded) rather than failing.
+    return concurrency(EXTRACTION_LIMIT, occupy=1, strict=False) if plan.shared else nullcontext()
+
+
+@dataclass(slots=True)
+class HostGate:
+    """The ``RequestGate`` of a run: the in-process limiter always, plus the per-host Prefect
+    global limits when the plan says runs share a server."""
+
+    plan: LimitPlan
+    local: HostLimiter = field(default_factory=HostLimiter)
+    # Hosts whose limits this process has created: attachments can live on hosts that the
+    # portal's entry URL did not name, so limits are created on first use.
+    _ready: set[str] = field(default_factory=set, repr=False)
+
+    @classmethod
+    def for_plan(cls, plan: LimitPlan) -> HostGate:
+        return cls(plan, HostLimiter(plan.per_host_slots, plan.per_host_min_interval))
+
+    @contextmanager
+    def slot(self, url: str) -> Iterator[None]:
+        if not self.plan.shared:
+            with self.local.slot(url):
+                yield
+            return
+        host = urlsplit(url).hostname or ""
+        if host not in self._ready:
+            ensure_host_limits(self.plan, host)
+            self._ready.add(host)
+        if self.plan.per_host_min_interval > 0:
+            rate_limit(host_rate_limit_name(host), occupy=1, strict=False)
+        with concurrency(host_limit_name(host), occupy=1, strict=False), self.local.slot(url):
+            yield

@@ -1,0 +1,96 @@
+"""Prefect task caching of the PDF parse, and the project's global concurrency limits."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterName
+
+import tasks.extract
+from flows.ingest import ingest
+from tasks.limits import EXTRACTION_LIMIT, LimitPlan, host_limit_name, host_rate_limit_name
+from tests.conftest import truncate_all
+from yusuan.portal.server import PortalServer
+from yusuan.settings import load_settings
+
+
+def _parse_states(run_id: str, expected: int) -> list[str]:
+    """State names of the run's parse-pdf task runs (the API records them shortly after the run)."""
+    names: list[str] = []
+    deadline = time.monotonic() + 20
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(run_id)])),
+                task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="parse-pdf")),
+            )
+            names = sorted(r.state.name for r in runs if r.state is not None and r.state.is_final())
+            if len(names) == expected:
+                break
+            time.sleep(0.5)
+    return names
+
+
+def test_unchanged_file_is_not_parsed_again_and_a_new_extractor_misses_the_cache(
+    pipeline_env: str, portal: PortalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    real_extract = tasks.extract.extract_document
+
+    def counting_extract(path: Path, sha256: str, hint: str):  # type: ignore[no-untyped-def]
+        parsed.append(sha256)
+        return real_extract(path, sha256, hint)
+
+    monkeypatch.setattr(tasks.extract, "extract_document", counting_extract)
+
+    first = ingest(portal.entry_url, portal="demo", max_documents=2)
+    assert first["totals"]["loaded"] == 2 and len(parsed) == 2
+    assert _parse_states(first["run_id"], 2) == ["Completed", "Completed"]
+    results = load_settings().results_dir
+    assert results.is_dir() and len(list(results.iterdir())) >= 2  # persisted, where settings say
+
+    # A fresh database (the file is not "already loaded"): the files come again, nothing is parsed.
+    truncate_all(pipeline_env)
+    second = ingest(portal.entry_url, portal="demo", max_documents=2)
+    assert second["totals"]["loaded"] == 2
+    assert len(parsed) == 2, "the cached parse was used"
+    assert _parse_states(second["run_id"], 2) == ["Cached", "Cached"]
+
+    # A new extractor version is a new cache key: the same files are parsed again.
+    monkeypatch.setattr(tasks.extract, "EXTRACTOR_VERSION", "99.0.0")
+    truncate_all(pipeline_env)
+    third = ingest(portal.entry_url, portal="demo", max_documents=2)
+    assert third["totals"]["loaded"] == 2
+    assert len(parsed) == 4
+    assert _parse_states(third["run_id"], 2) == ["Completed", "Completed"]
+
+
+def test_limits_are_global_only_where_runs_share_a_server() -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    # The tests run on Prefect's ephemeral per-process server: nothing to share.
+    assert LimitPlan.from_settings(load_settings()).shared is False
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
+        assert LimitPlan.from_settings(load_settings()).shared is True
+        assert LimitPlan.from_settings(load_settings(global_limits="off")).shared is False
+    assert LimitPlan.from_settings(load_settings(global_limits="on")).shared is True
+
+
+def test_project_creates_its_global_limits_and_gives_every_slot_back(
+    pipeline_env: str, portal: PortalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("YUSUAN_GLOBAL_LIMITS", "on")
+    result = ingest(portal.entry_url, portal="demo")
+    assert result["totals"]["loaded"] == 3
+    with get_client(sync_client=True) as client:
+        extract = client.read_global_concurrency_limit_by_name(EXTRACTION_LIMIT)
+        host = client.read_global_concurrency_limit_by_name(host_limit_name("127.0.0.1"))
+        rate = client.read_global_concurrency_limit_by_name(host_rate_limit_name("127.0.0.1"))
+    assert (extract.limit, host.limit) == (4, 2)
+    assert rate.limit == 1 and rate.slot_decay_per_second == pytest.approx(10.0)
+    # Every slot given back (the rate limit's slot decays by itself).
+    assert extract.active_slots == 0 and host.active_slots == 0
