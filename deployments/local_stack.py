@@ -88,6 +88,23 @@ class LocalStack:
     def start_worker(self) -> None:
         self._spawn(PREFECT, "worker", "start", "--pool", POOL, "--type", "process", log="worker.log")
 
+    def start_dask(self, port: int, workers: int = 1, threads: int = 2, timeout: float = 60) -> str:
+        """A Dask scheduler and workers (prefect-dask's `dask` CLI) with this stack's environment;
+        returns the scheduler address for YUSUAN_DASK_ADDRESS."""
+        from distributed import Client
+
+        dask = str(Path(sys.executable).with_name("dask"))
+        address = f"tcp://127.0.0.1:{port}"
+        self._spawn(dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard", log="dask.log")
+        for i in range(workers):
+            self._spawn(
+                dask, "worker", address, "--nthreads", str(threads), "--name", f"yusuan-dask-{i}",
+                "--no-dashboard", log="dask.log",
+            )  # fmt: skip
+        with Client(address, timeout=timeout) as client:
+            client.wait_for_workers(workers, timeout=timeout)
+        return address
+
     def stop(self) -> None:
         for process in reversed(self.processes):
             if process.poll() is None:

@@ -7,17 +7,22 @@ without stopping the others.
 
 from __future__ import annotations
 
+import queue
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from prefect import allow_failure, flow, tags
+from prefect import flow, tags
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
     update_progress_artifact,
 )
+from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Completed
@@ -25,7 +30,7 @@ from prefect.states import Completed
 from flows.summary import IngestSummary, report_document, summarise_discovery
 from storage.database import engine_for, resolve_database_url
 from storage.migrate import upgrade
-from storage.repository import record_run_finish, record_run_start
+from storage.repository import LoadOutcome, record_run_finish, record_run_start
 from tasks.context import RunContext
 from tasks.discover import discover_task
 from tasks.download import download_task
@@ -33,7 +38,7 @@ from tasks.extract import ensure_result_storage, extract_task
 from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
 from tasks.load import load_task
 from tasks.runner import task_runner_for
-from yusuan.models import FetchedFile
+from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
 from yusuan.settings import load_settings
 
 
@@ -43,13 +48,67 @@ def prepare_database(database_url: str | None, pgdata_dir: object) -> str:
     return url
 
 
-def _result(future: object) -> object:
+def _result(future: PrefectFuture[Any]) -> object:
     try:
-        return future.result()  # type: ignore[attr-defined]
+        return future.result()
     except Exception as exc:  # noqa: BLE001 - reported per document, the run goes on
         # A DownloadFailed carries its recorded fetch: reported as download_failed, with its error.
         fetched = getattr(exc, "fetched", None)
         return fetched if isinstance(fetched, FetchedFile) else exc
+
+
+@dataclass(slots=True)
+class DocumentRun:
+    """What each stage gave for one link: a value, an exception, or None (stage not reached)."""
+
+    link: DisclosureLink
+    fetched: FetchedFile | BaseException | None = None
+    doc: ExtractedDocument | BaseException | None = None
+    outcome: LoadOutcome | BaseException | None = None
+
+
+def run_documents(
+    ctx: RunContext, links: list[DisclosureLink], on_progress: Callable[[float], object] = lambda share: None
+) -> Iterator[DocumentRun]:
+    """Download → extract → load every link, each document as soon as its previous stage is done,
+    and yield each document when it is finished.
+
+    The flow submits a stage only when the previous one succeeded, with plain values as inputs
+    (``wait_for`` keeps the upstream link in the UI): no failed future is ever handed to a task,
+    which behaves the same on every task runner (prefect-dask turns ``allow_failure(...)``
+    into a bare tuple). A failed stage is a failed task run, and the document's chain ends there.
+    """
+    finished: queue.SimpleQueue[tuple[str, int, PrefectFuture[Any]]] = queue.SimpleQueue()
+    runs = [DocumentRun(link) for link in links]
+    outstanding = 0
+
+    def watch(stage: str, index: int, future: PrefectFuture[Any]) -> None:
+        nonlocal outstanding
+        outstanding += 1
+        future.add_done_callback(lambda done: finished.put((stage, index, done)))
+
+    for index, link in enumerate(links):
+        watch("download", index, download_task.submit(ctx, link))
+    done = 0
+    while outstanding:
+        stage, index, future = finished.get()
+        outstanding -= 1
+        run, value = runs[index], _result(future)
+        if stage == "download":
+            run.fetched = value  # type: ignore[assignment]
+            if isinstance(value, FetchedFile) and value.ok:
+                watch("extract", index, extract_task.submit(ctx, value, wait_for=[future]))
+                continue
+        elif stage == "extract":
+            run.doc = value  # type: ignore[assignment]
+            if isinstance(value, ExtractedDocument) and isinstance(run.fetched, FetchedFile):
+                watch("load", index, load_task.submit(ctx, value, run.fetched, wait_for=[future]))
+                continue
+        else:
+            run.outcome = value  # type: ignore[assignment]
+        done += 1
+        on_progress(done / max(1, len(links)))
+        yield run
 
 
 def _artifact_key(portal: str) -> str:
@@ -94,25 +153,14 @@ def ingest(
     if limit is not None:
         links = links[:limit]
 
-    downloads, extracts, loads = [], [], []
-    with tags(f"portal:{portal}"):
-        for link in links:
-            # Each document is its own chain; allow_failure lets a failed download reach the
-            # later stages as its exception, so they end at once instead of waiting forever.
-            d = download_task.submit(ctx, link)
-            e = extract_task.submit(ctx, allow_failure(d), link=link)
-            downloads.append(d)
-            extracts.append(e)
-            loads.append(load_task.submit(ctx, allow_failure(e), allow_failure(d), link=link))
     progress = create_progress_artifact(0.0, key=f"{_artifact_key(portal)}-progress", description="Documents done")
-    for done, (link, d, e, ld) in enumerate(zip(links, downloads, extracts, loads, strict=True), start=1):
-        fetched, doc, outcome = _result(d), _result(e), _result(ld)
-        update_progress_artifact(progress, 100.0 * done / max(1, len(links)))
-        report = report_document(link, fetched, doc, outcome)  # type: ignore[arg-type]
-        summary.documents.append(report)
-        if not isinstance(fetched, BaseException) and fetched is not None and not fetched.error:
-            summary.downloaded += fetched.http_status != 304
-            summary.not_modified += fetched.http_status == 304
+    with tags(f"portal:{portal}"):
+        for document in run_documents(ctx, links, lambda share: update_progress_artifact(progress, 100.0 * share)):
+            summary.documents.append(report_document(document.link, document.fetched, document.doc, document.outcome))
+            fetched = document.fetched
+            if isinstance(fetched, FetchedFile) and not fetched.error:
+                summary.downloaded += fetched.http_status != 304
+                summary.not_modified += fetched.http_status == 304
     summary.seconds = time.monotonic() - started
 
     totals = summary.totals()

@@ -26,7 +26,7 @@ from tasks.limits import LimitPlan, extraction_slot
 from tasks.naming import document_run_name
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.document import extract_document
-from yusuan.models import DisclosureLink, DocumentStatus, ExtractedDocument, FetchedFile, QuarantineReason
+from yusuan.models import DocumentStatus, ExtractedDocument, FetchedFile, QuarantineReason
 
 
 def parse_file(path: Path, sha256: str, hint: str) -> ExtractedDocument:
@@ -93,13 +93,9 @@ def cached_parse(ctx: RunContext, sha256: str, raw_path: str, hint: str, refresh
 
 
 @task(cache_policy=NO_CACHE, name="extract", task_run_name=document_run_name("extract"))
-def extract_task(
-    ctx: RunContext, fetched: FetchedFile | BaseException, link: DisclosureLink | None = None
-) -> ExtractedDocument | None:
-    """``link`` only names the run: ``fetched`` is still a future when the name is made."""
-    if isinstance(fetched, BaseException) or not fetched.ok:
-        return None  # the download failed (and says why in its own task run)
-    if fetched.sha256 is None or fetched.raw_path is None:
+def extract_task(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument | None:
+    """None when there is nothing to parse: no file, or this file already loaded by this extractor."""
+    if not fetched.ok or fetched.sha256 is None or fetched.raw_path is None:
         return None
     logger = get_run_logger()
     if already_extracted(ctx, fetched.sha256):

@@ -11,7 +11,7 @@ from storage.database import engine_for
 from storage.repository import LoadOutcome, load_document
 from tasks.context import RunContext
 from tasks.naming import document_run_name
-from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
+from yusuan.models import ExtractedDocument, FetchedFile
 
 
 def load(ctx: RunContext, doc: ExtractedDocument, fetched: FetchedFile) -> LoadOutcome:
@@ -43,15 +43,7 @@ def _retry_on_transient_db_error(task: object, task_run: object, state: object) 
     retry_delay_seconds=[1, 4, 10],
     retry_condition_fn=_retry_on_transient_db_error,
 )
-def load_task(
-    ctx: RunContext,
-    doc: ExtractedDocument | BaseException | None,
-    fetched: FetchedFile | BaseException,
-    link: DisclosureLink | None = None,
-) -> LoadOutcome | None:
-    """``link`` only names the run: the other inputs are still futures when the name is made."""
-    if doc is None or isinstance(doc, BaseException) or isinstance(fetched, BaseException):
-        return None  # nothing new to load: failed download, or the file is already loaded
+def load_task(ctx: RunContext, doc: ExtractedDocument, fetched: FetchedFile) -> LoadOutcome:
     outcome = load(ctx, doc, fetched)
     get_run_logger().info(
         "document %d %s (%s): %d facts", outcome.document_id, outcome.action, outcome.status, outcome.facts

@@ -106,3 +106,30 @@ def test_two_runs_on_one_server_share_the_per_host_limit(db: str, tmp_path: Path
     with engine_for(db).connect() as conn:
         # Both runs loaded the same three files at once: three documents, none twice.
         assert conn.execute(text("SELECT count(*) FROM budget.documents")).scalar_one() == 3
+
+
+def test_ingest_runs_its_tasks_on_a_dask_cluster(db: str, tmp_path: Path) -> None:
+    """YUSUAN_DASK_ADDRESS sends the tasks to a Dask cluster (workers in other processes)."""
+    from distributed import Client
+
+    env = {"DATABASE_URL": db, "YUSUAN_DATA_DIR": str(tmp_path / "data")}
+    with PortalServer() as portal, LocalStack(tmp_path / "prefect", _free_port(), env) as stack:
+        stack.start_server()
+        address = stack.start_dask(_free_port(), workers=1)
+        call = f"ingest({portal.entry_url!r}, portal='dask')['totals']"
+        run = subprocess.run(
+            [sys.executable, "-c", f"from flows.ingest import ingest; print({call})"],
+            env={**stack.env, "YUSUAN_DASK_ADDRESS": address},
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        with Client(address) as client:
+            # The scheduler's record of the task functions its workers ran.
+            ran = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+    assert {"download_task", "extract_task", "load_task"} <= set(ran), ran
+    with engine_for(db).connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM budget.totals")).scalar_one() == 3
