@@ -25,7 +25,7 @@ from prefect.artifacts import (
 from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
-from prefect.states import Completed
+from prefect.states import Completed, Failed
 
 from flows.summary import IngestSummary, report_document, summarise_discovery
 from storage.database import engine_for, resolve_database_url
@@ -38,6 +38,7 @@ from tasks.extract import ensure_result_storage, extract_task
 from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
 from tasks.load import load_task
 from tasks.runner import task_runner_for
+from yusuan.discover.links import wanted_year
 from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
 from yusuan.settings import load_settings
 
@@ -128,15 +129,22 @@ def ingest(
     max_pages: int = 200,
     max_documents: int | None = None,
     allowed_hosts: list[str] | None = None,
+    years: list[int] | None = None,
+    full_refresh: bool = False,
 ) -> dict:
-    """Crawl one portal from ``entry_url`` and load every budget disclosure found into Postgres."""
+    """Crawl one portal from ``entry_url`` and load every budget disclosure found into Postgres.
+
+    ``years`` keeps the disclosures whose link or page names one of those years (or no year);
+    ``full_refresh`` downloads every file unconditionally and parses it again even when the
+    database or the cache already hold it from this extractor version.
+    """
     started = time.monotonic()
     logger = get_run_logger()
     settings = load_settings()
     run_id = str(flow_run.id or uuid.uuid4())
     database_url = prepare_database(settings.database_url, settings.pgdata_dir)
     storage = ensure_result_storage(settings.results_dir)
-    ctx = RunContext.for_run(settings, run_id, database_url, portal, storage)
+    ctx = RunContext.for_run(settings, run_id, database_url, portal, storage, full_refresh=full_refresh)
     ensure_extraction_limit(ctx.limits)
     if ctx.limits.shared:
         logger.info("global concurrency limits on (shared Prefect server): %s, yusuan-host-*", EXTRACTION_LIMIT)
@@ -149,6 +157,9 @@ def ingest(
         discovery = discover_task(ctx, entry_url, max_pages, allowed_hosts)
     summarise_discovery(summary, discovery)
     links = discovery.disclosures
+    if years:
+        links = [link for link in links if wanted_year(link.link_text, link.page_title, set(years))]
+        summary.skipped_by_year = len(discovery.disclosures) - len(links)
     limit = max_documents if max_documents is not None else settings.max_documents_per_run
     if limit is not None:
         links = links[:limit]
@@ -164,11 +175,17 @@ def ingest(
     summary.seconds = time.monotonic() - started
 
     totals = summary.totals()
+    # A portal none of whose pages could be read did nothing: that is a failed run, with the reason.
+    unreachable = bool(discovery.pages) and all(page.error for page in discovery.pages)
     with engine.begin() as conn:
-        record_run_finish(conn, run_id, "completed", summary.as_json(), datetime.now(UTC))
+        status = "failed" if unreachable else "completed"
+        record_run_finish(conn, run_id, status, summary.as_json(), datetime.now(UTC))
     _publish_artifacts(summary)
     message = ", ".join(f"{k}={v}" for k, v in totals.items())
     logger.info("run summary: %s", message)
+    if unreachable:
+        reason = f"no page of {portal} could be read: {discovery.pages[0].url}: {discovery.pages[0].error}"
+        return Failed(message=reason, data=summary.as_json())
     return Completed(message=_final_message(totals), data=summary.as_json())
 
 

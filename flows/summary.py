@@ -30,6 +30,7 @@ class IngestSummary:
     pages_failed: int = 0
     links_skipped: int = 0
     documents_found: int = 0
+    skipped_by_year: int = 0
     downloaded: int = 0
     not_modified: int = 0
     seconds: float = 0.0
@@ -46,6 +47,7 @@ class IngestSummary:
             "pages_failed": self.pages_failed,
             "links_skipped": self.links_skipped,
             "documents_found": self.documents_found,
+            "skipped_by_year": self.skipped_by_year,
             "downloaded": self.downloaded,
             "not_modified": self.not_modified,
             "loaded": outcomes["loaded"],

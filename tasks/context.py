@@ -31,10 +31,18 @@ class RunContext:
     # The Prefect storage block (slug) cached parse results are persisted to, and their lifetime.
     result_storage: str | None = None
     cache_days: float = 30.0
+    # Download unconditionally and parse again, whatever the database and the cache hold.
+    full_refresh: bool = False
 
     @classmethod
     def for_run(
-        cls, settings: Settings, run_id: str, database_url: str, portal: str, result_storage: str | None = None
+        cls,
+        settings: Settings,
+        run_id: str,
+        database_url: str,
+        portal: str,
+        result_storage: str | None = None,
+        full_refresh: bool = False,
     ) -> RunContext:
         limits = LimitPlan.from_settings(settings)
         return cls(
@@ -47,6 +55,7 @@ class RunContext:
             HostGate.for_plan(limits),
             result_storage,
             settings.extraction_cache_days,
+            full_refresh,
         )
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs

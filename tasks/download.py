@@ -17,8 +17,10 @@ from yusuan.models import DisclosureLink, FetchedFile
 def fetch_link(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
     """Download (conditionally, when the URL was fetched before) and record the fetch."""
     engine = engine_for(ctx.database_url)
-    with engine.connect() as conn:
-        previous = stored_source(conn, link.url)
+    previous = None
+    if not ctx.full_refresh:  # a full refresh asks for the body, not for "not modified"
+        with engine.connect() as conn:
+            previous = stored_source(conn, link.url)
     store = RawStore(ctx.raw_dir)
     with make_client(ctx.http) as client:
         fetched = download(

@@ -98,10 +98,10 @@ def extract_task(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument | N
     if not fetched.ok or fetched.sha256 is None or fetched.raw_path is None:
         return None
     logger = get_run_logger()
-    if already_extracted(ctx, fetched.sha256):
+    if not ctx.full_refresh and already_extracted(ctx, fetched.sha256):
         logger.info("unchanged: %s already extracted by extractor %s", fetched.sha256[:12], EXTRACTOR_VERSION)
         return None
-    doc = cached_parse(ctx, fetched.sha256, fetched.raw_path, fetch_hint(fetched))
+    doc = cached_parse(ctx, fetched.sha256, fetched.raw_path, fetch_hint(fetched), refresh=ctx.full_refresh)
     if doc.error:
         logger.warning("%s: %s", doc.status.value, doc.error)
     else:

@@ -94,3 +94,31 @@ def test_project_creates_its_global_limits_and_gives_every_slot_back(
     assert rate.limit == 1 and rate.slot_decay_per_second == pytest.approx(10.0)
     # Every slot given back (the rate limit's slot decays by itself).
     assert extract.active_slots == 0 and host.active_slots == 0
+
+
+def test_full_refresh_downloads_and_parses_again_and_changes_nothing(
+    pipeline_env: str, portal: PortalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import count_rows
+
+    parsed: list[str] = []
+    real_extract = tasks.extract.extract_document
+    monkeypatch.setattr(
+        tasks.extract, "extract_document", lambda path, sha, hint: parsed.append(sha) or real_extract(path, sha, hint)
+    )
+    ingest(portal.entry_url, portal="demo")
+    counts = count_rows(pipeline_env)
+    bodies = sum(portal.log.bodies_sent.values())
+
+    quiet = ingest(portal.entry_url, portal="demo")
+    assert quiet["totals"]["not_modified"] == 3 and len(parsed) == 3
+    assert sum(portal.log.bodies_sent.values()) == bodies
+
+    full = ingest(portal.entry_url, portal="demo", full_refresh=True)
+    assert full["totals"]["downloaded"] == 3 and full["totals"]["not_modified"] == 0
+    assert sum(portal.log.bodies_sent.values()) == bodies + 3
+    assert len(parsed) == 6, "parsed again, past the database and the cache"
+    assert full["totals"]["unchanged"] == 3 and full["totals"]["loaded"] == 0
+    assert {k: v for k, v in count_rows(pipeline_env).items() if k not in {"pages", "links"}} == {
+        k: v for k, v in counts.items() if k not in {"pages", "links"}
+    }

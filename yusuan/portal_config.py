@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 class PortalConfig(BaseModel):
     name: str
     adapter: str = "generic"
+    # Portals that are scheduled together (one deployment per group).
+    group: str = "default"
     description: str = ""
     entry_urls: list[str] = Field(min_length=1)
     allowed_hosts: list[str] = Field(default_factory=list)
@@ -27,6 +29,18 @@ class PortalsFile(BaseModel):
             if portal.name == name:
                 return portal
         raise KeyError(f"no portal named {name!r}; known: {', '.join(p.name for p in self.portals)}")
+
+    def select(self, group: str | None = None, names: list[str] | None = None) -> list[PortalConfig]:
+        """The portals of ``group`` and/or named in ``names``; every portal when neither is given."""
+        if names:
+            chosen = [self.get(name) for name in names]
+            return [p for p in chosen if group is None or p.group == group]
+        if group is not None:
+            chosen = [p for p in self.portals if p.group == group]
+            if not chosen:
+                raise KeyError(f"no portal in group {group!r}; groups: {sorted({p.group for p in self.portals})}")
+            return chosen
+        return list(self.portals)
 
 
 def load_portals(path: Path) -> PortalsFile:

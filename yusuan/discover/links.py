@@ -161,3 +161,18 @@ def dataproxy_urls(html: str, page_url: str) -> list[str]:
         f"{base}?startrecord={start}&endrecord={min(start + group - 1, count)}&perpage={per_page.group(1)}{extra}"
         for start in range(group + 1, count + 1, group)
     ]
+
+
+# A fiscal year as titles write it: 2023年, 2023年度, or a bare 2023 next to 预算/决算.
+_YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?=\s*年|\s*(?:部门|单位)?(?:预算|决算))")
+
+
+def years_named(text: str) -> set[int]:
+    return {int(y) for y in _YEAR.findall(text)}
+
+
+def wanted_year(link_text: str, page_title_text: str, years: set[int]) -> bool:
+    """Whether a disclosure is for one of ``years``, judged from its link text, else its page
+    title. A disclosure that names no year is kept: the extractor reads the year from the PDF."""
+    named = years_named(link_text) or years_named(page_title_text)
+    return not named or bool(named & years)

@@ -1,0 +1,75 @@
+"""The scheduled flow: a group of portals.yaml, one ingest subflow per entry, years filter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from flows.portals import ingest_portals
+from storage.database import engine_for
+from yusuan.discover.links import wanted_year, years_named
+from yusuan.portal.server import PortalServer
+from yusuan.portal_config import load_portals
+
+
+def _config(tmp_path: Path, portal: PortalServer) -> Path:
+    path = tmp_path / "portals.yaml"
+    path.write_text(
+        f"""version: 1
+portals:
+  - name: first
+    group: test
+    entry_urls: ["{portal.entry_url}"]
+    allowed_hosts: ["127.0.0.1"]
+  - name: elsewhere
+    group: other
+    entry_urls: ["http://127.0.0.1:9/never-crawled/"]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_group_run_ingests_its_portals_for_the_years_asked(pipeline_env: str, tmp_path: Path) -> None:
+    with PortalServer() as portal:
+        config = _config(tmp_path, portal)
+        state = ingest_portals(group="test", config_path=str(config), years=[2023, 2024], return_state=True)
+        assert state.is_completed(), state.message
+        rows = state.result()
+    assert [row["portal"] for row in rows] == ["first"]  # the other group is not crawled
+    assert rows[0]["skipped_by_year"] == 1 and rows[0]["loaded"] == 2
+    assert state.message == "1 of 1 portal entries ingested, 2 documents loaded"
+    with engine_for(pipeline_env).connect() as conn:
+        years = conn.execute(text("SELECT fiscal_year FROM budget.documents ORDER BY 1")).scalars().all()
+    assert years == [2023, 2024]
+
+
+def test_an_unreachable_portal_fails_the_group_run_after_the_others_ran(pipeline_env: str, tmp_path: Path) -> None:
+    with PortalServer() as portal:
+        config = _config(tmp_path, portal)
+        config.write_text(config.read_text().replace("group: other", "group: test"))
+        state = ingest_portals(group="test", config_path=str(config), return_state=True)
+    assert state.is_failed()
+    assert state.message is not None
+    assert state.message.startswith("1 of 2 portal entries ingested, 3 documents loaded; failed: elsewhere")
+    assert "no page of elsewhere could be read" in state.message
+    with engine_for(pipeline_env).connect() as conn:
+        runs = conn.execute(text("SELECT portal, status FROM yusuan.last_runs ORDER BY portal")).all()
+    assert [tuple(r) for r in runs] == [("elsewhere", "failed"), ("first", "completed")]
+
+
+def test_selection_and_year_naming() -> None:
+    config = load_portals(Path(__file__).resolve().parent.parent / "portals.yaml")
+    assert {p.group for p in config.select(group="demo")} == {"demo"}
+    assert [p.name for p in config.select(names=["city-czj"])] == ["city-czj"]
+    with pytest.raises(KeyError):
+        config.select(group="no-such-group")
+    assert years_named("2023年郑州市医疗保障局部门预算公开.pdf") == {2023}
+    assert years_named("郑州市医疗保障局2022年度部门决算") == {2022}
+    assert years_named("附件2024预算") == {2024}
+    assert years_named("发布时间 2023-02-15 编号 120240") == set()
+    assert wanted_year("预算公开.pdf", "郑州市医疗保障局2023年部门预算", {2023})
+    assert not wanted_year("2021年部门预算.pdf", "2023年", {2023})  # the link's own year decides
+    assert wanted_year("部门预算.pdf", "部门预算公开", {2023})  # no year named: the PDF will tell
