@@ -1,7 +1,7 @@
 """`make screenshot`: a finished demo run in the Prefect UI, captured with headless Chromium.
 
 Starts the local stack (server, deployments, worker) and the demo portal, runs the
-`ingest/demo-portal` deployment, waits for it to finish, and saves a screenshot of the run
+`ingest/adhoc` deployment, waits for it to finish, and saves a screenshot of the run
 page (task-run timeline, progress artifact, tags, logs) as docs/prefect-ui-run.png.
 Needs Debian's `chromium` (apt-get install chromium).
 """
@@ -63,7 +63,7 @@ def main() -> None:
         stack.deploy()
         stack.start_worker()
         api = httpx.Client(base_url=stack.api_url, timeout=10)
-        deployment = api.get("/deployments/name/ingest/demo-portal").json()
+        deployment = api.get("/deployments/name/ingest/adhoc").json()
         run = api.post(
             f"/deployments/{deployment['id']}/create_flow_run",
             json={"parameters": {"entry_url": portal.entry_urls()["henan-ybj"], "portal": "henan-ybj"}},

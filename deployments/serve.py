@@ -1,6 +1,6 @@
 """`make serve`: a local Prefect server with yusuan's deployments, a worker, and the demo portal.
 
-Open http://127.0.0.1:4200 and start `ingest/demo-portal` from the UI. Ctrl-C stops everything.
+Open http://127.0.0.1:4200 and start `ingest/adhoc` from the UI. Ctrl-C stops everything.
 """
 
 from __future__ import annotations

@@ -57,3 +57,27 @@ def test_unreachable_database_fails_with_a_clear_message(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "database not available" in result.stdout
     assert "s3cret" not in result.stdout + result.stderr
+
+
+def test_ingest_a_group_of_the_portals_file_for_one_year(db: str, tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from storage.database import engine_for
+    from yusuan.portal.server import PortalServer
+
+    with PortalServer() as portal:
+        config = tmp_path / "portals.yaml"
+        config.write_text(
+            f"version: 1\nportals:\n  - name: one\n    group: g\n    entry_urls: [{portal.entry_url!r}]\n"
+            "  - name: two\n    group: h\n    entry_urls: ['http://127.0.0.1:9/']\n",
+            encoding="utf-8",
+        )
+        env = {**os.environ, "DATABASE_URL": db, "YUSUAN_DATA_DIR": str(tmp_path), "PREFECT_HOME": str(tmp_path / "p")}
+        args = ["ingest", "--config", str(config), "--group", "g", "--year", "2023"]
+        result = subprocess.run(
+            [sys.executable, "-m", "yusuan.cli", *args], env=env, capture_output=True, text=True, timeout=300
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    with engine_for(db).connect() as conn:
+        loaded = conn.execute(text("SELECT agency_name, fiscal_year FROM budget.documents")).all()
+    assert [tuple(r) for r in loaded] == [("郑州市医疗保障局", 2023)]

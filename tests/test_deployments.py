@@ -28,33 +28,48 @@ def _free_port() -> int:
 
 
 def test_deployment_run_through_server_and_worker(db: str, tmp_path: Path) -> None:
+    """The scheduled group deployment, started through the API, runs on the worker: Completed,
+    one ingest subflow per portal, facts in Postgres."""
     env = {"DATABASE_URL": db, "YUSUAN_DATA_DIR": str(tmp_path / "data")}
     with PortalServer() as portal, LocalStack(tmp_path / "prefect", _free_port(), env) as stack:
+        config = tmp_path / "portals.yaml"
+        config.write_text(
+            f"version: 1\nportals:\n  - name: henan-ybj\n    group: test\n    entry_urls: [{portal.entry_url!r}]\n",
+            encoding="utf-8",
+        )
         stack.start_server()
         stack.deploy()
         stack.start_worker()
         api = httpx.Client(base_url=stack.api_url, timeout=10)
-        deployment = api.get("/deployments/name/ingest/demo-portal").json()
-        assert deployment["work_pool_name"] == "yusuan-process"
-        assert deployment["schedules"], "the deployment carries its schedules"
+        deployments = {d["name"]: d for d in api.post("/deployments/filter", json={}).json()}
+        assert {"demo", "henan", "adhoc", "backfill"} <= set(deployments)
+        assert all(d["work_pool_name"] == "yusuan-process" for d in deployments.values())
+        assert [s["active"] for s in deployments["demo"]["schedules"]] == [True, True]
+        assert [s["active"] for s in deployments["henan"]["schedules"]] == [False, False]  # no internet here
+        assert deployments["adhoc"]["schedules"] == []
         run = api.post(
-            f"/deployments/{deployment['id']}/create_flow_run",
-            json={"parameters": {"entry_url": portal.entry_url, "portal": "henan-ybj"}},
+            f"/deployments/{deployments['demo']['id']}/create_flow_run",
+            json={"parameters": {"group": "test", "config_path": str(config)}},
         ).json()
         state = None
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
-            state = api.get(f"/flow_runs/{run['id']}").json()["state"]["type"]
-            if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            state = api.get(f"/flow_runs/{run['id']}").json()["state"]
+            if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
                 break
             time.sleep(2)
-        assert state == "COMPLETED", (stack.home / "worker.log").read_text()[-3000:]
+        assert state is not None and state["type"] == "COMPLETED", (stack.home / "worker.log").read_text()[-3000:]
+        assert state["message"] == "1 of 1 portal entries ingested, 3 documents loaded"
+        subflows = api.post(
+            "/flow_runs/filter", json={"flow_runs": {"parent_flow_run_id": {"any_": [run["id"]]}}}
+        ).json()
 
+    assert [s["name"] for s in subflows] == ["ingest henan-ybj"]
     with engine_for(db).connect() as conn:
         loaded = conn.execute(text("SELECT count(*) FROM budget.totals")).scalar_one()
         run_ids = conn.execute(text("SELECT DISTINCT flow_run_id FROM budget.documents")).scalars().all()
     assert loaded == 3
-    assert run_ids == [run["id"]]
+    assert run_ids == [subflows[0]["id"]]
 
 
 def test_two_runs_on_one_server_share_the_per_host_limit(db: str, tmp_path: Path) -> None:

@@ -55,6 +55,8 @@ def _run_with_progress(
     max_pages: int,
     max_documents: int | None,
     allowed_hosts: list[str] | None = None,
+    years: list[int] | None = None,
+    full_refresh: bool = False,
 ) -> dict:
     from flows.ingest import ingest
     from yusuan.progress import current_progress
@@ -64,7 +66,13 @@ def _run_with_progress(
     def target() -> None:
         try:
             outcome["result"] = ingest(
-                entry_url, portal=portal, max_pages=max_pages, max_documents=max_documents, allowed_hosts=allowed_hosts
+                entry_url,
+                portal=portal,
+                max_pages=max_pages,
+                max_documents=max_documents,
+                allowed_hosts=allowed_hosts,
+                years=years,
+                full_refresh=full_refresh,
             )
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             outcome["error"] = exc
@@ -95,6 +103,7 @@ def _print_summary(result: dict, url: str) -> None:
     table.add_column("value", justify="right")
     for key in (
         "documents_found",
+        "skipped_by_year",
         "downloaded",
         "not_modified",
         "loaded",
@@ -136,24 +145,34 @@ def _print_summary(result: dict, url: str) -> None:
 @app.command()
 def ingest(
     portal_url: Annotated[str | None, typer.Option("--portal", help="Entry URL of a disclosure list")] = None,
-    name: Annotated[str, typer.Option(help="Portal name (with --config: which portal to run)")] = "portal",
-    config: Annotated[Path | None, typer.Option(help="portals.yaml to take the portal from")] = None,
+    name: Annotated[str | None, typer.Option(help="Portal name (with --config: which portal to run)")] = None,
+    group: Annotated[str | None, typer.Option(help="With --config: every portal of this group")] = None,
+    config: Annotated[Path | None, typer.Option(help="portals.yaml to take the portals from")] = None,
     max_pages: Annotated[int, typer.Option(help="Page budget for discovery")] = 200,
     max_documents: Annotated[int | None, typer.Option(help="Stop after this many documents")] = None,
+    year: Annotated[list[int] | None, typer.Option(help="Only disclosures naming this year (repeatable)")] = None,
+    full_refresh: Annotated[bool, typer.Option(help="Download and parse everything again")] = False,
 ) -> None:
-    """Crawl one portal (an entry URL, or a portal of portals.yaml) and load its budget disclosures."""
-    if config is not None:
+    """Crawl portals (an entry URL, or portals of portals.yaml) and load their budget disclosures."""
+    if config is not None and (name or group):
         from yusuan.portal_config import load_portals
 
-        portal = load_portals(config).get(name)
-        targets = [(url, portal.max_pages, portal.allowed_hosts or None) for url in portal.entry_urls]
+        try:
+            chosen = load_portals(config).select(group, [name] if name else None)
+        except KeyError as exc:
+            console.print(f"[red]{exc.args[0]}[/red]")
+            raise typer.Exit(2) from exc
+        targets = [(p.name, url, p.max_pages, p.allowed_hosts or None) for p in chosen for url in p.entry_urls]
     elif portal_url:
-        targets = [(portal_url, max_pages, None)]
+        targets = [(name or "portal", portal_url, max_pages, None)]
     else:
-        console.print("[red]give --portal URL, or --config portals.yaml --name NAME[/red]")
+        console.print("[red]give --portal URL, or --config portals.yaml with --name NAME or --group GROUP[/red]")
         raise typer.Exit(2)
     _settings, url = _bootstrap()
-    results = [_run_with_progress(url, entry, name, pages, max_documents, hosts) for entry, pages, hosts in targets]
+    results = [
+        _run_with_progress(url, entry, portal, pages, max_documents, hosts, year or None, full_refresh)
+        for portal, entry, pages, hosts in targets
+    ]
     _print_summary(_merge(results), url)
 
 
@@ -163,10 +182,11 @@ def portals(config: Annotated[Path, typer.Option(help="portals.yaml")] = Path("p
     from yusuan.portal_config import load_portals
 
     table = Table(title=str(config))
-    for column in ("name", "entry URLs", "allowed hosts", "max pages", "schedule"):
+    for column in ("name", "group", "entry URLs", "allowed hosts", "max pages", "schedule"):
         table.add_column(column)
     for p in load_portals(config).portals:
-        table.add_row(p.name, "\n".join(p.entry_urls), ", ".join(p.allowed_hosts), str(p.max_pages), p.schedule or "")
+        hosts = ", ".join(p.allowed_hosts)
+        table.add_row(p.name, p.group, "\n".join(p.entry_urls), hosts, str(p.max_pages), p.schedule or "")
     console.print(table)
 
 
