@@ -9,14 +9,21 @@ import os
 import time
 from pathlib import Path
 
-from deployments.local_stack import REPO, LocalStack
+from deployments.local_stack import REPO, LocalStack, prefect_server_database
 from yusuan.portal.server import DEMO_PORT, serve
 
 
 def main() -> None:
     home = Path(os.environ.get("YUSUAN_DATA_DIR", REPO / ".yusuan")) / "prefect-server"
-    with serve("127.0.0.1", DEMO_PORT) as portal, LocalStack(home) as stack:
+    extra: dict[str, str] = {}
+    database_url = os.environ.get("DATABASE_URL")
+    if database_url and "PREFECT_SERVER_DATABASE_CONNECTION_URL" not in os.environ:
+        prefect_db = prefect_server_database(database_url)
+        if prefect_db:
+            extra["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = prefect_db
+    with serve("127.0.0.1", DEMO_PORT) as portal, LocalStack(home, extra_env=extra) as stack:
         print(f"demo portal: {portal.base_url}")
+        print("Prefect server database: " + ("Postgres (yusuan_prefect)" if extra else "SQLite"))
         stack.start_server()
         stack.deploy()
         stack.start_worker()

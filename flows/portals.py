@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow
+from prefect import flow, tags
 from prefect.artifacts import create_table_artifact
 from prefect.logging import get_run_logger
 from prefect.states import Completed, Failed, State
@@ -35,16 +35,17 @@ def ingest_portals(
     failed: list[str] = []
     for portal in chosen:
         for entry_url in portal.entry_urls:
-            state = ingest(
-                entry_url,
-                portal=portal.name,
-                max_pages=portal.max_pages,
-                max_documents=max_documents,
-                allowed_hosts=portal.allowed_hosts or None,
-                years=years,
-                full_refresh=full_refresh,
-                return_state=True,
-            )
+            with tags(f"group:{portal.group}", f"portal:{portal.name}"):
+                state = ingest(
+                    entry_url,
+                    portal=portal.name,
+                    max_pages=portal.max_pages,
+                    max_documents=max_documents,
+                    allowed_hosts=portal.allowed_hosts or None,
+                    years=years,
+                    full_refresh=full_refresh,
+                    return_state=True,
+                )
             row: dict[str, object] = {"portal": portal.name, "entry_url": entry_url, "state": state.name}
             if state.is_completed():
                 row |= state.result()["totals"]  # type: ignore[index]

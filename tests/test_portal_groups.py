@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 from sqlalchemy import text
 
 from flows.portals import ingest_portals
@@ -39,6 +41,13 @@ def test_group_run_ingests_its_portals_for_the_years_asked(pipeline_env: str, tm
         assert state.is_completed(), state.message
         rows = state.result()
     assert [row["portal"] for row in rows] == ["first"]  # the other group is not crawled
+    with get_client(sync_client=True) as client:
+        subflows = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[state.state_details.flow_run_id])
+            )
+        )
+    assert [(run.name, sorted(run.tags)) for run in subflows] == [("ingest first", ["group:test", "portal:first"])]
     assert rows[0]["skipped_by_year"] == 1 and rows[0]["loaded"] == 2
     assert state.message == "1 of 1 portal entries ingested, 2 documents loaded"
     with engine_for(pipeline_env).connect() as conn:
