@@ -56,6 +56,7 @@ def stack_env(home: Path, api_port: int, extra: dict[str, str] | None = None) ->
         "PREFECT_API_URL": f"http://127.0.0.1:{api_port}/api",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "yusuan",
         "PREFECT_UI_ENABLED": os.environ.get("PREFECT_UI_ENABLED", "true"),
         "YUSUAN_HOME": str(REPO),
         **(extra or {}),

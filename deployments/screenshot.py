@@ -1,8 +1,10 @@
 """`make screenshot`: a finished demo run in the Prefect UI, captured with headless Chromium.
 
-Starts the local stack (server, deployments, worker) and the demo portal, runs the
-`ingest/adhoc` deployment, waits for it to finish, and saves a screenshot of the run
-page (task-run timeline, progress artifact, tags, logs) as docs/prefect-ui-run.png.
+Starts the local stack (server, deployments, worker) and the demo portal, runs the scheduled
+group deployment `ingest-portals/demo`, waits for it to finish, and saves screenshots of the
+group run (its three `ingest` subflows) as docs/prefect-ui-group-run.png and of one portal's
+run (task-run timeline, tags, logs) and its artifacts as docs/prefect-ui-run.png and
+docs/prefect-ui-artifacts.png.
 Needs Debian's `chromium` (apt-get install chromium).
 """
 
@@ -63,20 +65,34 @@ def main() -> None:
         stack.deploy()
         stack.start_worker()
         api = httpx.Client(base_url=stack.api_url, timeout=10)
-        deployment = api.get("/deployments/name/ingest/adhoc").json()
+        # The demo group of portals.yaml, pointed at wherever the demo portal really listens.
+        config = home / "portals.yaml"
+        config.write_text(
+            (REPO / "portals.yaml").read_text(encoding="utf-8").replace("127.0.0.1:18765", portal.base_url[7:]),
+            encoding="utf-8",
+        )
+        deployment = api.get("/deployments/name/ingest-portals/demo").json()
         run = api.post(
             f"/deployments/{deployment['id']}/create_flow_run",
-            json={"parameters": {"entry_url": portal.entry_urls()["henan-ybj"], "portal": "henan-ybj"}},
+            json={"parameters": {"group": "demo", "config_path": str(config)}},
         ).json()
-        for _ in range(150):
+        state = "?"
+        for _ in range(300):
             state = api.get(f"/flow_runs/{run['id']}").json()["state"]["type"]
             if state in ("COMPLETED", "FAILED", "CRASHED"):
                 break
             time.sleep(2)
         print(f"flow run {run['id']}: {state}")
+        subflows = api.post(
+            "/flow_runs/filter", json={"flow_runs": {"parent_flow_run_id": {"any_": [run["id"]]}}}
+        ).json()
+        first = next(s for s in subflows if s["name"] == "ingest henan-ybj")
         ui = f"http://127.0.0.1:{stack.api_port}"
-        shoot(f"{ui}/runs/flow-run/{run['id']}", REPO / "docs" / "prefect-ui-run.png")
-        print("saved docs/prefect-ui-run.png")
+        docs = REPO / "docs"
+        shoot(f"{ui}/runs/flow-run/{run['id']}", docs / "prefect-ui-group-run.png")
+        shoot(f"{ui}/runs/flow-run/{first['id']}", docs / "prefect-ui-run.png")
+        shoot(f"{ui}/runs/flow-run/{first['id']}?tab=Artifacts", docs / "prefect-ui-artifacts.png")
+        print("saved docs/prefect-ui-group-run.png, docs/prefect-ui-run.png, docs/prefect-ui-artifacts.png")
 
 
 if __name__ == "__main__":

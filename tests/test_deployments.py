@@ -78,7 +78,10 @@ def test_two_runs_on_one_server_share_the_per_host_limit(db: str, tmp_path: Path
     (yusuan-host-127.0.0.1), not each process's (each alone would allow 2, together 4)."""
     pdfs = [a.name for article in demo_column().articles for a in article.attachments if a.name.endswith(".pdf")]
     with (
-        PortalServer(faults=Faults(delay_seconds=dict.fromkeys(pdfs, 2.5))) as portal,
+        # Both runs wait for each other at the list page, so their downloads overlap.
+        PortalServer(
+            faults=Faults(delay_seconds=dict.fromkeys(pdfs, 2.5), rendezvous={"/ybj/ysgk/index.html": 2})
+        ) as portal,
         LocalStack(tmp_path / "prefect", _free_port()) as stack,
     ):
         stack.start_server()
@@ -111,8 +114,17 @@ def test_two_runs_on_one_server_share_the_per_host_limit(db: str, tmp_path: Path
         for name in ("run-a", "run-b")
     }
     assert all(len(spans) == 3 for spans in pdf_spans.values()), pdf_spans
-    # The runs did download at the same time, and still the portal never saw more than 2 at once.
-    assert any(sa < eb and sb < ea for sa, ea in pdf_spans["run-a"] for sb, eb in pdf_spans["run-b"])
+    # The runs were at the portal at the same time, and still it never saw more than 2 requests
+    # at once (each run alone may have 2 in flight: without the shared limit it saw 4).
+    windows = {
+        name: (
+            min(s for s, _e, _p, a in portal.log.spans if a.endswith(name)),
+            max(e for _s, e, _p, a in portal.log.spans if a.endswith(name)),
+        )
+        for name in ("run-a", "run-b")
+    }
+    (start_a, end_a), (start_b, end_b) = windows["run-a"], windows["run-b"]
+    assert start_a < end_b and start_b < end_a, "the two runs were at the portal at the same time"
     assert portal.log.max_in_flight <= 2
     by_name = {limit["name"]: limit for limit in limits}
     host = by_name["yusuan-host-127.0.0.1"]

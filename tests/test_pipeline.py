@@ -112,3 +112,27 @@ def test_run_is_recorded_with_its_summary(pipeline_env: str, portal: PortalServe
     assert run.status == "completed"
     assert run.stats["totals"]["documents_found"] == 3
     assert run.stats["totals"]["loaded"] == 1 == result["totals"]["loaded"]
+
+
+def test_http_retries_show_in_the_document_run_logs(pipeline_env: str) -> None:
+    import time
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, LogFilter, LogFilterFlowRunId
+
+    with PortalServer(faults=Faults(transient_errors={ZHENGZHOU: 2})) as portal:
+        result = ingest(portal.entry_url, portal="demo")
+    assert result["totals"]["loaded"] == 3
+    lines: list[str] = []
+    deadline = time.monotonic() + 20
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline and sum("retrying" in line for line in lines) < 2:
+            logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(result["run_id"])])))
+            lines = [log.message for log in logs if log.task_run_id is not None]
+            time.sleep(0.5)
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(result["run_id"])])))
+    retries = [line for line in lines if "retrying" in line]
+    # One line per retry, in the download's own task-run log, naming the URL and the reason.
+    assert len(retries) == 2 and all("HTTP 503" in line and "2023" in line for line in retries), retries
+    assert any(r.name == f"download {ZHENGZHOU}" for r in runs)

@@ -14,10 +14,12 @@ TELEMETRY_OFF = {
     "DO_NOT_TRACK": "1",
     "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
 }
+# yusuan's own loggers (HTTP retries, robots.txt, extraction warnings) reach the run's logs in the UI.
+RUN_LOGGERS = {"PREFECT_LOGGING_EXTRA_LOGGERS": "yusuan"}
 
 
 def configure_prefect_env(data_dir: Path | None = None) -> None:
-    for key, value in TELEMETRY_OFF.items():
+    for key, value in (TELEMETRY_OFF | RUN_LOGGERS).items():
         os.environ.setdefault(key, value)
     if data_dir is not None:
         os.environ.setdefault("PREFECT_HOME", str((data_dir / "prefect").resolve()))

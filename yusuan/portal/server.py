@@ -44,6 +44,9 @@ class Faults:
     transient_errors: dict[str, int] = field(default_factory=dict)  # name → how many 503s first
     delay_seconds: dict[str, float] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
+    # A path whose first N requests wait for each other (up to 60 s) before any is answered:
+    # lines up several clients (two runs) so that what they do next overlaps.
+    rendezvous: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -63,6 +66,17 @@ class RequestLog:
 class PortalServer:
     """``with PortalServer() as portal: crawl(portal.entry_url)``; port 0 picks a free port."""
 
+    def _meet(self, key: str, parties: int) -> None:
+        with self.log.lock:
+            barrier = self._barriers.setdefault(key, threading.Barrier(parties, timeout=60))
+            self._arrivals[key] = self._arrivals.get(key, 0) + 1
+            waits = self._arrivals[key] <= parties
+        if waits:
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:
+                pass  # the others never came: answer anyway
+
     def __init__(
         self,
         columns: list[Column] | None = None,
@@ -73,6 +87,8 @@ class PortalServer:
         self.columns = columns or [demo_column()]
         self.faults = faults or Faults()
         self.log = RequestLog()
+        self._barriers: dict[str, threading.Barrier] = {}
+        self._arrivals: dict[str, int] = {}
         self._attachments: dict[str, Attachment] = {}
         self._downloads: dict[int, Attachment] = {}
         self._columns: dict[str, Column] = {}
@@ -165,6 +181,8 @@ class PortalServer:
                 faults = server.faults
                 name = path.rsplit("/", 1)[-1]
                 keys = {path, name}
+                for key in keys & faults.rendezvous.keys():
+                    server._meet(key, faults.rendezvous[key])
                 delay = max((faults.delay_seconds.get(k, 0.0) for k in keys), default=0.0)
                 if delay:
                     time.sleep(delay)
