@@ -3,9 +3,9 @@
 Starts the local stack (server, deployments, worker) and the demo portal, runs the scheduled
 group deployment `ingest-portals/demo`, waits for it to finish, and saves screenshots of the
 group run (its three `ingest` subflows) as docs/prefect-ui-group-run.png and of one portal's
-run (task-run timeline, tags, logs) and its artifacts as docs/prefect-ui-run.png and
-docs/prefect-ui-artifacts.png.
-Needs Debian's `chromium` (apt-get install chromium).
+run (task-run timeline, tags, logs) and its document table and summary artifacts as
+docs/prefect-ui-run.png, docs/prefect-ui-artifacts.png and docs/prefect-ui-summary.png.
+Needs Debian's `chromium` and a CJK font (apt-get install chromium fonts-wqy-microhei).
 """
 
 from __future__ import annotations
@@ -42,7 +42,11 @@ CHROMIUM_FLAGS = [
 def shoot(url: str, target: Path) -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
-        sys.exit("chromium not found: apt-get install chromium")
+        sys.exit("chromium not found: apt-get install chromium fonts-wqy-microhei")
+    # Without a CJK font every agency name and file name renders as empty boxes.
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout
+    if not fonts.strip():
+        sys.exit("no Chinese font for chromium: apt-get install fonts-wqy-microhei")
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={target}", url],
@@ -91,8 +95,13 @@ def main() -> None:
         docs = REPO / "docs"
         shoot(f"{ui}/runs/flow-run/{run['id']}", docs / "prefect-ui-group-run.png")
         shoot(f"{ui}/runs/flow-run/{first['id']}", docs / "prefect-ui-run.png")
-        shoot(f"{ui}/runs/flow-run/{first['id']}?tab=Artifacts", docs / "prefect-ui-artifacts.png")
-        print("saved docs/prefect-ui-group-run.png, docs/prefect-ui-run.png, docs/prefect-ui-artifacts.png")
+        for key, name in (("ingest-henan-ybj-documents", "artifacts"), ("ingest-henan-ybj-summary", "summary")):
+            found = api.post(
+                "/artifacts/filter",
+                json={"artifacts": {"key": {"any_": [key]}, "flow_run_id": {"any_": [first["id"]]}}, "limit": 1},
+            ).json()
+            shoot(f"{ui}/artifacts/artifact/{found[0]['id']}", docs / f"prefect-ui-{name}.png")
+        print("saved docs/prefect-ui-{group-run,run,artifacts,summary}.png")
 
 
 if __name__ == "__main__":
