@@ -27,7 +27,7 @@ from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
-from flows.summary import IngestSummary, report_document, summarise_discovery
+from flows.summary import IngestSummary, report_document, summarise_discovery, summary_markdown
 from storage.database import engine_for, resolve_database_url
 from storage.migrate import upgrade
 from storage.repository import LoadOutcome, record_run_finish, record_run_start
@@ -206,6 +206,7 @@ def _publish_artifacts(summary: IngestSummary) -> None:
                 "year": d.fiscal_year,
                 "kind": d.doc_kind,
                 "facts": d.facts,
+                "verdict": d.verdict,
                 "document_id": d.document_id,
                 "detail": d.detail[:200],
                 "url": d.url,
@@ -214,11 +215,4 @@ def _publish_artifacts(summary: IngestSummary) -> None:
         ],
         description=f"Documents of portal {summary.portal} in this run",
     )
-    totals = summary.totals()
-    lines = [f"# Ingest of {summary.portal}", "", "| measure | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in totals.items()]
-    problems = [d for d in summary.documents if d.outcome in ("quarantined", "download_failed", "failed")]
-    if problems:
-        lines += ["", "## Needs attention", ""]
-        lines += [f"- **{d.outcome}** [{d.link_text or d.url}]({d.url}): {d.detail}" for d in problems]
-    create_markdown_artifact(key=f"{key}-summary", markdown="\n".join(lines), description="Run summary")
+    create_markdown_artifact(key=f"{key}-summary", markdown=summary_markdown(summary), description="Run summary")

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from storage.repository import LoadOutcome
-from yusuan.models import DisclosureLink, DiscoveryResult, ExtractedDocument, FetchedFile
+from yusuan.models import Check, DisclosureLink, DiscoveryResult, ExtractedDocument, FetchedFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,8 @@ class DocumentReport:
     document_id: int | None = None
     facts: int = 0
     detail: str = ""
+    verdict: str = ""  # data quality of a loaded document: passed | failed | unchecked
+    failed_checks: tuple[str, ...] = ()  # "name (subject): detail" of each failed check
 
 
 @dataclass(slots=True)
@@ -93,7 +95,14 @@ def report_document(
         document_id=outcome.document_id,
         facts=outcome.facts,
         detail=doc.error or "",
+        verdict=doc.verdict if doc.status.value == "loaded" else "",
+        failed_checks=tuple(_describe(c) for c in doc.checks if c.status == "failed"),
     )
+
+
+def _describe(check: Check) -> str:
+    numbers = f"expected {check.expected:,} yuan, found {check.actual:,}" if check.expected is not None else ""
+    return f"{check.name} ({check.subject}): {numbers}; {check.detail}" if numbers else f"{check.name}: {check.detail}"
 
 
 def summarise_discovery(summary: IngestSummary, discovery: DiscoveryResult) -> None:
@@ -101,3 +110,27 @@ def summarise_discovery(summary: IngestSummary, discovery: DiscoveryResult) -> N
     summary.pages_failed = sum(1 for p in discovery.pages if p.error)
     summary.links_skipped = sum(1 for d in discovery.decisions if not d.taken)
     summary.documents_found = len(discovery.disclosures)
+
+
+NEEDS_ATTENTION = ("quarantined", "download_failed", "failed")
+
+
+def summary_markdown(summary: IngestSummary) -> str:
+    """The run's markdown artifact: totals, data-quality verdicts, and every problem with its URL."""
+    lines = [f"# Ingest of {summary.portal}", "", "| measure | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in summary.totals().items()]
+    verdicts = Counter(d.verdict for d in summary.documents if d.verdict)
+    lines += ["", "## Data quality", ""]
+    if verdicts:
+        lines += ["| verdict | documents |", "|---|---|"]
+        lines += [f"| {verdict} | {count} |" for verdict, count in sorted(verdicts.items())]
+    else:
+        lines.append("No document was loaded in this run.")
+    for d in (d for d in summary.documents if d.verdict == "failed"):
+        lines += ["", f"- **checks failed** {d.agency_name} {d.fiscal_year} {d.doc_kind} ([source]({d.url})):"]
+        lines += [f"  - {check}" for check in d.failed_checks]
+    problems = [d for d in summary.documents if d.outcome in NEEDS_ATTENTION]
+    if problems:
+        lines += ["", "## Needs attention", ""]
+        lines += [f"- **{d.outcome}** [{d.link_text or d.url}]({d.url}): {d.detail}" for d in problems]
+    return "\n".join(lines)

@@ -136,3 +136,39 @@ def test_http_retries_show_in_the_document_run_logs(pipeline_env: str) -> None:
     # One line per retry, in the download's own task-run log, naming the URL and the reason.
     assert len(retries) == 2 and all("HTTP 503" in line and "2023" in line for line in retries), retries
     assert any(r.name == f"download {ZHENGZHOU}" for r in runs)
+
+
+def test_summary_artifact_names_documents_whose_checks_failed_with_their_source(pipeline_env: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from yusuan.portal.site import Article, Attachment, demo_column
+    from yusuan.synth.model import generate_budget
+    from yusuan.synth.render import render_budget
+
+    budget = generate_budget(4242)
+    column = demo_column()
+    name = f"{budget.year}年{budget.agency}部门预算.pdf"
+    column.articles.append(
+        Article(
+            "t20250301_009",
+            f"{budget.agency}{budget.year}年部门预算公开",
+            "2025-03-01",
+            "详见附件。",
+            (Attachment(name, render_budget(budget, corrupt_total=True)),),
+        )
+    )
+    with PortalServer(columns=[column]) as portal:
+        result = ingest(portal.entry_url, portal="quality")
+    assert result["totals"]["loaded"] == 4
+    flagged = [d for d in result["documents"] if d["verdict"] == "failed"]
+    assert [d["agency_name"] for d in flagged] == [budget.agency]
+    with get_client(sync_client=True) as client:
+        key = ArtifactFilterKey(any_=["ingest-quality-summary"])
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=key))
+    markdown = max(artifacts, key=lambda a: a.created).data
+    assert "| failed | 1 |" in markdown and "| passed | 3 |" in markdown
+    flagged_line = next(line for line in markdown.splitlines() if line.startswith("- **checks failed**"))
+    assert budget.agency in flagged_line and flagged[0]["url"] in flagged_line
+    failed_checks = markdown.split(flagged_line, 1)[1].split("\n\n", 1)[0]
+    assert "  - lines_sum_to_table_total (table 2 (expenditure_summary)): expected " in failed_checks
