@@ -16,6 +16,9 @@ from tasks.limits import HostGate, LimitPlan
 from yusuan.fetch.http import HttpConfig
 from yusuan.settings import Settings
 
+# Defaults for a context built by hand (tests, scripts): in-process limits only.
+IN_PROCESS_LIMITS = LimitPlan(shared=False, extraction_slots=4, per_host_slots=2, per_host_min_interval=0.0)
+
 
 @dataclass(frozen=True, slots=True)
 class RunContext:
@@ -25,9 +28,9 @@ class RunContext:
     raw_dir: Path
     portal: str
     http: HttpConfig
-    limits: LimitPlan = field(default_factory=lambda: LimitPlan(False, 4, 2, 0.0))
+    limits: LimitPlan = IN_PROCESS_LIMITS
     # Shared by every task thread of the run: per-host concurrency and request spacing.
-    gate: HostGate = field(default_factory=lambda: HostGate(LimitPlan(False, 4, 2, 0.0)), compare=False)
+    gate: HostGate = field(default_factory=lambda: HostGate.for_plan(IN_PROCESS_LIMITS), compare=False)
     # The Prefect storage block (slug) cached parse results are persisted to, and their lifetime.
     result_storage: str | None = None
     cache_days: float = 30.0
