@@ -4,6 +4,7 @@ caller decides the transaction: one document is loaded in exactly one transactio
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -229,6 +230,30 @@ def load_document(
     return LoadOutcome(document_id, action, doc.status.value, facts)
 
 
+def _target_rows(document_id: int, doc: ExtractedDocument) -> list[dict[str, Any]]:
+    """Several indicators can share a printed row (a summary table's categories side by side)."""
+    seen: Counter[tuple[int, int]] = Counter()
+    rows = []
+    for x in doc.targets:
+        key = (x.lineage.table_index, x.lineage.row_index)
+        rows.append(
+            {
+                "document_id": document_id,
+                **_lineage(x),
+                "position": seen[key],
+                "project_code": x.project_code,
+                "project_name": x.project_name,
+                "level1": x.level1,
+                "level2": x.level2,
+                "indicator": x.indicator,
+                "target_value": x.target_value,
+                "note": x.note,
+            }
+        )
+        seen[key] += 1
+    return rows
+
+
 def _insert_facts(conn: Connection, document_id: int, doc: ExtractedDocument) -> int:
     if doc.tables:
         conn.execute(
@@ -314,6 +339,7 @@ def _insert_facts(conn: Connection, document_id: int, doc: ExtractedDocument) ->
                 for x in doc.projects
             ],
         ),
+        (t.performance_targets, _target_rows(document_id, doc)),
     ]
     figures: dict[tuple[str, int, int], dict[str, Any]] = {}
     for f in doc.figures:

@@ -215,6 +215,20 @@ project_lines = Table(
     Column("total", Money),
 )
 
+performance_targets = Table(
+    "performance_targets",
+    metadata,
+    *_row_key("performance_targets"),
+    Column("position", Integer, primary_key=True, comment="order of the indicator within its printed row"),
+    Column("project_code", Text, nullable=False),
+    Column("project_name", Text, nullable=False),
+    Column("level1", Text, nullable=False, comment="一级指标, or the category (成本/产出/效益/满意度指标)"),
+    Column("level2", Text, nullable=False, comment="二级指标"),
+    Column("indicator", Text, nullable=False, comment="三级指标"),
+    Column("target_value", Text, nullable=False, comment="指标值 as printed"),
+    Column("note", Text, nullable=False, comment="指标值说明"),
+)
+
 figures = Table(
     "figures",
     metadata,

@@ -169,3 +169,36 @@ def test_lineage_points_at_printed_rows(extracted: dict[str, ExtractedDocument])
         assert row.page_no == line.lineage.page_no
         assert table.page_first <= row.page_no <= table.page_last
         assert line.func_code[:3] in "".join(row.cells)
+
+
+def _target_set(doc: ExtractedDocument) -> set[tuple[str, str, str, str]]:
+    return {(t.project_name.replace(" ", ""), t.level1, t.indicator, t.target_value) for t in doc.targets}
+
+
+def test_performance_targets_of_projects_and_of_the_department(extracted: dict[str, ExtractedDocument]) -> None:
+    zhengzhou = _target_set(extracted["000_c95a306f488ad727.pdf"])
+    # A summary table printed one column left of its header: names still under 三级指标.
+    assert ("物业管理经费", "成本指标", "预算编制合理性", "合理") in zhengzhou
+    assert ("物业管理经费", "产出指标", "物业管理面积", "≥5000㎡") in zhengzhou
+    assert ("物业管理经费", "满意度指标", "直接服务对象满意度", "≥85%") in zhengzhou
+    # A page of the same table printed in place, and a value broken over two lines ("≥8 5%").
+    assert ("医保基金稽核业务经费", "成本指标", "预算合理", "100%") in zhengzhou
+    assert ("医保基金稽核业务经费", "满意度指标", "医保定点医药结构", "≥85%") in zhengzhou
+    # The department as a whole: 一级/二级 merged cells carried down, across a page break.
+    department = {
+        (t.level1, t.level2, t.indicator, t.target_value)
+        for t in extracted["000_c95a306f488ad727.pdf"].targets
+        if not t.project_name
+    }
+    assert ("投入管理指标", "预算和财务管理", "预算执行率", "≥90%") in department
+    assert ("投入管理指标", "预算和财务管理", "政府采购执行率", "≥80%") in department  # on the next page
+
+    huaxian = _target_set(extracted["002_6f2dce77d5db5c26.pdf"])
+    # Code and name wrapped onto a second printed row: one project.
+    assert ("2024年资助困难群众城乡居民医疗保险参保费", "成本指标", "项目总成本", "≤5763580 元") in huaxian
+    jiyuan = _target_set(extracted["003_7bf6c2ef365de56b.pdf"])
+    assert ("打击欺诈骗保工作经费", "成本指标", "聘请专家费", "≤500元/天") in jiyuan
+    for doc in extracted.values():
+        assert len(doc.targets) >= 50
+        assert all(t.indicator and t.target_value for t in doc.targets)
+        assert not any(t.indicator in ("三级指标", "指标值") for t in doc.targets)

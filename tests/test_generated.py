@@ -10,7 +10,7 @@ import pytest
 from yusuan.extract.document import extract_document
 from yusuan.models import DocumentStatus
 from yusuan.synth.model import generate_budget
-from yusuan.synth.render import RenderStyle, render_budget
+from yusuan.synth.render import PERFORMANCE_ROWS, RenderStyle, render_budget
 from yusuan.synth.truth import Score, score
 
 # Seeds outside the range the extractor was developed on (1-60) and the benchmark's (100000+).
@@ -113,6 +113,7 @@ def test_every_table_kind_is_classified_and_parsed(tmp_path: Path) -> None:
     assert sum(x.total for x in summary_lines) == total
     targets = next(t for t in doc.tables if t.kind == "performance_targets")
     assert any("三级指标" in label for label in targets.column_labels)
+    assert [(t.level1, t.level2, t.indicator, t.target_value) for t in doc.targets] == list(PERFORMANCE_ROWS)
     assert doc.verdict == "passed"
     # The running text states the same figures, read and cross-checked as such.
     text_checks = {c.subject: c.status for c in doc.checks if c.name == "text_agrees_with_tables"}

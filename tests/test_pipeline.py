@@ -62,6 +62,21 @@ def test_demo_portal_loads_with_lineage_and_is_idempotent(pipeline_env: str, por
     with engine_for(pipeline_env).connect() as conn:
         last_run = conn.execute(text("SELECT run_id FROM yusuan.last_runs WHERE portal = 'demo'")).scalar_one()
     assert run_ids == [last_run]
+    with engine_for(pipeline_env).connect() as conn:
+        # Performance targets, each back to its printed row.
+        target = conn.execute(
+            text(
+                """SELECT p.target_value, r.cells FROM budget.performance_targets p
+                   JOIN yusuan.table_rows r USING (document_id, table_index, row_index)
+                   WHERE p.agency_name = '郑州市医疗保障局' AND p.project_name = '物业管理经费'
+                     AND p.indicator = '物业管理面积'"""
+            )
+        ).one()
+        per_agency = dict(
+            conn.execute(text("SELECT agency_name, count(*) FROM budget.performance_targets GROUP BY 1")).all()
+        )
+    assert target.target_value == "≥5000㎡" and "物业管理面积" in target.cells
+    assert len(per_agency) == 3 and min(per_agency.values()) >= 50
 
     before = count_rows(pipeline_env)
     second = ingest(portal.entry_url, portal="demo")

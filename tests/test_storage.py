@@ -123,7 +123,9 @@ def test_views_are_documented(db: str) -> None:
             .scalars()
             .all()
         )
-    assert set(views) == {"documents", "totals", "function_lines", "economic_lines", "projects", "checks"}
+    assert set(views) == {
+        *("documents", "totals", "function_lines", "economic_lines", "projects", "checks", "performance_targets")
+    }
     assert undocumented == []
 
 
@@ -145,3 +147,21 @@ def test_correction_words() -> None:
 def test_passwords_are_redacted() -> None:
     assert "s3cret" not in redact("postgresql://user:s3cret@db.example:5432/yusuan")
     assert "s3cret" not in redact("postgresql+psycopg://user:s3cret@db/yusuan?sslmode=require")
+
+
+def test_migrations_build_exactly_the_schema_the_code_declares(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage import schema
+
+    with engine_for(database_url).connect() as conn:
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "include_schemas": True,
+                "include_name": lambda name, kind, _parent: kind != "schema" or name == "yusuan",
+            },
+        )
+        differences = [d for d in compare_metadata(context, schema.metadata) if "alembic_version" not in str(d)]
+    assert differences == []

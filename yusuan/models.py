@@ -168,6 +168,20 @@ class ProjectLine:
 
 
 @dataclass(frozen=True, slots=True)
+class PerformanceTarget:
+    """One indicator of a 绩效目标表: what a project (or the whole department) is to achieve."""
+
+    lineage: Lineage
+    project_code: str  # "" for the department as a whole or an unnumbered project
+    project_name: str
+    level1: str  # 一级指标, or the category of a summary table (成本/产出/效益/满意度指标)
+    level2: str  # 二级指标 ("" in summary tables)
+    indicator: str  # 三级指标
+    target_value: str  # 指标值 as printed: ≥85%, 100%, 合理 …
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class Figure:
     """A key figure (收入总计, 基本支出, …) with where it was read; lower priority wins."""
 
@@ -208,6 +222,7 @@ class ExtractedDocument:
     function_lines: list[FunctionLine] = field(default_factory=list)
     economic_lines: list[EconomicLine] = field(default_factory=list)
     projects: list[ProjectLine] = field(default_factory=list)
+    targets: list[PerformanceTarget] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

@@ -18,6 +18,7 @@ from yusuan.extract.metadata import (
 from yusuan.extract.narrative import narrative_figures
 from yusuan.extract.parse import parse_grid
 from yusuan.extract.pdf_reader import UnreadablePdf, read_pdf
+from yusuan.extract.performance import indicator_header_end
 from yusuan.extract.reconcile import reconcile
 from yusuan.extract.tables import build_tables, to_grid
 from yusuan.models import DocumentStatus, ExtractedDocument, ExtractedTable, QuarantineReason, TableRow
@@ -96,6 +97,11 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
 
     for index, grid in enumerate(grids):
         kind = classify_title(grid.title) if grid.title else "other"
+        if kind == "performance_targets" and not grid.rows:
+            # No amounts in it: every row looked like header. The header ends at 三级指标 / 指标值.
+            end = indicator_header_end(raw_tables[index].segments[0].rows)
+            if end is not None:
+                grid = to_grid(raw_tables[index], header_rows=end)
         # Joined, because a caption can break between 单位： and 万元.
         unit = find_unit(" ".join(grid.captions)) or fallback_unit
         doc.tables.append(
@@ -118,6 +124,7 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
         doc.function_lines += facts.function_lines
         doc.economic_lines += facts.economic_lines
         doc.projects += facts.projects
+        doc.targets += facts.targets
         doc.figures += facts.figures
 
     text_figures = narrative_figures("\n".join(line.text for line in content.text_lines))

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from yusuan.extract.performance import parse_performance_table
 from yusuan.extract.tables import Grid
-from yusuan.models import EconomicLine, Figure, FunctionLine, Lineage, ProjectLine
+from yusuan.models import EconomicLine, Figure, FunctionLine, Lineage, PerformanceTarget, ProjectLine
 from yusuan.normalise.amounts import Unit, is_amount, is_blank_amount, parse_yuan
 from yusuan.normalise.codes import (
     is_economic_code,
@@ -41,6 +42,7 @@ class ParsedFacts:
     function_lines: list[FunctionLine] = field(default_factory=list)
     economic_lines: list[EconomicLine] = field(default_factory=list)
     projects: list[ProjectLine] = field(default_factory=list)
+    targets: list[PerformanceTarget] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
 
 
@@ -475,6 +477,8 @@ def parse_grid(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFac
         return parse_project_table(grid, kind, unit, table_index)
     if kind == "three_public":
         return parse_three_public_table(grid, kind, unit, table_index)
+    if kind == "performance_targets":
+        return ParsedFacts(targets=parse_performance_table(grid, table_index))
     if kind in ("income_expenditure_summary", "fiscal_appropriation_summary"):
         return parse_summary_table(grid, kind, unit, table_index)
     if kind == "other" and ("机关运行经费" in grid.title or "机构运转经费" in grid.title):

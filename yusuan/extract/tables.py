@@ -189,9 +189,11 @@ class Grid:
     rows: list[GridRow]
 
 
-def to_grid(table: RawTable) -> Grid:
+def to_grid(table: RawTable, header_rows: int | None = None) -> Grid:
+    """``header_rows`` overrides where the header ends (tables without amounts, whose data rows
+    the numeric test cannot tell from header rows)."""
     first = table.segments[0]
-    n_header = split_header(first.rows)
+    n_header = split_header(first.rows) if header_rows is None else header_rows
     header = first.rows[:n_header]
     header_texts = {_norm(c) for row in header for c in row if c}
     ncols = table.ncols

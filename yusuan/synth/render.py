@@ -362,11 +362,7 @@ class _Renderer:
 
     def performance_table(self) -> list:
         header = [["一级指标", "二级指标", "三级指标", "指标值"]]
-        body = [
-            ["产出指标", "数量指标", "保障在职人员数", "≥95%"],
-            ["产出指标", "时效指标", "资金支付及时率", "100%"],
-            ["效益指标", "社会效益指标", "服务对象满意度", "≥90%"],
-        ]
+        body = [list(row) for row in PERFORMANCE_ROWS]
         return [*self.heading("部门整体绩效目标表"), self.table(header + body, 1)]
 
     def empty_fund_table(self, name: str) -> list:
@@ -413,6 +409,14 @@ class _Renderer:
             flow += section
             flow.append(PageBreak() if s.page_per_table else Spacer(1, 8 * mm))
         return flow
+
+
+# The 部门整体绩效目标表 of every generated budget: (一级指标, 二级指标, 三级指标, 指标值).
+PERFORMANCE_ROWS = (
+    ("产出指标", "数量指标", "保障在职人员数", "≥95%"),
+    ("产出指标", "时效指标", "资金支付及时率", "100%"),
+    ("效益指标", "社会效益指标", "服务对象满意度", "≥90%"),
+)
 
 
 def render_budget(budget: SynthBudget, style: RenderStyle | None = None, corrupt_total: bool = False) -> bytes:
