@@ -97,10 +97,10 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
 
     for index, grid in enumerate(grids):
         kind = classify_title(grid.title) if grid.title else "other"
-        if kind == "performance_targets" and not grid.rows:
-            # No amounts in it: every row looked like header. The header ends at 三级指标 / 指标值.
+        if kind == "performance_targets":
+            # No amounts in it: its first rows looked like header. The header ends at 三级指标 / 指标值.
             end = indicator_header_end(raw_tables[index].segments[0].rows)
-            if end is not None:
+            if end is not None and end < len(grid.header):
                 grid = to_grid(raw_tables[index], header_rows=end)
         # Joined, because a caption can break between 单位： and 万元.
         unit = find_unit(" ".join(grid.captions)) or fallback_unit
