@@ -1,4 +1,5 @@
-"""Task-run names that say which document a run works on, whatever its inputs turned out to be."""
+"""Task-run names that say which document a run works on: the link among its inputs (a
+``DisclosureLink``, or the ``link`` of a ``FetchedFile``)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,10 @@ from prefect.runtime import task_run
 
 def document_run_name(stage: str) -> Callable[[], str]:
     def name() -> str:
-        params = task_run.parameters
-        link = params.get("link")
-        if link is not None and hasattr(link, "link_text"):
-            return f"{stage} {link.link_text or link.url}"
-        for value in params.values():
+        for value in task_run.parameters.values():
             link = getattr(value, "link", None) or (value if hasattr(value, "link_text") else None)
             if link is not None:
                 return f"{stage} {link.link_text or link.url}"
-            fetched = getattr(value, "fetched", None)
-            if fetched is not None:
-                return f"{stage} {fetched.link.link_text or fetched.link.url}"
         return stage
 
     return name

@@ -117,7 +117,9 @@ def _print_summary(result: dict, url: str) -> None:
     ):
         table.add_row(key.replace("_", " "), str(totals[key]))
     console.print(table)
-    problems = [d for d in result["documents"] if d["outcome"] in ("quarantined", "download_failed", "failed")]
+    from flows.summary import NEEDS_ATTENTION
+
+    problems = [d for d in result["documents"] if d["outcome"] in NEEDS_ATTENTION]
     for d in problems:
         console.print(f"[yellow]{d['outcome']}[/yellow] {d['link_text'] or d['url']}: {d['detail']}")
 
