@@ -7,20 +7,25 @@ documents or a filter (agency, year, documents extracted by a version older than
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from pathlib import Path
 
 from prefect import flow, task, unmapped
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
+from prefect.states import Completed, State
 
 from flows.ingest import prepare_database
 from storage.database import engine_for
-from storage.repository import StoredDocument, stored_documents
+from storage.repository import LoadOutcome, StoredDocument, stored_documents
 from tasks.context import RunContext
 from tasks.extract import cached_parse, ensure_result_storage, fetch_hint
 from tasks.limits import ensure_extraction_limit
 from tasks.load import load
+from tasks.naming import document_run_name
 from tasks.runner import task_runner_for
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.settings import load_settings
@@ -37,24 +42,42 @@ def select_for_backfill(documents: list[StoredDocument], older_than: str | None,
     return [d for d in documents if version_tuple(d.extractor_version) < bound]
 
 
-@task(cache_policy=NO_CACHE, name="re-extract", task_run_name="re-extract document {stored.document_id}")
-def reextract_task(ctx: RunContext, stored: StoredDocument, force: bool = False) -> str:
+@task(cache_policy=NO_CACHE, name="re-extract", task_run_name=document_run_name("re-extract"))
+def reextract_task(ctx: RunContext, stored: StoredDocument, force: bool = False) -> LoadOutcome:
     if not Path(stored.storage_path).is_file():
-        return f"document {stored.document_id}: raw file missing at {stored.storage_path}"
+        raise FileNotFoundError(
+            f"raw file of document {stored.document_id} (sha256 {stored.sha256[:12]}…) is not in the raw store"
+            f" at {stored.storage_path}: run ingest with full_refresh to download it again"
+        )
     # force re-parses even what the cache holds for this extractor version (refresh_cache).
     doc = cached_parse(ctx, stored.sha256, stored.storage_path, fetch_hint(stored.fetched), refresh=force)
     outcome = load(ctx, doc, stored.fetched)
-    return f"document {outcome.document_id}: {outcome.action} ({outcome.status}, {outcome.facts} facts)"
+    get_run_logger().info(
+        "document %d %s (%s): %d facts", outcome.document_id, outcome.action, outcome.status, outcome.facts
+    )
+    return outcome
 
 
-@flow(name="backfill", task_runner=task_runner_for(load_settings()))
+def backfill_run_name() -> str:
+    parameters = flow_run.parameters
+    chosen = [str(parameters[key]) for key in ("agency_name", "fiscal_year") if parameters.get(key) is not None]
+    if parameters.get("older_than_version"):
+        chosen.append(f"before {parameters['older_than_version']}")
+    return "backfill " + (" ".join(chosen) or "all") + (" (forced)" if parameters.get("force") else "")
+
+
+@flow(name="backfill", flow_run_name=backfill_run_name, task_runner=task_runner_for(load_settings()))
 def backfill(
     agency_name: str | None = None,
     fiscal_year: int | None = None,
     older_than_version: str | None = None,
     force: bool = False,
-) -> list[str]:
-    """Re-extract stored documents: by default those extracted by an older extractor version."""
+) -> State:
+    """Re-extract stored documents: by default those extracted by an older extractor version.
+
+    A document whose raw file is gone is a failed task run with the reason; the others go on,
+    and the run ends Completed with a message that counts them (the table artifact lists them).
+    """
     settings = load_settings()
     database_url = prepare_database(settings.database_url, settings.pgdata_dir)
     run_id = str(flow_run.id or uuid.uuid4())
@@ -64,6 +87,35 @@ def backfill(
     with engine_for(database_url).connect() as conn:
         candidates = stored_documents(conn, agency_name, fiscal_year)
     chosen = select_for_backfill(candidates, older_than_version, force)
-    get_run_logger().info("backfill: %d of %d stored documents selected", len(chosen), len(candidates))
+    logger = get_run_logger()
+    logger.info(
+        "backfill: %d of %d stored documents selected (extractor %s)", len(chosen), len(candidates), EXTRACTOR_VERSION
+    )
     futures = reextract_task.map(unmapped(ctx), chosen, force=unmapped(force))
-    return [f.result() for f in futures]
+    rows = [_row(stored, future) for stored, future in zip(chosen, futures, strict=True)]
+    create_table_artifact(
+        key="backfill-documents",
+        table=rows or [{"document_id": None, "detail": "nothing to re-extract"}],
+        description=f"Documents re-extracted with extractor {EXTRACTOR_VERSION}",
+    )
+    counts = Counter(str(row["action"]) for row in rows)
+    message = f"{len(chosen)} of {len(candidates)} stored documents re-extracted with {EXTRACTOR_VERSION}"
+    if rows:
+        message += ": " + ", ".join(f"{counts[action]} {action}" for action in sorted(counts))
+    logger.info("backfill: %s", message)
+    return Completed(message=message, data=rows)
+
+
+def _row(stored: StoredDocument, future: PrefectFuture[LoadOutcome]) -> dict[str, object]:
+    future.wait()
+    state = future.state
+    row: dict[str, object] = {
+        "document_id": stored.document_id,
+        "agency": stored.agency_name,
+        "year": stored.fiscal_year,
+        "was": stored.extractor_version,
+    }
+    if state.is_completed():
+        outcome = future.result()
+        return row | {"action": outcome.action, "status": outcome.status, "facts": outcome.facts, "detail": ""}
+    return row | {"action": "failed", "status": None, "facts": 0, "detail": (state.message or state.name)[:300]}

@@ -40,7 +40,7 @@ from tasks.load import load_task
 from tasks.runner import task_runner_for
 from yusuan.discover.links import wanted_year
 from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
-from yusuan.settings import load_settings
+from yusuan.settings import load_settings, with_politeness
 
 
 def prepare_database(database_url: str | None, pgdata_dir: object) -> str:
@@ -131,16 +131,20 @@ def ingest(
     allowed_hosts: list[str] | None = None,
     years: list[int] | None = None,
     full_refresh: bool = False,
+    per_host_concurrency: int | None = None,
+    request_interval_seconds: float | None = None,
 ) -> dict:
     """Crawl one portal from ``entry_url`` and load every budget disclosure found into Postgres.
 
     ``years`` keeps the disclosures whose link or page names one of those years (or no year);
     ``full_refresh`` downloads every file unconditionally and parses it again even when the
     database or the cache already hold it from this extractor version.
+    ``per_host_concurrency`` (requests in flight per host) and ``request_interval_seconds``
+    (least time between two request starts to one host) override the settings for this run.
     """
     started = time.monotonic()
     logger = get_run_logger()
-    settings = load_settings()
+    settings = with_politeness(load_settings(), per_host_concurrency, request_interval_seconds)
     run_id = str(flow_run.id or uuid.uuid4())
     database_url = prepare_database(settings.database_url, settings.pgdata_dir)
     storage = ensure_result_storage(settings.results_dir)

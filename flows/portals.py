@@ -27,8 +27,16 @@ def ingest_portals(
     years: list[int] | None = None,
     max_documents: int | None = None,
     full_refresh: bool = False,
+    max_pages: int | None = None,
+    per_host_concurrency: int | None = None,
+    request_interval_seconds: float | None = None,
 ) -> State:
-    """Ingest the portals of ``group`` (or those named in ``portals``) from ``config_path``."""
+    """Ingest the portals of ``group`` (or those named in ``portals``) from ``config_path``.
+
+    The limits (``max_documents`` per entry URL, ``max_pages`` of discovery, ``per_host_concurrency``
+    and ``request_interval_seconds``) override what portals.yaml and the settings say, for every
+    portal of this run.
+    """
     logger = get_run_logger()
     chosen = load_portals(Path(config_path)).select(group, portals)
     rows: list[dict[str, object]] = []
@@ -39,11 +47,13 @@ def ingest_portals(
                 state = ingest(
                     entry_url,
                     portal=portal.name,
-                    max_pages=portal.max_pages,
+                    max_pages=max_pages or portal.max_pages,
                     max_documents=max_documents,
                     allowed_hosts=portal.allowed_hosts or None,
                     years=years,
                     full_refresh=full_refresh,
+                    per_host_concurrency=per_host_concurrency or portal.per_host_concurrency,
+                    request_interval_seconds=_first_set(request_interval_seconds, portal.request_interval_seconds),
                     return_state=True,
                 )
             row: dict[str, object] = {"portal": portal.name, "entry_url": entry_url, "state": state.name}
@@ -61,3 +71,8 @@ def ingest_portals(
     if failed:
         return Failed(message=f"{message}; failed: " + "; ".join(failed), data=rows)
     return Completed(message=message, data=rows)
+
+
+def _first_set(*values: float | None) -> float | None:
+    # 0 is a real interval (no spacing), so `or` would not do.
+    return next((value for value in values if value is not None), None)

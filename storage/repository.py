@@ -422,6 +422,13 @@ class StoredDocument:
     storage_path: str
     extractor_version: str
     fetched: FetchedFile
+    agency_name: str | None = None
+    fiscal_year: int | None = None
+
+    @property
+    def link(self) -> DisclosureLink:
+        # Lets task-run naming (tasks/naming.py) name a re-extraction after the document's link.
+        return self.fetched.link
 
 
 def stored_documents(
@@ -435,6 +442,8 @@ def stored_documents(
             d.sha256,
             f.storage_path,
             d.extractor_version,
+            d.agency_name,
+            d.fiscal_year,
             d.source_url,
             d.page_url,
             d.fetched_at,
@@ -468,5 +477,15 @@ def stored_documents(
             fetched_at=row.fetched_at,
             attempts=0,
         )
-        out.append(StoredDocument(row.document_id, row.sha256, row.storage_path, row.extractor_version, fetched))
+        out.append(
+            StoredDocument(
+                row.document_id,
+                row.sha256,
+                row.storage_path,
+                row.extractor_version,
+                fetched,
+                row.agency_name,
+                row.fiscal_year,
+            )
+        )
     return out

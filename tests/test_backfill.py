@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from sqlalchemy import text
 
 from flows.backfill import backfill, version_tuple
@@ -22,7 +26,7 @@ def test_backfill_reloads_from_the_raw_store_without_network(pipeline_env: str) 
     counts = count_rows(pipeline_env)
 
     results = backfill()
-    assert len(results) == 3 and all("replaced (loaded" in r for r in results)
+    assert [(r["action"], r["status"], r["was"]) for r in results] == [("replaced", "loaded", "0.0.1")] * 3
     with engine_for(pipeline_env).connect() as conn:
         versions = conn.execute(text("SELECT DISTINCT extractor_version FROM yusuan.documents")).scalars().all()
         after = conn.execute(text("SELECT * FROM budget.totals ORDER BY document_id")).all()
@@ -32,7 +36,33 @@ def test_backfill_reloads_from_the_raw_store_without_network(pipeline_env: str) 
 
     # Up to date now: a second backfill selects nothing, unless forced or filtered.
     assert backfill() == []
-    assert len(backfill(agency_name="滑县医疗保障局", force=True)) == 1
+    assert [r["agency"] for r in backfill(agency_name="滑县医疗保障局", force=True)] == ["滑县医疗保障局"]
+
+
+def test_a_missing_raw_file_fails_its_document_and_the_others_go_on(pipeline_env: str) -> None:
+    with PortalServer() as portal:
+        ingest(portal.entry_url, portal="demo")
+    with engine_for(pipeline_env).connect() as conn:
+        lost_id, lost_path = conn.execute(
+            text(
+                "SELECT d.document_id, f.storage_path FROM yusuan.documents d JOIN yusuan.files f USING (sha256)"
+                " ORDER BY d.document_id LIMIT 1"
+            )
+        ).one()
+    Path(lost_path).unlink()
+
+    state = backfill(force=True, return_state=True)
+    assert state.is_completed()
+    assert state.message == f"3 of 3 stored documents re-extracted with {EXTRACTOR_VERSION}: 1 failed, 2 unchanged"
+    rows = {row["document_id"]: row for row in state.result()}
+    assert rows[lost_id]["action"] == "failed"
+    assert "is not in the raw store" in str(rows[lost_id]["detail"])
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
+    failed = [run.name for run in runs if run.state and run.state.is_failed()]
+    assert len(failed) == 1 and failed[0].startswith("re-extract ") and failed[0].endswith(".pdf")
 
 
 def test_version_order() -> None:

@@ -81,3 +81,15 @@ def test_ingest_a_group_of_the_portals_file_for_one_year(db: str, tmp_path: Path
     with engine_for(db).connect() as conn:
         loaded = conn.execute(text("SELECT agency_name, fiscal_year FROM budget.documents")).all()
     assert [tuple(r) for r in loaded] == [("郑州市医疗保障局", 2023)]
+
+    # The portal is gone; backfill works from the raw store and says what it did.
+    result = subprocess.run(
+        [sys.executable, "-m", "yusuan.cli", "backfill", "--year", "2023", "--force"],
+        env=env | {"COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "郑州市医疗保障局" in result.stdout
+    assert "1 of 1 stored documents re-extracted" in result.stdout and "1 unchanged" in result.stdout

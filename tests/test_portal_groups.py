@@ -12,7 +12,8 @@ from sqlalchemy import text
 from flows.portals import ingest_portals
 from storage.database import engine_for
 from yusuan.discover.links import wanted_year, years_named
-from yusuan.portal.server import PortalServer
+from yusuan.portal.server import Faults, PortalServer
+from yusuan.portal.site import demo_column
 from yusuan.portal_config import load_portals
 
 
@@ -67,6 +68,29 @@ def test_an_unreachable_portal_fails_the_group_run_after_the_others_ran(pipeline
     with engine_for(pipeline_env).connect() as conn:
         runs = conn.execute(text("SELECT portal, status FROM yusuan.last_runs ORDER BY portal")).all()
     assert [tuple(r) for r in runs] == [("elsewhere", "failed"), ("first", "completed")]
+
+
+def test_limits_come_from_the_run_parameters_then_portals_yaml(pipeline_env: str, tmp_path: Path) -> None:
+    """Every PDF answers slowly, so the default two requests per host would overlap at the portal:
+    a per_host_concurrency of 1 (from portals.yaml, then from a run parameter) never lets them."""
+    pdfs = [a.name for article in demo_column().articles for a in article.attachments if a.name.endswith(".pdf")]
+    with PortalServer(faults=Faults(delay_seconds=dict.fromkeys(pdfs, 0.4))) as portal:
+        config = _config(tmp_path, portal)
+        config.write_text(config.read_text().replace("group: test", "group: test\n    per_host_concurrency: 1"))
+        state = ingest_portals(group="test", config_path=str(config), return_state=True)
+        assert state.is_completed(), state.message
+        assert portal.log.max_in_flight == 1
+        # The run parameters win over portals.yaml.
+        portal.log.max_in_flight = 0
+        state = ingest_portals(
+            group="test", config_path=str(config), full_refresh=True, per_host_concurrency=2, return_state=True
+        )
+        assert state.is_completed(), state.message
+        assert portal.log.max_in_flight == 2
+        # A page budget of one page: the list page only (its disclosures are on detail pages).
+        state = ingest_portals(group="test", config_path=str(config), max_pages=1, return_state=True)
+    assert state.result()[0]["pages_visited"] == 1
+    assert state.result()[0]["documents_found"] == 0
 
 
 def test_selection_and_year_naming() -> None:

@@ -48,16 +48,8 @@ def _bootstrap() -> tuple[Settings, str]:
     return settings, url
 
 
-def _run_with_progress(
-    url: str,
-    entry_url: str,
-    portal: str,
-    max_pages: int,
-    max_documents: int | None,
-    allowed_hosts: list[str] | None = None,
-    years: list[int] | None = None,
-    full_refresh: bool = False,
-) -> dict:
+def _run_with_progress(url: str, entry_url: str, portal: str, **parameters: Any) -> dict:
+    """Run the ``ingest`` flow (``parameters`` are its own) with a live progress line."""
     from flows.ingest import ingest
     from yusuan.progress import current_progress
 
@@ -65,15 +57,7 @@ def _run_with_progress(
 
     def target() -> None:
         try:
-            outcome["result"] = ingest(
-                entry_url,
-                portal=portal,
-                max_pages=max_pages,
-                max_documents=max_documents,
-                allowed_hosts=allowed_hosts,
-                years=years,
-                full_refresh=full_refresh,
-            )
+            outcome["result"] = ingest(entry_url, portal=portal, **parameters)
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             outcome["error"] = exc
 
@@ -164,17 +148,28 @@ def ingest(
         except KeyError as exc:
             console.print(f"[red]{exc.args[0]}[/red]")
             raise typer.Exit(2) from exc
-        targets = [(p.name, url, p.max_pages, p.allowed_hosts or None) for p in chosen for url in p.entry_urls]
+        targets = [
+            (
+                p.name,
+                entry,
+                {
+                    "max_pages": p.max_pages,
+                    "allowed_hosts": p.allowed_hosts or None,
+                    "per_host_concurrency": p.per_host_concurrency,
+                    "request_interval_seconds": p.request_interval_seconds,
+                },
+            )
+            for p in chosen
+            for entry in p.entry_urls
+        ]
     elif portal_url:
-        targets = [(name or "portal", portal_url, max_pages, None)]
+        targets = [(name or "portal", portal_url, {"max_pages": max_pages})]
     else:
         console.print("[red]give --portal URL, or --config portals.yaml with --name NAME or --group GROUP[/red]")
         raise typer.Exit(2)
     _settings, url = _bootstrap()
-    results = [
-        _run_with_progress(url, entry, portal, pages, max_documents, hosts, year or None, full_refresh)
-        for portal, entry, pages, hosts in targets
-    ]
+    common = {"max_documents": max_documents, "years": year or None, "full_refresh": full_refresh}
+    results = [_run_with_progress(url, entry, portal, **own, **common) for portal, entry, own in targets]
     _print_summary(_merge(results), url)
 
 
@@ -184,11 +179,14 @@ def portals(config: Annotated[Path, typer.Option(help="portals.yaml")] = Path("p
     from yusuan.portal_config import load_portals
 
     table = Table(title=str(config))
-    for column in ("name", "group", "entry URLs", "allowed hosts", "max pages", "schedule"):
+    for column in ("name", "group", "entry URLs", "allowed hosts", "max pages", "per host", "interval s"):
         table.add_column(column)
     for p in load_portals(config).portals:
         hosts = ", ".join(p.allowed_hosts)
-        table.add_row(p.name, p.group, "\n".join(p.entry_urls), hosts, str(p.max_pages), p.schedule or "")
+        politeness = [
+            str(v) if v is not None else "default" for v in (p.per_host_concurrency, p.request_interval_seconds)
+        ]
+        table.add_row(p.name, p.group, "\n".join(p.entry_urls), hosts, str(p.max_pages), *politeness)
     console.print(table)
 
 
@@ -233,10 +231,21 @@ def backfill(
     _bootstrap()
     from flows.backfill import backfill as backfill_flow
 
-    results = backfill_flow(agency_name=agency, fiscal_year=year, older_than_version=older_than, force=force)
-    for line in results:
-        console.print(line)
-    console.print(f"{len(results)} documents re-extracted")
+    state = backfill_flow(
+        agency_name=agency, fiscal_year=year, older_than_version=older_than, force=force, return_state=True
+    )
+    table = Table(title="backfill")
+    for column in ("document", "agency", "year", "was", "action", "facts", "detail"):
+        table.add_column(column)
+    for row in state.result():
+        table.add_row(
+            *[
+                str(row[key] if row[key] is not None else "")
+                for key in ("document_id", "agency", "year", "was", "action", "facts", "detail")
+            ]
+        )
+    console.print(table)
+    console.print(state.message)
 
 
 @portal_app.command("serve")

@@ -50,3 +50,17 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def with_politeness(settings: Settings, per_host_concurrency: int | None, interval_seconds: float | None) -> Settings:
+    """``settings`` with a run's own per-host limits (flow parameters, portals.yaml) where given."""
+    update: dict[str, object] = {}
+    if per_host_concurrency is not None:
+        if per_host_concurrency < 1:
+            raise ValueError(f"per_host_concurrency must be at least 1, not {per_host_concurrency}")
+        update["per_host_concurrency"] = per_host_concurrency
+    if interval_seconds is not None:
+        if interval_seconds < 0:
+            raise ValueError(f"request_interval_seconds must not be negative, not {interval_seconds}")
+        update["per_host_min_interval_seconds"] = interval_seconds
+    return settings.model_copy(update=update) if update else settings
