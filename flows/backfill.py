@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, task, unmapped
@@ -21,6 +22,7 @@ from prefect.states import Completed, State
 from flows.ingest import prepare_database
 from storage.database import engine_for
 from storage.repository import LoadOutcome, StoredDocument, stored_documents
+from storage.result_cache import prune_expired_results
 from tasks.context import RunContext
 from tasks.extract import cached_parse, ensure_result_storage, fetch_hint
 from tasks.limits import ensure_extraction_limit
@@ -103,6 +105,9 @@ def backfill(
     if rows:
         message += ": " + ", ".join(f"{counts[action]} {action}" for action in sorted(counts))
     logger.info("backfill: %s", message)
+    pruned = prune_expired_results(settings.results_dir, datetime.now(UTC))
+    if pruned.files:
+        logger.info("parse cache: %s", pruned)
     return Completed(message=message, data=rows)
 
 

@@ -31,6 +31,7 @@ from flows.summary import IngestSummary, report_document, summarise_discovery, s
 from storage.database import engine_for, resolve_database_url
 from storage.migrate import upgrade
 from storage.repository import LoadOutcome, record_run_finish, record_run_start
+from storage.result_cache import prune_expired_results
 from tasks.context import RunContext
 from tasks.discover import discover_task
 from tasks.download import download_task
@@ -185,6 +186,9 @@ def ingest(
         status = "failed" if unreachable else "completed"
         record_run_finish(conn, run_id, status, summary.as_json(), datetime.now(UTC))
     _publish_artifacts(summary)
+    pruned = prune_expired_results(settings.results_dir, datetime.now(UTC))
+    if pruned.files:
+        logger.info("parse cache: %s", pruned)
     message = ", ".join(f"{k}={v}" for k, v in totals.items())
     logger.info("run summary: %s", message)
     if unreachable:

@@ -86,7 +86,10 @@ def ensure_result_storage(results_dir: Path) -> str:
 def cached_parse(ctx: RunContext, sha256: str, raw_path: str, hint: str, refresh: bool = False) -> ExtractedDocument:
     """Run ``parse-pdf`` (a child task run) with this run's result location and cache lifetime."""
     options: dict[str, object] = {"cache_expiration": timedelta(days=ctx.cache_days), "refresh_cache": refresh}
-    if ctx.result_storage is not None:
+    if ctx.cache_days <= 0:
+        # Prefect reads a zero expiration as "never expires": a lifetime of 0 means no cache at all.
+        options = {"cache_policy": NO_CACHE, "persist_result": False}
+    elif ctx.result_storage is not None:
         options["result_storage"] = ctx.result_storage
     parse = parse_pdf_task.with_options(**options)  # type: ignore[arg-type]
     return parse(sha256, raw_path, hint, EXTRACTOR_VERSION, ctx.limits)

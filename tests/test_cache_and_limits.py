@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -12,6 +14,7 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskR
 
 import tasks.extract
 from flows.ingest import ingest
+from storage.result_cache import expiration_of, prune_expired_results
 from tasks.limits import EXTRACTION_LIMIT, LimitPlan, host_limit_name, host_rate_limit_name
 from tests.conftest import truncate_all
 from yusuan.portal.server import PortalServer
@@ -67,6 +70,43 @@ def test_unchanged_file_is_not_parsed_again_and_a_new_extractor_misses_the_cache
     assert third["totals"]["loaded"] == 2
     assert len(parsed) == 4
     assert _parse_states(third["run_id"], 2) == ["Completed", "Completed"]
+
+
+def test_expired_parse_results_are_pruned_and_live_ones_kept(
+    pipeline_env: str, portal: PortalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(portal.entry_url, portal="demo", max_documents=2)
+    results = load_settings().results_dir
+    written = sorted(results.iterdir())
+    assert len(written) == 2
+    record = json.loads(written[0].read_bytes())
+    expiries = [expiration_of(path) for path in written]
+    now = datetime.now(UTC)
+    assert all(e is not None and timedelta(days=29) < e - now < timedelta(days=31) for e in expiries), expiries
+    foreign = results / "not-a-prefect-record"
+    foreign.write_text("kept: its expiration cannot be read")
+
+    assert (report := prune_expired_results(results, now)).files == 0 and report.kept == 3
+    report = prune_expired_results(results, now + timedelta(days=31))
+    assert (report.files, report.kept) == (2, 1) and report.bytes > 0
+    assert sorted(results.iterdir()) == [foreign]
+
+    # The flow prunes at the end of a run: an expired record (a live one, its expiration moved
+    # into the past) goes, the run's own live records stay.
+    expired = results / "expired-record"
+    record["metadata"]["expiration"] = (now - timedelta(days=1)).isoformat()
+    expired.write_text(json.dumps(record))
+    truncate_all(pipeline_env)
+    assert ingest(portal.entry_url, portal="demo", max_documents=2)["totals"]["loaded"] == 2
+    assert not expired.exists() and foreign.exists() and len(list(results.iterdir())) == 3
+
+    # A cache lifetime of 0 turns the cache off (Prefect would read it as "never expires").
+    monkeypatch.setenv("YUSUAN_EXTRACTION_CACHE_DAYS", "0")
+    for path in results.iterdir():
+        path.unlink()
+    truncate_all(pipeline_env)
+    assert ingest(portal.entry_url, portal="demo", max_documents=2)["totals"]["loaded"] == 2
+    assert list(results.iterdir()) == []
 
 
 def test_limits_are_global_only_where_runs_share_a_server() -> None:

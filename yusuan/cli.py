@@ -248,6 +248,15 @@ def backfill(
     console.print(state.message)
 
 
+@app.command("prune-cache")
+def prune_cache() -> None:
+    """Delete expired parse results from the cache (the flows also do it at the end of each run)."""
+    from storage.result_cache import prune_expired_results
+
+    settings = load_settings()
+    console.print(f"{settings.results_dir}: {prune_expired_results(settings.results_dir, datetime.now(UTC))}")
+
+
 @portal_app.command("serve")
 def portal_serve(
     host: str = "127.0.0.1",
