@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test test-fast lint format clean serve screenshot
+.PHONY: install demo test test-fast lint format clean serve screenshot screenshot-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,5 +45,12 @@ serve: install
 clean:
 	rm -rf .yusuan .pytest_cache .ruff_cache
 
-screenshot: install
+# Debian's chromium and a CJK font; installed here when missing and apt-get can (root).
+screenshot-deps:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; \
+	    else echo "needs: apt-get install chromium fonts-wqy-microhei (as root)"; exit 1; fi; }
+
+screenshot: install screenshot-deps
 	$(BIN)/python -m deployments.screenshot
