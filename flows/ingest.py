@@ -34,7 +34,7 @@ from storage.repository import LoadOutcome, record_run_finish, record_run_start
 from storage.result_cache import prune_expired_results
 from tasks.context import RunContext
 from tasks.discover import discover_task
-from tasks.download import download_task
+from tasks.download import download_with_retries
 from tasks.extract import ensure_result_storage, extract_task
 from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
 from tasks.load import load_task
@@ -90,7 +90,7 @@ def run_documents(
         future.add_done_callback(lambda done: finished.put((stage, index, done)))
 
     for index, link in enumerate(links):
-        watch("download", index, download_task.submit(ctx, link))
+        watch("download", index, download_with_retries(ctx.http).submit(ctx, link))
     done = 0
     while outstanding:
         stage, index, future = finished.get()

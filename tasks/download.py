@@ -1,8 +1,20 @@
+"""The ``download`` task: one attachment into the raw store, its fetch recorded.
+
+Transient failures (timeouts, dropped connections, HTTP 5xx/408/429) are retried by Prefect, not
+by a loop inside the task: each attempt is one request, and the operator sees the task run go
+``AwaitingRetry`` → ``Retrying`` with its reason and run count, and ``yusuan.sources`` records the
+last attempt with its number. The delays are full-jitter exponential backoff computed per document (Prefect's
+own ``retry_jitter_factor`` is not relied on, see FIELD_NOTES); a 404 fails at once.
+"""
+
 from __future__ import annotations
 
-from prefect import task
+import dataclasses
+
+from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
+from prefect.runtime import task_run
 
 from storage.database import engine_for
 from storage.raw_store import RawStore
@@ -10,12 +22,15 @@ from storage.repository import record_fetch, stored_source
 from tasks.context import RunContext
 from tasks.naming import document_run_name
 from yusuan.fetch.download import download
-from yusuan.fetch.http import RetryPolicy, make_client
+from yusuan.fetch.http import HttpConfig, RetryPolicy, make_client
 from yusuan.models import DisclosureLink, FetchedFile
 
+# One request per attempt: the attempts are the task's retries.
+ONE_REQUEST = RetryPolicy(attempts=1)
 
-def fetch_link(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
-    """Download (conditionally, when the URL was fetched before) and record the fetch."""
+
+def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> FetchedFile:
+    """One conditional request (when the URL was fetched before) for ``link``; the fetch is recorded."""
     engine = engine_for(ctx.database_url)
     previous = None
     if not ctx.full_refresh:  # a full refresh asks for the body, not for "not modified"
@@ -27,12 +42,13 @@ def fetch_link(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
             link,
             client,
             store,
-            RetryPolicy.from_config(ctx.http),
+            ONE_REQUEST,
             previous_etag=previous.etag if previous else None,
             previous_last_modified=previous.last_modified if previous else None,
             previous_sha256=previous.sha256 if previous else None,
             limiter=ctx.gate,
         )
+    fetched = dataclasses.replace(fetched, attempts=attempt)
     with engine.begin() as conn:
         record_fetch(conn, fetched, ctx.run_id)
     return fetched
@@ -50,9 +66,24 @@ class DownloadFailed(Exception):
         return self.fetched.error or "download failed"
 
 
-@task(cache_policy=NO_CACHE, name="download", task_run_name=document_run_name("download"))
+def _retry_if_transient(task: object, task_run: object, state: object) -> bool:
+    try:
+        state.result()  # type: ignore[attr-defined]
+    except DownloadFailed as exc:
+        return exc.fetched.transient
+    except Exception:  # noqa: BLE001 - a bug, not the network: no retry
+        return False
+    return False
+
+
+@task(
+    cache_policy=NO_CACHE,
+    name="download",
+    task_run_name=document_run_name("download"),
+    retry_condition_fn=_retry_if_transient,
+)
 def download_task(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
-    fetched = fetch_link(ctx, link)
+    fetched = fetch_link(ctx, link, attempt=task_run.run_count or 1)
     logger = get_run_logger()
     if fetched.error:
         # A failed task run in the UI, with its reason; the flow goes on with the others.
@@ -62,3 +93,10 @@ def download_task(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
     else:
         logger.info("downloaded %s bytes, sha256 %s", fetched.size_bytes, (fetched.sha256 or "")[:12])
     return fetched
+
+
+def download_with_retries(http: HttpConfig) -> Task[[RunContext, DisclosureLink], FetchedFile]:
+    """``download_task`` with ``http.attempts`` attempts and fresh jittered delays between them."""
+    policy = RetryPolicy.from_config(http)
+    delays = [policy.delay(attempt) for attempt in range(1, policy.attempts)]
+    return download_task.with_options(retries=len(delays), retry_delay_seconds=delays or 0)

@@ -43,6 +43,7 @@ def test_404_is_not_retried(tmp_path: Path) -> None:
         assert fetched.attempts == 1
         assert portal.log.paths[f"/attachment/{ZHENGZHOU}"] == 1
         assert "HTTP 404" in (fetched.error or "")
+        assert not fetched.transient  # the download task does not retry it either
 
 
 def test_timeout_is_retried_then_recorded(tmp_path: Path) -> None:
@@ -51,13 +52,14 @@ def test_timeout_is_retried_then_recorded(tmp_path: Path) -> None:
         assert not fetched.ok
         assert "Timeout" in (fetched.error or "")
         assert fetched.attempts == 3
+        assert fetched.transient
         assert not list(tmp_path.rglob("*")) or all(p.is_dir() for p in tmp_path.rglob("*"))
 
 
 def test_persistent_5xx_gives_up_after_the_policy(tmp_path: Path) -> None:
     with PortalServer(faults=Faults(transient_errors={ZHENGZHOU: 10})) as portal, _client() as client:
         fetched = download(_link(portal.attachment_url(ZHENGZHOU)), client, RawStore(tmp_path), FAST)
-        assert fetched.http_status == 503
+        assert fetched.http_status == 503 and fetched.transient
         assert portal.log.paths[f"/attachment/{ZHENGZHOU}"] == FAST.attempts
 
 

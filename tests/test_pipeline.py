@@ -12,6 +12,7 @@ from tests.conftest import count_rows
 from yusuan.portal.server import Faults, PortalServer
 
 ZHENGZHOU = "2023年郑州市医疗保障局部门预算公开.pdf"
+HUAXIAN = "2024年滑县医疗保障局部门预算公开.pdf"
 
 
 def _totals(url: str) -> dict[tuple[str, int], dict]:
@@ -129,28 +130,48 @@ def test_run_is_recorded_with_its_summary(pipeline_env: str, portal: PortalServe
     assert run.stats["totals"]["loaded"] == 1 == result["totals"]["loaded"]
 
 
-def test_http_retries_show_in_the_document_run_logs(pipeline_env: str) -> None:
+def test_download_retries_are_task_retries_the_ui_shows(pipeline_env: str) -> None:
+    """Two 503s, then the file: the download task run is retried by Prefect (AwaitingRetry →
+    Retrying, run count 3, one log line per retry with the reason), the source row records the
+    attempt that succeeded, and the document loads. A 404 is not retried: one attempt, a failed task run."""
     import time
     from uuid import UUID
 
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, LogFilter, LogFilterFlowRunId
 
-    with PortalServer(faults=Faults(transient_errors={ZHENGZHOU: 2})) as portal:
+    with PortalServer(faults=Faults(transient_errors={ZHENGZHOU: 2}, missing={HUAXIAN})) as portal:
         result = ingest(portal.entry_url, portal="demo")
-    assert result["totals"]["loaded"] == 3
-    lines: list[str] = []
-    deadline = time.monotonic() + 20
+    assert result["totals"]["loaded"] == 2 and result["totals"]["download_failed"] == 1
+    run_id = UUID(result["run_id"])
     with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline and sum("retrying" in line for line in lines) < 2:
-            logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(result["run_id"])])))
-            lines = [log.message for log in logs if log.task_run_id is not None]
+        deadline = time.monotonic() + 20
+        while True:
+            runs = {
+                r.name: r
+                for r in client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+            }
+            retried, missing = runs.get(f"download {ZHENGZHOU}"), runs.get(f"download {HUAXIAN}")
+            settled = retried and missing and retried.state and missing.state and missing.state.is_final()
+            if settled or time.monotonic() > deadline:
+                break
             time.sleep(0.5)
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(result["run_id"])])))
-    retries = [line for line in lines if "retrying" in line]
-    # One line per retry, in the download's own task-run log, naming the URL and the reason.
-    assert len(retries) == 2 and all("HTTP 503" in line and "2023" in line for line in retries), retries
-    assert any(r.name == f"download {ZHENGZHOU}" for r in runs)
+        assert retried is not None and missing is not None
+        history = [s.name for s in client.read_task_run_states(retried.id)]
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+    assert retried.run_count == 3 and retried.state is not None and retried.state.is_completed()
+    assert history.count("AwaitingRetry") == 2 and history.count("Retrying") == 2, history
+    retry_lines = [log.message for log in logs if log.task_run_id == retried.id and "Retry" in log.message]
+    assert len(retry_lines) == 2 and all("HTTP 503" in line for line in retry_lines), retry_lines
+    assert missing.run_count == 1 and missing.state is not None and missing.state.is_failed()
+    assert "HTTP 404" in (missing.state.message or "")
+    with engine_for(pipeline_env).connect() as conn:
+        fetches = conn.execute(
+            text("SELECT link_text, attempts, http_status, error FROM yusuan.sources ORDER BY link_text")
+        ).all()
+    by_file = {f.link_text: (f.attempts, f.http_status, f.error) for f in fetches}
+    assert by_file[ZHENGZHOU] == (3, 200, None)
+    assert by_file[HUAXIAN][:2] == (1, 404) and "HTTP 404" in by_file[HUAXIAN][2]
 
 
 def test_summary_artifact_names_documents_whose_checks_failed_with_their_source(pipeline_env: str) -> None:

@@ -207,7 +207,7 @@ def demo(
         if not portal.base_url.endswith(f":{port}"):
             console.print(f"[yellow]port {port} is busy[/yellow]: files will count as new sources")
         for name, entry in portal.entry_urls().items():
-            results.append(_run_with_progress(url, entry, name, 500, None))
+            results.append(_run_with_progress(url, entry, name, max_pages=500))
     _print_summary(_merge(results), url)
 
 

@@ -96,6 +96,8 @@ class FetchedFile:
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None
+    # The failure is worth another attempt: a timeout, a dropped connection, HTTP 5xx/408/429.
+    transient: bool = False
 
     @property
     def ok(self) -> bool:

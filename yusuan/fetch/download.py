@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import httpx
 
 from storage.raw_store import RawStore
-from yusuan.fetch.http import FetchError, RetryPolicy, request_with_retries
+from yusuan.fetch.http import FetchError, RetryPolicy, is_transient_status, request_with_retries
 from yusuan.fetch.politeness import RequestGate
 from yusuan.models import DisclosureLink, FetchedFile
 
@@ -95,9 +95,12 @@ def download(
                 last_modified=response.headers.get("last-modified"),
             )
     except FetchError as exc:
-        return _failed(link, str(exc), exc.status, exc.attempts)
-    except (httpx.HTTPError, OSError) as exc:
+        transient = exc.status is None or is_transient_status(exc.status)
+        return _failed(link, str(exc), exc.status, exc.attempts, transient)
+    except httpx.HTTPError as exc:
         # A body cut off mid-stream after the headers arrived (the retry loop covers only the start).
+        return _failed(link, f"{type(exc).__name__}: {exc} for {link.url}", None, policy.attempts, transient=True)
+    except OSError as exc:  # too large, or the raw store's disk: another attempt would not help
         return _failed(link, f"{type(exc).__name__}: {exc} for {link.url}", None, policy.attempts)
 
 
@@ -110,7 +113,9 @@ def _limited(chunks: object) -> object:
         yield chunk
 
 
-def _failed(link: DisclosureLink, error: str, status: int | None, attempts: int) -> FetchedFile:
+def _failed(
+    link: DisclosureLink, error: str, status: int | None, attempts: int, transient: bool = False
+) -> FetchedFile:
     return FetchedFile(
         link=link,
         final_url=link.url,
@@ -122,4 +127,5 @@ def _failed(link: DisclosureLink, error: str, status: int | None, attempts: int)
         fetched_at=_now(),
         attempts=attempts,
         error=error,
+        transient=transient,
     )
