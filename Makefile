@@ -25,11 +25,16 @@ install: $(STAMP)
 demo: install
 	$(BIN)/yusuan demo
 
+# Two workers (the machines have 2 cores), a test module per worker: module fixtures such as the
+# real-PDF sweep run once. Each worker has its own database, Prefect home and servers.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+
 test: install
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 lint: install
 	$(BIN)/ruff check .
