@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, task, unmapped
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
@@ -94,7 +94,13 @@ def backfill(
         "backfill: %d of %d stored documents selected (extractor %s)", len(chosen), len(candidates), EXTRACTOR_VERSION
     )
     futures = reextract_task.map(unmapped(ctx), chosen, force=unmapped(force))
-    rows = [_row(stored, future) for stored, future in zip(chosen, futures, strict=True)]
+    progress = create_progress_artifact(0.0, key="backfill-progress", description=f"Documents done of {len(chosen)}")
+    rows: list[dict[str, object]] = []
+    for stored, future in zip(chosen, futures, strict=True):
+        rows.append(_row(stored, future))
+        update_progress_artifact(progress, 100.0 * len(rows) / len(chosen))
+    if not chosen:
+        update_progress_artifact(progress, 100.0)
     create_table_artifact(
         key="backfill-documents",
         table=rows or [{"document_id": None, "detail": "nothing to re-extract"}],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, tags
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.logging import get_run_logger
 from prefect.states import Completed, Failed, State
 
@@ -41,6 +41,10 @@ def ingest_portals(
     chosen = load_portals(Path(config_path)).select(group, portals)
     rows: list[dict[str, object]] = []
     failed: list[str] = []
+    entries = sum(len(portal.entry_urls) for portal in chosen)
+    progress = create_progress_artifact(
+        0.0, key=f"ingest-portals-{group or 'selection'}-progress", description=f"Portal entries done of {entries}"
+    )
     for portal in chosen:
         for entry_url in portal.entry_urls:
             with tags(f"group:{portal.group}", f"portal:{portal.name}"):
@@ -62,6 +66,7 @@ def ingest_portals(
             else:
                 failed.append(f"{portal.name} ({entry_url}): {state.message}")
             rows.append(row)
+            update_progress_artifact(progress, 100.0 * len(rows) / entries)
             logger.info("%s %s: %s", portal.name, entry_url, state.message or state.name)
     create_table_artifact(
         key=f"ingest-portals-{group or 'selection'}", table=rows, description="One row per portal entry URL"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
 from sqlalchemy import text
 
 from flows.backfill import backfill, version_tuple
@@ -61,8 +61,14 @@ def test_a_missing_raw_file_fails_its_document_and_the_others_go_on(pipeline_env
         runs = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
         )
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]))
+        )
     failed = [run.name for run in runs if run.state and run.state.is_failed()]
     assert len(failed) == 1 and failed[0].startswith("re-extract ") and failed[0].endswith(".pdf")
+    by_key = {a.key: a for a in artifacts}
+    assert by_key["backfill-progress"].data == 100.0
+    assert '"action": "failed"' in str(by_key["backfill-documents"].data)
 
 
 def test_version_order() -> None:

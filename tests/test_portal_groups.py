@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterKey,
+    FlowRunFilter,
+    FlowRunFilterParentFlowRunId,
+)
 from sqlalchemy import text
 
 from flows.portals import ingest_portals
@@ -49,6 +54,16 @@ def test_group_run_ingests_its_portals_for_the_years_asked(pipeline_env: str, tm
             )
         )
     assert [(run.name, sorted(run.tags)) for run in subflows] == [("ingest first", ["group:test", "portal:first"])]
+    # What an operator finds on the two runs: progress at 100 % on both, the group's table.
+    keys = ["ingest-portals-test", "ingest-portals-test-progress", "ingest-first-progress"]
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys)))
+    ours = {state.state_details.flow_run_id, subflows[0].id}
+    by_key = {a.key: a for a in artifacts if a.flow_run_id in ours}
+    assert set(by_key) == set(keys)
+    assert by_key["ingest-portals-test-progress"].data == 100.0 == by_key["ingest-first-progress"].data
+    assert by_key["ingest-first-progress"].flow_run_id == subflows[0].id
+    assert '"portal": "first"' in str(by_key["ingest-portals-test"].data)
     assert rows[0]["skipped_by_year"] == 1 and rows[0]["loaded"] == 2
     assert state.message == "1 of 1 portal entries ingested, 2 documents loaded"
     with engine_for(pipeline_env).connect() as conn:
