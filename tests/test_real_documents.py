@@ -8,6 +8,7 @@ and income_total equal to expenditure_total.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,23 @@ def test_budgets_balance(real_results: dict[str, dict]) -> None:
         and real_results[p.name]["income_total"] == real_results[p.name]["expenditure_total"]
     ]
     assert len(balanced) / len(BUDGETS) >= 0.95, sorted(set(p.name for p in BUDGETS) - set(balanced))
+
+
+def test_word_made_grid_whose_body_sits_off_its_header() -> None:
+    """省法院2018: every body row is printed one grid column left of the header cells (the
+    codes under a blank header cell, the names under 功能科目代码). The header is moved onto the
+    body: the 财政拨款支出预算表 gives its 项 lines, and they add up to its 合计."""
+    import hashlib
+
+    from yusuan.extract.document import extract_document
+    from yusuan.extract.reconcile import reconcile
+
+    path = next(p for p in REAL if "省法院2018" in p.name)
+    doc = extract_document(path, hashlib.sha256(path.read_bytes()).hexdigest(), path.name)
+    table = next(t.index for t in doc.tables if t.kind == "general_budget_expenditure" and "财政拨款" in t.title)
+    lines = {line.func_code: line for line in doc.function_lines if line.lineage.table_index == table}
+    assert (lines["2040501"].func_name, lines["2040501"].total) == ("行政运行", Decimal("148576100.00"))
+    assert len(lines) == 11 and "204" not in lines and "20405" not in lines  # 项 lines, not subtotals
+    check = next(c for c in reconcile(doc) if c.name == "lines_sum_to_table_total" and f"table {table} " in c.subject)
+    assert check.status == "passed" and check.expected == Decimal("331721500.00")
+    assert any(line.econ_code == "30101" for line in doc.economic_lines)

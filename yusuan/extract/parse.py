@@ -98,6 +98,26 @@ def _amount_columns(grid: Grid, exclude: set[int]) -> list[int]:
     return cols
 
 
+def realigned_to_body(grid: Grid, header_code: int | None, is_code: Callable[[str], bool]) -> Grid:
+    """The grid with its header paths moved onto the body when the body sits off its header.
+
+    Some Word-made tables print every body row one or two grid columns away from the header
+    cells above it (the header's 功能科目代码 over a column that holds names, the codes in the
+    blank column left of it). The column the header calls the code column then holds no code
+    at all while a neighbour holds them in most rows: the header is moved by that offset.
+    """
+    n = len(grid.paths)
+    if header_code is None or not grid.rows:
+        return grid
+    counts = [sum(1 for row in grid.rows if is_code(_n(row.cells[c]))) for c in range(n)]
+    body = max(range(n), key=lambda c: counts[c])
+    shift = header_code - body
+    if counts[header_code] or counts[body] < max(3, len(grid.rows) // 2) or not 0 < abs(shift) <= 2:
+        return grid
+    paths = [grid.paths[c + shift] if 0 <= c + shift < n else [] for c in range(n)]
+    return Grid(grid.title, grid.captions, grid.page_first, grid.page_last, grid.header, paths, grid.rows)
+
+
 def _figure(name: str, amount: Decimal | None, kind: str, priority: int, lineage: Lineage) -> list[Figure]:
     return [] if amount is None else [Figure(name, amount, kind, priority, lineage)]
 
@@ -164,6 +184,10 @@ def _function_columns(grid: Grid) -> _FunctionColumns:
 
 def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
     cols = _function_columns(grid)
+    if len(cols.code) == 1:
+        shifted = realigned_to_body(grid, cols.code[0], is_function_code)
+        if shifted is not grid:
+            grid, cols = shifted, _function_columns(shifted)
     facts = ParsedFacts()
     candidates: list[FunctionLine] = []
     inherited = ["", "", ""]
@@ -233,17 +257,29 @@ def _total_figures(kind: str, cols: _FunctionColumns, cells: list[str], unit: Un
 # ------------------------------------------------------------------ economic classification
 
 
+def _is_code_path(p: list[str]) -> bool:
+    return "编码" in _leaf(p) or "代码" in _leaf(p) or (len(p) > 0 and "编码" in p[0] and "名称" not in _leaf(p))
+
+
+def _economic_code_column(grid: Grid) -> int | None:
+    """The one column the header calls the (部门) economic code, when codes are not split 类/款."""
+    paths = [[_n(p) for p in path] for path in grid.paths]
+    if _indices([_leaf(p) for p in paths], ("类", "款")):
+        return None
+    return _first(paths, lambda p: _is_code_path(p) and not any("政府" in x for x in p))
+
+
 def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
+    single_code = _economic_code_column(grid)
+    if single_code is not None:
+        grid = realigned_to_body(grid, single_code, is_economic_code)
     paths = [[_n(p) for p in path] for path in grid.paths]
     leaves = [_leaf(p) for p in paths]
     facts = ParsedFacts()
     split_code = _indices(leaves, ("类", "款"))
 
-    def is_code_col(p: list[str]) -> bool:
-        return "编码" in _leaf(p) or "代码" in _leaf(p) or (len(p) > 0 and "编码" in p[0] and "名称" not in _leaf(p))
-
-    econ_code = None if split_code else _first(paths, lambda p: is_code_col(p) and not any("政府" in x for x in p))
-    gov_code = _first(paths, lambda p: is_code_col(p) and any("政府" in x for x in p))
+    econ_code = None if split_code else _first(paths, lambda p: _is_code_path(p) and not any("政府" in x for x in p))
+    gov_code = _first(paths, lambda p: _is_code_path(p) and any("政府" in x for x in p))
     taken = set(split_code) | {c for c in (econ_code, gov_code) if c is not None}
     econ_name = _first(paths, lambda p: "名称" in _leaf(p) and not any("政府" in x for x in p), exclude=taken)
     gov_name = _first(paths, lambda p: "名称" in _leaf(p) and any("政府" in x for x in p), exclude=taken)
