@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, task, unmapped
@@ -22,9 +21,8 @@ from prefect.states import Completed, State
 from flows.ingest import prepare_database
 from storage.database import engine_for
 from storage.repository import LoadOutcome, StoredDocument, stored_documents
-from storage.result_cache import prune_expired_results
 from tasks.context import RunContext
-from tasks.extract import cached_parse, ensure_result_storage, fetch_hint
+from tasks.extract import cached_parse, ensure_result_storage, fetch_hint, prune_parse_cache
 from tasks.limits import ensure_extraction_limit
 from tasks.load import load
 from tasks.naming import document_run_name
@@ -111,9 +109,7 @@ def backfill(
     if rows:
         message += ": " + ", ".join(f"{counts[action]} {action}" for action in sorted(counts))
     logger.info("backfill: %s", message)
-    pruned = prune_expired_results(settings.results_dir, datetime.now(UTC))
-    if pruned.files:
-        logger.info("parse cache: %s", pruned)
+    prune_parse_cache(settings.results_dir)
     return Completed(message=message, data=rows)
 
 

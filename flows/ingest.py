@@ -31,11 +31,10 @@ from flows.summary import IngestSummary, report_document, summarise_discovery, s
 from storage.database import engine_for, resolve_database_url
 from storage.migrate import upgrade
 from storage.repository import LoadOutcome, record_run_finish, record_run_start
-from storage.result_cache import prune_expired_results
 from tasks.context import RunContext
 from tasks.discover import discover_task
 from tasks.download import download_with_retries
-from tasks.extract import ensure_result_storage, extract_task
+from tasks.extract import ensure_result_storage, extract_task, prune_parse_cache
 from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
 from tasks.load import load_task
 from tasks.runner import task_runner_for
@@ -186,9 +185,7 @@ def ingest(
         status = "failed" if unreachable else "completed"
         record_run_finish(conn, run_id, status, summary.as_json(), datetime.now(UTC))
     _publish_artifacts(summary)
-    pruned = prune_expired_results(settings.results_dir, datetime.now(UTC))
-    if pruned.files:
-        logger.info("parse cache: %s", pruned)
+    prune_parse_cache(settings.results_dir)
     message = ", ".join(f"{k}={v}" for k, v in totals.items())
     logger.info("run summary: %s", message)
     if unreachable:

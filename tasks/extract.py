@@ -11,7 +11,7 @@ with the same extractor is not parsed again, and a new extractor version misses 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from prefect import task
@@ -21,6 +21,7 @@ from prefect.logging import get_run_logger
 
 from storage.database import engine_for
 from storage.repository import document_state
+from storage.result_cache import prune_expired_results
 from tasks.context import RunContext
 from tasks.limits import LimitPlan, extraction_slot
 from tasks.naming import document_run_name
@@ -81,6 +82,13 @@ def ensure_result_storage(results_dir: Path) -> str:
     except ValueError:  # not saved yet on this server
         LocalFileSystem(basepath=basepath).save(name, overwrite=True)
     return f"local-file-system/{name}"
+
+
+def prune_parse_cache(results_dir: Path) -> None:
+    """Delete the expired parse results (Prefect never does); a run calls it when it ends."""
+    pruned = prune_expired_results(results_dir, datetime.now(UTC))
+    if pruned.files:
+        get_run_logger().info("parse cache: %s", pruned)
 
 
 def cached_parse(ctx: RunContext, sha256: str, raw_path: str, hint: str, refresh: bool = False) -> ExtractedDocument:
