@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from yusuan.extract.performance import parse_performance_table
-from yusuan.extract.tables import Grid
+from yusuan.extract.tables import Grid, GridRow
 from yusuan.models import EconomicLine, Figure, FunctionLine, Lineage, PerformanceTarget, ProjectLine
 from yusuan.normalise.amounts import Unit, is_amount, is_blank_amount, parse_yuan
 from yusuan.normalise.codes import (
@@ -115,7 +115,16 @@ def realigned_to_body(grid: Grid, header_code: int | None, is_code: Callable[[st
     if counts[header_code] or counts[body] < max(3, len(grid.rows) // 2) or not 0 < abs(shift) <= 2:
         return grid
     paths = [grid.paths[c + shift] if 0 <= c + shift < n else [] for c in range(n)]
-    return Grid(grid.title, grid.captions, grid.page_first, grid.page_last, grid.header, paths, grid.rows)
+    # Such tables also print a 类 or 合计 amount a column right of the others, under the same
+    # merged 金额 header cell: it belongs to the column its header starts at.
+    rows = []
+    for row in grid.rows:
+        cells = list(row.cells)
+        for c in range(n - 1, 0, -1):
+            if paths[c] and paths[c] == paths[c - 1] and is_amount(cells[c]) and not cells[c - 1]:
+                cells[c - 1], cells[c] = cells[c], ""
+        rows.append(GridRow(row.page_no, cells))
+    return Grid(grid.title, grid.captions, grid.page_first, grid.page_last, grid.header, paths, rows)
 
 
 def _figure(name: str, amount: Decimal | None, kind: str, priority: int, lineage: Lineage) -> list[Figure]:

@@ -114,12 +114,82 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
             # Only header rows fitted under the title at the foot of the previous page; the grid
             # starts again here with its full header. Keep the title, take this grid.
             current.segments = []
+        elif (
+            current is not None
+            and title is None
+            and block.page_no > current.segments[-1].page_no
+            and is_data_row(rows[0])
+            and (remapped := remap_continuation(current, rows)) is not None
+        ):
+            rows = remapped  # the table runs on over a next page drawn with a grid of its own
         else:
             current = RawTable(title="", captions=pending_captions + inner_captions)
             tables.append(current)
         current.segments.append(Segment(block.page_no, rows))
         pending_title, pending_captions = None, []
     return tables
+
+
+_CODE = re.compile(r"^\d{3,7}$")
+
+
+def _column_roles(rows: list[list[str | None]], ncols: int) -> list[str]:
+    """ "code", "amount", "text" or "empty" for every column, from what its cells hold."""
+    roles = []
+    for c in range(ncols):
+        values = [(row[c] or "").strip() for row in rows if c < len(row) and (row[c] or "").strip()]
+        amounts = sum(1 for v in values if is_amount(v))
+        if not values:
+            roles.append("empty")
+        elif sum(1 for v in values if _CODE.match(v)) * 2 >= len(values):
+            roles.append("code")
+        elif amounts and amounts >= 0.8 * len(values):
+            roles.append("amount")
+        else:
+            roles.append("text")
+    return roles
+
+
+def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[list[str | None]] | None:
+    """``rows`` of a page that continues ``parent`` on a grid with other columns (Word tables
+    whose every page has its own cell boundaries), moved into the parent's columns by role: the
+    code column onto the parent's code column, the name onto its name column, the amount columns
+    onto its amount columns in order. None unless every non-empty column finds its place."""
+    ncols = parent.ncols
+    body = [r for seg in parent.segments for r in seg.rows if is_data_row(r)]
+    target, source = _column_roles(body, ncols), _column_roles(rows, len(rows[0]))
+
+    def of(roles: list[str], role: str) -> list[int]:
+        return [c for c, r in enumerate(roles) if r == role]
+
+    def fullest(cols: list[int], table: list[list[str | None]]) -> int:
+        return max(cols, key=lambda c: sum(1 for row in table if c < len(row) and row[c]))
+
+    t_code, s_code, t_amounts, s_amounts = (
+        of(target, "code"),
+        of(source, "code"),
+        of(target, "amount"),
+        of(source, "amount"),
+    )
+    t_text, s_text = of(target, "text"), of(source, "text")
+    if len(t_code) != 1 or len(s_code) != 1 or not s_amounts or not t_amounts or len(s_text) != 1 or not t_text:
+        return None
+    # Amount columns pair up from the left. A subtotal (类) amount printed one column further
+    # right may have no row on the parent's pages: the blank columns after its last amount take it.
+    spare = t_amounts[-1] + 1
+    while len(t_amounts) < len(s_amounts) and spare < ncols and target[spare] == "empty":
+        t_amounts, spare = [*t_amounts, spare], spare + 1
+    if len(s_amounts) > len(t_amounts):
+        return None
+    mapping = {s_code[0]: t_code[0], s_text[0]: fullest(t_text, body), **dict(zip(s_amounts, t_amounts, strict=False))}
+    out: list[list[str | None]] = []
+    for row in rows:
+        cells: list[str | None] = [None] * ncols
+        for c, value in enumerate(row):
+            if c in mapping:
+                cells[mapping[c]] = value
+        out.append(cells)
+    return out
 
 
 def is_data_row(cells: list[str | None]) -> bool:
