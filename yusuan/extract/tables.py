@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from yusuan.extract.classify import looks_like_title
 from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
 from yusuan.normalise.amounts import clean_cell, find_unit, is_amount
+from yusuan.normalise.codes import is_economic_code, is_function_code
 
 _DATA_LABEL = re.compile(
     r"^(合\s*计|总\s*计|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．]|其中)"
@@ -130,9 +131,6 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
     return tables
 
 
-_CODE = re.compile(r"^\d{3,7}$")
-
-
 def _column_roles(rows: list[list[str | None]], ncols: int) -> list[str]:
     """ "code", "amount", "text" or "empty" for every column, from what its cells hold."""
     roles = []
@@ -141,7 +139,7 @@ def _column_roles(rows: list[list[str | None]], ncols: int) -> list[str]:
         amounts = sum(1 for v in values if is_amount(v))
         if not values:
             roles.append("empty")
-        elif sum(1 for v in values if _CODE.match(v)) * 2 >= len(values):
+        elif sum(1 for v in values if is_function_code(v) or is_economic_code(v)) * 2 >= len(values):
             roles.append("code")
         elif amounts and amounts >= 0.8 * len(values):
             roles.append("amount")
