@@ -2,9 +2,10 @@
 
 Transient failures (timeouts, dropped connections, HTTP 5xx/408/429) are retried by Prefect, not
 by a loop inside the task: each attempt is one request, and the operator sees the task run go
-``AwaitingRetry`` → ``Retrying`` with its reason and run count, and ``yusuan.sources`` records the
-last attempt with its number. The delays are full-jitter exponential backoff computed per document (Prefect's
-own ``retry_jitter_factor`` is not relied on, see FIELD_NOTES); a 404 fails at once.
+``AwaitingRetry`` → ``Retrying`` with its reason and run count; ``yusuan.sources`` records the
+last attempt with its number. The delays are full-jitter exponential backoff computed per
+document (Prefect's own ``retry_jitter_factor`` is not relied on, see FIELD_NOTES); a 404 fails
+at once.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from yusuan.extract.performance import parse_performance_table
@@ -124,7 +124,7 @@ def realigned_to_body(grid: Grid, header_code: int | None, is_code: Callable[[st
             if paths[c] and paths[c] == paths[c - 1] and is_amount(cells[c]) and not cells[c - 1]:
                 cells[c - 1], cells[c] = cells[c], ""
         rows.append(GridRow(row.page_no, cells))
-    return Grid(grid.title, grid.captions, grid.page_first, grid.page_last, grid.header, paths, rows)
+    return replace(grid, paths=paths, rows=rows)
 
 
 def _figure(name: str, amount: Decimal | None, kind: str, priority: int, lineage: Lineage) -> list[Figure]:
@@ -287,7 +287,7 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     facts = ParsedFacts()
     split_code = _indices(leaves, ("类", "款"))
 
-    econ_code = None if split_code else _first(paths, lambda p: _is_code_path(p) and not any("政府" in x for x in p))
+    econ_code = _economic_code_column(grid)
     gov_code = _first(paths, lambda p: _is_code_path(p) and any("政府" in x for x in p))
     taken = set(split_code) | {c for c in (econ_code, gov_code) if c is not None}
     econ_name = _first(paths, lambda p: "名称" in _leaf(p) and not any("政府" in x for x in p), exclude=taken)
