@@ -19,6 +19,18 @@ class DocumentStatus(StrEnum):
     NOT_BUDGET = "not_budget"
 
 
+class ContentKind(StrEnum):
+    """What a file is, decided from its content (never from its link text or file name)."""
+
+    BUDGET_TABLES = "budget_tables"  # 部门/单位预算 with the standard tables
+    BUDGET_TEXT = "budget_text"  # a budget's 情况说明 alone: totals stated in the text, tables elsewhere
+    BUDGET_OTHER = "budget_other"  # budget-related, neither (绩效目标 or 三公 tables only)
+    FINAL_ACCOUNTS = "final_accounts"  # 部门/单位决算
+    NOT_BUDGET = "not_budget"  # anything else; ``kind_reason`` says what it is
+    NEEDS_OCR = "needs_ocr"  # no text layer
+    UNREADABLE = "unreadable"  # not a PDF, or a PDF that cannot be opened
+
+
 class QuarantineReason(StrEnum):
     NOT_PDF = "not_pdf"
     BROKEN_PDF = "broken_pdf"
@@ -218,6 +230,8 @@ class ExtractedDocument:
     agency_name_raw: str = ""
     fiscal_year: int | None = None
     doc_kind: str = ""
+    content_kind: ContentKind = ContentKind.UNREADABLE
+    kind_reason: str = ""
     reason: QuarantineReason | None = None
     error: str | None = None
     tables: list[ExtractedTable] = field(default_factory=list)

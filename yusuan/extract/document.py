@@ -21,7 +21,7 @@ from yusuan.extract.pdf_reader import UnreadablePdf, read_pdf
 from yusuan.extract.performance import indicator_header_end
 from yusuan.extract.reconcile import reconcile
 from yusuan.extract.tables import build_tables, to_grid
-from yusuan.models import DocumentStatus, ExtractedDocument, ExtractedTable, QuarantineReason, TableRow
+from yusuan.models import ContentKind, DocumentStatus, ExtractedDocument, ExtractedTable, QuarantineReason, TableRow
 from yusuan.normalise.amounts import find_unit
 
 # A page with fewer characters than this is treated as having no text layer.
@@ -74,7 +74,7 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
         or content.char_count < _MIN_CHARS_PER_PAGE * content.page_count * 0.2
         or (content.pages_without_text > content.page_count / 2)
     ):
-        doc.reason = QuarantineReason.NEEDS_OCR
+        doc.reason, doc.content_kind = QuarantineReason.NEEDS_OCR, ContentKind.NEEDS_OCR
         doc.error = (
             f"no usable text layer ({content.pages_without_text} of {content.page_count} pages without text): "
             "scanned document, needs OCR"
@@ -130,14 +130,16 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
     text_figures = narrative_figures("\n".join(line.text for line in content.text_lines))
     doc.figures += text_figures
     if doc.doc_kind.endswith("决算"):
-        doc.status = DocumentStatus.NOT_BUDGET
+        doc.status, doc.content_kind = DocumentStatus.NOT_BUDGET, ContentKind.FINAL_ACCOUNTS
         doc.error = f"{doc.doc_kind} (final accounts) document: recorded, not loaded as a budget"
         return doc
     if not doc.tables and not text_figures:
         doc.reason, doc.error = QuarantineReason.NO_TABLES, "no budget tables and no key figures in the text layer"
+        doc.content_kind = ContentKind.NOT_BUDGET
         return doc
     if not doc.tables:
         doc.warnings.append("no tables in this file: key figures read from the text only")
     doc.status = DocumentStatus.LOADED
+    doc.content_kind = ContentKind.BUDGET_TABLES if doc.tables else ContentKind.BUDGET_TEXT
     doc.checks = reconcile(doc)
     return doc

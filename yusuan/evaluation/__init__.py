@@ -1,0 +1,1 @@
+"""Scoring extraction against hand-made labels (``../shared/real/TRUTH.tsv``)."""
