@@ -12,6 +12,7 @@ Results go to stdout; docs/accuracy.md records them by hand.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import pickle
 import sys
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from yusuan.evaluation.truth import Label, Outcome, Scorecard, outcome, read_labels
+from yusuan.evaluation.truth import Label, Outcome, Scorecard, outcome, present, read_labels
 from yusuan.extract import EXTRACTOR_VERSION, document, pdf_reader
 from yusuan.extract.document import extract_document
 
@@ -29,7 +30,8 @@ _CACHE: Path | None = None
 
 def _cached_read_pdf(path: Path) -> pdf_reader.PdfContent:
     assert _CACHE is not None
-    key = _CACHE / f"{EXTRACTOR_VERSION}-{path.stat().st_size}-{abs(hash(path.name)) % 10**12}.pickle"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    key = _CACHE / f"{EXTRACTOR_VERSION}-{digest}.pickle"
     if key.exists():
         return pickle.loads(key.read_bytes())
     content = pdf_reader.read_pdf(path)
@@ -52,7 +54,9 @@ def _score_one(args: tuple[Path, Label]) -> Outcome:
 
 
 def run(truth: Path, jobs: int, cache: str | None) -> Scorecard:
-    labels = read_labels(truth)
+    labels, stale = present(read_labels(truth), truth.parent)
+    for label in stale:
+        print(f"skipped (file missing or not the labelled bytes): {label.file} {label.sha256[:12]}")
     with ProcessPoolExecutor(jobs, initializer=_init, initargs=(cache,)) as pool:
         outcomes = list(pool.map(_score_one, [(truth.parent, label) for label in labels]))
     return Scorecard(outcomes)

@@ -61,6 +61,19 @@ def read_labels(path: Path) -> list[Label]:
         ]
 
 
+def present(labels: list[Label], root: Path) -> tuple[list[Label], list[Label]]:
+    """Labels whose file is there with the labelled bytes, and those whose file is missing or was
+    overwritten (a crawler that saved two files under one name keeps only the last)."""
+    import hashlib
+
+    kept, stale = [], []
+    for label in labels:
+        path = root / label.file
+        ok = path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == label.sha256
+        (kept if ok else stale).append(label)
+    return kept, stale
+
+
 def same_agency(found: str, expected: str) -> bool:
     """Exact, qualifiers such as （本级） aside and brackets in either width."""
     return bool(found) and normalise_agency(found) == normalise_agency(expected)

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.classify import classify_title
+from yusuan.extract.content import classify_content, title_lines
 from yusuan.extract.metadata import (
     agency_from_captions,
+    agency_from_label_cells,
     choose_agency,
     default_unit,
     document_kind,
@@ -17,7 +19,7 @@ from yusuan.extract.metadata import (
 )
 from yusuan.extract.narrative import narrative_figures
 from yusuan.extract.parse import parse_grid
-from yusuan.extract.pdf_reader import UnreadablePdf, read_pdf
+from yusuan.extract.pdf_reader import PdfContent, UnreadablePdf, read_pdf
 from yusuan.extract.performance import indicator_header_end
 from yusuan.extract.reconcile import reconcile
 from yusuan.extract.tables import build_tables, to_grid
@@ -53,6 +55,44 @@ def _title(first_page_text: str) -> str:
     return lines[0] if lines else ""
 
 
+_IMAGE = re.compile(rb"/Subtype\s*/Image")
+_FONT = re.compile(rb"/Type\s*/Font|/FontDescriptor")
+
+
+def _images_without_fonts(path: Path) -> bool:
+    """Whether a PDF that pdfplumber cannot open still shows what it is: image XObjects, no font."""
+    data = path.read_bytes()
+    return bool(_IMAGE.search(data)) and not _FONT.search(data)
+
+
+def _opening(content: PdfContent) -> str:
+    """Page 1's text; when page 1 carries no words (an image cover, a lone page number), the
+    document's first lines instead, so the title block is read where the words start."""
+    if len(title_lines(content.first_page_text, 3)) >= 3:
+        return content.first_page_text
+    first_lines = [line.text for line in content.text_lines[:40]]
+    return "\n".join([content.first_page_text, *first_lines])
+
+
+_TOTALS = frozenset({"income_total", "expenditure_total"})
+
+
+def _texts(rows: list[list[str | None]]) -> list[tuple[str, ...]]:
+    return [tuple(c or "" for c in row) for row in rows]
+
+
+def _without_facts(doc: ExtractedDocument) -> ExtractedDocument:
+    """A file that is not a budget keeps its tables as printed (lineage) but yields no facts."""
+    doc.function_lines, doc.economic_lines, doc.projects, doc.targets, doc.figures = [], [], [], [], []
+    return doc
+
+
+def _side_kind(doc: ExtractedDocument) -> str:
+    """A budget's side tables published alone are their own filing: they must never stand in
+    for (or be replaced by) the budget of the same agency and year."""
+    return "绩效目标" if any(t.kind == "performance_targets" for t in doc.tables) else "三公经费"
+
+
 def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocument:
     """Extract one file. ``hint`` is the link text and page title it was found under: used only
     for what the document itself does not say (its year, its agency)."""
@@ -66,7 +106,12 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
     try:
         content = read_pdf(path)
     except UnreadablePdf as exc:
-        doc.reason, doc.error = QuarantineReason.BROKEN_PDF, f"unreadable PDF: {exc}"
+        if _images_without_fonts(path):
+            # Phone scanners often write truncated files: the pages are there, as images only.
+            doc.reason, doc.content_kind = QuarantineReason.NEEDS_OCR, ContentKind.NEEDS_OCR
+            doc.error = f"unreadable PDF ({exc}) holding page images and no fonts: scanned document, needs OCR"
+        else:
+            doc.reason, doc.error = QuarantineReason.BROKEN_PDF, f"unreadable PDF: {exc}"
         return doc
     doc.page_count = content.page_count
     if (
@@ -86,12 +131,18 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
     raw_tables = build_tables(content.blocks)
     grids = [to_grid(t) for t in raw_tables]
     all_captions = [c for g in grids for c in g.captions]
-    opening = content.first_page_text
+    opening = _opening(content)
     doc.title = _title(opening)
     doc.doc_kind = document_kind(opening)
     doc.fiscal_year = fiscal_year(opening, [g.title for g in grids], hint)
     page_one_captions = [line for line in opening.splitlines() if "：" in line or ":" in line][:6]
-    doc.agency_name_raw = choose_agency(agency_from_captions(all_captions + page_one_captions), opening, hint)
+    cell_names = agency_from_label_cells(
+        [cells for t in raw_tables for seg in t.segments for cells in _texts(seg.rows)]
+    )
+    body_text = "\n".join(line.text for line in content.text_lines)
+    doc.agency_name_raw = choose_agency(
+        agency_from_captions(all_captions + page_one_captions), opening, hint, cell_names, body_text
+    )
     doc.agency_name = normalise_agency(doc.agency_name_raw)
     fallback_unit = default_unit(all_captions)
 
@@ -127,19 +178,29 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
         doc.targets += facts.targets
         doc.figures += facts.figures
 
-    text_figures = narrative_figures("\n".join(line.text for line in content.text_lines))
+    text_figures = narrative_figures(body_text, doc.fiscal_year)
     doc.figures += text_figures
-    if doc.doc_kind.endswith("决算"):
-        doc.status, doc.content_kind = DocumentStatus.NOT_BUDGET, ContentKind.FINAL_ACCOUNTS
+    stated = {f.name for f in text_figures}
+    verdict = classify_content(
+        opening,
+        (t.kind for t in doc.tables),
+        table_totals=any(f.source == "table" and f.name in _TOTALS for f in doc.figures),
+        text_totals=bool(stated & _TOTALS),
+        final_accounts=doc.doc_kind.endswith("决算"),
+    )
+    doc.content_kind, doc.kind_reason = verdict.kind, verdict.reason
+    if verdict.kind is ContentKind.FINAL_ACCOUNTS:
+        doc.status = DocumentStatus.NOT_BUDGET
         doc.error = f"{doc.doc_kind} (final accounts) document: recorded, not loaded as a budget"
-        return doc
-    if not doc.tables and not text_figures:
-        doc.reason, doc.error = QuarantineReason.NO_TABLES, "no budget tables and no key figures in the text layer"
-        doc.content_kind = ContentKind.NOT_BUDGET
-        return doc
+        return _without_facts(doc)
+    if verdict.kind is ContentKind.NOT_BUDGET:
+        doc.status, doc.doc_kind = DocumentStatus.NOT_BUDGET, ""
+        doc.error = f"not a budget ({verdict.reason}): recorded, not loaded"
+        return _without_facts(doc)
+    if verdict.kind is ContentKind.BUDGET_OTHER:
+        doc.doc_kind = _side_kind(doc)
     if not doc.tables:
         doc.warnings.append("no tables in this file: key figures read from the text only")
     doc.status = DocumentStatus.LOADED
-    doc.content_kind = ContentKind.BUDGET_TABLES if doc.tables else ContentKind.BUDGET_TEXT
     doc.checks = reconcile(doc)
     return doc

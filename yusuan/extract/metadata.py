@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 from yusuan.normalise.amounts import Unit, find_unit
+from yusuan.normalise.regions import qualified_name
 
 _AGENCY_LABEL = re.compile(
     r"(?:部门名称|单位名称|编制单位|编制部门|预算单位|预算主管部门|主管部门|部门|单位)\s*[:：]\s*"
@@ -17,6 +18,36 @@ _TITLE_AGENCY = re.compile(r"(20\d{2})\s*年\s*度?\s*(.{2,40}?)\s*(?:机关)?\s
 _AGENCY_BEFORE_YEAR = re.compile(r"^(.{2,30}?)\s*(20\d{2})\s*年\s*度?\s*(?:部门|单位)?\s*(?:预算|决算)")
 _QUALIFIER = re.compile(r"\s*[（(](?:机关|本级|本部|汇总|单位)[)）]\s*$")
 _NOT_AGENCY = re.compile(r"^(万元|元|[：:]|\d+)$")
+
+
+# Heading debris printed before a name: "附件2：", "第二部分", "一、".
+_DEBRIS = re.compile(
+    r"^(?:附件\s*[0-9一二三四五六七八九十]*\s*[:：、.．]?\s*|第[一二三四五六七八九十0-9]+部分\s*|"
+    r"[一二三四五六七八九十]+[、.．]\s*|[0-9]+[、.．]\s*)+"
+)
+# "北京市信访办公室部门2026年度部门预算": the 部门 after a whole name is the template's word.
+_TEMPLATE_TAIL = re.compile(r"(?<=[局委厅院会办室心处部站所馆队校府团社署台联园场组盟库司科])(?:部门|单位|机关)$")
+_LABEL_CELL = re.compile(r"^(?:部门|单位|部门（单位）|部门\(单位\)|预算单位|预算部门|主管部门|编制单位|填报单位)名称?$")
+
+
+def clean_agency(name: str) -> str:
+    """The name as printed, without the heading debris or template words around it."""
+    name = _DEBRIS.sub("", name.strip().replace(" ", ""))
+    return _TEMPLATE_TAIL.sub("", name)
+
+
+def agency_from_label_cells(rows: list[tuple[str, ...]]) -> list[str]:
+    """Names printed in a table beside a label cell: "部门名称 | 北京市人力资源和社会保障局"."""
+    names = []
+    for cells in rows:
+        texts = [c.replace(" ", "").replace("\n", "") for c in cells]
+        for i, text in enumerate(texts):
+            if text and _LABEL_CELL.match(text):
+                value = next((v for v in texts[i + 1 :] if v), "")
+                if value and not _LABEL_CELL.match(value):
+                    names.append(value)
+                break
+    return names
 
 
 def normalise_agency(name: str) -> str:
@@ -51,6 +82,7 @@ def agency_from_title(text: str) -> str | None:
     name and the year sit on two lines ("江苏省人大常委会办公厅" / "2019年度部门预算公开")."""
     lines = [line.strip().replace(" ", "") for line in text.splitlines() if line.strip()][:12]
     candidates = lines + [a + b for a, b in itertools.pairwise(lines)]
+    candidates += [a + b + c for a, b, c in zip(lines, lines[1:], lines[2:], strict=False)]
     for line in candidates:
         for pattern, group in ((_TITLE_AGENCY, 2), (_AGENCY_BEFORE_YEAR, 1)):
             match = pattern.search(line)
@@ -59,12 +91,27 @@ def agency_from_title(text: str) -> str | None:
     return None
 
 
-def choose_agency(caption_names: list[str], title_text: str, hint: str = "") -> str:
-    names = [n for n in caption_names if plausible_agency(n)]
-    if names:
-        return Counter(names).most_common(1)[0][0]
+def choose_agency(
+    caption_names: list[str],
+    title_text: str,
+    hint: str = "",
+    cell_names: list[str] | None = None,
+    body_text: str = "",
+) -> str:
+    """Captions ("单位名称：…") first, then names beside label cells, then the title block; the
+    link text or file name only when the document names no agency at all, and then in the form
+    the text prints it with its region ("水务局" → "北京市水务局")."""
+    for candidates in (caption_names, cell_names or []):
+        names = [clean_agency(n) for n in candidates]
+        names = [n for n in names if plausible_agency(n)]
+        if names:
+            return Counter(names).most_common(1)[0][0]
+    from_title = agency_from_title(title_text)
+    if from_title:
+        return clean_agency(from_title)
     # File names join parts with underscores ("江苏省政协办公厅__…2019年度部门预算.pdf").
-    return agency_from_title(title_text) or agency_from_title(re.sub(r"_+", "\n", hint)) or ""
+    from_hint = clean_agency(agency_from_title(re.sub(r"_+", "\n", hint)) or "")
+    return qualified_name(from_hint, re.sub(r"\s+", "", body_text))
 
 
 def fiscal_year(title_text: str, table_titles: list[str], hint: str = "") -> int | None:

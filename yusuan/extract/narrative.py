@@ -10,36 +10,60 @@ from yusuan.models import Figure
 from yusuan.normalise.amounts import Unit, to_yuan
 
 _NUMBER = r"([0-9][0-9,，]*(?:\.[0-9]+)?)\s*(万元|元)"
+_CONNECTOR = r"(?:支出)?(?:预算)?(?:安排)?(?:数|总额|总计)?(?:为|是|共|合计|达)?[:：]?"
+# "收入预算" / "支出预算" name the whole budget only as a sentence's subject: after a year
+# ("2026年度收入预算…"), a heading or punctuation. After 一般公共, 拨款, 基金 … it is a part.
+_SUBJECT = r"(?:(?<=[年度。，；：:、）)])|(?<=部门)|(?<=单位)|(?<=说明)|^)"
 # Each label must be followed directly by its amount: "收入总计9187.2万元", "基本支出4870.4万元";
 # comparisons ("比2022年增加1357.5万元") never match because the label is not right before them.
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(label + r"(?:支出)?(?:预算)?(?:安排)?(?:数|总额|总计)?(?:为|是|共|合计)?[:：]?" + _NUMBER))
-    for name, label in (
-        ("income_total", r"收入(?:预算)?总计"),
-        ("expenditure_total", r"支出(?:预算)?总计"),
-        ("income_total", r"收入(?:预算)?合计"),
-        ("expenditure_total", r"支出(?:预算)?合计"),
-        ("basic_expenditure", r"(?<!一般公共预算)基本支出"),
-        ("project_expenditure", r"项目支出"),
-        ("three_public_total", r"[“\"]?三公[”\"]?经费(?:支出)?"),
-        ("admin_operating_cost", r"(?:机关运行经费|机构运转经费|运转经费)"),
-        ("government_procurement", r"政府采购"),
-    )
+# A 其中 amount is never a total: the total labels below cannot start a 其中 clause.
+_LABELS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("income_total", "expenditure_total"), r"收支(?:总预算|预算总额|预算总计|预算合计)"),
+    (("income_total", "expenditure_total"), r"收入?[、和及与]支出?预算(?:总计|合计|总额)"),
+    (("income_total",), r"收入(?:预算)?总计|收入(?:预算)?合计|预算总收入|总收入预算|收入总预算|收入预算总额"),
+    (("income_total",), _SUBJECT + r"收入预算"),
+    (("expenditure_total",), r"支出(?:预算)?总计|支出(?:预算)?合计|预算总支出|总支出预算|支出总预算|支出预算总额"),
+    (("expenditure_total",), _SUBJECT + r"支出预算"),
+    (("basic_expenditure",), r"(?<!一般公共预算)基本支出"),
+    (("project_expenditure",), r"项目支出"),
+    (("three_public_total",), r"[“\"]?三公[”\"]?经费(?:支出)?"),
+    (("admin_operating_cost",), r"(?:机关运行经费|机构运转经费|运转经费)"),
+    (("government_procurement",), r"政府采购"),
 )
+_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (names, re.compile(f"(?:{label}){_CONNECTOR}{_NUMBER}")) for names, label in _LABELS
+)
+# Page numbers printed in the running text ("-5-", "—12—") split sentences across pages.
+_PAGE_MARK = re.compile(r"[-—–]\d{1,3}[-—–]")
 TEXT_PRIORITY = 100
 
 
-def narrative_figures(text: str) -> list[Figure]:
-    """The first statement of each key figure in the text, in yuan, marked as read from the text."""
-    compact = re.sub(r"\s+", "", text)
-    figures: dict[str, Figure] = {}
-    for name, pattern in _PATTERNS:
-        if name in figures:
+def narrative_figures(text: str, fiscal_year: int | None = None) -> list[Figure]:
+    """The first statement of each key figure in the text, in yuan, marked as read from the text.
+
+    Labels are tried in order (an explicit 总计 before a sentence's subject), so "收入预算总计" wins
+    over a "收入预算" said in passing; an amount said of another year than ``fiscal_year``
+    ("2016年度部门支出预算安排为…") is a comparison, never the budget's figure."""
+    compact = _PAGE_MARK.sub("", re.sub(r"\s+", "", text))
+    figures: dict[str, Decimal] = {}
+    for names, pattern in _PATTERNS:
+        if all(name in figures for name in names):
             continue
-        match = pattern.search(compact)
-        if not match:
-            continue
-        amount = to_yuan(Decimal(match.group(1).replace(",", "").replace("，", "")), Unit(match.group(2)))
-        if amount is not None:
-            figures[name] = Figure(name, amount, "text", TEXT_PRIORITY, None, source="text")
-    return list(figures.values())
+        for match in pattern.finditer(compact):
+            if fiscal_year is not None and _other_year(compact, match.start(), fiscal_year):
+                continue
+            amount = to_yuan(Decimal(match.group(1).replace(",", "").replace("，", "")), Unit(match.group(2)))
+            if amount is None:
+                continue
+            for name in names:
+                figures.setdefault(name, amount)
+            break
+    return [Figure(name, amount, "text", TEXT_PRIORITY, None, source="text") for name, amount in figures.items()]
+
+
+_YEAR_BEFORE = re.compile(r"(20\d{2})年度?(?:部门|单位)?$")
+
+
+def _other_year(text: str, start: int, fiscal_year: int) -> bool:
+    match = _YEAR_BEFORE.search(text[max(0, start - 10) : start])
+    return match is not None and int(match.group(1)) != fiscal_year
