@@ -40,6 +40,7 @@ from tasks.load import load_task
 from tasks.runner import task_runner_for
 from yusuan.discover.links import wanted_year
 from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
+from yusuan.normalise.regions import resolve_region
 from yusuan.settings import load_settings, with_politeness
 
 
@@ -133,6 +134,7 @@ def ingest(
     full_refresh: bool = False,
     per_host_concurrency: int | None = None,
     request_interval_seconds: float | None = None,
+    region: str | None = None,
 ) -> dict:
     """Crawl one portal from ``entry_url`` and load every budget disclosure found into Postgres.
 
@@ -141,6 +143,8 @@ def ingest(
     database or the cache already hold it from this extractor version.
     ``per_host_concurrency`` (requests in flight per host) and ``request_interval_seconds``
     (least time between two request starts to one host) override the settings for this run.
+    ``region`` (a division code or name, e.g. ``410100`` or ``河南省郑州市``) places the agencies
+    whose names print no region of their own.
     """
     started = time.monotonic()
     logger = get_run_logger()
@@ -148,7 +152,9 @@ def ingest(
     run_id = str(flow_run.id or uuid.uuid4())
     database_url = prepare_database(settings.database_url, settings.pgdata_dir)
     storage = ensure_result_storage(settings.results_dir)
-    ctx = RunContext.for_run(settings, run_id, database_url, portal, storage, full_refresh=full_refresh)
+    if region and resolve_region(region) is None:
+        return Failed(message=f"unknown region {region!r}: give a 6-digit division code or a name such as 河南省郑州市")
+    ctx = RunContext.for_run(settings, run_id, database_url, portal, storage, full_refresh=full_refresh, region=region)
     ensure_extraction_limit(ctx.limits)
     if ctx.limits.shared:
         logger.info("global concurrency limits on (shared Prefect server): %s, yusuan-host-*", EXTRACTION_LIMIT)
@@ -210,6 +216,8 @@ def _publish_artifacts(summary: IngestSummary) -> None:
                 "agency": d.agency_name,
                 "year": d.fiscal_year,
                 "kind": d.doc_kind,
+                "content": d.content_kind,
+                "region": d.region,
                 "facts": d.facts,
                 "verdict": d.verdict,
                 "document_id": d.document_id,

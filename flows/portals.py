@@ -58,6 +58,7 @@ def ingest_portals(
                     full_refresh=full_refresh,
                     per_host_concurrency=per_host_concurrency or portal.per_host_concurrency,
                     request_interval_seconds=_first_set(request_interval_seconds, portal.request_interval_seconds),
+                    region=portal.region,
                     return_state=True,
                 )
             row: dict[str, object] = {"portal": portal.name, "entry_url": entry_url, "state": state.name}

@@ -17,6 +17,8 @@ class DocumentReport:
     agency_name: str = ""
     fiscal_year: int | None = None
     doc_kind: str = ""
+    content_kind: str = ""  # what the file is, from its content (budget_tables, not_budget, …)
+    region: str = ""  # the agency's region: 福建省泉州市 (350500)
     document_id: int | None = None
     facts: int = 0
     detail: str = ""
@@ -92,9 +94,11 @@ def report_document(
         agency_name=doc.agency_name,
         fiscal_year=doc.fiscal_year,
         doc_kind=doc.doc_kind,
+        content_kind=doc.content_kind.value,
+        region=f"{outcome.region_name} ({outcome.region_code})" if outcome.region_code else "",
         document_id=outcome.document_id,
         facts=outcome.facts,
-        detail=doc.error or "",
+        detail=doc.error or doc.kind_reason,
         verdict=doc.verdict if doc.status.value == "loaded" else "",
         failed_checks=tuple(_describe(c) for c in doc.checks if c.status == "failed"),
     )
@@ -126,6 +130,14 @@ def summary_markdown(summary: IngestSummary) -> str:
         lines += [f"| {verdict} | {count} |" for verdict, count in sorted(verdicts.items())]
     else:
         lines.append("No document was loaded in this run.")
+    kinds = Counter(d.content_kind for d in summary.documents if d.content_kind)
+    if kinds:
+        lines += ["", "## What the files were (from their content)", "", "| kind | files |", "|---|---|"]
+        lines += [f"| {kind} | {count} |" for kind, count in sorted(kinds.items())]
+    not_budgets = [d for d in summary.documents if d.content_kind == "not_budget"]
+    if not_budgets:
+        lines += ["", "Published as budgets but not budgets (recorded, not loaded):", ""]
+        lines += [f"- [{d.link_text or d.url}]({d.url}): {d.detail}" for d in not_budgets]
     for d in (d for d in summary.documents if d.verdict == "failed"):
         lines += ["", f"- **checks failed** {d.agency_name} {d.fiscal_year} {d.doc_kind} ([source]({d.url})):"]
         lines += [f"  - {check}" for check in d.failed_checks]

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from storage import schema as t
 from yusuan.models import DisclosureLink, DiscoveryResult, DocumentStatus, ExtractedDocument, FetchedFile
+from yusuan.normalise.regions import Region
 
 _CORRECTION = re.compile(r"更正|调整|修订|修正|更新")
 
@@ -160,12 +161,19 @@ def document_state(conn: Connection, sha256: str) -> DocumentState | None:
     return DocumentState(*row) if row else None
 
 
+def stored_region_code(conn: Connection, sha256: str) -> str:
+    row = conn.execute(select(t.documents.c.region_code).where(t.documents.c.sha256 == sha256)).first()
+    return row[0] if row else ""
+
+
 @dataclass(frozen=True, slots=True)
 class LoadOutcome:
     document_id: int
     action: str  # "inserted" | "replaced" | "unchanged"
     status: str
     facts: int
+    region_code: str = ""
+    region_name: str = ""
 
 
 def _lineage(line: Any) -> dict[str, int]:
@@ -177,12 +185,18 @@ def _lineage(line: Any) -> dict[str, int]:
 
 
 def load_document(
-    conn: Connection, doc: ExtractedDocument, fetched: FetchedFile, run_id: str, now: datetime
+    conn: Connection,
+    doc: ExtractedDocument,
+    fetched: FetchedFile,
+    run_id: str,
+    now: datetime,
+    region: Region | None = None,
 ) -> LoadOutcome:
-    """Write one extracted document and its facts; re-loading the same extraction changes nothing."""
+    """Write one extracted document and its facts; re-loading the same extraction changes nothing.
+    ``region`` is the agency's (see yusuan.normalise.regions.agency_region): part of the filing key."""
     state = document_state(conn, doc.sha256)
     if state and state.extractor_version == doc.extractor_version and state.status == doc.status.value:
-        return LoadOutcome(state.document_id, "unchanged", state.status, 0)
+        return LoadOutcome(state.document_id, "unchanged", state.status, 0, *_region_values(region))
 
     correction = is_correction(fetched.link.link_text, fetched.link.page_title, doc.title)
     values = {
@@ -194,6 +208,10 @@ def load_document(
         "agency_name_raw": doc.agency_name_raw,
         "fiscal_year": doc.fiscal_year,
         "doc_kind": doc.doc_kind,
+        "content_kind": doc.content_kind.value,
+        "kind_reason": doc.kind_reason,
+        "region_code": _region_values(region)[0],
+        "region_name": _region_values(region)[1],
         "page_count": doc.page_count,
         "is_correction": correction,
         "is_current": False,
@@ -226,8 +244,12 @@ def load_document(
         action = "replaced"
 
     facts = _insert_facts(conn, document_id, doc)
-    _recompute_current(conn, doc)
-    return LoadOutcome(document_id, action, doc.status.value, facts)
+    _recompute_current(conn, doc, _region_values(region)[0])
+    return LoadOutcome(document_id, action, doc.status.value, facts, *_region_values(region))
+
+
+def _region_values(region: Region | None) -> tuple[str, str]:
+    return (region.code, region.name) if region else ("", "")
 
 
 def _target_rows(document_id: int, doc: ExtractedDocument) -> list[dict[str, Any]]:
@@ -385,13 +407,15 @@ def _insert_facts(conn: Connection, document_id: int, doc: ExtractedDocument) ->
     return count
 
 
-def _recompute_current(conn: Connection, doc: ExtractedDocument) -> None:
-    """Mark the newest loaded version of the filing current: corrections first, then the latest seen."""
-    key = f"{doc.agency_name}|{doc.fiscal_year}|{doc.doc_kind}"
+def _recompute_current(conn: Connection, doc: ExtractedDocument, region_code: str) -> None:
+    """Mark the newest loaded version of the filing current: corrections first, then the latest seen.
+    A filing is (region, agency, fiscal year, kind): two cities' 发展和改革局 never compete."""
+    key = f"{region_code}|{doc.agency_name}|{doc.fiscal_year}|{doc.doc_kind}"
     # Serialise concurrent loads of the same filing; the partial unique index is the backstop.
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
     d = t.documents.c
     same_filing = and_(
+        d.region_code == region_code,
         d.agency_name == doc.agency_name,
         d.fiscal_year.is_not_distinct_from(doc.fiscal_year),
         d.doc_kind == doc.doc_kind,

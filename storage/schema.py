@@ -117,6 +117,10 @@ documents = Table(
     Column("agency_name_raw", Text, nullable=False, server_default=""),
     Column("fiscal_year", Integer),
     Column("doc_kind", String(20), nullable=False, server_default=""),
+    Column("content_kind", String(20), nullable=False, server_default=""),
+    Column("kind_reason", Text, nullable=False, server_default=""),
+    Column("region_code", String(6), nullable=False, server_default=""),
+    Column("region_name", Text, nullable=False, server_default=""),
     Column("page_count", Integer, nullable=False, server_default="0"),
     Column("source_url", Text, comment="URL the file was first fetched from"),
     Column("page_url", Text, comment="disclosure page that first linked the file"),
@@ -129,9 +133,11 @@ documents = Table(
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
     Column("flow_run_id", String(64)),
-    # The database, not the loader, guarantees one current version per filing.
+    # The database, not the loader, guarantees one current version per filing: two cities'
+    # 发展和改革局 are two filings because their regions differ.
     Index(
         "uq_documents_current_filing",
+        "region_code",
         "agency_name",
         "fiscal_year",
         "doc_kind",

@@ -36,6 +36,9 @@ class RunContext:
     cache_days: float = 30.0
     # Download unconditionally and parse again, whatever the database and the cache hold.
     full_refresh: bool = False
+    # The portal's region (portals.yaml ``region``: a division code or name) for agencies whose
+    # name does not print one; None when the portal has none configured.
+    region: str | None = None
 
     @classmethod
     def for_run(
@@ -46,6 +49,7 @@ class RunContext:
         portal: str,
         result_storage: str | None = None,
         full_refresh: bool = False,
+        region: str | None = None,
     ) -> RunContext:
         limits = LimitPlan.from_settings(settings)
         return cls(
@@ -59,6 +63,7 @@ class RunContext:
             result_storage,
             settings.extraction_cache_days,
             full_refresh,
+            region,
         )
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs

@@ -8,16 +8,21 @@ from prefect.logging import get_run_logger
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from storage.database import engine_for
-from storage.repository import LoadOutcome, load_document
+from storage.repository import LoadOutcome, load_document, stored_region_code
 from tasks.context import RunContext
 from tasks.naming import document_run_name
 from yusuan.models import ExtractedDocument, FetchedFile
+from yusuan.normalise.regions import agency_region, region_for_code, resolve_region
 
 
 def load(ctx: RunContext, doc: ExtractedDocument, fetched: FetchedFile) -> LoadOutcome:
-    """One document, one transaction: all of its facts land, or none do."""
+    """One document, one transaction: all of its facts land, or none do. The agency's region is
+    the one its name prints, else the portal's (a backfill, which has no portal, keeps the one
+    stored)."""
     with engine_for(ctx.database_url).begin() as conn:
-        return load_document(conn, doc, fetched, ctx.run_id, datetime.now(UTC))
+        portal_region = resolve_region(ctx.region) or region_for_code(stored_region_code(conn, doc.sha256))
+        region = agency_region(doc.agency_name, portal_region)
+        return load_document(conn, doc, fetched, ctx.run_id, datetime.now(UTC), region)
 
 
 def _retry_on_transient_db_error(task: object, task_run: object, state: object) -> bool:

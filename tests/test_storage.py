@@ -16,7 +16,8 @@ from storage.raw_store import RawStore
 from storage.repository import is_correction, load_document, record_fetch
 from tests.conftest import ASSETS, count_rows
 from yusuan.extract.document import extract_document
-from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
+from yusuan.models import ContentKind, DisclosureLink, DocumentStatus, ExtractedDocument, FetchedFile
+from yusuan.normalise.regions import Region, resolve_region
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -33,10 +34,12 @@ def zhengzhou() -> ExtractedDocument:
     return extract_document(pdf, "placeholder")
 
 
-def _load(url: str, doc: ExtractedDocument, fetched: FetchedFile, now: datetime = T0) -> str:
+def _load(
+    url: str, doc: ExtractedDocument, fetched: FetchedFile, now: datetime = T0, region: Region | None = None
+) -> str:
     with engine_for(url).begin() as conn:
         record_fetch(conn, fetched, "run-1")
-        return load_document(conn, replace(doc, sha256=fetched.sha256 or ""), fetched, "run-1", now).action
+        return load_document(conn, replace(doc, sha256=fetched.sha256 or ""), fetched, "run-1", now, region).action
 
 
 def test_loading_the_same_document_twice_changes_nothing(db: str, tmp_path, zhengzhou: ExtractedDocument) -> None:
@@ -88,6 +91,48 @@ def test_database_allows_one_current_version_per_filing(db: str, tmp_path, zheng
     _load(db, zhengzhou, _fetched(store, b"%PDF-1 v2", "http://p/2.pdf", "预算"))
     with pytest.raises(IntegrityError), engine_for(db).begin() as conn:
         conn.execute(text("UPDATE yusuan.documents SET is_current = true"))
+
+
+def test_two_cities_same_agency_name_are_two_filings(db: str, tmp_path, zhengzhou) -> None:
+    """The filing key is region + agency + year + kind: Beijing's and Weifang's 发展和改革局 both stay current."""
+    store = RawStore(tmp_path)
+    bare = replace(zhengzhou, agency_name="发展和改革局", agency_name_raw="发展和改革局")
+    _load(db, bare, _fetched(store, b"%PDF-1 bj", "http://p/bj.pdf", "预算"), region=resolve_region("北京市"))
+    _load(db, bare, _fetched(store, b"%PDF-1 wf", "http://p/wf.pdf", "预算"), region=resolve_region("山东省潍坊市"))
+    with engine_for(db).connect() as conn:
+        rows = conn.execute(
+            text("SELECT region_code, region_name FROM budget.totals WHERE agency_name = '发展和改革局' ORDER BY 1")
+        ).all()
+    assert rows == [("110000", "北京市"), ("370700", "山东省潍坊市")]
+
+
+def test_a_non_budget_never_replaces_the_budget_of_its_agency(db: str, tmp_path, zhengzhou) -> None:
+    """A website annual report filed under the same agency and year is recorded with its kind and
+    reason, and the budget stays the current version of the filing."""
+    store = RawStore(tmp_path)
+    _load(db, zhengzhou, _fetched(store, b"%PDF-1 budget", "http://p/1.pdf", "预算"))
+    report = replace(
+        zhengzhou,
+        status=DocumentStatus.NOT_BUDGET,
+        content_kind=ContentKind.NOT_BUDGET,
+        kind_reason="website annual report: 政府网站工作年度报表",
+        function_lines=[],
+        economic_lines=[],
+        projects=[],
+        targets=[],
+        figures=[],
+        checks=[],
+    )
+    later = T0 + timedelta(days=1)
+    _load(db, report, _fetched(store, b"%PDF-1 report", "http://p/2.pdf", "2023年部门预算"), now=later)
+    with engine_for(db).connect() as conn:
+        docs = conn.execute(
+            text("SELECT content_kind, kind_reason, is_current FROM budget.documents ORDER BY document_id")
+        ).all()
+        totals = conn.execute(text("SELECT count(*), max(income_total) FROM budget.totals")).one()
+    assert [(d.content_kind, d.is_current) for d in docs] == [("budget_tables", True), ("not_budget", False)]
+    assert docs[1].kind_reason.startswith("website annual report")
+    assert totals == (1, Decimal("91872000.00"))
 
 
 def test_amounts_are_exact_numerics(db: str, tmp_path, zhengzhou) -> None:

@@ -138,6 +138,9 @@ def ingest(
     max_documents: Annotated[int | None, typer.Option(help="Stop after this many documents")] = None,
     year: Annotated[list[int] | None, typer.Option(help="Only disclosures naming this year (repeatable)")] = None,
     full_refresh: Annotated[bool, typer.Option(help="Download and parse everything again")] = False,
+    region: Annotated[
+        str | None, typer.Option(help="With --portal: the portal's region (division code or name, e.g. 河南省郑州市)")
+    ] = None,
 ) -> None:
     """Crawl portals (an entry URL, or portals of portals.yaml) and load their budget disclosures."""
     if config is not None and (name or group):
@@ -157,13 +160,14 @@ def ingest(
                     "allowed_hosts": p.allowed_hosts or None,
                     "per_host_concurrency": p.per_host_concurrency,
                     "request_interval_seconds": p.request_interval_seconds,
+                    "region": p.region,
                 },
             )
             for p in chosen
             for entry in p.entry_urls
         ]
     elif portal_url:
-        targets = [(name or "portal", portal_url, {"max_pages": max_pages})]
+        targets = [(name or "portal", portal_url, {"max_pages": max_pages, "region": region})]
     else:
         console.print("[red]give --portal URL, or --config portals.yaml with --name NAME or --group GROUP[/red]")
         raise typer.Exit(2)
@@ -179,14 +183,14 @@ def portals(config: Annotated[Path, typer.Option(help="portals.yaml")] = Path("p
     from yusuan.portal_config import load_portals
 
     table = Table(title=str(config))
-    for column in ("name", "group", "entry URLs", "allowed hosts", "max pages", "per host", "interval s"):
+    for column in ("name", "group", "region", "entry URLs", "allowed hosts", "max pages", "per host", "interval s"):
         table.add_column(column)
     for p in load_portals(config).portals:
         hosts = ", ".join(p.allowed_hosts)
         politeness = [
             str(v) if v is not None else "default" for v in (p.per_host_concurrency, p.request_interval_seconds)
         ]
-        table.add_row(p.name, p.group, "\n".join(p.entry_urls), hosts, str(p.max_pages), *politeness)
+        table.add_row(p.name, p.group, p.region or "", "\n".join(p.entry_urls), hosts, str(p.max_pages), *politeness)
     console.print(table)
 
 

@@ -17,6 +17,9 @@ class PortalConfig(BaseModel):
     entry_urls: list[str] = Field(min_length=1)
     allowed_hosts: list[str] = Field(default_factory=list)
     max_pages: int = Field(default=200, gt=0)
+    # Where the portal's agencies are (a 6-digit division code or a name such as 河南省郑州市):
+    # names that print no region of their own ("发展和改革局") are placed here.
+    region: str | None = None
     # Politeness for this portal's hosts; unset: the settings (YUSUAN_PER_HOST_CONCURRENCY …).
     per_host_concurrency: int | None = Field(default=None, gt=0)
     request_interval_seconds: float | None = Field(default=None, ge=0)

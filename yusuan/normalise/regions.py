@@ -107,14 +107,15 @@ def resolve_region(configured: str | None) -> Region | None:
 
 
 def agency_region(agency: str, portal_region: Region | None) -> Region | None:
-    """The document's own region (from the front of the agency name) when it names one, read
-    inside the portal's region when that disambiguates it; else the portal's region."""
-    if portal_region is not None:
-        inside = region_from_name(agency, within=portal_region.code)
-        if inside is not None:
-            return inside
+    """The document's own region when its agency name prints one (a provincial bureau on a city
+    portal stays provincial); a county name that repeats across the country ("普陀区财政局") is
+    read inside the portal's region; a name with no region takes the portal's."""
     own = region_from_name(agency)
-    return own or portal_region
+    if own is not None:
+        return own
+    if portal_region is None:
+        return None
+    return region_from_name(agency, within=portal_region.code) or portal_region
 
 
 def qualified_name(name: str, text: str) -> str:
