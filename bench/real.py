@@ -53,6 +53,26 @@ def _score_one(args: tuple[Path, Label]) -> Outcome:
     return outcome(label, extract_document(path, label.sha256, hint=path.name))
 
 
+def _older_one(path: Path) -> tuple[str, str, str, bool]:
+    doc = extract_document(path, "bench", hint=path.name)
+    income, expenditure = doc.figure("income_total"), doc.figure("expenditure_total")
+    return path.parent.name, path.name, str(doc.content_kind), income is not None and income == expenditure
+
+
+def older_sets(root: Path, jobs: int, cache: str | None) -> str:
+    """The unlabelled older sets (Shanghai, Jiangsu, Putuo, scanned): kinds, and budgets that balance."""
+    paths = sorted(p for p in root.rglob("*.pdf") if "cities" not in p.relative_to(root).parts)
+    with ProcessPoolExecutor(jobs, initializer=_init, initargs=(cache,)) as pool:
+        results = list(pool.map(_older_one, paths))
+    lines = ["| folder | files | kinds | budgets with income = expenditure |", "|---|---:|---|---:|"]
+    for folder in sorted({r[0] for r in results}):
+        rows = [r for r in results if r[0] == folder]
+        kinds = ", ".join(f"{k} {sum(r[2] == k for r in rows)}" for k in sorted({r[2] for r in rows}))
+        budgets = [r for r in rows if r[2].startswith("budget_")]
+        lines.append(f"| {folder} | {len(rows)} | {kinds} | {sum(r[3] for r in budgets)} of {len(budgets)} |")
+    return "\n".join(lines)
+
+
 def run(truth: Path, jobs: int, cache: str | None) -> Scorecard:
     labels, stale = present(read_labels(truth), truth.parent)
     for label in stale:
@@ -68,11 +88,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--cache", help="directory for parsed page streams (speeds up re-scoring)")
     parser.add_argument("--misses", action="store_true", help="list every file with what it got wrong")
+    parser.add_argument("--older", action="store_true", help="also the unlabelled older sets beside cities/")
     args = parser.parse_args()
     started = time.monotonic()
     card = run(args.truth, args.jobs, args.cache)
     print(f"extractor {EXTRACTOR_VERSION}, {time.monotonic() - started:.0f} s\n")
     print(card.report())
+    if args.older:
+        print("\nOlder sets (no labels):\n")
+        print(older_sets(args.truth.parent / "pdf", args.jobs, args.cache))
     if args.misses:
         print()
         for o in card.outcomes:

@@ -13,7 +13,10 @@ import pytest
 from yusuan.extract.content import classify_content
 from yusuan.extract.metadata import agency_from_label_cells, choose_agency, clean_agency
 from yusuan.extract.narrative import narrative_figures
+from yusuan.extract.parse import parse_summary_table
+from yusuan.extract.tables import Grid, GridRow
 from yusuan.models import ContentKind
+from yusuan.normalise.amounts import Unit
 from yusuan.normalise.regions import agency_region, qualified_name, region_from_name, resolve_region
 
 BUDGET_TABLES = ["income_expenditure_summary", "income_summary", "expenditure_summary", "general_budget_expenditure"]
@@ -136,3 +139,55 @@ def test_regions_from_names_and_portals() -> None:
     assert agency_region("发展和改革局", resolve_region("410100")).name == "河南省郑州市"
     assert agency_region("长沙市医疗保障局", resolve_region("河南省")).code == "430100"
     assert resolve_region("not a place") is None
+
+
+def _summary(rows: list[list[str]]) -> Grid:
+    header = [["项目", "预算数", "项目", "预算数"]]
+    paths = [["收入"], ["预算数"], ["支出"], ["预算数"]]
+    return Grid("收支预算总表", [], 1, 1, header, paths, [GridRow(1, r) for r in rows])
+
+
+def test_a_bare_heji_under_the_carry_over_rows_is_the_grand_total() -> None:
+    """Fujian / Chongqing templates: 本年收入合计, 上年结转, then a bare 合计 as the grand total."""
+    grid = _summary(
+        [
+            ["一、一般公共预算拨款收入", "900.00", "一、一般公共服务支出", "1000.00"],
+            ["本年收入合计", "900.00", "本年支出合计", "1000.00"],
+            ["上年结转", "100.00", "结转下年", ""],
+            ["合计", "1,000.00", "合计", "1,000.00"],
+        ]
+    )
+    figures = {
+        (f.name, f.priority): f.amount
+        for f in parse_summary_table(grid, "income_expenditure_summary", Unit.WAN_YUAN, 0).figures
+    }
+    assert figures[("income_total", 2)] == Decimal("10000000.00")
+    assert figures[("expenditure_total", 2)] == Decimal("10000000.00")
+    # A 合计 printed on the expenditure side alone is the expenditure total, never the income total.
+    grid = _summary([["本年收入合计", "900.00", "本年支出合计", "900.00"], ["", "", "合计", "900.00"]])
+    names = {
+        f.name
+        for f in parse_summary_table(grid, "income_expenditure_summary", Unit.WAN_YUAN, 0).figures
+        if f.priority == 2
+    }
+    assert names == {"expenditure_total"}
+
+
+def test_more_phrasings_and_never_a_qizhong_clause() -> None:
+    figures = {f.name: f.amount for f in narrative_figures("2026年部门预算收入1,200万元，部门预算支出1,200万元。")}
+    assert figures["income_total"] == figures["expenditure_total"] == Decimal("12000000.00")
+    figures = {f.name: f.amount for f in narrative_figures("2026年度总收入30万元，总支出30万元")}
+    assert figures["income_total"] == Decimal("300000.00")
+    figures = {f.name for f in narrative_figures("其中：收入预算20万元，支出预算20万元")}
+    assert "income_total" not in figures and "expenditure_total" not in figures
+
+
+def test_a_department_label_cell_beats_its_units_label_cells() -> None:
+    rows = [
+        ("单位名称", "市第一中学"),
+        ("单位名称", "市第二中学"),
+        ("单位名称", "市第二中学"),
+        ("部门名称", "某某市教育局"),
+    ]
+    assert agency_from_label_cells(rows) == ["某某市教育局"]
+    assert agency_from_label_cells(rows[:3]) == ["市第一中学", "市第二中学", "市第二中学"]

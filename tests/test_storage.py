@@ -210,3 +210,35 @@ def test_migrations_build_exactly_the_schema_the_code_declares(database_url: str
         )
         differences = [d for d in compare_metadata(context, schema.metadata) if "alembic_version" not in str(d)]
     assert differences == []
+
+
+def test_concurrent_first_upgrades_take_turns(database_url: str) -> None:
+    """Two first runs on a fresh database (or two `yusuan db upgrade`) used to race on
+    alembic_version; under the advisory lock every process ends at head."""
+    import subprocess
+    import sys
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from storage.database import drop_database, ensure_database, sqlalchemy_url
+
+    fresh = (
+        make_url(sqlalchemy_url(database_url))
+        .set(database=f"yusuan_race_{uuid.uuid4().hex[:8]}")
+        .render_as_string(hide_password=False)
+    )
+    ensure_database(fresh)
+    try:
+        code = "import sys; from storage.migrate import upgrade; upgrade(sys.argv[1])"
+        procs = [
+            subprocess.Popen([sys.executable, "-c", code, fresh], stderr=subprocess.PIPE, text=True) for _ in range(6)
+        ]
+        results = [(p.wait(timeout=180), p.stderr.read()[-500:]) for p in procs]
+        assert [rc for rc, _ in results] == [0] * 6, results
+        with engine_for(fresh).connect() as conn:
+            versions = conn.execute(text("SELECT version_num FROM yusuan.alembic_version")).scalars().all()
+        assert versions == ["0005"]
+    finally:
+        engine_for(fresh).dispose()
+        drop_database(fresh)

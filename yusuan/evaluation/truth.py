@@ -9,6 +9,7 @@ ones, so nothing here knows any file.
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -64,8 +65,6 @@ def read_labels(path: Path) -> list[Label]:
 def present(labels: list[Label], root: Path) -> tuple[list[Label], list[Label]]:
     """Labels whose file is there with the labelled bytes, and those whose file is missing or was
     overwritten (a crawler that saved two files under one name keeps only the last)."""
-    import hashlib
-
     kept, stale = [], []
     for label in labels:
         path = root / label.file

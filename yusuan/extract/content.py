@@ -98,11 +98,12 @@ def classify_content(
     kinds = set(table_kinds)
     core = kinds & CORE_TABLE_KINDS
     head = "".join(title_lines(opening)).replace(" ", "")
-    evaluation = bool(_EVALUATION.search(head))
+    # Only the title itself: a budget's 目录 may well list a 绩效评价 section.
+    evaluation = bool(_EVALUATION.search("".join(title_lines(opening, 3)).replace(" ", "")))
     if final_accounts and (core or text_totals):
         return ContentVerdict(ContentKind.FINAL_ACCOUNTS, "决算 (final accounts) named in the title block")
     has_summary = "income_expenditure_summary" in kinds and table_totals
-    if not evaluation and (has_summary or len(core) >= _MIN_CORE_KINDS):
+    if has_summary or (len(core) >= _MIN_CORE_KINDS and not evaluation):
         found = ", ".join(sorted(core))
         return ContentVerdict(ContentKind.BUDGET_TABLES, f"standard budget tables: {found}")
     # A 说明 without a cover opens on its 目录: its budget words can sit a dozen lines down.

@@ -27,7 +27,9 @@ _DEBRIS = re.compile(
 )
 # "北京市信访办公室部门2026年度部门预算": the 部门 after a whole name is the template's word.
 _TEMPLATE_TAIL = re.compile(r"(?<=[局委厅院会办室心处部站所馆队校府团社署台联园场组盟库司科])(?:部门|单位|机关)$")
-_LABEL_CELL = re.compile(r"^(?:部门|单位|部门（单位）|部门\(单位\)|预算单位|预算部门|主管部门|编制单位|填报单位)名称?$")
+_LABEL_CELL = re.compile(
+    r"^(?:(?:部门|单位|部门（单位）|部门\(单位\)|预算单位|预算部门)名称|预算单位|主管部门|编制单位|填报单位)$"
+)
 
 
 def clean_agency(name: str) -> str:
@@ -37,17 +39,20 @@ def clean_agency(name: str) -> str:
 
 
 def agency_from_label_cells(rows: list[tuple[str, ...]]) -> list[str]:
-    """Names printed in a table beside a label cell: "部门名称 | 北京市人力资源和社会保障局"."""
-    names = []
+    """Names printed in a table beside a label cell: "部门名称 | 北京市人力资源和社会保障局".
+
+    A department's file also prints its units' names (单位名称 | 某某中心 in each project's
+    绩效目标表): names beside a department label come first, unit labels only when there are none."""
+    by_label: dict[bool, list[str]] = {True: [], False: []}
     for cells in rows:
         texts = [c.replace(" ", "").replace("\n", "") for c in cells]
         for i, text in enumerate(texts):
             if text and _LABEL_CELL.match(text):
                 value = next((v for v in texts[i + 1 :] if v), "")
                 if value and not _LABEL_CELL.match(value):
-                    names.append(value)
+                    by_label[not text.startswith("单位") and text != "预算单位"].append(value)
                 break
-    return names
+    return by_label[True] or by_label[False]
 
 
 def normalise_agency(name: str) -> str:
@@ -98,17 +103,18 @@ def choose_agency(
     cell_names: list[str] | None = None,
     body_text: str = "",
 ) -> str:
-    """Captions ("单位名称：…") first, then names beside label cells, then the title block; the
+    """Captions ("单位名称：…") first, then the title block, then names beside label cells; the
     link text or file name only when the document names no agency at all, and then in the form
     the text prints it with its region ("水务局" → "北京市水务局")."""
-    for candidates in (caption_names, cell_names or []):
-        names = [clean_agency(n) for n in candidates]
-        names = [n for n in names if plausible_agency(n)]
-        if names:
-            return Counter(names).most_common(1)[0][0]
+    names = [n for n in map(clean_agency, caption_names) if plausible_agency(n)]
+    if names:
+        return Counter(names).most_common(1)[0][0]
     from_title = agency_from_title(title_text)
     if from_title:
         return clean_agency(from_title)
+    names = [n for n in map(clean_agency, cell_names or []) if plausible_agency(n)]
+    if names:
+        return Counter(names).most_common(1)[0][0]
     # File names join parts with underscores ("江苏省政协办公厅__…2019年度部门预算.pdf").
     from_hint = clean_agency(agency_from_title(re.sub(r"_+", "\n", hint)) or "")
     return qualified_name(from_hint, re.sub(r"\s+", "", body_text))

@@ -21,9 +21,11 @@ _LABELS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("income_total", "expenditure_total"), r"收支(?:总预算|预算总额|预算总计|预算合计)"),
     (("income_total", "expenditure_total"), r"收入?[、和及与]支出?预算(?:总计|合计|总额)"),
     (("income_total",), r"收入(?:预算)?总计|收入(?:预算)?合计|预算总收入|总收入预算|收入总预算|收入预算总额"),
-    (("income_total",), _SUBJECT + r"收入预算"),
+    (("income_total",), r"(?:部门|单位)预算总?收入"),
+    (("income_total",), _SUBJECT + r"(?:收入预算|总收入)"),
     (("expenditure_total",), r"支出(?:预算)?总计|支出(?:预算)?合计|预算总支出|总支出预算|支出总预算|支出预算总额"),
-    (("expenditure_total",), _SUBJECT + r"支出预算"),
+    (("expenditure_total",), r"(?:部门|单位)预算总?支出"),
+    (("expenditure_total",), _SUBJECT + r"(?:支出预算|总支出)"),
     (("basic_expenditure",), r"(?<!一般公共预算)基本支出"),
     (("project_expenditure",), r"项目支出"),
     (("three_public_total",), r"[“\"]?三公[”\"]?经费(?:支出)?"),
@@ -52,6 +54,8 @@ def narrative_figures(text: str, fiscal_year: int | None = None) -> list[Figure]
         for match in pattern.finditer(compact):
             if fiscal_year is not None and _other_year(compact, match.start(), fiscal_year):
                 continue
+            if _TOTAL_NAMES & set(names) and _inside_qizhong(compact, match.start()):
+                continue
             amount = to_yuan(Decimal(match.group(1).replace(",", "").replace("，", "")), Unit(match.group(2)))
             if amount is None:
                 continue
@@ -59,6 +63,17 @@ def narrative_figures(text: str, fiscal_year: int | None = None) -> list[Figure]
                 figures.setdefault(name, amount)
             break
     return [Figure(name, amount, "text", TEXT_PRIORITY, None, source="text") for name, amount in figures.items()]
+
+
+_TOTAL_NAMES = frozenset({"income_total", "expenditure_total"})
+
+
+def _inside_qizhong(text: str, start: int) -> bool:
+    """Whether ``start`` lies in a 其中 enumeration (from 其中 to the end of its sentence): the
+    parts of a total, never a total."""
+    before = text[max(0, start - 200) : start]
+    at = before.rfind("其中")
+    return at >= 0 and not re.search(r"[。；;]", before[at:])
 
 
 _YEAR_BEFORE = re.compile(r"(20\d{2})年度?(?:部门|单位)?$")

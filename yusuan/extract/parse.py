@@ -497,7 +497,27 @@ def parse_summary_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> 
                         prefix + name, parse_yuan(text, unit), kind, priority, Lineage(table_index, row.page_no, i)
                     )
                 break
+    facts.figures += _bare_grand_totals(grid, prefix, kind, unit, table_index)
     return facts
+
+
+def _bare_grand_totals(grid: Grid, prefix: str, kind: str, unit: Unit, table_index: int) -> list[Figure]:
+    """Templates (Fujian, Chongqing …) that print the grand total as a bare 合计 / 总计 under the
+    上年结转 rows: the last such row, the amount after each label."""
+    for i in range(len(grid.rows) - 1, -1, -1):
+        row = grid.rows[i]
+        labels = [c for c, cell in enumerate(row.cells) if cell and _summary_label(cell) in ("合计", "总计")]
+        if not labels:
+            continue
+        figures: list[Figure] = []
+        for c in labels:
+            # The 收入 half is the left one, the 支出 half the right one.
+            name = "income_total" if c < len(row.cells) / 2 else "expenditure_total"
+            text = next((t for t in row.cells[c + 1 :] if t), "")
+            if is_amount(text):
+                figures += _figure(prefix + name, parse_yuan(text, unit), kind, 2, Lineage(table_index, row.page_no, i))
+        return figures
+    return []
 
 
 def parse_operating_cost_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
