@@ -26,8 +26,9 @@ def discover(
             RetryPolicy.from_config(ctx.http),
             max_pages=max_pages,
             allowed_hosts=set(allowed_hosts) if allowed_hosts else None,
-            robots=RobotsCache(client, ctx.http.user_agent),
+            robots=RobotsCache(client, ctx.http.user_agent, ctx.http.page_limits),
             limiter=ctx.gate,
+            page_limits=ctx.http.page_limits,
         )
     with engine_for(ctx.database_url).begin() as conn:
         record_discovery(conn, result, ctx.run_id, datetime.now(UTC))

@@ -48,6 +48,7 @@ def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> Fetch
             previous_last_modified=previous.last_modified if previous else None,
             previous_sha256=previous.sha256 if previous else None,
             limiter=ctx.gate,
+            limits=ctx.http.download_limits,
         )
     fetched = dataclasses.replace(fetched, attempts=attempt)
     with engine.begin() as conn:

@@ -10,7 +10,7 @@ import pytest
 
 from storage.raw_store import RawStore
 from yusuan.fetch.download import download, filename_from_disposition
-from yusuan.fetch.http import FetchError, HttpConfig, RetryPolicy, decode_html, get_page, make_client
+from yusuan.fetch.http import BodyLimits, FetchError, HttpConfig, RetryPolicy, decode_html, get_page, make_client
 from yusuan.models import DisclosureLink
 from yusuan.portal.server import Faults, PortalServer
 
@@ -141,3 +141,38 @@ def test_requests_to_a_host_are_spaced(tmp_path: Path) -> None:
         starts = sorted(portal.log.started_at)
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert len(starts) == 6 and min(gaps) >= 0.09
+
+
+def test_a_dripped_body_ends_at_its_deadline_and_leaves_nothing(tmp_path: Path) -> None:
+    """A server that sends one byte at a time never trips the per-read timeout: the total
+    deadline ends the download, recorded with its reason, not retried, no partial file kept."""
+    import time
+
+    faults = Faults(drip_bytes_per_second={ZHENGZHOU: 50.0})
+    limits = BodyLimits(max_bytes=50 * 1024 * 1024, deadline_seconds=1.0)
+    with PortalServer(faults=faults) as portal, _client(timeout=5.0) as client:
+        started = time.monotonic()
+        fetched = download(_link(portal.attachment_url(ZHENGZHOU)), client, RawStore(tmp_path), FAST, limits=limits)
+        elapsed = time.monotonic() - started
+    assert not fetched.ok and "deadline of 1 s passed" in (fetched.error or "")
+    assert not fetched.transient
+    assert elapsed < 4.0
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_gzip_bomb_page_is_refused_by_its_decoded_size() -> None:
+    """A page of a few hundred KB on the wire that inflates to 64 MB: the cap counts decoded bytes."""
+    faults = Faults(gzip_bomb_bytes={"/ybj/ysgk/index.html": 64 * 1024 * 1024})
+    limits = BodyLimits(max_bytes=1024 * 1024, deadline_seconds=30.0)
+    with PortalServer(faults=faults) as portal, _client() as client:
+        with pytest.raises(FetchError, match="larger than 1048576 bytes"):
+            get_page(client, portal.entry_url, FAST, limits=limits)
+
+
+def test_retry_after_is_the_least_wait() -> None:
+    waits: list[float] = []
+    faults = Faults(too_many_requests={"/ybj/ysgk/index.html": 2}, retry_after="3")
+    with PortalServer(faults=faults) as portal, _client() as client:
+        response, html = get_page(client, portal.entry_url, FAST, sleep=waits.append)
+    assert response.status_code == 200 and "</html>" in html
+    assert waits == [3.0, 3.0]  # FAST alone would wait 0.01–0.02 s

@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     http_attempts: int = 4
     http_backoff_seconds: float = 0.5
     http_backoff_max_seconds: float = 20.0
+    # Every request has a total deadline (connect + headers + whole body) and a cap on its body
+    # after Content-Encoding is undone: pages (HTML, XML, robots.txt) and attachments.
+    page_deadline_seconds: float = Field(default=60.0, gt=0)
+    download_deadline_seconds: float = Field(default=600.0, gt=0)
+    max_page_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    max_download_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     max_pages_per_portal: int = 200
     max_documents_per_run: int | None = None
     workers: int = 4

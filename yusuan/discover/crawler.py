@@ -25,7 +25,7 @@ from yusuan.discover.links import (
     pagination_urls,
     viewer_target,
 )
-from yusuan.fetch.http import FetchError, RetryPolicy, get_page
+from yusuan.fetch.http import PAGE_LIMITS, BodyLimits, FetchError, RetryPolicy, get_page
 from yusuan.fetch.politeness import RequestGate
 from yusuan.fetch.robots import RobotsCache
 from yusuan.models import DiscoveryResult, LinkDecision, PageVisit
@@ -47,6 +47,7 @@ def crawl(
     robots: RobotsCache | None = None,
     sleep: Callable[[float], None] = time.sleep,
     limiter: RequestGate | None = None,
+    page_limits: BodyLimits = PAGE_LIMITS,
 ) -> DiscoveryResult:
     result = DiscoveryResult(portal=portal, entry_url=entry_url)
     hosts = allowed_hosts or {urlsplit(entry_url).hostname or ""}
@@ -71,7 +72,7 @@ def crawl(
             result.pages.append(PageVisit(url, kind, None, "", "disallowed by robots.txt"))
             continue
         try:
-            response, html = get_page(client, url, policy, sleep=sleep, limiter=limiter)
+            response, html = get_page(client, url, policy, sleep=sleep, limiter=limiter, limits=page_limits)
         except FetchError as exc:
             result.pages.append(PageVisit(url, kind, exc.status, "", str(exc)))
             continue

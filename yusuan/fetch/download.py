@@ -10,12 +10,18 @@ from urllib.parse import unquote
 import httpx
 
 from storage.raw_store import RawStore
-from yusuan.fetch.http import FetchError, RetryPolicy, is_transient_status, request_with_retries
+from yusuan.fetch.http import (
+    DOWNLOAD_LIMITS,
+    BodyLimits,
+    BodyRejected,
+    FetchError,
+    RetryPolicy,
+    is_transient_status,
+    read_body,
+    request_with_retries,
+)
 from yusuan.fetch.politeness import RequestGate
 from yusuan.models import DisclosureLink, FetchedFile
-
-MAX_BYTES = 200 * 1024 * 1024
-_CHUNK = 64 * 1024
 
 
 def _now() -> datetime:
@@ -49,8 +55,10 @@ def download(
     previous_sha256: str | None = None,
     sleep: Callable[[float], None] | None = None,
     limiter: RequestGate | None = None,
+    limits: BodyLimits = DOWNLOAD_LIMITS,
 ) -> FetchedFile:
-    """Fetch ``link``; a 304 reuses the stored file (when it is still in the store)."""
+    """Fetch ``link`` within ``limits``; a 304 reuses the stored file (when it is still in the store).
+    A body over its cap or past its deadline is a recorded failure and leaves nothing in the store."""
     headers: dict[str, str] = {}
     if previous_sha256 and store.has(previous_sha256):
         if previous_etag:
@@ -76,11 +84,11 @@ def download(
                     last_modified=response.headers.get("last-modified") or previous_last_modified,
                 )
             declared = int(response.headers.get("content-length") or 0)
-            if declared > MAX_BYTES:
+            if declared > limits.max_bytes:
                 raise FetchError(
                     f"attachment too large ({declared} bytes) at {link.url}", response.status_code, attempts
                 )
-            blob = store.put_chunks(_limited(response.iter_bytes(_CHUNK)))
+            blob = store.put_chunks(read_body(response, limits))
             return FetchedFile(
                 link=link,
                 final_url=str(response.url),
@@ -97,20 +105,13 @@ def download(
     except FetchError as exc:
         transient = exc.status is None or is_transient_status(exc.status)
         return _failed(link, str(exc), exc.status, exc.attempts, transient)
+    except BodyRejected as exc:
+        return _failed(link, str(exc), None, policy.attempts)
     except httpx.HTTPError as exc:
         # A body cut off mid-stream after the headers arrived (the retry loop covers only the start).
         return _failed(link, f"{type(exc).__name__}: {exc} for {link.url}", None, policy.attempts, transient=True)
     except OSError as exc:  # too large, or the raw store's disk: another attempt would not help
         return _failed(link, f"{type(exc).__name__}: {exc} for {link.url}", None, policy.attempts)
-
-
-def _limited(chunks: object) -> object:
-    total = 0
-    for chunk in chunks:  # type: ignore[attr-defined]
-        total += len(chunk)
-        if total > MAX_BYTES:
-            raise OSError(f"attachment larger than {MAX_BYTES} bytes")
-        yield chunk
 
 
 def _failed(

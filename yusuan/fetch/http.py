@@ -23,6 +23,59 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+
 _CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030"}
 
 
+@dataclass(frozen=True, slots=True)
+class BodyLimits:
+    """What one response may cost: bytes of body after Content-Encoding is undone (a 1 MB gzip
+    can inflate to 1 GiB), and seconds from the request's start to its last byte (a server that
+    drips one byte a second never trips a per-read timeout)."""
+
+    max_bytes: int
+    deadline_seconds: float
+
+
+PAGE_LIMITS = BodyLimits(max_bytes=8 * 1024 * 1024, deadline_seconds=60.0)
+DOWNLOAD_LIMITS = BodyLimits(max_bytes=200 * 1024 * 1024, deadline_seconds=600.0)
+_STARTED = "yusuan.started"
+
+
+class BodyRejected(Exception):
+    """A body over its size cap or past its deadline: recorded, not retried (it would cost the same again)."""
+
+
+def read_body(response: httpx.Response, limits: BodyLimits) -> Iterator[bytes]:
+    """The decoded body in chunks, stopped by ``limits`` with the reason."""
+    started = response.extensions.get(_STARTED, time.monotonic())
+    total = 0
+    # No chunk_size: httpx would buffer until it has that many bytes, and a dripping server
+    # would never reach the deadline check. Each network read is checked as it arrives.
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > limits.max_bytes:
+            raise BodyRejected(f"body larger than {limits.max_bytes} bytes (after decoding) at {response.url}")
+        if time.monotonic() - started > limits.deadline_seconds:
+            raise BodyRejected(
+                f"deadline of {limits.deadline_seconds:g} s passed after {total} bytes at {response.url}"
+            )
+        yield chunk
+
+
+def retry_after_seconds(response: httpx.Response, cap: float) -> float | None:
+    """A 429/503's Retry-After (seconds or an HTTP date), capped; None when absent or unreadable."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return min(float(value), cap)
+    try:
+        from datetime import UTC, datetime
+        from email.utils import parsedate_to_datetime
+
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, min((when - datetime.now(UTC)).total_seconds(), cap))
+
+
 class FetchError(Exception):
     """A request that failed for good (after retries, or at once for a 4xx)."""
 
@@ -41,6 +94,8 @@ class HttpConfig:
     attempts: int = 4
     backoff_seconds: float = 0.5
     backoff_max_seconds: float = 20.0
+    page_limits: BodyLimits = PAGE_LIMITS
+    download_limits: BodyLimits = DOWNLOAD_LIMITS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HttpConfig:
@@ -50,6 +105,8 @@ class HttpConfig:
             settings.http_attempts,
             settings.http_backoff_seconds,
             settings.http_backoff_max_seconds,
+            BodyLimits(settings.max_page_bytes, settings.page_deadline_seconds),
+            BodyLimits(settings.max_download_bytes, settings.download_deadline_seconds),
         )
 
 
@@ -67,6 +124,10 @@ class RetryPolicy:
     @classmethod
     def from_config(cls, config: HttpConfig) -> RetryPolicy:
         return cls(config.attempts, config.backoff_seconds, config.backoff_max_seconds)
+
+
+# A Retry-After longer than this is not waited for within one run's request.
+MAX_RETRY_AFTER_SECONDS = 120.0
 
 
 def is_transient_status(status: int) -> bool:
@@ -97,7 +158,9 @@ def request_with_retries(
     """
     last_error = ""
     last_status: int | None = None
+    retry_after: float | None = None
     for attempt in range(1, policy.attempts + 1):
+        started = time.monotonic()
         stream = client.stream("GET", url, headers=headers)
         # The limiter bounds when a request may start; the slot is held while its body is read.
         gate = limiter.slot(url) if limiter is not None else nullcontext()
@@ -113,14 +176,18 @@ def request_with_retries(
                     raise FetchError(f"HTTP {response.status_code} for {url}", response.status_code, attempt)
                 if not is_transient_status(response.status_code):
                     # Errors while the caller reads the body are the caller's: no retry from here.
+                    response.extensions[_STARTED] = started  # type: ignore[index]
                     yield response, attempt
                     return
                 last_status, last_error = response.status_code, f"HTTP {response.status_code}"
+                retry_after = retry_after_seconds(response, MAX_RETRY_AFTER_SECONDS)
             finally:
                 stream.__exit__(None, None, None)
                 gate.__exit__(None, None, None)
         if attempt < policy.attempts:
-            wait = policy.delay(attempt)
+            # The server's own Retry-After, when it gives one, is the least we wait.
+            wait = max(policy.delay(attempt), retry_after or 0.0)
+            retry_after = None
             log.warning(
                 "retrying %s in %.1fs after %s (attempt %d/%d)", url, wait, last_error, attempt, policy.attempts
             )
@@ -134,10 +201,15 @@ def get_page(
     policy: RetryPolicy,
     sleep: Callable[[float], None] = time.sleep,
     limiter: RequestGate | None = None,
+    limits: BodyLimits = PAGE_LIMITS,
 ) -> tuple[httpx.Response, str]:
-    """GET an HTML page and decode it by header charset, then ``<meta charset>``, then UTF-8."""
-    with request_with_retries(client, url, policy, sleep=sleep, limiter=limiter) as (response, _attempts):
-        body = response.read()
+    """GET an HTML page (or an XML data-proxy answer) within ``limits`` and decode it by header
+    charset, then ``<meta charset>``, then UTF-8."""
+    with request_with_retries(client, url, policy, sleep=sleep, limiter=limiter) as (response, attempts):
+        try:
+            body = b"".join(read_body(response, limits))
+        except BodyRejected as exc:
+            raise FetchError(str(exc), response.status_code, attempts) from exc
     return response, decode_html(body, response.headers.get("content-type", ""))
 
 

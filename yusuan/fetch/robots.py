@@ -7,11 +7,14 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from yusuan.fetch.http import PAGE_LIMITS, BodyLimits, BodyRejected, read_body
+
 
 class RobotsCache:
-    def __init__(self, client: httpx.Client, user_agent: str) -> None:
+    def __init__(self, client: httpx.Client, user_agent: str, limits: BodyLimits = PAGE_LIMITS) -> None:
         self._client = client
         self._agent = user_agent
+        self._limits = limits
         self._parsers: dict[str, RobotFileParser] = {}
 
     def allowed(self, url: str) -> bool:
@@ -21,10 +24,11 @@ class RobotsCache:
         if parser is None:
             parser = RobotFileParser()
             try:
-                response = self._client.get(origin + "/robots.txt")
+                with self._client.stream("GET", origin + "/robots.txt") as response:
+                    body = b"".join(read_body(response, self._limits)) if response.status_code == 200 else b""
                 # No robots.txt (or an error page) means no restrictions, as crawlers read it.
-                lines = response.text.splitlines() if response.status_code == 200 else []
-            except httpx.HTTPError:
+                lines = body.decode("utf-8", errors="replace").splitlines()
+            except (httpx.HTTPError, BodyRejected):
                 lines = []
             parser.parse(lines)
             self._parsers[origin] = parser

@@ -7,6 +7,7 @@ requests per path, so tests can check politeness from the server's side.
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections import Counter
@@ -47,6 +48,12 @@ class Faults:
     # A path whose first N requests wait for each other (up to 60 s) before any is answered:
     # lines up several clients (two runs) so that what they do next overlaps.
     rendezvous: dict[str, int] = field(default_factory=dict)
+    # Hostile or broken servers: a body dripped at N bytes a second; a gzip body that inflates to
+    # N bytes; N answers of 429 with a Retry-After of ``retry_after`` first.
+    drip_bytes_per_second: dict[str, float] = field(default_factory=dict)
+    gzip_bomb_bytes: dict[str, int] = field(default_factory=dict)
+    too_many_requests: dict[str, int] = field(default_factory=dict)
+    retry_after: str = "1"
 
 
 @dataclass(slots=True)
@@ -187,6 +194,18 @@ class PortalServer:
                 if delay:
                     time.sleep(delay)
                 for key in keys:
+                    if faults.too_many_requests.get(key, 0) > 0:
+                        with server.log.lock:
+                            faults.too_many_requests[key] -= 1
+                        self._send(429, b"slow down", "text/plain", {"Retry-After": faults.retry_after})
+                        return
+                bomb = max((faults.gzip_bomb_bytes.get(k, 0) for k in keys), default=0)
+                if bomb:
+                    # Zeros compress about 1000:1: a few hundred KB on the wire.
+                    body = gzip.compress(b"<html><body>" + b"0" * bomb + b"</body></html>", compresslevel=9)
+                    self._send(200, body, "text/html; charset=utf-8", {"Content-Encoding": "gzip"})
+                    return
+                for key in keys:
                     if faults.transient_errors.get(key, 0) > 0:
                         with server.log.lock:
                             faults.transient_errors[key] -= 1
@@ -257,6 +276,9 @@ class PortalServer:
                 self._send(200, attachment.content, attachment.content_type, headers)
 
             def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+                path = urlsplit(self.path).path
+                keys = {unquote(path), unquote(path).rsplit("/", 1)[-1]}
+                rate = max((server.faults.drip_bytes_per_second.get(k, 0.0) for k in keys), default=0.0)
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", content_type)
@@ -264,7 +286,14 @@ class PortalServer:
                     for key, value in (headers or {}).items():
                         self.send_header(key, value)
                     self.end_headers()
-                    self.wfile.write(body)
+                    if rate and status == 200:
+                        # One byte at a time: each read succeeds well within any per-read timeout.
+                        for i in range(len(body)):
+                            self.wfile.write(body[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(1.0 / rate)
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (e.g. its timeout fired first)
 
