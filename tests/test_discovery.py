@@ -76,3 +76,13 @@ def test_real_changsha_list_page_pagination() -> None:
     page = SHARED / "real" / "html" / "015_长沙_商务局_2026年部门预算.html"
     urls = pagination_urls(page.read_text(encoding="utf-8"), "http://czj.changsha.gov.cn/x/index.html")
     assert urls[-1].endswith("index_2.html") and len(urls) == 3
+
+
+def test_file_and_ftp_links_are_refused_with_the_reason() -> None:
+    from yusuan.discover.links import PageLink, judge_attachment
+
+    for url in ("file:///etc/passwd.pdf", "ftp://ftp.example.gov.cn/2026年部门预算.pdf"):
+        verdict = judge_attachment(PageLink(url, "2026年部门预算", "a"), "部门预算公开")
+        assert not verdict.taken and "not an http(s) link" in verdict.reason
+    verdict = judge_attachment(PageLink("https://x.gov.cn/a/2026年部门预算.pdf", "2026年部门预算", "a"), "部门预算")
+    assert verdict.taken

@@ -191,3 +191,22 @@ def test_a_department_label_cell_beats_its_units_label_cells() -> None:
     ]
     assert agency_from_label_cells(rows) == ["某某市教育局"]
     assert agency_from_label_cells(rows[:3]) == ["市第一中学", "市第二中学", "市第二中学"]
+
+
+def test_an_encrypted_pdf_says_so(tmp_path) -> None:
+    import io
+
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    from yusuan.extract.document import extract_document
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, encrypt=pdfencrypt.StandardEncryption("secret", canPrint=0))
+    pdf.drawString(100, 700, "2026年部门预算")
+    pdf.save()
+    path = tmp_path / "locked.pdf"
+    path.write_bytes(buffer.getvalue())
+    doc = extract_document(path, "locked")
+    assert (doc.status, doc.reason, doc.content_kind) == ("quarantined", "broken_pdf", ContentKind.UNREADABLE)
+    assert "encrypted PDF: a password is needed" in (doc.error or "")

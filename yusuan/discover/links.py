@@ -116,9 +116,17 @@ class Verdict:
     reason: str
 
 
+def unfetchable(url: str) -> str | None:
+    """Why a link is never fetched whatever it names (``file://``, ``ftp://``, ``javascript:`` …), or None."""
+    scheme = urlsplit(url).scheme.lower()
+    return None if scheme in ("http", "https") else f"not an http(s) link ({scheme or 'no'} scheme)"
+
+
 def judge_attachment(link: PageLink, page_title_text: str) -> Verdict:
     """Is this attachment a budget disclosure PDF? Records why, either way."""
     url = viewer_target(link.url) or link.url
+    if refused := unfetchable(url):
+        return Verdict(False, refused)
     kind = attachment_kind(url)
     name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     words = f"{link.text} {name}"

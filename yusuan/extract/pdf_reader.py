@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
@@ -285,11 +286,21 @@ def _spread_group_labels(grid: list[list[str | None]], header_rows: int) -> None
             grid[r][j] = label
 
 
+def _why(exc: BaseException) -> str:
+    """pdfplumber wraps pdfminer's errors with an empty message: name what is inside."""
+    inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc.__context__
+    if isinstance(inner, PDFPasswordIncorrect | PDFEncryptionError) or isinstance(exc, PDFPasswordIncorrect):
+        return "encrypted PDF: a password is needed to open it"
+    if inner is not None and not str(exc):
+        return f"{type(exc).__name__}: {type(inner).__name__}: {inner}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"
+
+
 def read_pdf(path: Path) -> PdfContent:
     try:
         pdf = pdfplumber.open(path)
     except (PdfminerException, PDFSyntaxError, ValueError, TypeError, KeyError) as exc:
-        raise UnreadablePdf(f"{type(exc).__name__}: {exc}") from exc
+        raise UnreadablePdf(_why(exc)) from exc
     with pdf:
         content = PdfContent(page_count=len(pdf.pages), char_count=0, cid_char_count=0)
         last_bands: Bands | None = None
@@ -322,7 +333,7 @@ def read_pdf(path: Path) -> PdfContent:
                 if page_no == 1:
                     content.first_page_text = page.extract_text() or ""
             except (PdfminerException, PDFSyntaxError, ValueError, KeyError) as exc:
-                raise UnreadablePdf(f"page {page_no}: {type(exc).__name__}: {exc}") from exc
+                raise UnreadablePdf(f"page {page_no}: {_why(exc)}") from exc
             page_blocks.sort(key=lambda b: b.top)
             content.blocks.extend(page_blocks)
         return content
