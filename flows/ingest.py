@@ -197,6 +197,10 @@ def ingest(
     if unreachable:
         reason = f"no page of {portal} could be read: {discovery.pages[0].url}: {discovery.pages[0].error}"
         return Failed(message=reason, data=summary.as_json())
+    if totals["download_failed"] + totals["failed"]:
+        # Finished, with documents that failed: "Partial" in the UI, a COMPLETED type for the
+        # group flow and the scheduler (the other documents are in), and the count in the message.
+        return Completed(name="Partial", message=_final_message(totals), data=summary.as_json())
     return Completed(message=_final_message(totals), data=summary.as_json())
 
 

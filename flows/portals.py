@@ -74,9 +74,12 @@ def ingest_portals(
     )
     loaded = sum(int(row.get("loaded", 0)) for row in rows)  # type: ignore[call-overload]
     message = f"{len(rows) - len(failed)} of {len(rows)} portal entries ingested, {loaded} documents loaded"
+    partial = [f"{row['portal']} ({row['entry_url']})" for row in rows if row["state"] == "Partial"]
+    if partial:
+        message += "; with failed documents: " + "; ".join(partial)
     if failed:
         return Failed(message=f"{message}; failed: " + "; ".join(failed), data=rows)
-    return Completed(message=message, data=rows)
+    return Completed(name="Partial" if partial else "Completed", message=message, data=rows)
 
 
 def _first_set(*values: float | None) -> float | None:

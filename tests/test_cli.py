@@ -93,3 +93,37 @@ def test_ingest_a_group_of_the_portals_file_for_one_year(db: str, tmp_path: Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert "郑州市医疗保障局" in result.stdout
     assert "1 of 1 stored documents re-extracted" in result.stdout and "1 unchanged" in result.stdout
+
+
+def test_ingest_runs_every_portal_and_its_exit_code_tells_the_truth(db: str, tmp_path: Path) -> None:
+    """One portal unreachable, one with a missing file: both are run and reported; a failed portal
+    run exits 1, a run whose only problem is failed documents exits 3 (partial), a clean one 0."""
+
+    from yusuan.portal.server import Faults, PortalServer
+
+    env = {**os.environ, "DATABASE_URL": db, "YUSUAN_DATA_DIR": str(tmp_path), "PREFECT_HOME": str(tmp_path / "p")}
+    missing = "2024年滑县医疗保障局部门预算公开.pdf"
+    with PortalServer(faults=Faults(missing={missing})) as portal:
+        config = tmp_path / "portals.yaml"
+        config.write_text(
+            f"version: 1\nportals:\n  - name: gone\n    group: g\n    entry_urls: ['http://127.0.0.1:9/']\n"
+            f"  - name: partial\n    group: g\n    entry_urls: [{portal.entry_url!r}]\n",
+            encoding="utf-8",
+        )
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "yusuan.cli", "ingest", "--config", str(config), *args],
+                env=env | {"COLUMNS": "200"},
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+
+        both = run("--group", "g")
+        one = run("--name", "partial")
+    assert both.returncode == 1, both.stdout + both.stderr
+    assert "portal run failed gone" in both.stdout
+    assert "郑州市医疗保障局" in both.stdout  # the second portal ran after the first failed
+    assert one.returncode == 3, one.stdout + one.stderr
+    assert "download_failed" in one.stdout and "partial" in one.stdout

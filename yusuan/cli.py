@@ -75,9 +75,22 @@ def _run_with_progress(url: str, entry_url: str, portal: str, **parameters: Any)
             live.update(Spinner("dots", text=f"{text}  [{time.monotonic() - started:.0f}s]"))
             worker.join(0.25)
     if "error" in outcome:
-        console.print(f"[red]ingest failed[/red]: {type(outcome['error']).__name__}: {outcome['error']}")
-        raise typer.Exit(1)
+        raise PortalRunFailed(f"{type(outcome['error']).__name__}: {outcome['error']}")
     return outcome["result"]
+
+
+class PortalRunFailed(Exception):
+    """One portal's run ended Failed (unreachable portal, database gone …): the others still run."""
+
+
+# Exit codes of `yusuan ingest` (README): 0 every document processed (loaded, unchanged, or
+# recorded as quarantined / not a budget); 3 partial: the run finished but some documents
+# failed (download or task errors, listed above the totals); 1 a portal's run failed; 2 usage.
+EXIT_PARTIAL = 3
+
+
+def _failed_documents(results: list[dict]) -> int:
+    return sum(1 for r in results for d in r["documents"] if d["outcome"] in ("download_failed", "failed"))
 
 
 def _print_summary(result: dict, url: str) -> None:
@@ -173,8 +186,21 @@ def ingest(
         raise typer.Exit(2)
     _settings, url = _bootstrap()
     common = {"max_documents": max_documents, "years": year or None, "full_refresh": full_refresh}
-    results = [_run_with_progress(url, entry, portal, **own, **common) for portal, entry, own in targets]
-    _print_summary(_merge(results), url)
+    results, failed = [], []
+    for portal, entry, own in targets:
+        try:
+            results.append(_run_with_progress(url, entry, portal, **own, **common))
+        except PortalRunFailed as exc:
+            failed.append(f"{portal} ({entry}): {exc}")
+    if results:
+        _print_summary(_merge(results), url)
+    for line in failed:
+        console.print(f"[red]portal run failed[/red] {line}")
+    if failed:
+        raise typer.Exit(1)
+    if problems := _failed_documents(results):
+        console.print(f"[yellow]partial[/yellow]: {problems} documents failed (exit code {EXIT_PARTIAL})")
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 @app.command()
@@ -211,7 +237,11 @@ def demo(
         if not portal.base_url.endswith(f":{port}"):
             console.print(f"[yellow]port {port} is busy[/yellow]: files will count as new sources")
         for name, entry in portal.entry_urls().items():
-            results.append(_run_with_progress(url, entry, name, max_pages=500))
+            try:
+                results.append(_run_with_progress(url, entry, name, max_pages=500))
+            except PortalRunFailed as exc:
+                console.print(f"[red]ingest failed[/red]: {exc}")
+                raise typer.Exit(1) from exc
     _print_summary(_merge(results), url)
 
 
