@@ -23,6 +23,7 @@ from sqlalchemy import text  # noqa: E402
 from storage.database import drop_database, engine_for, ensure_database, sqlalchemy_url, start_embedded_postgres  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from yusuan.portal.server import PortalServer  # noqa: E402
+from yusuan.portal.site import Column  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -95,3 +96,21 @@ def count_rows(url: str) -> dict[str, int]:
             text("SELECT tablename FROM pg_tables WHERE schemaname = 'yusuan' AND tablename <> 'alembic_version'")
         ).scalars()
         return {t: conn.execute(text(f"SELECT count(*) FROM yusuan.{t}")).scalar_one() for t in sorted(tables)}
+
+
+def ingest_column(database_url: str, data_dir: Path, column: Column, portal: str, max_pages: int) -> dict:
+    """A fresh ingest of one portal column into an emptied database: the real-corpus sweeps."""
+    from flows.ingest import ingest
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DATABASE_URL", database_url)
+    mp.setenv("YUSUAN_DATA_DIR", str(data_dir))
+    with engine_for(database_url).begin() as conn:
+        conn.execute(
+            text("TRUNCATE yusuan.documents, yusuan.sources, yusuan.files, yusuan.pages, yusuan.links CASCADE")
+        )
+    try:
+        with PortalServer([column]) as server:
+            return ingest(server.entry_url, portal=portal, max_pages=max_pages)
+    finally:
+        mp.undo()

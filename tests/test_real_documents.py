@@ -15,10 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from flows.ingest import ingest
 from storage.database import engine_for
-from tests.conftest import REAL_PDFS, needs_shared
-from yusuan.portal.server import PortalServer
+from tests.conftest import REAL_PDFS, ingest_column, needs_shared
 from yusuan.portal.site import demo_column
 
 pytestmark = [pytest.mark.slow, needs_shared]
@@ -35,18 +33,7 @@ def _year_in_name(path: Path) -> int:
 
 @pytest.fixture(scope="module")
 def real_results(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DATABASE_URL", database_url)
-    mp.setenv("YUSUAN_DATA_DIR", str(tmp_path_factory.mktemp("real")))
-    with engine_for(database_url).begin() as conn:
-        conn.execute(
-            text("TRUNCATE yusuan.documents, yusuan.sources, yusuan.files, yusuan.pages, yusuan.links CASCADE")
-        )
-    try:
-        with PortalServer([demo_column(REAL)]) as portal:
-            summary = ingest(portal.entry_url, portal="real", max_pages=200)
-    finally:
-        mp.undo()
+    summary = ingest_column(database_url, tmp_path_factory.mktemp("real"), demo_column(REAL), "real", 200)
     by_name = {Path(d["url"].split("?")[0]).name: d for d in summary["documents"]}
     with engine_for(database_url).connect() as conn:
         rows = (

@@ -16,12 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from flows.ingest import ingest
 from storage.database import engine_for
-from tests.conftest import REAL_PDFS, needs_shared
+from tests.conftest import REAL_PDFS, ingest_column, needs_shared
 from yusuan.evaluation.truth import BUDGET_KINDS, Label, present, read_labels, same_agency
 from yusuan.normalise.regions import region_from_name
-from yusuan.portal.server import PortalServer
 from yusuan.portal.site import Article, Attachment, Column
 
 pytestmark = [pytest.mark.slow, needs_shared]
@@ -53,18 +51,7 @@ def _crawled_column() -> Column:
 @pytest.fixture(scope="module")
 def documents(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """budget.documents by sha256, with each document's best income/expenditure figures."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DATABASE_URL", database_url)
-    mp.setenv("YUSUAN_DATA_DIR", str(tmp_path_factory.mktemp("truth")))
-    with engine_for(database_url).begin() as conn:
-        conn.execute(
-            text("TRUNCATE yusuan.documents, yusuan.sources, yusuan.files, yusuan.pages, yusuan.links CASCADE")
-        )
-    try:
-        with PortalServer([_crawled_column()]) as portal:
-            ingest(portal.entry_url, portal="cities", max_pages=400)
-    finally:
-        mp.undo()
+    ingest_column(database_url, tmp_path_factory.mktemp("truth"), _crawled_column(), "cities", 400)
     with engine_for(database_url).connect() as conn:
         rows = conn.execute(
             text(

@@ -13,24 +13,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from yusuan.extract.classify import TABLE_KINDS
 from yusuan.models import ContentKind
 
-# Table kinds that only a budget (or a 决算) is made of; 绩效目标 and 三公 tables also travel alone.
-CORE_TABLE_KINDS = frozenset(
-    {
-        "income_expenditure_summary",
-        "income_summary",
-        "expenditure_summary",
-        "fiscal_appropriation_summary",
-        "general_budget_expenditure",
-        "general_budget_basic_expenditure",
-        "economic_classification_summary",
-        "gov_fund_expenditure",
-        "state_capital_expenditure",
-        "project_expenditure",
-    }
-)
+# 绩效目标 and 三公 tables also travel alone; the rest of the standard set only makes a budget (or a 决算).
 SIDE_TABLE_KINDS = frozenset({"performance_targets", "three_public"})
+CORE_TABLE_KINDS = frozenset(TABLE_KINDS) - SIDE_TABLE_KINDS - {"other"}
 # A file with the 收支总表 and its 总计, or with this many kinds of the standard set, is a budget.
 _MIN_CORE_KINDS = 3
 
