@@ -7,6 +7,7 @@ without stopping the others.
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import time
 import uuid
@@ -39,6 +40,7 @@ from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
 from tasks.load import load_task
 from tasks.runner import task_runner_for
 from yusuan.discover.links import wanted_year
+from yusuan.fetch.offsite import HostPolicy
 from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
 from yusuan.normalise.regions import resolve_region
 from yusuan.settings import load_settings, with_politeness
@@ -135,6 +137,8 @@ def ingest(
     per_host_concurrency: int | None = None,
     request_interval_seconds: float | None = None,
     region: str | None = None,
+    attachment_hosts: list[str] | None = None,
+    allow_private_addresses: bool = False,
 ) -> dict:
     """Crawl one portal from ``entry_url`` and load every budget disclosure found into Postgres.
 
@@ -145,6 +149,10 @@ def ingest(
     (least time between two request starts to one host) override the settings for this run.
     ``region`` (a division code or name, e.g. ``410100`` or ``河南省郑州市``) places the agencies
     whose names print no region of their own.
+    Requests go only to ``allowed_hosts`` (default: the entry URL's host) and, for attachments,
+    ``attachment_hosts``; every redirect hop is checked; a host on a private, loopback or
+    link-local address is refused unless ``allow_private_addresses`` (the entry URL's own host
+    excepted: the operator named it).
     """
     started = time.monotonic()
     logger = get_run_logger()
@@ -155,6 +163,9 @@ def ingest(
     if region and resolve_region(region) is None:
         return Failed(message=f"unknown region {region!r}: give a 6-digit division code or a name such as 河南省郑州市")
     ctx = RunContext.for_run(settings, run_id, database_url, portal, storage, full_refresh=full_refresh, region=region)
+    ctx = dataclasses.replace(
+        ctx, hosts=HostPolicy.for_portal(entry_url, allowed_hosts, attachment_hosts, allow_private_addresses)
+    )
     ensure_extraction_limit(ctx.limits)
     if ctx.limits.shared:
         logger.info("global concurrency limits on (shared Prefect server): %s, yusuan-host-*", EXTRACTION_LIMIT)

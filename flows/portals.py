@@ -59,6 +59,8 @@ def ingest_portals(
                     per_host_concurrency=per_host_concurrency or portal.per_host_concurrency,
                     request_interval_seconds=_first_set(request_interval_seconds, portal.request_interval_seconds),
                     region=portal.region,
+                    attachment_hosts=portal.attachment_hosts or None,
+                    allow_private_addresses=portal.allow_private_addresses,
                     return_state=True,
                 )
             row: dict[str, object] = {"portal": portal.name, "entry_url": entry_url, "state": state.name}

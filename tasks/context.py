@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tasks.limits import HostGate, LimitPlan
 from yusuan.fetch.http import HttpConfig
+from yusuan.fetch.offsite import HostPolicy
 from yusuan.settings import Settings
 
 # Defaults for a context built by hand (tests, scripts): in-process limits only.
@@ -39,6 +40,8 @@ class RunContext:
     # The portal's region (portals.yaml ``region``: a division code or name) for agencies whose
     # name does not print one; None when the portal has none configured.
     region: str | None = None
+    # Where this portal's requests may go (hosts, attachment hosts, private addresses).
+    hosts: HostPolicy | None = None
 
     @classmethod
     def for_run(

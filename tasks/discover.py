@@ -11,6 +11,7 @@ from storage.repository import record_discovery
 from tasks.context import RunContext
 from yusuan.discover.crawler import crawl
 from yusuan.fetch.http import RetryPolicy, make_client
+from yusuan.fetch.offsite import HostPolicy
 from yusuan.fetch.robots import RobotsCache
 from yusuan.models import DiscoveryResult
 
@@ -18,7 +19,8 @@ from yusuan.models import DiscoveryResult
 def discover(
     ctx: RunContext, entry_url: str, max_pages: int, allowed_hosts: list[str] | None = None
 ) -> DiscoveryResult:
-    with make_client(ctx.http) as client:
+    policy = ctx.hosts or HostPolicy.for_portal(entry_url, allowed_hosts)
+    with make_client(ctx.http, policy.request_hook(attachment=False)) as client:
         result = crawl(
             entry_url,
             client,
@@ -29,6 +31,7 @@ def discover(
             robots=RobotsCache(client, ctx.http.user_agent, ctx.http.page_limits),
             limiter=ctx.gate,
             page_limits=ctx.http.page_limits,
+            host_policy=policy,
         )
     with engine_for(ctx.database_url).begin() as conn:
         record_discovery(conn, result, ctx.run_id, datetime.now(UTC))

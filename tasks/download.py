@@ -38,7 +38,8 @@ def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> Fetch
         with engine.connect() as conn:
             previous = stored_source(conn, link.url)
     store = RawStore(ctx.raw_dir)
-    with make_client(ctx.http) as client:
+    check = ctx.hosts.request_hook(attachment=True) if ctx.hosts else None
+    with make_client(ctx.http, check) as client:
         fetched = download(
             link,
             client,

@@ -176,3 +176,34 @@ def test_retry_after_is_the_least_wait() -> None:
         response, html = get_page(client, portal.entry_url, FAST, sleep=waits.append)
     assert response.status_code == 200 and "</html>" in html
     assert waits == [3.0, 3.0]  # FAST alone would wait 0.01–0.02 s
+
+
+def test_a_redirect_to_another_host_is_refused_at_that_hop(tmp_path: Path) -> None:
+    """The portal answers a PDF link with a 302 to a host that is not the portal's: the hop is
+    refused before it is sent, recorded with the reason, and not retried."""
+    from yusuan.fetch.offsite import HostPolicy
+
+    with PortalServer() as portal:
+        url = portal.attachment_url(ZHENGZHOU)
+        elsewhere = url.replace("127.0.0.1", "localhost")
+        portal.faults.redirects[ZHENGZHOU] = elsewhere
+        policy = HostPolicy.for_portal(portal.entry_url)
+        client = make_client(HttpConfig("yusuan-tests", timeout_seconds=5), policy.request_hook(attachment=True))
+        with client:
+            fetched = download(_link(url), client, RawStore(tmp_path), FAST)
+        assert not fetched.ok and "off-site attachment host 'localhost'" in (fetched.error or "")
+        assert not fetched.transient
+        assert portal.log.paths[f"/attachment/{ZHENGZHOU}"] == 1  # one request, the refused hop never sent
+
+
+def test_host_policy_refusals() -> None:
+    from yusuan.fetch.offsite import HostPolicy
+
+    policy = HostPolicy.for_portal("http://127.0.0.1:8000/list/index.html", ["localhost"], ["files.example.org"])
+    assert policy.refusal("http://127.0.0.1:8000/a.pdf", attachment=True) is None  # the entry host, named
+    assert "private, loopback" in (policy.refusal("http://localhost:8000/a.pdf", attachment=True) or "")
+    assert "off-site page host 'files.example.org'" in (policy.refusal("http://files.example.org/x", False) or "")
+    assert "off-site attachment host 'evil.example'" in (policy.refusal("http://evil.example/a.pdf", True) or "")
+    assert "not an http(s) URL (file scheme)" in (policy.refusal("file:///etc/passwd", True) or "")
+    open_policy = HostPolicy.for_portal("http://127.0.0.1:8000/", ["localhost"], allow_private=True)
+    assert open_policy.refusal("http://localhost:8000/a.pdf", attachment=True) is None

@@ -61,10 +61,29 @@ def test_gbk_pages_decode(portals: list[Column]) -> None:
     assert "部门预算公开" in titles  # from a GB2312 page whose charset is only in <meta>
 
 
+# As portals.yaml gives them: the demo's second host serves attachments, both hosts on loopback.
+HOSTS = {"allowed_hosts": ["127.0.0.1", "localhost"], "allow_private_addresses": True}
+
+
+def test_an_attachment_on_a_host_not_allowed_is_refused_with_the_reason(portals: list[Column]) -> None:
+    """province-czt serves some attachments from a second host: without it in the portal's hosts,
+    discovery records them as refused, naming the host; with it, they are taken."""
+    from yusuan.fetch.offsite import HostPolicy
+
+    with PortalServer(portals) as server, make_client(HttpConfig("yusuan-tests")) as client:
+        entry = server.entry_urls()["province-czt"]
+        strict = crawl(entry, client, "province-czt", POLICY, host_policy=HostPolicy.for_portal(entry))
+        loose_policy = HostPolicy.for_portal(entry, HOSTS["allowed_hosts"], allow_private=True)
+        loose = crawl(entry, client, "province-czt", POLICY, host_policy=loose_policy)
+    refused = [d for d in strict.decisions if "off-site attachment host 'localhost'" in d.reason]
+    assert refused and not any(d.taken for d in refused)
+    assert {d.url for d in loose.disclosures} >= {d.url for d in refused}
+
+
 def test_all_portals_end_to_end(pipeline_env: str, portals: list[Column], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("YUSUAN_PER_HOST_CONCURRENCY", "2")
     with PortalServer(portals) as server:
-        runs = {name: ingest(url, portal=name) for name, url in server.entry_urls().items()}
+        runs = {name: ingest(url, portal=name, **HOSTS) for name, url in server.entry_urls().items()}
         assert server.log.max_in_flight <= 2  # per-host limit, counted at the server
         bodies = sum(server.log.bodies_sent.values())
 
@@ -93,7 +112,7 @@ def test_all_portals_end_to_end(pipeline_env: str, portals: list[Column], monkey
         assert all(r["totals"]["failed"] == 0 and r["totals"]["download_failed"] == 0 for r in runs.values())
 
         before = count_rows(pipeline_env)
-        again = {name: ingest(url, portal=name) for name, url in server.entry_urls().items()}
+        again = {name: ingest(url, portal=name, **HOSTS) for name, url in server.entry_urls().items()}
         assert sum(server.log.bodies_sent.values()) == bodies  # no PDF body downloaded again
         assert count_rows(pipeline_env) == before
         assert all(r["totals"]["loaded"] == 0 and r["totals"]["downloaded"] == 0 for r in again.values())

@@ -174,6 +174,8 @@ def ingest(
                     "per_host_concurrency": p.per_host_concurrency,
                     "request_interval_seconds": p.request_interval_seconds,
                     "region": p.region,
+                    "attachment_hosts": p.attachment_hosts or None,
+                    "allow_private_addresses": p.allow_private_addresses,
                 },
             )
             for p in chosen
@@ -220,6 +222,10 @@ def portals(config: Annotated[Path, typer.Option(help="portals.yaml")] = Path("p
     console.print(table)
 
 
+# The demo portal's two hosts (the second one serves some attachments), both on loopback.
+DEMO_HOSTS: dict[str, Any] = {"allowed_hosts": ["127.0.0.1", "localhost"], "allow_private_addresses": True}
+
+
 @app.command()
 def demo(
     extra_pdf_dir: Annotated[
@@ -238,7 +244,7 @@ def demo(
             console.print(f"[yellow]port {port} is busy[/yellow]: files will count as new sources")
         for name, entry in portal.entry_urls().items():
             try:
-                results.append(_run_with_progress(url, entry, name, max_pages=500))
+                results.append(_run_with_progress(url, entry, name, max_pages=500, **DEMO_HOSTS))
             except PortalRunFailed as exc:
                 console.print(f"[red]ingest failed[/red]: {exc}")
                 raise typer.Exit(1) from exc

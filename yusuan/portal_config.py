@@ -16,6 +16,11 @@ class PortalConfig(BaseModel):
     description: str = ""
     entry_urls: list[str] = Field(min_length=1)
     allowed_hosts: list[str] = Field(default_factory=list)
+    # Hosts that serve this portal's attachments only (a file server, a second government host).
+    attachment_hosts: list[str] = Field(default_factory=list)
+    # Hosts on private, loopback or link-local addresses are refused unless this says otherwise
+    # (the demo portal on 127.0.0.1 / localhost does).
+    allow_private_addresses: bool = False
     max_pages: int = Field(default=200, gt=0)
     # Where the portal's agencies are (a 6-digit division code or a name such as 河南省郑州市):
     # names that print no region of their own ("发展和改革局") are placed here.

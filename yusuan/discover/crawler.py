@@ -15,6 +15,7 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import httpx
 
 from yusuan.discover.links import (
+    Verdict,
     attachment_kind,
     dataproxy_urls,
     embedded_records,
@@ -26,6 +27,7 @@ from yusuan.discover.links import (
     viewer_target,
 )
 from yusuan.fetch.http import PAGE_LIMITS, BodyLimits, FetchError, RetryPolicy, get_page
+from yusuan.fetch.offsite import HostPolicy
 from yusuan.fetch.politeness import RequestGate
 from yusuan.fetch.robots import RobotsCache
 from yusuan.models import DiscoveryResult, LinkDecision, PageVisit
@@ -35,6 +37,14 @@ log = logging.getLogger(__name__)
 
 def _same_site(url: str, allowed_hosts: set[str]) -> bool:
     return urlsplit(url).hostname in allowed_hosts
+
+
+def _refused_attachment(url: str, policy: HostPolicy | None, robots: RobotsCache | None) -> str | None:
+    if policy is not None and (refused := policy.refusal(url, attachment=True)):
+        return refused
+    if robots is not None and urlsplit(url).hostname in (policy.hosts if policy else ()) and not robots.allowed(url):
+        return f"disallowed by robots.txt: {url}"
+    return None
 
 
 def crawl(
@@ -48,9 +58,14 @@ def crawl(
     sleep: Callable[[float], None] = time.sleep,
     limiter: RequestGate | None = None,
     page_limits: BodyLimits = PAGE_LIMITS,
+    host_policy: HostPolicy | None = None,
 ) -> DiscoveryResult:
+    """Walk a portal's disclosure list from ``entry_url``; ``host_policy`` says which attachment
+    links may be taken (their host, their address), the others are recorded with the reason."""
     result = DiscoveryResult(portal=portal, entry_url=entry_url)
     hosts = allowed_hosts or {urlsplit(entry_url).hostname or ""}
+    if host_policy is not None:
+        hosts = set(host_policy.hosts)
     queue: deque[tuple[str, str]] = deque([(entry_url, "list")])
     queued = {entry_url}
     judged: set[tuple[str, str]] = set()
@@ -89,6 +104,8 @@ def crawl(
                 if key not in judged:
                     judged.add(key)
                     verdict = judge_attachment(link, title)
+                    if verdict.taken and (refused := _refused_attachment(target, host_policy, robots)):
+                        verdict = Verdict(False, refused)
                     # An <iframe>/<embed> has no link text: the file name stands in for it.
                     text = link.text or unquote(urlsplit(target).path.rsplit("/", 1)[-1])
                     result.decisions.append(

@@ -20,6 +20,7 @@ from yusuan.fetch.http import (
     read_body,
     request_with_retries,
 )
+from yusuan.fetch.offsite import OffSite
 from yusuan.fetch.politeness import RequestGate
 from yusuan.models import DisclosureLink, FetchedFile
 
@@ -102,6 +103,8 @@ def download(
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
             )
+    except OffSite as exc:
+        return _failed(link, str(exc), None, 1)
     except FetchError as exc:
         transient = exc.status is None or is_transient_status(exc.status)
         return _failed(link, str(exc), exc.status, exc.attempts, transient)

@@ -134,12 +134,15 @@ def is_transient_status(status: int) -> bool:
     return status >= 500 or status in (408, 429)
 
 
-def make_client(config: HttpConfig) -> httpx.Client:
+def make_client(config: HttpConfig, check_request: Callable[[httpx.Request], None] | None = None) -> httpx.Client:
+    """``check_request`` runs before every request the client sends, each redirect hop included
+    (yusuan.fetch.offsite): it raises to refuse one."""
     return httpx.Client(
         headers={"User-Agent": config.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
         timeout=httpx.Timeout(config.timeout_seconds, connect=min(10.0, config.timeout_seconds)),
         follow_redirects=True,
         max_redirects=10,
+        event_hooks={"request": [check_request]} if check_request else None,
     )
 
 
@@ -170,6 +173,9 @@ def request_with_retries(
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             gate.__exit__(None, None, None)
             last_status, last_error = None, f"{type(exc).__name__}: {exc}".rstrip(": ")
+        except BaseException:
+            gate.__exit__(None, None, None)  # a refused request (or a bug) must not keep its slot
+            raise
         else:
             try:
                 if response.status_code >= 400 and not is_transient_status(response.status_code):

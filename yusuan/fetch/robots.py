@@ -7,7 +7,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from yusuan.fetch.http import PAGE_LIMITS, BodyLimits, BodyRejected, read_body
+from yusuan.fetch.http import PAGE_LIMITS, BodyLimits, BodyRejected, FetchError, read_body
 
 
 class RobotsCache:
@@ -28,7 +28,7 @@ class RobotsCache:
                     body = b"".join(read_body(response, self._limits)) if response.status_code == 200 else b""
                 # No robots.txt (or an error page) means no restrictions, as crawlers read it.
                 lines = body.decode("utf-8", errors="replace").splitlines()
-            except (httpx.HTTPError, BodyRejected):
+            except (httpx.HTTPError, BodyRejected, FetchError):
                 lines = []
             parser.parse(lines)
             self._parsers[origin] = parser

@@ -54,6 +54,8 @@ class Faults:
     gzip_bomb_bytes: dict[str, int] = field(default_factory=dict)
     too_many_requests: dict[str, int] = field(default_factory=dict)
     retry_after: str = "1"
+    # A 302 from this path to the given URL (another host, an internal address …).
+    redirects: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -193,6 +195,9 @@ class PortalServer:
                 delay = max((faults.delay_seconds.get(k, 0.0) for k in keys), default=0.0)
                 if delay:
                     time.sleep(delay)
+                for key in keys & faults.redirects.keys():
+                    self._send(302, b"", "text/html", {"Location": faults.redirects[key]})
+                    return
                 for key in keys:
                     if faults.too_many_requests.get(key, 0) > 0:
                         with server.log.lock:
