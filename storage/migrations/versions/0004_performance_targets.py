@@ -60,6 +60,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("document_id", "table_index", "row_index", "position"),
         schema="yusuan",
     )
+    # The new columns/table start empty for documents already loaded: mark them stale, so the
+    # next run extracts and loads them again instead of counting them as unchanged.
+    op.execute("UPDATE yusuan.documents SET extractor_version = 'stale'")
     op.execute(f"CREATE VIEW budget.performance_targets AS {VIEW}")
     op.execute(
         "COMMENT ON VIEW budget.performance_targets IS "

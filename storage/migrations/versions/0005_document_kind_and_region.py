@@ -82,6 +82,9 @@ def upgrade() -> None:
             ELSE 'not_budget' END
         """
     )
+    # The new columns/table start empty for documents already loaded: mark them stale, so the
+    # next run extracts and loads them again instead of counting them as unchanged.
+    op.execute("UPDATE yusuan.documents SET extractor_version = 'stale'")
     op.drop_index("uq_documents_current_filing", table_name="documents", schema="yusuan")
     op.create_index(
         "uq_documents_current_filing",
