@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks.limits import HostGate, LimitPlan
+from yusuan.extract.isolated import ParseBudget
 from yusuan.fetch.http import HttpConfig
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.settings import Settings
@@ -42,6 +43,8 @@ class RunContext:
     region: str | None = None
     # Where this portal's requests may go (hosts, attachment hosts, private addresses).
     hosts: HostPolicy | None = None
+    # Time and memory one file's parse may take (yusuan.extract.isolated).
+    parse_budget: ParseBudget = field(default_factory=ParseBudget)
 
     @classmethod
     def for_run(
@@ -67,6 +70,8 @@ class RunContext:
             settings.extraction_cache_days,
             full_refresh,
             region,
+            None,
+            ParseBudget(settings.parse_deadline_seconds, settings.parse_memory_mb),
         )
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs

@@ -27,13 +27,15 @@ from tasks.limits import LimitPlan, extraction_slot
 from tasks.naming import document_run_name
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.document import extract_document
+from yusuan.extract.isolated import ParseBudget, extract_within
 from yusuan.models import DocumentStatus, ExtractedDocument, FetchedFile, QuarantineReason
 
 
-def parse_file(path: Path, sha256: str, hint: str) -> ExtractedDocument:
-    """Extract one file; an extractor crash becomes a quarantined document that says why."""
+def parse_file(path: Path, sha256: str, hint: str, budget: ParseBudget | None = None) -> ExtractedDocument:
+    """Extract one file (in a child process within ``budget`` when given); an extractor crash
+    becomes a quarantined document that says why."""
     try:
-        return extract_document(path, sha256, hint)
+        return extract_within(path, sha256, hint, budget) if budget else extract_document(path, sha256, hint)
     except Exception as exc:  # noqa: BLE001 - one odd file must not cost the others; it is recorded
         return ExtractedDocument(
             sha256=sha256,
@@ -55,19 +57,19 @@ def fetch_hint(fetched: FetchedFile) -> str:
 
 
 # The cache key is the hash of the inputs but the path (the same bytes can sit at another path
-# on another machine) and the limit plan (how to wait is not what is computed).
-PARSE_CACHE_POLICY = INPUTS - "raw_path" - "limits"
+# on another machine), the limit plan and the parse budget (how to run is not what is computed).
+PARSE_CACHE_POLICY = INPUTS - "raw_path" - "limits" - "budget"
 
 
 @task(name="parse-pdf", task_run_name="parse-pdf {sha256:.12}", cache_policy=PARSE_CACHE_POLICY, persist_result=True)
 def parse_pdf_task(
-    sha256: str, raw_path: str, hint: str, extractor_version: str, limits: LimitPlan
+    sha256: str, raw_path: str, hint: str, extractor_version: str, limits: LimitPlan, budget: ParseBudget | None = None
 ) -> ExtractedDocument:
     if extractor_version != EXTRACTOR_VERSION:
         # A cache key naming one version must never hold another version's result.
         raise ValueError(f"asked for extractor {extractor_version}, this process runs {EXTRACTOR_VERSION}")
     with extraction_slot(limits):
-        return parse_file(Path(raw_path), sha256, hint)
+        return parse_file(Path(raw_path), sha256, hint, budget)
 
 
 def ensure_result_storage(results_dir: Path) -> str:
@@ -100,7 +102,7 @@ def cached_parse(ctx: RunContext, sha256: str, raw_path: str, hint: str, refresh
     elif ctx.result_storage is not None:
         options["result_storage"] = ctx.result_storage
     parse = parse_pdf_task.with_options(**options)  # type: ignore[arg-type]
-    return parse(sha256, raw_path, hint, EXTRACTOR_VERSION, ctx.limits)
+    return parse(sha256, raw_path, hint, EXTRACTOR_VERSION, ctx.limits, ctx.parse_budget)
 
 
 @task(cache_policy=NO_CACHE, name="extract", task_run_name=document_run_name("extract"))

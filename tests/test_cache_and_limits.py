@@ -42,13 +42,13 @@ def test_unchanged_file_is_not_parsed_again_and_a_new_extractor_misses_the_cache
     pipeline_env: str, portal: PortalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[str] = []
-    real_extract = tasks.extract.extract_document
+    real_extract = tasks.extract.extract_within
 
-    def counting_extract(path: Path, sha256: str, hint: str):  # type: ignore[no-untyped-def]
+    def counting_extract(path: Path, sha256: str, hint: str, budget):  # type: ignore[no-untyped-def]
         parsed.append(sha256)
-        return real_extract(path, sha256, hint)
+        return real_extract(path, sha256, hint, budget)
 
-    monkeypatch.setattr(tasks.extract, "extract_document", counting_extract)
+    monkeypatch.setattr(tasks.extract, "extract_within", counting_extract)
 
     first = ingest(portal.entry_url, portal="demo", max_documents=2)
     assert first["totals"]["loaded"] == 2 and len(parsed) == 2
@@ -142,9 +142,11 @@ def test_full_refresh_downloads_and_parses_again_and_changes_nothing(
     from tests.conftest import count_rows
 
     parsed: list[str] = []
-    real_extract = tasks.extract.extract_document
+    real_extract = tasks.extract.extract_within
     monkeypatch.setattr(
-        tasks.extract, "extract_document", lambda path, sha, hint: parsed.append(sha) or real_extract(path, sha, hint)
+        tasks.extract,
+        "extract_within",
+        lambda path, sha, hint, budget: parsed.append(sha) or real_extract(path, sha, hint, budget),
     )
     ingest(portal.entry_url, portal="demo")
     counts = count_rows(pipeline_env)

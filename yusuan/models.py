@@ -37,6 +37,8 @@ class QuarantineReason(StrEnum):
     NEEDS_OCR = "needs_ocr"
     NO_TABLES = "no_tables"
     EXTRACT_FAILED = "extract_failed"
+    # The parse ran past its deadline or its memory bound (a bomb, a pathological file).
+    PARSE_BUDGET = "parse_budget"
 
 
 # ---------------------------------------------------------------- discover

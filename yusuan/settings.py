@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     download_deadline_seconds: float = Field(default=600.0, gt=0)
     max_page_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     max_download_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    # Each file is parsed in a child process that is stopped past this time or memory.
+    parse_deadline_seconds: float = Field(default=300.0, gt=0)
+    parse_memory_mb: int = Field(default=4096, gt=0)
     max_pages_per_portal: int = 200
     max_documents_per_run: int | None = None
     workers: int = 4

@@ -1,0 +1,109 @@
+"""The parse of one file in a child process, with a deadline and a memory bound.
+
+pdfminer is pure Python: a deflate bomb inside a PDF or a pathological content stream can take
+minutes and gigabytes, and a thread cannot be stopped. A child process can: past its deadline it
+is killed, over its address-space limit its allocation fails, and either way the document ends
+as a quarantine with the reason while the run goes on. The child comes from a ``forkserver``
+that has already imported the extractor, so starting one costs milliseconds, and the parses of
+a run's threads use every core instead of sharing one GIL.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from yusuan.extract import EXTRACTOR_VERSION
+from yusuan.extract.document import extract_document
+from yusuan.models import DocumentStatus, ExtractedDocument, QuarantineReason
+
+_PRELOAD = ["yusuan.extract.document"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParseBudget:
+    seconds: float = 300.0
+    memory_mb: int = 4096
+
+
+def _child(conn: Connection, path: str, sha256: str, hint: str, memory_bytes: int) -> None:
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    except (ValueError, OSError):
+        pass  # a platform without the limit: the deadline still holds
+    try:
+        conn.send(("ok", extract_document(Path(path), sha256, hint)))
+    except MemoryError:
+        conn.send(("memory", ""))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent as this document's failure
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _quarantined(sha256: str, reason: QuarantineReason, error: str) -> ExtractedDocument:
+    return ExtractedDocument(
+        sha256=sha256,
+        status=DocumentStatus.QUARANTINED,
+        extractor_version=EXTRACTOR_VERSION,
+        reason=reason,
+        error=error,
+    )
+
+
+def extract_within(path: Path, sha256: str, hint: str, budget: ParseBudget) -> ExtractedDocument:
+    """``extract_document`` in a child process within ``budget``; in this process when no child
+    can be started here (a daemonic worker process may not have children)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_child, args=(sender, str(path), sha256, hint, budget.memory_mb * 1024 * 1024), daemon=True
+    )
+    try:
+        process.start()
+    except (AssertionError, OSError):
+        receiver.close()
+        sender.close()
+        return extract_document(path, sha256, hint)
+    sender.close()
+    try:
+        if receiver.poll(budget.seconds):
+            try:
+                status, value = receiver.recv()
+            except EOFError:
+                status, value = "died", ""
+        else:
+            status, value = "timeout", ""
+    finally:
+        receiver.close()
+        process.join(timeout=1.0)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    if status == "ok":
+        return value
+    if status == "timeout":
+        return _quarantined(
+            sha256, QuarantineReason.PARSE_BUDGET, f"parse took longer than {budget.seconds:g} s: stopped"
+        )
+    if status == "memory":
+        return _quarantined(
+            sha256, QuarantineReason.PARSE_BUDGET, f"parse needed more than {budget.memory_mb} MB: stopped"
+        )
+    if status == "died" and (process.exitcode or 0) < 0:
+        # An allocation refused inside a C library ends in a signal rather than a MemoryError.
+        return _quarantined(
+            sha256,
+            QuarantineReason.PARSE_BUDGET,
+            f"the parse process was killed by signal {-(process.exitcode or 0)}: over its memory bound of "
+            f"{budget.memory_mb} MB, or a crash in a C library",
+        )
+    if status == "died":
+        return _quarantined(
+            sha256, QuarantineReason.EXTRACT_FAILED, f"the parse process died (exit code {process.exitcode})"
+        )
+    return _quarantined(sha256, QuarantineReason.EXTRACT_FAILED, f"extraction failed: {value}")
