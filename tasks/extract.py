@@ -28,7 +28,7 @@ from tasks.naming import document_run_name
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.document import extract_document
 from yusuan.extract.isolated import ParseBudget, extract_within
-from yusuan.models import DocumentStatus, ExtractedDocument, FetchedFile, QuarantineReason
+from yusuan.models import ExtractedDocument, FetchedFile, QuarantineReason
 
 
 def parse_file(path: Path, sha256: str, hint: str, budget: ParseBudget | None = None) -> ExtractedDocument:
@@ -37,12 +37,8 @@ def parse_file(path: Path, sha256: str, hint: str, budget: ParseBudget | None = 
     try:
         return extract_within(path, sha256, hint, budget) if budget else extract_document(path, sha256, hint)
     except Exception as exc:  # noqa: BLE001 - one odd file must not cost the others; it is recorded
-        return ExtractedDocument(
-            sha256=sha256,
-            status=DocumentStatus.QUARANTINED,
-            extractor_version=EXTRACTOR_VERSION,
-            reason=QuarantineReason.EXTRACT_FAILED,
-            error=f"extractor failed: {type(exc).__name__}: {exc}",
+        return ExtractedDocument.quarantined(
+            sha256, EXTRACTOR_VERSION, QuarantineReason.EXTRACT_FAILED, f"extractor failed: {type(exc).__name__}: {exc}"
         )
 
 

@@ -245,6 +245,13 @@ class ExtractedDocument:
     checks: list[Check] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    @classmethod
+    def quarantined(cls, sha256: str, version: str, reason: QuarantineReason, error: str) -> ExtractedDocument:
+        """A file that could not be extracted, with the reason: recorded, never loaded as facts."""
+        return cls(
+            sha256=sha256, status=DocumentStatus.QUARANTINED, extractor_version=version, reason=reason, error=error
+        )
+
     @property
     def verdict(self) -> str:
         """failed if any data-quality check failed; passed (rounding included) if all held."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.document import extract_document
-from yusuan.models import DocumentStatus, ExtractedDocument, QuarantineReason
+from yusuan.models import ExtractedDocument, QuarantineReason
 
 _PRELOAD = ["yusuan.extract.document"]
 
@@ -45,13 +45,7 @@ def _child(conn: Connection, path: str, sha256: str, hint: str, memory_bytes: in
 
 
 def _quarantined(sha256: str, reason: QuarantineReason, error: str) -> ExtractedDocument:
-    return ExtractedDocument(
-        sha256=sha256,
-        status=DocumentStatus.QUARANTINED,
-        extractor_version=EXTRACTOR_VERSION,
-        reason=reason,
-        error=error,
-    )
+    return ExtractedDocument.quarantined(sha256, EXTRACTOR_VERSION, reason, error)
 
 
 def extract_within(path: Path, sha256: str, hint: str, budget: ParseBudget) -> ExtractedDocument:
