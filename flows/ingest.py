@@ -7,7 +7,6 @@ without stopping the others.
 
 from __future__ import annotations
 
-import dataclasses
 import queue
 import time
 import uuid
@@ -160,11 +159,18 @@ def ingest(
     run_id = str(flow_run.id or uuid.uuid4())
     database_url = prepare_database(settings.database_url, settings.pgdata_dir)
     storage = ensure_result_storage(settings.results_dir)
-    if region and resolve_region(region) is None:
+    portal_region = resolve_region(region)
+    if region and portal_region is None:
         return Failed(message=f"unknown region {region!r}: give a 6-digit division code or a name such as 河南省郑州市")
-    ctx = RunContext.for_run(settings, run_id, database_url, portal, storage, full_refresh=full_refresh, region=region)
-    ctx = dataclasses.replace(
-        ctx, hosts=HostPolicy.for_portal(entry_url, allowed_hosts, attachment_hosts, allow_private_addresses)
+    ctx = RunContext.for_run(
+        settings,
+        run_id,
+        database_url,
+        portal,
+        storage,
+        full_refresh=full_refresh,
+        region=portal_region,
+        hosts=HostPolicy.for_portal(entry_url, allowed_hosts, attachment_hosts, allow_private_addresses),
     )
     ensure_extraction_limit(ctx.limits)
     if ctx.limits.shared:

@@ -194,9 +194,10 @@ def load_document(
 ) -> LoadOutcome:
     """Write one extracted document and its facts; re-loading the same extraction changes nothing.
     ``region`` is the agency's (see yusuan.normalise.regions.agency_region): part of the filing key."""
+    region_code, region_name = (region.code, region.name) if region else ("", "")
     state = document_state(conn, doc.sha256)
     if state and state.extractor_version == doc.extractor_version and state.status == doc.status.value:
-        return LoadOutcome(state.document_id, "unchanged", state.status, 0, *_region_values(region))
+        return LoadOutcome(state.document_id, "unchanged", state.status, 0, region_code, region_name)
 
     correction = is_correction(fetched.link.link_text, fetched.link.page_title, doc.title)
     values = {
@@ -210,8 +211,8 @@ def load_document(
         "doc_kind": doc.doc_kind,
         "content_kind": doc.content_kind.value,
         "kind_reason": doc.kind_reason,
-        "region_code": _region_values(region)[0],
-        "region_name": _region_values(region)[1],
+        "region_code": region_code,
+        "region_name": region_name,
         "page_count": doc.page_count,
         "is_correction": correction,
         "is_current": False,
@@ -244,12 +245,8 @@ def load_document(
         action = "replaced"
 
     facts = _insert_facts(conn, document_id, doc)
-    _recompute_current(conn, doc, _region_values(region)[0])
-    return LoadOutcome(document_id, action, doc.status.value, facts, *_region_values(region))
-
-
-def _region_values(region: Region | None) -> tuple[str, str]:
-    return (region.code, region.name) if region else ("", "")
+    _recompute_current(conn, doc, region_code)
+    return LoadOutcome(document_id, action, doc.status.value, facts, region_code, region_name)
 
 
 def _target_rows(document_id: int, doc: ExtractedDocument) -> list[dict[str, Any]]:

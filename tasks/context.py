@@ -16,6 +16,7 @@ from tasks.limits import HostGate, LimitPlan
 from yusuan.extract.isolated import ParseBudget
 from yusuan.fetch.http import HttpConfig
 from yusuan.fetch.offsite import HostPolicy
+from yusuan.normalise.regions import Region
 from yusuan.settings import Settings
 
 # Defaults for a context built by hand (tests, scripts): in-process limits only.
@@ -38,9 +39,9 @@ class RunContext:
     cache_days: float = 30.0
     # Download unconditionally and parse again, whatever the database and the cache hold.
     full_refresh: bool = False
-    # The portal's region (portals.yaml ``region``: a division code or name) for agencies whose
-    # name does not print one; None when the portal has none configured.
-    region: str | None = None
+    # The portal's region (portals.yaml ``region``, resolved once) for agencies whose name does
+    # not print one; None when the portal has none configured.
+    region: Region | None = None
     # Where this portal's requests may go (hosts, attachment hosts, private addresses).
     hosts: HostPolicy | None = None
     # Time and memory one file's parse may take (yusuan.extract.isolated).
@@ -55,7 +56,8 @@ class RunContext:
         portal: str,
         result_storage: str | None = None,
         full_refresh: bool = False,
-        region: str | None = None,
+        region: Region | None = None,
+        hosts: HostPolicy | None = None,
     ) -> RunContext:
         limits = LimitPlan.from_settings(settings)
         return cls(
@@ -70,7 +72,7 @@ class RunContext:
             settings.extraction_cache_days,
             full_refresh,
             region,
-            None,
+            hosts,
             ParseBudget(settings.parse_deadline_seconds, settings.parse_memory_mb),
         )
 

@@ -12,7 +12,7 @@ from storage.repository import LoadOutcome, load_document, stored_region_code
 from tasks.context import RunContext
 from tasks.naming import document_run_name
 from yusuan.models import ExtractedDocument, FetchedFile
-from yusuan.normalise.regions import agency_region, region_for_code, resolve_region
+from yusuan.normalise.regions import agency_region, region_for_code
 
 
 def load(ctx: RunContext, doc: ExtractedDocument, fetched: FetchedFile) -> LoadOutcome:
@@ -20,7 +20,7 @@ def load(ctx: RunContext, doc: ExtractedDocument, fetched: FetchedFile) -> LoadO
     the one its name prints, else the portal's (a backfill, which has no portal, keeps the one
     stored)."""
     with engine_for(ctx.database_url).begin() as conn:
-        portal_region = resolve_region(ctx.region) or region_for_code(stored_region_code(conn, doc.sha256))
+        portal_region = ctx.region or region_for_code(stored_region_code(conn, doc.sha256))
         region = agency_region(doc.agency_name, portal_region)
         return load_document(conn, doc, fetched, ctx.run_id, datetime.now(UTC), region)
 

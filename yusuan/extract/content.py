@@ -64,9 +64,9 @@ def title_lines(opening: str, limit: int = 6) -> list[str]:
     return lines
 
 
-def _what_it_is(opening: str) -> str:
-    head = "".join(title_lines(opening)).replace(" ", "")
-    title = "".join(title_lines(opening, 3)).replace(" ", "")[:60]
+def _what_it_is(head: str, title: str) -> str:
+    """What a non-budget looks like from its first lines (``head``), with its ``title``."""
+    title = title[:60]
     for name, pattern in _NOT_BUDGET_KINDS:
         if pattern.search(head):
             return f"{name}: {title}" if title else name
@@ -85,9 +85,10 @@ def classify_content(
     text states them; ``final_accounts`` whether the title block names a 决算."""
     kinds = set(table_kinds)
     core = kinds & CORE_TABLE_KINDS
-    head = "".join(title_lines(opening)).replace(" ", "")
+    lines = [line.replace(" ", "") for line in title_lines(opening, 15)]
+    title, head, contents = "".join(lines[:3]), "".join(lines[:6]), "".join(lines)
     # Only the title itself: a budget's 目录 may well list a 绩效评价 section.
-    evaluation = bool(_EVALUATION.search("".join(title_lines(opening, 3)).replace(" ", "")))
+    evaluation = bool(_EVALUATION.search(title))
     if final_accounts and (core or text_totals):
         return ContentVerdict(ContentKind.FINAL_ACCOUNTS, "决算 (final accounts) named in the title block")
     has_summary = "income_expenditure_summary" in kinds and table_totals
@@ -95,7 +96,6 @@ def classify_content(
         found = ", ".join(sorted(core))
         return ContentVerdict(ContentKind.BUDGET_TABLES, f"standard budget tables: {found}")
     # A 说明 without a cover opens on its 目录: its budget words can sit a dozen lines down.
-    contents = "".join(title_lines(opening, 15)).replace(" ", "")
     budget_title = bool(_BUDGET_TITLE.search(contents)) and not _DOC_NUMBER.search(head)
     # A 情况说明 may carry a 绩效目标 table of its own: its stated totals make it the budget's text.
     if not evaluation and budget_title and text_totals:
@@ -103,4 +103,4 @@ def classify_content(
     if not evaluation and kinds & SIDE_TABLE_KINDS and not core - {"project_expenditure"}:
         side = ", ".join(sorted(kinds & SIDE_TABLE_KINDS))
         return ContentVerdict(ContentKind.BUDGET_OTHER, f"budget-related tables only ({side}), no 收支总表")
-    return ContentVerdict(ContentKind.NOT_BUDGET, _what_it_is(opening))
+    return ContentVerdict(ContentKind.NOT_BUDGET, _what_it_is(head, title))

@@ -17,7 +17,7 @@ from yusuan.extract.metadata import (
     fiscal_year,
     normalise_agency,
 )
-from yusuan.extract.narrative import narrative_figures
+from yusuan.extract.narrative import TOTAL_NAMES, narrative_figures
 from yusuan.extract.parse import parse_grid
 from yusuan.extract.pdf_reader import PdfContent, UnreadablePdf, read_pdf
 from yusuan.extract.performance import indicator_header_end
@@ -72,9 +72,6 @@ def _opening(content: PdfContent) -> str:
         return content.first_page_text
     first_lines = [line.text for line in content.text_lines[:40]]
     return "\n".join([content.first_page_text, *first_lines])
-
-
-_TOTALS = frozenset({"income_total", "expenditure_total"})
 
 
 def _texts(rows: list[list[str | None]]) -> list[tuple[str, ...]]:
@@ -180,12 +177,11 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
 
     text_figures = narrative_figures(body_text, doc.fiscal_year)
     doc.figures += text_figures
-    stated = {f.name for f in text_figures}
     verdict = classify_content(
         opening,
         (t.kind for t in doc.tables),
-        table_totals=any(f.source == "table" and f.name in _TOTALS for f in doc.figures),
-        text_totals=bool(stated & _TOTALS),
+        table_totals=any(f.source == "table" and f.name in TOTAL_NAMES for f in doc.figures),
+        text_totals=any(f.name in TOTAL_NAMES for f in text_figures),
         final_accounts=doc.doc_kind.endswith("决算"),
     )
     doc.content_kind, doc.kind_reason = verdict.kind, verdict.reason

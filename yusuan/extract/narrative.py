@@ -38,6 +38,8 @@ _PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
 # Page numbers printed in the running text ("-5-", "—12—") split sentences across pages.
 _PAGE_MARK = re.compile(r"[-—–]\d{1,3}[-—–]")
 TEXT_PRIORITY = 100
+# The two figures that say how big a budget is (and what a 其中 clause never states).
+TOTAL_NAMES = frozenset({"income_total", "expenditure_total"})
 
 
 def narrative_figures(text: str, fiscal_year: int | None = None) -> list[Figure]:
@@ -54,7 +56,7 @@ def narrative_figures(text: str, fiscal_year: int | None = None) -> list[Figure]
         for match in pattern.finditer(compact):
             if fiscal_year is not None and _other_year(compact, match.start(), fiscal_year):
                 continue
-            if _TOTAL_NAMES & set(names) and _inside_qizhong(compact, match.start()):
+            if TOTAL_NAMES & set(names) and _inside_qizhong(compact, match.start()):
                 continue
             amount = to_yuan(Decimal(match.group(1).replace(",", "").replace("，", "")), Unit(match.group(2)))
             if amount is None:
@@ -63,9 +65,6 @@ def narrative_figures(text: str, fiscal_year: int | None = None) -> list[Figure]
                 figures.setdefault(name, amount)
             break
     return [Figure(name, amount, "text", TEXT_PRIORITY, None, source="text") for name, amount in figures.items()]
-
-
-_TOTAL_NAMES = frozenset({"income_total", "expenditure_total"})
 
 
 def _inside_qizhong(text: str, start: int) -> bool:

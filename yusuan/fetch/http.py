@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 
@@ -67,9 +69,6 @@ def retry_after_seconds(response: httpx.Response, cap: float) -> float | None:
     if value.isdigit():
         return min(float(value), cap)
     try:
-        from datetime import UTC, datetime
-        from email.utils import parsedate_to_datetime
-
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None

@@ -24,10 +24,6 @@ class Region:
     name: str  # full path of names: 福建省泉州市
     level: str  # province | city | county
 
-    @property
-    def province_code(self) -> str:
-        return self.code[:2] + "0000"
-
 
 def _level(code: str) -> str:
     if code.endswith("0000"):
@@ -128,11 +124,8 @@ def qualified_name(name: str, text: str) -> str:
         before = text[max(0, match.start() - 12) : match.start()]
         for start in range(len(before)):
             region = region_from_name(before[start:])
-            if (
-                region is not None
-                and DIVISION_DATA[region.code]
-                and before[start:].endswith(DIVISION_DATA[region.code])
-            ):
+            # Only a run of division names right up to the agency name qualifies it.
+            if region is not None and before[start:].endswith(DIVISION_DATA[region.code]):
                 full = before[start:] + name
                 counts[full] = counts.get(full, 0) + 1
                 break
