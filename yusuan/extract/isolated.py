@@ -10,7 +10,9 @@ a run's threads use every core instead of sharing one GIL.
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
+import os
 import resource
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -29,19 +31,40 @@ class ParseBudget:
     memory_mb: int = 4096
 
 
+# The child's exit code when even reporting failed for want of memory.
+_NO_MEMORY_EXIT = 86
+
+
 def _child(conn: Connection, path: str, sha256: str, hint: str, memory_bytes: int) -> None:
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     except (ValueError, OSError):
         pass  # a platform without the limit: the deadline still holds
     try:
-        conn.send(("ok", extract_document(Path(path), sha256, hint)))
+        try:
+            answer = ("ok", extract_document(Path(path), sha256, hint))
+        except MemoryError:
+            answer = ("memory", "")
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent as this document's failure
+            # Under the address-space limit a refused allocation surfaces as whatever the code
+            # that asked raises (OSError ENOMEM, a zlib or import error …): while the parse still
+            # holds its memory, a small allocation failing too says the bound was reached.
+            answer = ("memory", "") if _exhausted(exc) else ("error", f"{type(exc).__name__}: {exc}")
+        conn.send(answer)
     except MemoryError:
-        conn.send(("memory", ""))
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent as this document's failure
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        os._exit(_NO_MEMORY_EXIT)  # not even the answer fits: the exit code says why
     finally:
         conn.close()
+
+
+def _exhausted(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOMEM:
+        return True
+    try:
+        bytearray(16 * 1024 * 1024)
+    except MemoryError:
+        return True
+    return False
 
 
 def _quarantined(sha256: str, reason: QuarantineReason, error: str) -> ExtractedDocument:
@@ -78,6 +101,8 @@ def extract_within(path: Path, sha256: str, hint: str, budget: ParseBudget) -> E
         if process.is_alive():
             process.kill()
             process.join()
+    if status == "died" and process.exitcode == _NO_MEMORY_EXIT:
+        status = "memory"
     if status == "ok":
         return value
     if status == "timeout":
