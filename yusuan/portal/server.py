@@ -179,12 +179,22 @@ class PortalServer:
                     log.max_in_flight = max(log.max_in_flight, log.in_flight)
                     log.started_at.append(started)
                     log.user_agents.add(agent)
+                self._in_flight = True
                 try:
                     self._serve(path, raw_path)
                 finally:
+                    self._leave_flight()
                     with log.lock:
-                        log.in_flight -= 1
                         log.spans.append((started, time.monotonic(), path, agent))
+
+            def _leave_flight(self) -> None:
+                # Called just before the response's last bytes go out: once the client holds them it
+                # may start its next request at once, before this thread could count this one done,
+                # and the server would see one request more in flight than the client allowed.
+                if getattr(self, "_in_flight", False):
+                    self._in_flight = False
+                    with server.log.lock:
+                        server.log.in_flight -= 1
 
             def _serve(self, path: str, raw_path: str) -> None:
                 faults = server.faults
@@ -266,6 +276,7 @@ class PortalServer:
                     self.send_response(304)
                     self.send_header("ETag", attachment.etag)
                     self.send_header("Content-Length", "0")
+                    self._leave_flight()
                     self.end_headers()
                     return
                 with server.log.lock:
@@ -290,14 +301,18 @@ class PortalServer:
                     self.send_header("Content-Length", str(len(body)))
                     for key, value in (headers or {}).items():
                         self.send_header(key, value)
-                    self.end_headers()
                     if rate and status == 200:
+                        self.end_headers()
                         # One byte at a time: each read succeeds well within any per-read timeout.
                         for i in range(len(body)):
+                            if i == len(body) - 1:
+                                self._leave_flight()
                             self.wfile.write(body[i : i + 1])
                             self.wfile.flush()
                             time.sleep(1.0 / rate)
                     else:
+                        self._leave_flight()
+                        self.end_headers()
                         self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (e.g. its timeout fired first)
