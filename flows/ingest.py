@@ -31,6 +31,7 @@ from flows.summary import IngestSummary, report_document, summarise_discovery, s
 from storage.database import engine_for, resolve_database_url
 from storage.migrate import upgrade
 from storage.repository import LoadOutcome, record_run_finish, record_run_start
+from storage.versions import run_changes
 from tasks.context import RunContext
 from tasks.discover import discover_task
 from tasks.download import download_with_retries
@@ -171,6 +172,7 @@ def ingest(
         full_refresh=full_refresh,
         region=portal_region,
         hosts=HostPolicy.for_portal(entry_url, allowed_hosts, attachment_hosts, allow_private_addresses),
+        entry_url=entry_url,
     )
     ensure_extraction_limit(ctx.limits)
     if ctx.limits.shared:
@@ -200,6 +202,8 @@ def ingest(
                 summary.downloaded += fetched.http_status != 304
                 summary.not_modified += fetched.http_status == 304
     summary.seconds = time.monotonic() - started
+    with engine.connect() as conn:
+        summary.changes = run_changes(conn, run_id)
 
     totals = summary.totals()
     # A portal none of whose pages could be read did nothing: that is a failed run, with the reason.
@@ -209,7 +213,7 @@ def ingest(
         record_run_finish(conn, run_id, status, summary.as_json(), datetime.now(UTC))
     _publish_artifacts(summary)
     prune_parse_cache(settings.results_dir)
-    message = ", ".join(f"{k}={v}" for k, v in totals.items())
+    message = ", ".join(f"{k}={v}" for k, v in (totals | summary.change_counts()).items())
     logger.info("run summary: %s", message)
     if unreachable:
         reason = f"no page of {portal} could be read: {discovery.pages[0].url}: {discovery.pages[0].error}"
@@ -248,5 +252,11 @@ def _publish_artifacts(summary: IngestSummary) -> None:
             for d in summary.documents
         ],
         description=f"Documents of portal {summary.portal} in this run",
+    )
+    create_table_artifact(
+        key=f"{key}-changes",
+        table=list(summary.changes)
+        or [{"change": "none", "url": "nothing appeared, changed, reverted, vanished or returned"}],
+        description=f"What changed at portal {summary.portal} since its last run",
     )
     create_markdown_artifact(key=f"{key}-summary", markdown=summary_markdown(summary), description="Run summary")

@@ -39,6 +39,9 @@ class IngestSummary:
     not_modified: int = 0
     seconds: float = 0.0
     documents: list[DocumentReport] = field(default_factory=list)
+    # The run's diff at the portal: one row per URL that appeared, changed, reverted, vanished or
+    # returned (storage.versions.run_changes).
+    changes: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def facts(self) -> int:
@@ -64,8 +67,17 @@ class IngestSummary:
             "seconds": round(self.seconds, 2),
         }
 
+    def change_counts(self) -> dict[str, int]:
+        counts = Counter(str(c["change"]) for c in self.changes)
+        return {kind: counts[kind] for kind in ("appeared", "changed", "reverted", "vanished", "returned")}
+
     def as_json(self) -> dict[str, object]:
-        return {"run_id": self.run_id, "totals": self.totals(), "documents": [asdict(d) for d in self.documents]}
+        return {
+            "run_id": self.run_id,
+            "totals": self.totals(),
+            "changes": self.change_counts(),
+            "documents": [asdict(d) for d in self.documents],
+        }
 
 
 def report_document(
@@ -141,6 +153,14 @@ def summary_markdown(summary: IngestSummary) -> str:
     for d in (d for d in summary.documents if d.verdict == "failed"):
         lines += ["", f"- **checks failed** {d.agency_name} {d.fiscal_year} {d.doc_kind} ([source]({d.url})):"]
         lines += [f"  - {check}" for check in d.failed_checks]
+    changed = [c for c in summary.changes if c["change"] != "appeared"]
+    if changed:
+        lines += ["", "## Changed at the portal since the last run", ""]
+        lines += [
+            f"- **{c['change']}** {c['agency_name'] or ''} {c['fiscal_year'] or ''} ({c['url']})"
+            + (" — now current" if c["is_current"] else "")
+            for c in changed
+        ]
     problems = [d for d in summary.documents if d.outcome in NEEDS_ATTENTION]
     if problems:
         lines += ["", "## Needs attention", ""]

@@ -22,6 +22,15 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def head_revision() -> str:
+    """The revision a fully migrated database is at."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("postgresql://")).get_current_head()
+    assert head is not None
+    return head
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     with _lock:
         command.upgrade(alembic_config(url), revision)

@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, select, text, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from storage import schema as t
+from storage.versions import Change, FilingKey, note_served, recompute_current
 from yusuan.models import DisclosureLink, DiscoveryResult, DocumentStatus, ExtractedDocument, FetchedFile
 from yusuan.normalise.regions import Region
 
+UPSERT_BATCH_ROWS = 2000
 _CORRECTION = re.compile(r"更正|调整|修订|修正|更新")
 
 
@@ -58,15 +60,16 @@ def record_run_finish(conn: Connection, run_id: str, status: str, stats: dict[st
 def _upsert_seen(conn: Connection, table: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
     """Insert rows keyed by ``keys``; a row seen again keeps first_seen_at and updates the rest.
 
-    One statement for all rows (duplicates in ``rows`` collapse to the last one), so the
-    database does the de-duplication as a unique constraint, not the loader.
+    Duplicates in ``rows`` collapse to the last one; across runs the unique constraint, not the
+    loader, does the de-duplication.
     """
     unique = list({tuple(r[k] for k in keys): r for r in rows}.values())
-    if not unique:
-        return
-    stmt = insert(table).values(unique)
-    updated = {c: stmt.excluded[c] for c in unique[0] if c not in (*keys, "first_seen_at")}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updated))
+    # Postgres takes at most 65,535 bind parameters per statement: a list page with thousands of
+    # links is written in batches, in the same transaction.
+    for start in range(0, len(unique), UPSERT_BATCH_ROWS):
+        stmt = insert(table).values(unique[start : start + UPSERT_BATCH_ROWS])
+        updated = {c: stmt.excluded[c] for c in unique[0] if c not in (*keys, "first_seen_at")}
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updated))
 
 
 def record_discovery(conn: Connection, result: DiscoveryResult, run_id: str, now: datetime) -> None:
@@ -103,7 +106,11 @@ def stored_source(conn: Connection, url: str) -> StoredSource | None:
     return StoredSource(*row) if row else None
 
 
-def record_fetch(conn: Connection, fetched: FetchedFile, run_id: str) -> None:
+def record_fetch(conn: Connection, fetched: FetchedFile, run_id: str, entry_url: str | None = None) -> Change | None:
+    """Record one fetch of a source URL (``entry_url``: the crawl that listed it); returns what
+    changed at the URL (appeared, changed, reverted), with the filings involved recomputed."""
+    link = fetched.link
+    previous = conn.execute(select(t.sources.c.sha256).where(t.sources.c.url == link.url).with_for_update()).first()
     if fetched.sha256 and fetched.raw_path:
         conn.execute(
             insert(t.files)
@@ -116,7 +123,6 @@ def record_fetch(conn: Connection, fetched: FetchedFile, run_id: str) -> None:
             )
             .on_conflict_do_nothing(index_elements=["sha256"])
         )
-    link = fetched.link
     values = {
         "final_url": fetched.final_url,
         "page_url": link.page_url,
@@ -133,6 +139,8 @@ def record_fetch(conn: Connection, fetched: FetchedFile, run_id: str) -> None:
         "fetched_at": fetched.fetched_at,
         "last_run_id": run_id,
     }
+    if entry_url is not None:
+        values["entry_url"] = entry_url
     stmt = insert(t.sources).values(url=link.url, sha256=fetched.sha256, first_fetched_at=fetched.fetched_at, **values)
     # A failed re-fetch keeps the last good file: the error is recorded beside it.
     update_set: dict[str, Any] = {k: stmt.excluded[k] for k in values}
@@ -140,6 +148,10 @@ def record_fetch(conn: Connection, fetched: FetchedFile, run_id: str) -> None:
     for key in ("content_type", "size_bytes", "etag", "last_modified"):
         update_set[key] = func.coalesce(stmt.excluded[key], t.sources.c[key])
     conn.execute(stmt.on_conflict_do_update(index_elements=["url"], set_=update_set))
+    if not fetched.sha256:
+        return None  # a failed fetch says nothing about what the URL serves
+    previous_sha256 = previous[0] if previous else None
+    return note_served(conn, link.url, link.portal, previous_sha256, fetched.sha256, fetched.fetched_at, run_id)
 
 
 # ------------------------------------------------------------------ documents
@@ -245,7 +257,7 @@ def load_document(
         action = "replaced"
 
     facts = _insert_facts(conn, document_id, doc)
-    _recompute_current(conn, doc, region_code)
+    recompute_current(conn, FilingKey(region_code, doc.agency_name, doc.fiscal_year, doc.doc_kind))
     return LoadOutcome(document_id, action, doc.status.value, facts, region_code, region_name)
 
 
@@ -402,35 +414,6 @@ def _insert_facts(conn: Connection, document_id: int, doc: ExtractedDocument) ->
             conn.execute(table.insert(), rows)
             count += len(rows)
     return count
-
-
-def _recompute_current(conn: Connection, doc: ExtractedDocument, region_code: str) -> None:
-    """Mark the newest loaded version of the filing current: corrections first, then the latest seen.
-    A filing is (region, agency, fiscal year, kind): two cities' 发展和改革局 never compete."""
-    key = f"{region_code}|{doc.agency_name}|{doc.fiscal_year}|{doc.doc_kind}"
-    # Serialise concurrent loads of the same filing; the partial unique index is the backstop.
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
-    d = t.documents.c
-    same_filing = and_(
-        d.region_code == region_code,
-        d.agency_name == doc.agency_name,
-        d.fiscal_year.is_not_distinct_from(doc.fiscal_year),
-        d.doc_kind == doc.doc_kind,
-    )
-    # Some publishers post a filing as two files (说明 text and 公开表 tables): the one with
-    # tables carries the facts, so it wins over a text-only file of the same moment.
-    has_tables = (
-        select(func.count()).select_from(t.doc_tables).where(t.doc_tables.c.document_id == d.document_id)
-    ).scalar_subquery() > 0
-    winner = conn.execute(
-        select(d.document_id)
-        .where(same_filing, d.status == DocumentStatus.LOADED.value)
-        .order_by(d.is_correction.desc(), d.first_seen_at.desc(), has_tables.desc(), d.document_id.desc())
-        .limit(1)
-    ).scalar()
-    conn.execute(update(t.documents).where(same_filing, d.is_current, d.document_id != winner).values(is_current=False))
-    if winner is not None:
-        conn.execute(update(t.documents).where(d.document_id == winner, ~d.is_current).values(is_current=True))
 
 
 # ------------------------------------------------------------------ backfill

@@ -101,7 +101,34 @@ sources = Table(
     Column("first_fetched_at", DateTime(timezone=True), nullable=False),
     Column("fetched_at", DateTime(timezone=True), nullable=False),
     Column("last_run_id", String(64)),
+    Column("entry_url", Text, comment="entry URL of the crawl that last listed it"),
+    Column("withdrawn_at", DateTime(timezone=True), comment="when a complete crawl no longer listed it"),
     Index("ix_sources_sha256", "sha256"),
+)
+
+# Every file a URL has served, so a URL going back to earlier bytes is told from one that changed.
+source_history = Table(
+    "source_history",
+    metadata,
+    Column("url", Text, primary_key=True),
+    Column("sha256", String(64), ForeignKey("files.sha256"), primary_key=True),
+    Column("first_fetched_at", DateTime(timezone=True), nullable=False),
+    Column("last_fetched_at", DateTime(timezone=True), nullable=False),
+)
+
+# What each run found changed at the portal (the run's diff, also an artifact).
+source_changes = Table(
+    "source_changes",
+    metadata,
+    Column("change_id", BigInteger, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False),
+    Column("portal", String(200), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("change", String(12), nullable=False, comment="appeared | changed | reverted | vanished | returned"),
+    Column("old_sha256", String(64)),
+    Column("new_sha256", String(64)),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_source_changes_run", "run_id"),
 )
 
 documents = Table(

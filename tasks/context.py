@@ -46,6 +46,9 @@ class RunContext:
     hosts: HostPolicy | None = None
     # Time and memory one file's parse may take (yusuan.extract.isolated).
     parse_budget: ParseBudget = field(default_factory=ParseBudget)
+    # The crawl's entry URL: a source remembers which crawl lists it, so that a later complete
+    # crawl from the same entry can tell that the portal withdrew it. None outside a crawl.
+    entry_url: str | None = None
 
     @classmethod
     def for_run(
@@ -58,6 +61,7 @@ class RunContext:
         full_refresh: bool = False,
         region: Region | None = None,
         hosts: HostPolicy | None = None,
+        entry_url: str | None = None,
     ) -> RunContext:
         limits = LimitPlan.from_settings(settings)
         return cls(
@@ -74,6 +78,7 @@ class RunContext:
             region,
             hosts,
             ParseBudget(settings.parse_deadline_seconds, settings.parse_memory_mb),
+            entry_url,
         )
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs

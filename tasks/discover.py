@@ -8,6 +8,7 @@ from prefect.logging import get_run_logger
 
 from storage.database import engine_for
 from storage.repository import record_discovery
+from storage.versions import ListingOutcome, note_listed
 from tasks.context import RunContext
 from yusuan.discover.crawler import crawl
 from yusuan.fetch.http import RetryPolicy, make_client
@@ -18,7 +19,8 @@ from yusuan.models import DiscoveryResult
 
 def discover(
     ctx: RunContext, entry_url: str, max_pages: int, allowed_hosts: list[str] | None = None
-) -> DiscoveryResult:
+) -> tuple[DiscoveryResult, ListingOutcome]:
+    """Crawl, record every page and link decision, and note which sources the portal still lists."""
     policy = ctx.hosts or HostPolicy.for_portal(entry_url, allowed_hosts)
     with make_client(ctx.http, policy.request_hook(attachment=False)) as client:
         result = crawl(
@@ -33,18 +35,27 @@ def discover(
             page_limits=ctx.http.page_limits,
             host_policy=policy,
         )
+    now = datetime.now(UTC)
     with engine_for(ctx.database_url).begin() as conn:
-        record_discovery(conn, result, ctx.run_id, datetime.now(UTC))
-    return result
+        record_discovery(conn, result, ctx.run_id, now)
+        listing = note_listed(
+            conn, ctx.portal, entry_url, {link.url for link in result.disclosures}, result.complete, ctx.run_id, now
+        )
+    return result, listing
 
 
 @task(cache_policy=NO_CACHE, name="discover", task_run_name="discover {ctx.portal}")
 def discover_task(
     ctx: RunContext, entry_url: str, max_pages: int, allowed_hosts: list[str] | None = None
 ) -> DiscoveryResult:
-    result = discover(ctx, entry_url, max_pages, allowed_hosts)
+    result, listing = discover(ctx, entry_url, max_pages, allowed_hosts)
     failed = [p for p in result.pages if p.error]
-    get_run_logger().info(
+    logger = get_run_logger()
+    if not listing.checked:
+        logger.info("crawl incomplete (page budget or failed pages): no source is marked withdrawn")
+    elif listing.vanished:
+        logger.warning("%d sources no longer listed from %s: marked withdrawn", listing.vanished, entry_url)
+    logger.info(
         "%s: %d pages visited (%d failed), %d disclosure attachments, %d links skipped",
         ctx.portal,
         len(result.pages),

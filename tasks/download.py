@@ -20,6 +20,7 @@ from prefect.runtime import task_run
 from storage.database import engine_for
 from storage.raw_store import RawStore
 from storage.repository import record_fetch, stored_source
+from storage.versions import Change
 from tasks.context import RunContext
 from tasks.naming import document_run_name
 from yusuan.fetch.download import download
@@ -30,8 +31,9 @@ from yusuan.models import DisclosureLink, FetchedFile
 ONE_REQUEST = RetryPolicy(attempts=1)
 
 
-def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> FetchedFile:
-    """One conditional request (when the URL was fetched before) for ``link``; the fetch is recorded."""
+def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> tuple[FetchedFile, Change | None]:
+    """One conditional request (when the URL was fetched before) for ``link``; the fetch is
+    recorded, with what changed at the URL."""
     engine = engine_for(ctx.database_url)
     previous = None
     if not ctx.full_refresh:  # a full refresh asks for the body, not for "not modified"
@@ -53,8 +55,8 @@ def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> Fetch
         )
     fetched = dataclasses.replace(fetched, attempts=attempt)
     with engine.begin() as conn:
-        record_fetch(conn, fetched, ctx.run_id)
-    return fetched
+        change = record_fetch(conn, fetched, ctx.run_id, ctx.entry_url)
+    return fetched, change
 
 
 class DownloadFailed(Exception):
@@ -86,8 +88,10 @@ def _retry_if_transient(task: object, task_run: object, state: object) -> bool:
     retry_condition_fn=_retry_if_transient,
 )
 def download_task(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
-    fetched = fetch_link(ctx, link, attempt=task_run.run_count or 1)
+    fetched, change = fetch_link(ctx, link, attempt=task_run.run_count or 1)
     logger = get_run_logger()
+    if change in (Change.CHANGED, Change.REVERTED):
+        logger.info("%s: the URL serves other bytes than at its last fetch", change.value)
     if fetched.error:
         # A failed task run in the UI, with its reason; the flow goes on with the others.
         raise DownloadFailed(fetched)

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from storage.database import engine_for, redact
-from storage.migrate import downgrade, upgrade
+from storage.migrate import downgrade, head_revision, upgrade
 from storage.raw_store import RawStore
 from storage.repository import is_correction, load_document, record_fetch
 from tests.conftest import ASSETS, count_rows
@@ -169,7 +169,8 @@ def test_views_are_documented(db: str) -> None:
             .all()
         )
     assert set(views) == {
-        *("documents", "totals", "function_lines", "economic_lines", "projects", "checks", "performance_targets")
+        *("documents", "totals", "function_lines", "economic_lines", "projects", "checks", "performance_targets"),
+        "source_changes",
     }
     assert undocumented == []
 
@@ -238,7 +239,30 @@ def test_concurrent_first_upgrades_take_turns(database_url: str) -> None:
         assert [rc for rc, _ in results] == [0] * 6, results
         with engine_for(fresh).connect() as conn:
             versions = conn.execute(text("SELECT version_num FROM yusuan.alembic_version")).scalars().all()
-        assert versions == ["0005"]
+        assert versions == [head_revision()]
     finally:
         engine_for(fresh).dispose()
         drop_database(fresh)
+
+
+def test_a_list_page_with_thousands_of_links_is_recorded(db: str) -> None:
+    """Every link decision of a crawl is recorded, past Postgres's 65,535 bind parameters per
+    statement (a real portal of 200 pages × 41 links gets there)."""
+    from storage.repository import record_discovery
+    from yusuan.models import DiscoveryResult, LinkDecision, PageVisit
+
+    page = "http://portal.example/list/index.html"
+    result = DiscoveryResult(
+        portal="big",
+        entry_url=page,
+        pages=[PageVisit(page, "list", 200, "预决算公开")],
+        decisions=[
+            LinkDecision(page, f"http://portal.example/art/{i}.html", f"通知 {i}", "page", False, "not a budget page")
+            for i in range(9_000)
+        ],
+    )
+    now = datetime.now(UTC)
+    with engine_for(db).begin() as conn:
+        record_discovery(conn, result, "run-big", now)
+        record_discovery(conn, result, "run-big", now)  # seen again: updated, not duplicated
+    assert count_rows(db)["links"] == 9_000

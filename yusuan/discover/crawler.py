@@ -81,6 +81,7 @@ def crawl(
     while queue:
         if len(result.pages) >= max_pages:
             log.warning("page budget of %d reached for %s; %d pages left unvisited", max_pages, portal, len(queue))
+            result.budget_reached = True
             break
         url, kind = queue.popleft()
         if robots is not None and not robots.allowed(url):

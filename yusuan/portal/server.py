@@ -7,10 +7,12 @@ requests per path, so tests can check politeness from the server's side.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -101,25 +103,58 @@ class PortalServer:
         self._attachments: dict[str, Attachment] = {}
         self._downloads: dict[int, Attachment] = {}
         self._columns: dict[str, Column] = {}
-        self._pages: dict[str, bytes] = {"/": render_home(self.columns).encode()}
+        self._pages: dict[str, bytes] = {}
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self._publish()
+
+    def _publish(self) -> None:
+        """Render every page from ``self.columns``; the new site replaces the old one at once."""
+        attachments: dict[str, Attachment] = {}
+        downloads: dict[int, Attachment] = {}
+        columns: dict[str, Column] = {}
+        pages: dict[str, bytes] = {"/": render_home(self.columns).encode()}
         # Attachments "on another host of the same government" are linked as localhost URLs.
         other_host = f"http://localhost:{self._httpd.server_address[1]}"
         for column in self.columns:
             encoding = "gb18030" if column.style == "gbk" else "utf-8"
-            self._columns[column.path] = column
+            columns[column.path] = column
             for i in range(column.page_count if column.style != "dataproxy" else 1):
                 name = "index.html" if i == 0 else f"index_{i}.html"
-                self._pages[column.path + name] = render_list_page(column, i).encode(encoding)
-            self._pages[column.path] = self._pages[column.path + "index.html"]
+                pages[column.path + name] = render_list_page(column, i).encode(encoding)
+            pages[column.path] = pages[column.path + "index.html"]
             for article in column.articles:
                 page = render_article(column, article, other_host)
-                self._pages[column.path + article.href] = page.encode(encoding)
+                pages[column.path + article.href] = page.encode(encoding)
                 for attachment in article.attachments:
-                    self._attachments[attachment.file_path] = attachment
-                    self._downloads[attachment.download_id] = attachment
+                    attachments[attachment.file_path] = attachment
+                    downloads[attachment.download_id] = attachment
+        self._attachments, self._downloads, self._columns, self._pages = attachments, downloads, columns, pages
+
+    def replace_file(self, name: str, content: bytes) -> None:
+        """The portal swaps an attachment's bytes under the same link (a silent re-publication)."""
+        self._edit(name, lambda a: [dataclasses.replace(a, content=content)])
+
+    def withdraw_file(self, name: str) -> None:
+        """The portal takes an attachment down: its link goes from the pages, its URL answers 404."""
+        self._edit(name, lambda a: [])
+
+    def _edit(self, name: str, change: Callable[[Attachment], list[Attachment]]) -> None:
+        found = False
+        for column in self.columns:
+            for i, article in enumerate(column.articles):
+                kept: list[Attachment] = []
+                for attachment in article.attachments:
+                    if attachment.name == name:
+                        found = True
+                        kept += change(attachment)
+                    else:
+                        kept.append(attachment)
+                column.articles[i] = dataclasses.replace(article, attachments=tuple(kept))
+        if not found:
+            raise KeyError(name)
+        self._publish()
 
     @property
     def base_url(self) -> str:
