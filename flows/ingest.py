@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, tags
@@ -25,12 +26,16 @@ from prefect.artifacts import (
 from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
-from prefect.states import Completed, Failed
+from prefect.states import Cancelled, Completed, Failed, State
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 from flows.summary import IngestSummary, report_document, summarise_discovery, summary_markdown
-from storage.database import engine_for, resolve_database_url
+from storage.database import resolve_database_url
 from storage.migrate import upgrade
-from storage.repository import LoadOutcome, record_run_finish, record_run_start
+from storage.repository import LoadOutcome
+from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction, with_retries
+from storage.runs import close_stale_runs, record_run_finish, record_run_start, run_lease
 from storage.versions import run_changes
 from tasks.context import RunContext
 from tasks.discover import discover_task
@@ -39,16 +44,20 @@ from tasks.extract import ensure_result_storage, extract_task, prune_parse_cache
 from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
 from tasks.load import load_task
 from tasks.runner import task_runner_for
+from tasks.stopping import PROCESS_STOP, StopRequest, stop_on_signals
 from yusuan.discover.links import wanted_year
+from yusuan.errors import one_line
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
 from yusuan.normalise.regions import resolve_region
-from yusuan.settings import load_settings, with_politeness
+from yusuan.settings import Settings, load_settings, with_politeness
 
 
-def prepare_database(database_url: str | None, pgdata_dir: object) -> str:
-    url = resolve_database_url(database_url, pgdata_dir)  # type: ignore[arg-type]
-    upgrade(url)
+def prepare_database(database_url: str | None, pgdata_dir: Path, retry: DbRetry | None = None) -> str:
+    """The database URL (an embedded server when none is given), migrated; a database that is
+    restarting is waited for within ``retry``."""
+    url = resolve_database_url(database_url, pgdata_dir)
+    with_retries("migrating the database", lambda: upgrade(url), retry or DbRetry())
     return url
 
 
@@ -72,7 +81,10 @@ class DocumentRun:
 
 
 def run_documents(
-    ctx: RunContext, links: list[DisclosureLink], on_progress: Callable[[float], object] = lambda share: None
+    ctx: RunContext,
+    links: list[DisclosureLink],
+    on_progress: Callable[[float], object] = lambda share: None,
+    stop: StopRequest = PROCESS_STOP,
 ) -> Iterator[DocumentRun]:
     """Download → extract → load every link, each document as soon as its previous stage is done,
     and yield each document when it is finished.
@@ -81,6 +93,7 @@ def run_documents(
     (``wait_for`` keeps the upstream link in the UI): no failed future is ever handed to a task,
     which behaves the same on every task runner (prefect-dask turns ``allow_failure(...)``
     into a bare tuple). A failed stage is a failed task run, and the document's chain ends there.
+    When ``stop`` is set, no further stage is submitted and the generator ends.
     """
     finished: queue.SimpleQueue[tuple[str, int, PrefectFuture[Any]]] = queue.SimpleQueue()
     runs = [DocumentRun(link) for link in links]
@@ -95,7 +108,13 @@ def run_documents(
         watch("download", index, download_with_retries(ctx.http).submit(ctx, link))
     done = 0
     while outstanding:
-        stage, index, future = finished.get()
+        if stop.is_set():
+            # No next stage for anything: documents not finished now are left to the next run.
+            return
+        try:
+            stage, index, future = finished.get(timeout=0.25)
+        except queue.Empty:
+            continue
         outstanding -= 1
         run, value = runs[index], _result(future)
         if stage == "download":
@@ -158,32 +177,71 @@ def ingest(
     logger = get_run_logger()
     settings = with_politeness(load_settings(), per_host_concurrency, request_interval_seconds)
     run_id = str(flow_run.id or uuid.uuid4())
-    database_url = prepare_database(settings.database_url, settings.pgdata_dir)
-    storage = ensure_result_storage(settings.results_dir)
     portal_region = resolve_region(region)
     if region and portal_region is None:
         return Failed(message=f"unknown region {region!r}: give a 6-digit division code or a name such as 河南省郑州市")
-    ctx = RunContext.for_run(
-        settings,
-        run_id,
-        database_url,
-        portal,
-        storage,
-        full_refresh=full_refresh,
-        region=portal_region,
-        hosts=HostPolicy.for_portal(entry_url, allowed_hosts, attachment_hosts, allow_private_addresses),
-        entry_url=entry_url,
-    )
+    retry = DbRetry(settings.database_retry_seconds, interrupt=PROCESS_STOP)
+    with stop_on_signals() as stop:
+        try:
+            database_url = prepare_database(settings.database_url, settings.pgdata_dir, retry)
+            closed = in_transaction(database_url, "closing stale runs", _close_stale_runs, retry)
+            in_transaction(
+                database_url,
+                "recording the run's start",
+                lambda conn: record_run_start(conn, run_id, "ingest", portal, entry_url, datetime.now(UTC)),
+                retry,
+            )
+        except (DatabaseUnavailable, DBAPIError) as exc:
+            return Failed(message=f"{portal}: {one_line(exc)}")
+        for stale in closed:
+            logger.warning("the last run of %s never finished (its process was killed): closed as failed", stale)
+        ctx = RunContext.for_run(
+            settings,
+            run_id,
+            database_url,
+            portal,
+            ensure_result_storage(settings.results_dir),
+            full_refresh=full_refresh,
+            region=portal_region,
+            hosts=HostPolicy.for_portal(entry_url, allowed_hosts, attachment_hosts, allow_private_addresses),
+            entry_url=entry_url,
+        )
+        with run_lease(database_url, run_id):
+            return _run(ctx, settings, entry_url, max_pages, allowed_hosts, years, max_documents, stop, started)
+
+
+def _close_stale_runs(conn: Connection) -> list[str]:
+    return close_stale_runs(conn, datetime.now(UTC))
+
+
+def _run(
+    ctx: RunContext,
+    settings: Settings,
+    entry_url: str,
+    max_pages: int,
+    allowed_hosts: list[str] | None,
+    years: list[int] | None,
+    max_documents: int | None,
+    stop: StopRequest,
+    started: float,
+) -> State:
+    logger = get_run_logger()
+    portal = ctx.portal
     ensure_extraction_limit(ctx.limits)
     if ctx.limits.shared:
         logger.info("global concurrency limits on (shared Prefect server): %s, yusuan-host-*", EXTRACTION_LIMIT)
-    engine = engine_for(database_url)
-    with engine.begin() as conn:
-        record_run_start(conn, run_id, "ingest", portal, entry_url, datetime.now(UTC))
-
-    summary = IngestSummary(portal=portal, run_id=run_id)
-    with tags(f"portal:{portal}"):
-        discovery = discover_task(ctx, entry_url, max_pages, allowed_hosts)
+    summary = IngestSummary(portal=portal, run_id=ctx.run_id)
+    try:
+        with tags(f"portal:{portal}"):
+            discovery = discover_task(ctx, entry_url, max_pages, allowed_hosts)
+    except Exception as exc:  # noqa: BLE001 - the run ends recorded, with the reason, not as a traceback
+        return _finish(
+            ctx,
+            settings.results_dir,
+            summary,
+            "failed",
+            Failed(message=f"discovery of {portal} failed: {one_line(exc)}"),
+        )
     summarise_discovery(summary, discovery)
     links = discovery.disclosures
     if years:
@@ -195,34 +253,69 @@ def ingest(
 
     progress = create_progress_artifact(0.0, key=f"{_artifact_key(portal)}-progress", description="Documents done")
     with tags(f"portal:{portal}"):
-        for document in run_documents(ctx, links, lambda share: update_progress_artifact(progress, 100.0 * share)):
+        for document in run_documents(
+            ctx, links, lambda share: update_progress_artifact(progress, 100.0 * share), stop=stop
+        ):
             summary.documents.append(report_document(document.link, document.fetched, document.doc, document.outcome))
             fetched = document.fetched
             if isinstance(fetched, FetchedFile) and not fetched.error:
                 summary.downloaded += fetched.http_status != 304
                 summary.not_modified += fetched.http_status == 304
     summary.seconds = time.monotonic() - started
-    with engine.connect() as conn:
-        summary.changes = run_changes(conn, run_id)
-
     totals = summary.totals()
+
+    if stop.is_set():
+        left = len(links) - len(summary.documents)
+        message = f"stopped by {stop.signal_name}: {len(summary.documents)} of {len(links)} documents done, {left} left"
+        logger.info("%s", message)  # the CLI prints its own one line
+        return _finish(
+            ctx,
+            settings.results_dir,
+            summary,
+            "cancelled",
+            Cancelled(message=message, data={"signal": stop.signal_name, "exit_code": stop.exit_code}),
+        )
     # A portal none of whose pages could be read did nothing: that is a failed run, with the reason.
-    unreachable = bool(discovery.pages) and all(page.error for page in discovery.pages)
-    with engine.begin() as conn:
-        status = "failed" if unreachable else "completed"
-        record_run_finish(conn, run_id, status, summary.as_json(), datetime.now(UTC))
-    _publish_artifacts(summary)
-    prune_parse_cache(settings.results_dir)
-    message = ", ".join(f"{k}={v}" for k, v in (totals | summary.change_counts()).items())
-    logger.info("run summary: %s", message)
-    if unreachable:
+    if discovery.pages and all(page.error for page in discovery.pages):
         reason = f"no page of {portal} could be read: {discovery.pages[0].url}: {discovery.pages[0].error}"
-        return Failed(message=reason, data=summary.as_json())
+        return _finish(ctx, settings.results_dir, summary, "failed", Failed(message=reason))
     if totals["download_failed"] + totals["failed"]:
         # Finished, with documents that failed: "Partial" in the UI, a COMPLETED type for the
         # group flow and the scheduler (the other documents are in), and the count in the message.
-        return Completed(name="Partial", message=_final_message(totals), data=summary.as_json())
-    return Completed(message=_final_message(totals), data=summary.as_json())
+        state = Completed(name="Partial", message=_final_message(totals))
+    else:
+        state = Completed(message=_final_message(totals))
+    return _finish(ctx, settings.results_dir, summary, "completed", state)
+
+
+def _finish(ctx: RunContext, results_dir: Path, summary: IngestSummary, status: str, state: State) -> State:
+    """Record the run's end (its changes, its status, its artifacts) and return ``state`` with
+    the run's summary as its data (plus what ``state.data`` already holds). A database that
+    stays away here turns the state into a failure that says so."""
+    logger = get_run_logger()
+    # A stopping run writes its end at once: it does not wait out a database outage.
+    retry = DbRetry(5.0) if status == "cancelled" else ctx.db_retry
+    try:
+        summary.changes = in_transaction(
+            ctx.database_url, "reading the run's changes", lambda conn: run_changes(conn, ctx.run_id), retry
+        )
+        in_transaction(
+            ctx.database_url,
+            "recording the run's end",
+            lambda conn: record_run_finish(conn, ctx.run_id, status, summary.as_json(), datetime.now(UTC)),
+            retry,
+        )
+    except (DatabaseUnavailable, DBAPIError) as exc:
+        reason = one_line(exc)
+        logger.error("%s", reason)
+        if status != "cancelled":
+            state = Failed(message=f"{state.message}; {reason}", data=summary.as_json())
+    state.data = summary.as_json() | (state.data if isinstance(state.data, dict) else {})
+    _publish_artifacts(summary)
+    prune_parse_cache(results_dir)
+    message = ", ".join(f"{k}={v}" for k, v in (summary.totals() | summary.change_counts()).items())
+    logger.info("run summary: %s", message)
+    return state
 
 
 def _final_message(totals: dict[str, int | float]) -> str:

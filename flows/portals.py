@@ -4,6 +4,7 @@ per entry URL. This is what the scheduled deployments run (one deployment per gr
 Portals run one after the other: each subflow already maps its documents over the task runner,
 and per-host politeness, not the number of portals, bounds how fast a portal may be crawled. A
 portal that fails does not stop the others; the run ends Failed, naming it, once all have run.
+SIGINT/SIGTERM stop the portal running (recorded cancelled) and start no other.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from pathlib import Path
 from prefect import flow, tags
 from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.logging import get_run_logger
-from prefect.states import Completed, Failed, State
+from prefect.states import Cancelled, Completed, Failed, State
 
 from flows.ingest import ingest
+from tasks.stopping import stop_on_signals
 from yusuan.portal_config import load_portals
 
 
@@ -45,8 +47,10 @@ def ingest_portals(
     progress = create_progress_artifact(
         0.0, key=f"ingest-portals-{group or 'selection'}-progress", description=f"Portal entries done of {entries}"
     )
-    for portal in chosen:
-        for entry_url in portal.entry_urls:
+    with stop_on_signals() as stop:
+        for portal, entry_url in ((p, e) for p in chosen for e in p.entry_urls):
+            if stop.is_set():
+                break
             with tags(f"group:{portal.group}", f"portal:{portal.name}"):
                 state = ingest(
                     entry_url,
@@ -66,7 +70,7 @@ def ingest_portals(
             row: dict[str, object] = {"portal": portal.name, "entry_url": entry_url, "state": state.name}
             if state.is_completed():
                 row |= state.result()["totals"]  # type: ignore[index]
-            else:
+            elif not state.is_cancelled():
                 failed.append(f"{portal.name} ({entry_url}): {state.message}")
             rows.append(row)
             update_progress_artifact(progress, 100.0 * len(rows) / entries)
@@ -79,6 +83,10 @@ def ingest_portals(
     partial = [f"{row['portal']} ({row['entry_url']})" for row in rows if row["state"] == "Partial"]
     if partial:
         message += "; with failed documents: " + "; ".join(partial)
+    if stop.is_set():
+        left = entries - sum(1 for row in rows if row["state"] != "Cancelled")
+        stopped = f"stopped by {stop.signal_name}: {message}; {left} of {entries} entries not run or not finished"
+        return Cancelled(message=stopped, data={"rows": rows, "signal": stop.signal_name, "exit_code": stop.exit_code})
     if failed:
         return Failed(message=f"{message}; failed: " + "; ".join(failed), data=rows)
     return Completed(name="Partial" if partial else "Completed", message=message, data=rows)

@@ -26,34 +26,6 @@ def is_correction(*texts: str) -> bool:
     return any(_CORRECTION.search(x or "") for x in texts)
 
 
-# ------------------------------------------------------------------ runs
-
-
-def record_run_start(conn: Connection, run_id: str, flow_name: str, portal: str, entry_url: str, now: datetime) -> None:
-    stmt = insert(t.last_runs).values(
-        portal=portal, run_id=run_id, flow_name=flow_name, entry_url=entry_url, started_at=now, status="running"
-    )
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["portal"],
-            set_={
-                "run_id": stmt.excluded.run_id,
-                "flow_name": stmt.excluded.flow_name,
-                "entry_url": stmt.excluded.entry_url,
-                "started_at": stmt.excluded.started_at,
-                "finished_at": None,
-                "status": "running",
-                "stats": {},
-            },
-        )
-    )
-
-
-def record_run_finish(conn: Connection, run_id: str, status: str, stats: dict[str, Any], now: datetime) -> None:
-    runs = t.last_runs
-    conn.execute(update(runs).where(runs.c.run_id == run_id).values(finished_at=now, status=status, stats=stats))
-
-
 # ------------------------------------------------------------------ discovery
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storage.retrying import DbRetry
 from tasks.limits import HostGate, LimitPlan
+from tasks.stopping import PROCESS_STOP
 from yusuan.extract.isolated import ParseBudget
 from yusuan.fetch.http import HttpConfig
 from yusuan.fetch.offsite import HostPolicy
@@ -49,6 +51,8 @@ class RunContext:
     # The crawl's entry URL: a source remembers which crawl lists it, so that a later complete
     # crawl from the same entry can tell that the portal withdrew it. None outside a crawl.
     entry_url: str | None = None
+    # How long each database touch retries while the database is away.
+    db_retry: DbRetry = field(default_factory=DbRetry)
 
     @classmethod
     def for_run(
@@ -79,6 +83,7 @@ class RunContext:
             hosts,
             ParseBudget(settings.parse_deadline_seconds, settings.parse_memory_mb),
             entry_url,
+            DbRetry(settings.database_retry_seconds, interrupt=PROCESS_STOP),
         )
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs

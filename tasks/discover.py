@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
+from sqlalchemy import Connection
 
-from storage.database import engine_for
 from storage.repository import record_discovery
+from storage.retrying import in_transaction
 from storage.versions import ListingOutcome, note_listed
 from tasks.context import RunContext
+from tasks.stopping import PROCESS_STOP
 from yusuan.discover.crawler import crawl
 from yusuan.fetch.http import RetryPolicy, make_client
 from yusuan.fetch.offsite import HostPolicy
@@ -32,16 +35,18 @@ def discover(
             allowed_hosts=set(allowed_hosts) if allowed_hosts else None,
             robots=RobotsCache(client, ctx.http.user_agent, ctx.http.page_limits),
             limiter=ctx.gate,
-            page_limits=ctx.http.page_limits,
+            page_limits=dataclasses.replace(ctx.http.page_limits, stopped=PROCESS_STOP.is_set),
             host_policy=policy,
+            stopped=PROCESS_STOP.is_set,
         )
     now = datetime.now(UTC)
-    with engine_for(ctx.database_url).begin() as conn:
+    listed = {link.url for link in result.disclosures}
+
+    def record(conn: Connection) -> ListingOutcome:
         record_discovery(conn, result, ctx.run_id, now)
-        listing = note_listed(
-            conn, ctx.portal, entry_url, {link.url for link in result.disclosures}, result.complete, ctx.run_id, now
-        )
-    return result, listing
+        return note_listed(conn, ctx.portal, entry_url, listed, result.complete, ctx.run_id, now)
+
+    return result, in_transaction(ctx.database_url, "recording the crawl", record, ctx.db_retry)
 
 
 @task(cache_policy=NO_CACHE, name="discover", task_run_name="discover {ctx.portal}")

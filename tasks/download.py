@@ -17,12 +17,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from prefect.runtime import task_run
 
-from storage.database import engine_for
 from storage.raw_store import RawStore
 from storage.repository import record_fetch, stored_source
+from storage.retrying import in_transaction
 from storage.versions import Change
 from tasks.context import RunContext
 from tasks.naming import document_run_name
+from tasks.stopping import PROCESS_STOP
 from yusuan.fetch.download import download
 from yusuan.fetch.http import HttpConfig, RetryPolicy, make_client
 from yusuan.models import DisclosureLink, FetchedFile
@@ -34,11 +35,11 @@ ONE_REQUEST = RetryPolicy(attempts=1)
 def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> tuple[FetchedFile, Change | None]:
     """One conditional request (when the URL was fetched before) for ``link``; the fetch is
     recorded, with what changed at the URL."""
-    engine = engine_for(ctx.database_url)
     previous = None
     if not ctx.full_refresh:  # a full refresh asks for the body, not for "not modified"
-        with engine.connect() as conn:
-            previous = stored_source(conn, link.url)
+        previous = in_transaction(
+            ctx.database_url, "reading the last fetch", lambda conn: stored_source(conn, link.url), ctx.db_retry
+        )
     store = RawStore(ctx.raw_dir)
     check = ctx.hosts.request_hook(attachment=True) if ctx.hosts else None
     with make_client(ctx.http, check) as client:
@@ -51,11 +52,15 @@ def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> tuple
             previous_last_modified=previous.last_modified if previous else None,
             previous_sha256=previous.sha256 if previous else None,
             limiter=ctx.gate,
-            limits=ctx.http.download_limits,
+            limits=dataclasses.replace(ctx.http.download_limits, stopped=PROCESS_STOP.is_set),
         )
     fetched = dataclasses.replace(fetched, attempts=attempt)
-    with engine.begin() as conn:
-        change = record_fetch(conn, fetched, ctx.run_id, ctx.entry_url)
+    change = in_transaction(
+        ctx.database_url,
+        "recording the fetch",
+        lambda conn: record_fetch(conn, fetched, ctx.run_id, ctx.entry_url),
+        ctx.db_retry,
+    )
     return fetched, change
 
 
@@ -92,6 +97,9 @@ def download_task(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
     logger = get_run_logger()
     if change in (Change.CHANGED, Change.REVERTED):
         logger.info("%s: the URL serves other bytes than at its last fetch", change.value)
+    if fetched.error and PROCESS_STOP.is_set():
+        logger.info("left for the next run (the run is stopping): %s", fetched.error)
+        return fetched
     if fetched.error:
         # A failed task run in the UI, with its reason; the flow goes on with the others.
         raise DownloadFailed(fetched)

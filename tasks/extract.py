@@ -19,15 +19,16 @@ from prefect.cache_policies import INPUTS, NO_CACHE
 from prefect.filesystems import LocalFileSystem
 from prefect.logging import get_run_logger
 
-from storage.database import engine_for
 from storage.repository import document_state
 from storage.result_cache import prune_expired_results
+from storage.retrying import in_transaction
 from tasks.context import RunContext
 from tasks.limits import LimitPlan, extraction_slot
 from tasks.naming import document_run_name
+from tasks.stopping import PROCESS_STOP
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.document import extract_document
-from yusuan.extract.isolated import ParseBudget, extract_within
+from yusuan.extract.isolated import ParseBudget, ParseStopped, extract_within
 from yusuan.models import ExtractedDocument, FetchedFile, QuarantineReason
 
 
@@ -35,7 +36,11 @@ def parse_file(path: Path, sha256: str, hint: str, budget: ParseBudget | None = 
     """Extract one file (in a child process within ``budget`` when given); an extractor crash
     becomes a quarantined document that says why."""
     try:
-        return extract_within(path, sha256, hint, budget) if budget else extract_document(path, sha256, hint)
+        if budget is None:
+            return extract_document(path, sha256, hint)
+        return extract_within(path, sha256, hint, budget, stopped=PROCESS_STOP.is_set)
+    except ParseStopped:
+        raise  # not a verdict on the file: nothing is recorded, the next run parses it
     except Exception as exc:  # noqa: BLE001 - one odd file must not cost the others; it is recorded
         return ExtractedDocument.quarantined(
             sha256, EXTRACTOR_VERSION, QuarantineReason.EXTRACT_FAILED, f"extractor failed: {type(exc).__name__}: {exc}"
@@ -43,8 +48,9 @@ def parse_file(path: Path, sha256: str, hint: str, budget: ParseBudget | None = 
 
 
 def already_extracted(ctx: RunContext, sha256: str) -> bool:
-    with engine_for(ctx.database_url).connect() as conn:
-        state = document_state(conn, sha256)
+    state = in_transaction(
+        ctx.database_url, "reading the document's state", lambda conn: document_state(conn, sha256), ctx.db_retry
+    )
     return state is not None and state.extractor_version == EXTRACTOR_VERSION
 
 
@@ -110,7 +116,11 @@ def extract_task(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument | N
     if not ctx.full_refresh and already_extracted(ctx, fetched.sha256):
         logger.info("unchanged: %s already extracted by extractor %s", fetched.sha256[:12], EXTRACTOR_VERSION)
         return None
-    doc = cached_parse(ctx, fetched.sha256, fetched.raw_path, fetch_hint(fetched), refresh=ctx.full_refresh)
+    try:
+        doc = cached_parse(ctx, fetched.sha256, fetched.raw_path, fetch_hint(fetched), refresh=ctx.full_refresh)
+    except ParseStopped as exc:
+        logger.info("%s", exc)  # the run is stopping; the next run parses it
+        return None
     if doc.error:
         logger.warning("%s: %s", doc.status.value, doc.error)
     else:

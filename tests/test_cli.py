@@ -21,12 +21,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _demo(db: str, data_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
+def _demo(db: str, data_dir: Path, port: int, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "DATABASE_URL": db,
         "YUSUAN_DATA_DIR": str(data_dir),
         "PREFECT_HOME": str(data_dir / "prefect"),
+        **extra_env,
     }
     return subprocess.run(
         [sys.executable, "-m", "yusuan.cli", "demo", "--port", str(port)],
@@ -53,9 +54,13 @@ def test_demo_twice_changes_no_row_count(db: str, tmp_path: Path) -> None:
 
 
 def test_unreachable_database_fails_with_a_clear_message(tmp_path: Path) -> None:
-    result = _demo("postgresql://yusuan:s3cret@127.0.0.1:1/nowhere", tmp_path, _free_port())
+    # A refused connection is waited for (a restarting server), within the retry budget.
+    result = _demo(
+        "postgresql://yusuan:s3cret@127.0.0.1:1/nowhere", tmp_path, _free_port(), YUSUAN_DATABASE_RETRY_SECONDS="3"
+    )
     assert result.returncode == 2
-    assert "database not available" in result.stdout
+    assert "database not available: migrating the database: database unavailable (3 s" in result.stdout
+    assert "Connection refused" in result.stdout
     assert "s3cret" not in result.stdout + result.stderr
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
 import sys
 import threading
@@ -16,6 +18,7 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.table import Table
 
+from yusuan.errors import one_line
 from yusuan.runtime import configure_prefect_env
 from yusuan.settings import Settings, load_settings
 
@@ -34,14 +37,14 @@ def _bootstrap() -> tuple[Settings, str]:
     # The console shows a progress line and the summary; run logs still reach the Prefect API/UI.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     configure_prefect_env(settings.data_dir)
-    from storage.database import redact, resolve_database_url
-    from storage.migrate import upgrade
+    from flows.ingest import prepare_database
+    from storage.database import redact
+    from storage.retrying import DbRetry
 
     try:
-        url = resolve_database_url(settings.database_url, settings.pgdata_dir)
-        upgrade(url)
+        url = prepare_database(settings.database_url, settings.pgdata_dir, DbRetry(settings.database_retry_seconds))
     except Exception as exc:
-        console.print(f"[red]database not available[/red]: {type(exc).__name__}: {exc}")
+        console.print(f"[red]database not available[/red]: {one_line(exc)}")
         raise typer.Exit(2) from exc
     os.environ["DATABASE_URL"] = url
     console.print(f"database: {redact(url)}" + ("" if settings.database_url else " (embedded)"))
@@ -49,34 +52,95 @@ def _bootstrap() -> tuple[Settings, str]:
 
 
 def _run_with_progress(url: str, entry_url: str, portal: str, **parameters: Any) -> dict:
-    """Run the ``ingest`` flow (``parameters`` are its own) with a live progress line."""
+    """Run the ``ingest`` flow (``parameters`` are its own) with a live progress line.
+
+    The flow runs in a thread; this (main) thread keeps the signal handlers of ``ingest``: on
+    SIGINT/SIGTERM the flow stops taking documents and records itself cancelled, and if work in
+    flight still holds the process ``STOP_GRACE_SECONDS`` after the signal, the process ends
+    anyway (the run is already recorded; Postgres rolls back a load cut off).
+    """
     from flows.ingest import ingest
+    from tasks.stopping import PROCESS_STOP
     from yusuan.progress import current_progress
 
     outcome: dict[str, Any] = {}
 
     def target() -> None:
         try:
-            outcome["result"] = ingest(entry_url, portal=portal, **parameters)
+            outcome["state"] = ingest(entry_url, portal=portal, return_state=True, **parameters)
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             outcome["error"] = exc
 
     since = datetime.now(UTC)
-    worker = threading.Thread(target=target, name="ingest-flow")
+    worker = threading.Thread(target=target, name="ingest-flow", daemon=True)
     worker.start()
     started = time.monotonic()
+    stop_seen: float | None = None
     with Live(console=console, refresh_per_second=4, transient=True) as live:
         while worker.is_alive():
-            try:
-                p = current_progress(url, since)
-                text = f"ingest {portal}: {p.pages} pages, {p.fetched} files fetched, {p.loaded} documents loaded"
-            except Exception:  # noqa: BLE001 - the schema may be mid-migration; keep spinning
-                text = f"ingest {portal}: starting"
+            if PROCESS_STOP.is_set():
+                if stop_seen is None:
+                    _quiet_console()
+                stop_seen = stop_seen or time.monotonic()
+                if time.monotonic() - stop_seen > STOP_GRACE_SECONDS:
+                    break
+                text = f"ingest {portal}: stopping ({PROCESS_STOP.signal_name}), finishing open loads"
+            else:
+                try:
+                    p = current_progress(url, since)
+                    text = f"ingest {portal}: {p.pages} pages, {p.fetched} files fetched, {p.loaded} documents loaded"
+                except Exception:  # noqa: BLE001 - the schema may be mid-migration; keep spinning
+                    text = f"ingest {portal}: starting"
             live.update(Spinner("dots", text=f"{text}  [{time.monotonic() - started:.0f}s]"))
             worker.join(0.25)
+    if PROCESS_STOP.is_set():
+        raise RunStopped(worker.is_alive())
     if "error" in outcome:
-        raise PortalRunFailed(f"{type(outcome['error']).__name__}: {outcome['error']}")
-    return outcome["result"]
+        raise PortalRunFailed(one_line(outcome["error"]))
+    state = outcome["state"]
+    if not state.is_completed():
+        raise PortalRunFailed(state.message or state.name)
+    return state.result()
+
+
+def _quiet_console() -> None:
+    """After a stop, the console gets one line from us: what the stopping tasks log (a parse
+    abandoned, a download cut) still reaches the run's log in the Prefect API."""
+    for name in ("prefect", "yusuan"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setLevel(logging.CRITICAL)
+
+
+# After SIGINT/SIGTERM, how long work in flight may hold the process before it ends anyway.
+STOP_GRACE_SECONDS = 6.0
+
+
+class RunStopped(Exception):
+    """SIGINT/SIGTERM: the run was recorded cancelled (``still_running``: work in flight remains)."""
+
+    def __init__(self, still_running: bool) -> None:
+        super().__init__(still_running)
+        self.still_running = still_running
+
+
+def _exit_stopped(stop_error: RunStopped) -> None:
+    """One line, and the exit code a shell expects of a process ended by that signal."""
+    from tasks.stopping import PROCESS_STOP
+
+    console.print(
+        f"[yellow]stopped[/yellow] by {PROCESS_STOP.signal_name}: the run is recorded cancelled; "
+        "the next run picks up what was left"
+    )
+    if stop_error.still_running:
+        # Worker threads (a download waiting on a silent server) would hold the interpreter's
+        # exit; the run's records are written, so the process may end here, once the exit
+        # handlers have run (they stop Prefect's local API server and the parse processes).
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(PROCESS_STOP.exit_code)
+    raise typer.Exit(PROCESS_STOP.exit_code)
 
 
 class PortalRunFailed(Exception):
@@ -186,14 +250,19 @@ def ingest(
     else:
         console.print("[red]give --portal URL, or --config portals.yaml with --name NAME or --group GROUP[/red]")
         raise typer.Exit(2)
+    from tasks.stopping import stop_on_signals
+
     _settings, url = _bootstrap()
     common = {"max_documents": max_documents, "years": year or None, "full_refresh": full_refresh}
     results, failed = [], []
-    for portal, entry, own in targets:
-        try:
-            results.append(_run_with_progress(url, entry, portal, **own, **common))
-        except PortalRunFailed as exc:
-            failed.append(f"{portal} ({entry}): {exc}")
+    with stop_on_signals():
+        for portal, entry, own in targets:
+            try:
+                results.append(_run_with_progress(url, entry, portal, **own, **common))
+            except PortalRunFailed as exc:
+                failed.append(f"{portal} ({entry}): {exc}")
+            except RunStopped as stopped:
+                _exit_stopped(stopped)
     if results:
         _print_summary(_merge(results), url)
     for line in failed:
@@ -234,6 +303,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port of the demo portal (a busy port falls back to a free one)")] = 18765,
 ) -> None:
     """Start the bundled demo portal and ingest it end to end."""
+    from tasks.stopping import stop_on_signals
     from yusuan.portal.server import serve
 
     _settings, url = _bootstrap()
@@ -242,12 +312,15 @@ def demo(
         console.print(f"demo portals at {portal.base_url}: " + ", ".join(portal.entry_urls()))
         if not portal.base_url.endswith(f":{port}"):
             console.print(f"[yellow]port {port} is busy[/yellow]: files will count as new sources")
-        for name, entry in portal.entry_urls().items():
-            try:
-                results.append(_run_with_progress(url, entry, name, max_pages=500, **DEMO_HOSTS))
-            except PortalRunFailed as exc:
-                console.print(f"[red]ingest failed[/red]: {exc}")
-                raise typer.Exit(1) from exc
+        with stop_on_signals():
+            for name, entry in portal.entry_urls().items():
+                try:
+                    results.append(_run_with_progress(url, entry, name, max_pages=500, **DEMO_HOSTS))
+                except PortalRunFailed as exc:
+                    console.print(f"[red]ingest failed[/red]: {exc}")
+                    raise typer.Exit(1) from exc
+                except RunStopped as stopped:
+                    _exit_stopped(stopped)
     _print_summary(_merge(results), url)
 
 

@@ -82,12 +82,14 @@ class DiscoveryResult:
     decisions: list[LinkDecision] = field(default_factory=list)
     # The page budget stopped the crawl with pages still queued.
     budget_reached: bool = False
+    # The run was stopping (SIGINT/SIGTERM): the crawl ended early.
+    stopped: bool = False
 
     @property
     def complete(self) -> bool:
         """Every page the crawl found was read, or is gone (404/410) or closed by robots.txt: only
         then does a link the crawl no longer lists mean the portal withdrew it."""
-        return not self.budget_reached and all(
+        return not (self.budget_reached or self.stopped) and all(
             p.error is None or p.http_status in (404, 410) or p.error.startswith("disallowed by robots")
             for p in self.pages
         )

@@ -59,9 +59,11 @@ def crawl(
     limiter: RequestGate | None = None,
     page_limits: BodyLimits = PAGE_LIMITS,
     host_policy: HostPolicy | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> DiscoveryResult:
     """Walk a portal's disclosure list from ``entry_url``; ``host_policy`` says which attachment
-    links may be taken (their host, their address), the others are recorded with the reason."""
+    links may be taken (their host, their address), the others are recorded with the reason.
+    ``stopped`` is asked before each page: True ends the crawl there."""
     result = DiscoveryResult(portal=portal, entry_url=entry_url)
     hosts = allowed_hosts or {urlsplit(entry_url).hostname or ""}
     if host_policy is not None:
@@ -79,6 +81,9 @@ def crawl(
             queue.append((url, kind))
 
     while queue:
+        if stopped is not None and stopped():
+            result.stopped = True
+            break
         if len(result.pages) >= max_pages:
             log.warning("page budget of %d reached for %s; %d pages left unvisited", max_pages, portal, len(queue))
             result.budget_reached = True

@@ -14,6 +14,8 @@ import errno
 import multiprocessing
 import os
 import resource
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -67,13 +69,20 @@ def _exhausted(exc: BaseException) -> bool:
     return False
 
 
+class ParseStopped(Exception):
+    """The run is stopping: the parse was abandoned (nothing recorded, the next run parses it)."""
+
+
 def _quarantined(sha256: str, reason: QuarantineReason, error: str) -> ExtractedDocument:
     return ExtractedDocument.quarantined(sha256, EXTRACTOR_VERSION, reason, error)
 
 
-def extract_within(path: Path, sha256: str, hint: str, budget: ParseBudget) -> ExtractedDocument:
+def extract_within(
+    path: Path, sha256: str, hint: str, budget: ParseBudget, stopped: Callable[[], bool] | None = None
+) -> ExtractedDocument:
     """``extract_document`` in a child process within ``budget``; in this process when no child
-    can be started here (a daemonic worker process may not have children)."""
+    can be started here (a daemonic worker process may not have children). ``stopped`` is asked
+    twice a second: True kills the child and raises ``ParseStopped``."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
     receiver, sender = context.Pipe(duplex=False)
@@ -87,14 +96,19 @@ def extract_within(path: Path, sha256: str, hint: str, budget: ParseBudget) -> E
         sender.close()
         return extract_document(path, sha256, hint)
     sender.close()
+    deadline = time.monotonic() + budget.seconds
     try:
-        if receiver.poll(budget.seconds):
-            try:
-                status, value = receiver.recv()
-            except EOFError:
-                status, value = "died", ""
-        else:
-            status, value = "timeout", ""
+        status, value = "timeout", ""
+        while (left := deadline - time.monotonic()) > 0:
+            if receiver.poll(min(left, 0.5)):
+                try:
+                    status, value = receiver.recv()
+                except EOFError:
+                    status, value = "died", ""
+                break
+            if stopped is not None and stopped():
+                status = "stopped"
+                break
     finally:
         receiver.close()
         process.join(timeout=1.0)
@@ -105,6 +119,8 @@ def extract_within(path: Path, sha256: str, hint: str, budget: ParseBudget) -> E
         status = "memory"
     if status == "ok":
         return value
+    if status == "stopped":
+        raise ParseStopped(f"parse of {sha256[:12]} stopped: the run is stopping")
     if status == "timeout":
         return _quarantined(
             sha256, QuarantineReason.PARSE_BUDGET, f"parse took longer than {budget.seconds:g} s: stopped"

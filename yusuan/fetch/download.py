@@ -10,6 +10,7 @@ from urllib.parse import unquote
 import httpx
 
 from storage.raw_store import RawStore
+from yusuan.errors import one_line
 from yusuan.fetch.http import (
     DOWNLOAD_LIMITS,
     BodyLimits,
@@ -114,7 +115,7 @@ def download(
         # A body cut off mid-stream after the headers arrived (the retry loop covers only the start).
         return _failed(link, f"{type(exc).__name__}: {exc} for {link.url}", None, policy.attempts, transient=True)
     except OSError as exc:  # too large, or the raw store's disk: another attempt would not help
-        return _failed(link, f"{type(exc).__name__}: {exc} for {link.url}", None, policy.attempts)
+        return _failed(link, f"{one_line(exc)} (saving {link.url})", None, policy.attempts)
 
 
 def _failed(

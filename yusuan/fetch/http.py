@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -33,6 +33,8 @@ class BodyLimits:
 
     max_bytes: int
     deadline_seconds: float
+    # Asked between two network reads: True ends the body at once (the run is stopping).
+    stopped: Callable[[], bool] | None = field(default=None, compare=False)
 
 
 PAGE_LIMITS = BodyLimits(max_bytes=8 * 1024 * 1024, deadline_seconds=60.0)
@@ -54,6 +56,8 @@ def read_body(response: httpx.Response, limits: BodyLimits) -> Iterator[bytes]:
         total += len(chunk)
         if total > limits.max_bytes:
             raise BodyRejected(f"body larger than {limits.max_bytes} bytes (after decoding) at {response.url}")
+        if limits.stopped is not None and limits.stopped():
+            raise BodyRejected(f"stopped after {total} bytes at {response.url}: the run is stopping")
         if time.monotonic() - started > limits.deadline_seconds:
             raise BodyRejected(
                 f"deadline of {limits.deadline_seconds:g} s passed after {total} bytes at {response.url}"

@@ -1,0 +1,138 @@
+"""Ctrl-C and SIGTERM: the CLI stops within seconds, says so in one line, exits 130/143, and the
+run is recorded cancelled (its row and its Prefect state); a re-run then loads what was left."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storage.database import engine_for
+from tests.conftest import count_rows
+from yusuan.portal.server import Faults, PortalServer
+from yusuan.portal.site import demo_column
+
+pytestmark = pytest.mark.slow
+
+
+def _env(db: str, data_dir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": db,
+        "YUSUAN_DATA_DIR": str(data_dir),
+        "PREFECT_HOME": str(data_dir / "prefect"),
+    }
+
+
+def _ingest(entry_url: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    args = [sys.executable, "-m", "yusuan.cli", "ingest", "--portal", entry_url, "--name", "stops"]
+    return subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+
+
+def _run_status(db: str) -> str | None:
+    with engine_for(db).connect() as conn:
+        return conn.execute(text("SELECT status FROM yusuan.last_runs WHERE portal = 'stops'")).scalar()
+
+
+def _prefect_states(prefect_home: Path) -> list[tuple[str, str]]:
+    """The flow runs' final states, read from the ephemeral Prefect server's own database."""
+    with sqlite3.connect(prefect_home / "prefect.db") as conn:
+        return conn.execute("SELECT state_type, state_name FROM flow_run").fetchall()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_run_cleanly_and_a_rerun_finishes_it(db: str, tmp_path: Path, signum: int) -> None:
+    pdfs = [a.name for article in demo_column().articles for a in article.attachments if a.name.endswith(".pdf")]
+    # Every PDF answers after 60 s: the run is in the middle of its downloads when the signal comes.
+    faults = Faults(delay_seconds=dict.fromkeys(pdfs, 60.0))
+    env = _env(db, tmp_path)
+    with PortalServer(faults=faults) as portal:
+        process = _ingest(portal.entry_url, env)
+        deadline = time.monotonic() + 120
+        while sum(portal.log.paths[p] for p in portal.log.paths if p.endswith(".pdf")) == 0:
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.2)
+        assert _run_status(db) == "running"
+        signalled = time.monotonic()
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=60)
+        elapsed = time.monotonic() - signalled
+
+        assert process.returncode == 128 + signum, out + err
+        assert elapsed < 10, f"took {elapsed:.1f} s to stop"
+        assert f"stopped by {signal.Signals(signum).name}" in out
+        assert "Traceback" not in out + err, out + err
+        assert _run_status(db) == "cancelled"
+        assert ("CANCELLED", "Cancelled") in _prefect_states(tmp_path / "prefect")
+        with engine_for(db).connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM yusuan.documents")).scalar_one() == 0
+
+        # The portal answers at once again: the next run loads everything, as an undisturbed run would.
+        faults.delay_seconds.clear()
+        again = _ingest(portal.entry_url, env)
+        out, err = again.communicate(timeout=300)
+        assert again.returncode == 0, out + err
+        assert _run_status(db) == "completed"
+        rows = count_rows(db)
+        assert rows["documents"] == 3 and rows["function_lines"] > 0
+        with engine_for(db).connect() as conn:
+            current = conn.execute(text("SELECT count(*) FROM budget.totals")).scalar_one()
+        assert current == 3
+
+
+def test_a_killed_run_is_closed_by_the_next_run(db: str, tmp_path: Path) -> None:
+    """kill -9 leaves the run row `running`; the next run (of any portal) sees that the killed run's
+    lease is gone and closes it as failed, with the reason; the re-run loads everything."""
+    pdfs = [a.name for article in demo_column().articles for a in article.attachments if a.name.endswith(".pdf")]
+    faults = Faults(delay_seconds=dict.fromkeys(pdfs, 60.0))
+    env = _env(db, tmp_path)
+    with PortalServer(faults=faults) as portal:
+        process = _ingest(portal.entry_url, env)
+        deadline = time.monotonic() + 120
+        while sum(portal.log.paths[p] for p in portal.log.paths if p.endswith(".pdf")) == 0:
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.2)
+        # What an out-of-memory kill or `docker kill` does: every process of the run, at once.
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate(timeout=30)
+        assert _run_status(db) == "running"
+
+        faults.delay_seconds.clear()
+        other = subprocess.run(
+            [sys.executable, "-m", "yusuan.cli", "ingest", "--portal", portal.entry_url, "--name", "other"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert other.returncode == 0, other.stdout + other.stderr
+    with engine_for(db).connect() as conn:
+        status, stats = conn.execute(text("SELECT status, stats FROM yusuan.last_runs WHERE portal = 'stops'")).one()
+    assert status == "failed"
+    assert stats["error"].startswith("interrupted")
+    assert count_rows(db)["documents"] == 3
+
+
+def test_a_run_whose_lease_is_held_is_not_closed(db: str) -> None:
+    from datetime import UTC, datetime
+
+    from storage.runs import close_stale_runs, record_run_start, run_lease
+
+    now = datetime.now(UTC)
+    with engine_for(db).begin() as conn:
+        record_run_start(conn, "run-alive", "ingest", "alive", "http://a/", now)
+        record_run_start(conn, "run-dead", "ingest", "dead", "http://d/", now)
+    with run_lease(db, "run-alive"), engine_for(db).begin() as conn:
+        assert close_stale_runs(conn, now) == ["dead"]
+    with engine_for(db).connect() as conn:
+        statuses = dict(conn.execute(text("SELECT portal, status FROM yusuan.last_runs")).all())
+    assert statuses == {"alive": "running", "dead": "failed"}

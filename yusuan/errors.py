@@ -1,0 +1,47 @@
+"""Errors in one line: the root cause and where, not a traceback wall.
+
+An operator reading a run's final state wants "No space left on device: /data/raw/.incoming-x"
+or "connection refused (127.0.0.1:5432)", not the wrapper that carried it. The details stay in
+the log.
+"""
+
+from __future__ import annotations
+
+import errno
+
+_OS_HINTS = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied",
+    errno.EROFS: "read-only file system",
+}
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        # A database driver's error rides on .orig (SQLAlchemy); the rest on the cause chain.
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return seen
+
+
+def first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
+def one_line(exc: BaseException) -> str:
+    """The most telling error of ``exc``'s chain, in one line."""
+    chain = _chain(exc)
+    for error in chain:
+        if isinstance(error, OSError) and error.errno in _OS_HINTS:
+            where = f": {error.filename}" if error.filename else ""
+            return f"{_OS_HINTS[error.errno]} ({error.strerror}){where}"
+    # Our own messages (DatabaseUnavailable, DownloadFailed …) already say what and why.
+    text = first_line(str(exc))
+    if text and type(exc).__module__.split(".")[0] in ("yusuan", "storage", "tasks", "flows"):
+        return text
+    deepest = chain[-1]
+    return f"{type(deepest).__name__}: {first_line(str(deepest))}".rstrip(": ")
