@@ -43,6 +43,10 @@ class RawStore:
             target = self.path_for(sha256)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp_name, target)
+        except OSError as exc:
+            Path(tmp_name).unlink(missing_ok=True)
+            # Name the store, not the temporary file: "disk full: /data/raw" is what to act on.
+            raise OSError(exc.errno, exc.strerror, str(self.root)) from exc
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise

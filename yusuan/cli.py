@@ -18,7 +18,7 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.table import Table
 
-from yusuan.errors import one_line
+from yusuan.errors import low_disk, one_line
 from yusuan.runtime import configure_prefect_env
 from yusuan.settings import Settings, load_settings
 
@@ -37,6 +37,10 @@ def _bootstrap() -> tuple[Settings, str]:
     # The console shows a progress line and the summary; run logs still reach the Prefect API/UI.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     configure_prefect_env(settings.data_dir)
+    if problem := low_disk(_written_dirs(settings), settings.min_free_disk_mb):
+        # Checked first: Prefect's own database lives there too, and fails with a wall of text.
+        console.print(f"[red]cannot start[/red]: {problem}; free some space or point YUSUAN_DATA_DIR elsewhere")
+        raise typer.Exit(2)
     from flows.ingest import prepare_database
     from storage.database import redact
     from storage.retrying import DbRetry
@@ -49,6 +53,17 @@ def _bootstrap() -> tuple[Settings, str]:
     os.environ["DATABASE_URL"] = url
     console.print(f"database: {redact(url)}" + ("" if settings.database_url else " (embedded)"))
     return settings, url
+
+
+def _written_dirs(settings: Settings) -> list[Path]:
+    return [settings.data_dir.resolve(), Path(os.environ.get("PREFECT_HOME", settings.data_dir)).resolve()]
+
+
+def _failure_reason(error: str) -> str:
+    """A run that failed for want of disk space says so, whatever the error that carried it."""
+    settings = load_settings()
+    problem = low_disk(_written_dirs(settings), settings.min_free_disk_mb)
+    return f"{problem} ({error})" if problem else error
 
 
 def _run_with_progress(url: str, entry_url: str, portal: str, **parameters: Any) -> dict:
@@ -96,10 +111,10 @@ def _run_with_progress(url: str, entry_url: str, portal: str, **parameters: Any)
     if PROCESS_STOP.is_set():
         raise RunStopped(worker.is_alive())
     if "error" in outcome:
-        raise PortalRunFailed(one_line(outcome["error"]))
+        raise PortalRunFailed(_failure_reason(one_line(outcome["error"])))
     state = outcome["state"]
     if not state.is_completed():
-        raise PortalRunFailed(state.message or state.name)
+        raise PortalRunFailed(_failure_reason(state.message or state.name))
     return state.result()
 
 

@@ -8,6 +8,8 @@ the log.
 from __future__ import annotations
 
 import errno
+import shutil
+from pathlib import Path
 
 _OS_HINTS = {
     errno.ENOSPC: "disk full",
@@ -45,3 +47,16 @@ def one_line(exc: BaseException) -> str:
         return text
     deepest = chain[-1]
     return f"{type(deepest).__name__}: {first_line(str(deepest))}".rstrip(": ")
+
+
+def low_disk(paths: list[Path], min_free_mb: int) -> str | None:
+    """ "disk full: 0 MB free on /data (…)" when a directory yusuan writes to has less than
+    ``min_free_mb`` free; None when all have room."""
+    for path in paths:
+        existing = next((p for p in (path, *path.parents) if p.exists()), None)
+        if existing is None:
+            continue
+        free_mb = shutil.disk_usage(existing).free // (1024 * 1024)
+        if free_mb < min_free_mb:
+            return f"disk full: {free_mb} MB free on {existing} (at least {min_free_mb} MB needed)"
+    return None

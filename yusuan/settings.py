@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # Every database touch (run records, discovery, fetch records, loads) retries transient
     # faults this long: long enough to outlast a Postgres restart.
     database_retry_seconds: float = Field(default=180.0, ge=0)
+    # A run does not start with less free space than this where it writes (data dir, Prefect home).
+    min_free_disk_mb: int = Field(default=64, ge=0)
     max_pages_per_portal: int = 200
     max_documents_per_run: int | None = None
     workers: int = 4
