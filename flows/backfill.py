@@ -16,17 +16,19 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
-from prefect.states import Completed, State
+from prefect.states import Completed, Failed, State
+from sqlalchemy.exc import DBAPIError
 
 from flows.ingest import prepare_database
-from storage.database import engine_for
 from storage.repository import LoadOutcome, StoredDocument, stored_documents
+from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction
 from tasks.context import RunContext
 from tasks.extract import cached_parse, ensure_result_storage, fetch_hint, prune_parse_cache
 from tasks.limits import ensure_extraction_limit
 from tasks.load import load
 from tasks.naming import document_run_name
 from tasks.runner import task_runner_for
+from yusuan.errors import one_line
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.settings import load_settings
 
@@ -79,13 +81,21 @@ def backfill(
     and the run ends Completed with a message that counts them (the table artifact lists them).
     """
     settings = load_settings()
-    database_url = prepare_database(settings.database_url, settings.pgdata_dir)
+    retry = DbRetry(settings.database_retry_seconds)
+    try:
+        database_url = prepare_database(settings.database_url, settings.pgdata_dir, retry)
+        candidates = in_transaction(
+            database_url,
+            "listing the stored documents",
+            lambda conn: stored_documents(conn, agency_name, fiscal_year),
+            retry,
+        )
+    except (DatabaseUnavailable, DBAPIError) as exc:
+        return Failed(message=f"backfill: {one_line(exc)}")
     run_id = str(flow_run.id or uuid.uuid4())
     storage = ensure_result_storage(settings.results_dir)
     ctx = RunContext.for_run(settings, run_id, database_url, "backfill", storage)
     ensure_extraction_limit(ctx.limits)
-    with engine_for(database_url).connect() as conn:
-        candidates = stored_documents(conn, agency_name, fiscal_year)
     chosen = select_for_backfill(candidates, older_than_version, force)
     logger = get_run_logger()
     logger.info(

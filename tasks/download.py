@@ -54,7 +54,10 @@ def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> tuple
             limiter=ctx.gate,
             limits=dataclasses.replace(ctx.http.download_limits, stopped=PROCESS_STOP.is_set),
         )
+    # Each attempt is one request and one task run: the record counts the task's attempts.
     fetched = dataclasses.replace(fetched, attempts=attempt)
+    if fetched.error and fetched.transient:
+        fetched = dataclasses.replace(fetched, error=f"{fetched.error} (attempt {attempt} of {ctx.http.attempts})")
     change = in_transaction(
         ctx.database_url,
         "recording the fetch",

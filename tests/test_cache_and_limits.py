@@ -44,9 +44,9 @@ def test_unchanged_file_is_not_parsed_again_and_a_new_extractor_misses_the_cache
     parsed: list[str] = []
     real_extract = tasks.extract.extract_within
 
-    def counting_extract(path: Path, sha256: str, hint: str, budget):  # type: ignore[no-untyped-def]
+    def counting_extract(path: Path, sha256: str, hint: str, budget, **options):  # type: ignore[no-untyped-def]
         parsed.append(sha256)
-        return real_extract(path, sha256, hint, budget)
+        return real_extract(path, sha256, hint, budget, **options)
 
     monkeypatch.setattr(tasks.extract, "extract_within", counting_extract)
 
@@ -146,7 +146,9 @@ def test_full_refresh_downloads_and_parses_again_and_changes_nothing(
     monkeypatch.setattr(
         tasks.extract,
         "extract_within",
-        lambda path, sha, hint, budget: parsed.append(sha) or real_extract(path, sha, hint, budget),
+        lambda path, sha, hint, budget, **options: (
+            parsed.append(sha) or real_extract(path, sha, hint, budget, **options)
+        ),
     )
     ingest(portal.entry_url, portal="demo")
     counts = count_rows(pipeline_env)

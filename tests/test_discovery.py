@@ -86,3 +86,30 @@ def test_file_and_ftp_links_are_refused_with_the_reason() -> None:
         assert not verdict.taken and "not an http(s) link" in verdict.reason
     verdict = judge_attachment(PageLink("https://x.gov.cn/a/2026年部门预算.pdf", "2026年部门预算", "a"), "部门预算")
     assert verdict.taken
+
+
+def test_a_page_nested_a_hundred_thousand_deep_is_recorded_not_parsed() -> None:
+    """HTML5 tree building is quadratic in depth (a minute for this page): the crawl records the
+    page as failed with the reason and goes on with the others."""
+    import dataclasses
+
+    column = demo_column()
+    hostile = column.articles[0]
+    nested = "<div>" * 100_000 + "深" + "</div>" * 100_000
+    column.articles[0] = dataclasses.replace(hostile, raw_html=nested)
+    with PortalServer([column]) as portal, make_client(HttpConfig("yusuan-tests")) as client:
+        result = crawl(portal.entry_url, client, "demo", POLICY)
+    refused = [p for p in result.pages if p.error]
+    assert [p.url.rsplit("/", 1)[-1] for p in refused] == [hostile.href.rsplit("/", 1)[-1]]
+    assert refused[0].error == "page nested deeper than 5000 elements: not parsed"
+    assert len(result.disclosures) == 2  # the other two budgets
+
+
+@needs_shared
+def test_real_portal_pages_are_far_from_the_nesting_bound() -> None:
+    from yusuan.discover.links import too_deep
+
+    pages = [p for p in (SHARED / "real" / "html").glob("*") if p.is_file()]
+    assert pages
+    assert not any(too_deep(p.read_bytes().decode("utf-8", "ignore"), 100) for p in pages)
+    assert too_deep("<section>" * 101, 100) and not too_deep("<p>" * 10_000 + "<br>" * 10_000, 100)

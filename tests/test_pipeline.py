@@ -13,6 +13,7 @@ from yusuan.portal.server import Faults, PortalServer
 
 ZHENGZHOU = "2023年郑州市医疗保障局部门预算公开.pdf"
 HUAXIAN = "2024年滑县医疗保障局部门预算公开.pdf"
+JIYUAN = "济源产城融合示范区医疗保障局2022年单位预算.pdf"
 
 
 def _totals(url: str) -> dict[tuple[str, int], dict]:
@@ -133,16 +134,19 @@ def test_run_is_recorded_with_its_summary(pipeline_env: str, portal: PortalServe
 def test_download_retries_are_task_retries_the_ui_shows(pipeline_env: str) -> None:
     """Two 503s, then the file: the download task run is retried by Prefect (AwaitingRetry →
     Retrying, run count 3, one log line per retry with the reason), the source row records the
-    attempt that succeeded, and the document loads. A 404 is not retried: one attempt, a failed task run."""
+    attempt that succeeded, and the document loads. A 404 is not retried: one attempt, a failed task run.
+    A 503 forever is recorded after its four attempts, and says so."""
     import time
     from uuid import UUID
 
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, LogFilter, LogFilterFlowRunId
 
-    with PortalServer(faults=Faults(transient_errors={ZHENGZHOU: 2}, missing={HUAXIAN})) as portal:
+    faults = Faults(transient_errors={ZHENGZHOU: 2, JIYUAN: 1_000}, missing={HUAXIAN})
+    with PortalServer(faults=faults) as portal:
         result = ingest(portal.entry_url, portal="demo")
-    assert result["totals"]["loaded"] == 2 and result["totals"]["download_failed"] == 1
+        requests_for_jiyuan = sum(n for path, n in portal.log.paths.items() if path.endswith(JIYUAN))
+    assert result["totals"]["loaded"] == 1 and result["totals"]["download_failed"] == 2
     run_id = UUID(result["run_id"])
     with get_client(sync_client=True) as client:
         deadline = time.monotonic() + 20
@@ -172,6 +176,8 @@ def test_download_retries_are_task_retries_the_ui_shows(pipeline_env: str) -> No
     by_file = {f.link_text: (f.attempts, f.http_status, f.error) for f in fetches}
     assert by_file[ZHENGZHOU] == (3, 200, None)
     assert by_file[HUAXIAN][:2] == (1, 404) and "HTTP 404" in by_file[HUAXIAN][2]
+    assert requests_for_jiyuan == 4
+    assert by_file[JIYUAN][:2] == (4, 503) and by_file[JIYUAN][2].endswith("(attempt 4 of 4)")
 
 
 def test_summary_artifact_names_documents_whose_checks_failed_with_their_source(pipeline_env: str) -> None:

@@ -136,3 +136,77 @@ def test_a_run_whose_lease_is_held_is_not_closed(db: str) -> None:
     with engine_for(db).connect() as conn:
         statuses = dict(conn.execute(text("SELECT portal, status FROM yusuan.last_runs")).all())
     assert statuses == {"alive": "running", "dead": "failed"}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+def test_a_stop_inside_a_load_leaves_no_partial_document(db: str, tmp_path: Path, signum: int) -> None:
+    """Every load is held inside its transaction (the test locks a fact table), then the run is
+    stopped or killed: the open transactions roll back, no document exists without its facts,
+    and a re-run ends with exactly the rows of an undisturbed run."""
+    from sqlalchemy.engine import make_url
+
+    from storage.database import drop_database, ensure_database, sqlalchemy_url
+    from storage.migrate import upgrade
+
+    env = _env(db, tmp_path)
+    with PortalServer() as portal:
+        # The undisturbed run, into a database of its own.
+        clean = make_url(sqlalchemy_url(db)).set(database=make_url(sqlalchemy_url(db)).database + "_clean")
+        clean_url = clean.render_as_string(hide_password=False)
+        ensure_database(clean_url)
+        try:
+            upgrade(clean_url)
+            baseline = subprocess.run(
+                [sys.executable, "-m", "yusuan.cli", "ingest", "--portal", portal.entry_url, "--name", "stops"],
+                env=_env(clean_url, tmp_path / "clean"),
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert baseline.returncode == 0, baseline.stdout + baseline.stderr
+            undisturbed = count_rows(clean_url)
+        finally:
+            engine_for(clean_url).dispose()
+            drop_database(clean_url)
+
+        blocker = engine_for(db).connect()
+        blocker.execute(text("LOCK TABLE yusuan.function_lines IN EXCLUSIVE MODE"))
+        process = _ingest(portal.entry_url, env)
+        try:
+            deadline = time.monotonic() + 120
+            while not _loads_waiting(db):
+                assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+                time.sleep(0.2)
+            if signum == signal.SIGKILL:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.send_signal(signum)
+            out, err = process.communicate(timeout=60)
+        finally:
+            blocker.rollback()
+            blocker.close()
+        if signum != signal.SIGKILL:
+            assert process.returncode == 128 + signum, out + err
+            assert _run_status(db) == "cancelled"
+        deadline = time.monotonic() + 30
+        while _loads_waiting(db) and time.monotonic() < deadline:
+            time.sleep(0.2)  # the server notices the dropped connections
+        with engine_for(db).connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM yusuan.documents")).scalar_one() == 0
+
+        again = _ingest(portal.entry_url, env)
+        out, err = again.communicate(timeout=300)
+        assert again.returncode == 0, out + err
+    assert count_rows(db) == undisturbed
+
+
+def _loads_waiting(db: str) -> bool:
+    with engine_for(db).connect() as conn:
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND query ILIKE '%function_lines%'"
+                )
+            ).scalar_one()
+        )

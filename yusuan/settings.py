@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     max_download_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     # Each file is parsed in a child process that is stopped past this time or memory.
     parse_deadline_seconds: float = Field(default=300.0, gt=0)
-    parse_memory_mb: int = Field(default=4096, gt=0)
+    parse_memory_mb: int = Field(default=2048, gt=0)
     # Every database touch (run records, discovery, fetch records, loads) retries transient
     # faults this long: long enough to outlast a Postgres restart.
     database_retry_seconds: float = Field(default=180.0, ge=0)

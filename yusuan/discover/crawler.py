@@ -15,6 +15,7 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import httpx
 
 from yusuan.discover.links import (
+    MAX_NESTING,
     Verdict,
     attachment_kind,
     dataproxy_urls,
@@ -24,6 +25,7 @@ from yusuan.discover.links import (
     judge_attachment,
     page_links,
     pagination_urls,
+    too_deep,
     viewer_target,
 )
 from yusuan.fetch.http import PAGE_LIMITS, BodyLimits, FetchError, RetryPolicy, get_page
@@ -96,6 +98,10 @@ def crawl(
             response, html = get_page(client, url, policy, sleep=sleep, limiter=limiter, limits=page_limits)
         except FetchError as exc:
             result.pages.append(PageVisit(url, kind, exc.status, "", str(exc)))
+            continue
+        if too_deep(html):
+            error = f"page nested deeper than {MAX_NESTING} elements: not parsed"
+            result.pages.append(PageVisit(url, kind, response.status_code, "", error))
             continue
         records = embedded_records(html)
         title, links = page_links(html + records, str(response.url))

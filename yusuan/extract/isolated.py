@@ -30,7 +30,7 @@ _PRELOAD = ["yusuan.extract.document"]
 @dataclass(frozen=True, slots=True)
 class ParseBudget:
     seconds: float = 300.0
-    memory_mb: int = 4096
+    memory_mb: int = 2048
 
 
 # The child's exit code when even reporting failed for want of memory.

@@ -296,11 +296,31 @@ def _why(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """zlib and pdfminer report a refused allocation as their own error ("Unable to allocate
+    output buffer"): under a memory bound that is the bound, not a broken file."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, MemoryError) or "allocate" in str(seen) or "insufficient memory" in str(seen):
+            return True
+        inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = inner or seen.__cause__ or seen.__context__
+    return False
+
+
+def _unreadable(exc: BaseException, where: str = "") -> Exception:
+    if _out_of_memory(exc):
+        return MemoryError(f"{where}{_why(exc)}")
+    return UnreadablePdf(f"{where}{_why(exc)}")
+
+
 def read_pdf(path: Path) -> PdfContent:
     try:
         pdf = pdfplumber.open(path)
     except (PdfminerException, PDFSyntaxError, ValueError, TypeError, KeyError) as exc:
-        raise UnreadablePdf(_why(exc)) from exc
+        raise _unreadable(exc) from exc
     with pdf:
         content = PdfContent(page_count=len(pdf.pages), char_count=0, cid_char_count=0)
         last_bands: Bands | None = None
@@ -333,7 +353,7 @@ def read_pdf(path: Path) -> PdfContent:
                 if page_no == 1:
                     content.first_page_text = page.extract_text() or ""
             except (PdfminerException, PDFSyntaxError, ValueError, KeyError) as exc:
-                raise UnreadablePdf(f"page {page_no}: {_why(exc)}") from exc
+                raise _unreadable(exc, f"page {page_no}: ") from exc
             page_blocks.sort(key=lambda b: b.top)
             content.blocks.extend(page_blocks)
         return content

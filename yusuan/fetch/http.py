@@ -201,7 +201,8 @@ def request_with_retries(
                 "retrying %s in %.1fs after %s (attempt %d/%d)", url, wait, last_error, attempt, policy.attempts
             )
             sleep(wait)
-    raise FetchError(f"{last_error} for {url} after {policy.attempts} attempts", last_status, policy.attempts)
+    tries = f" after {policy.attempts} attempts" if policy.attempts > 1 else ""
+    raise FetchError(f"{last_error} for {url}{tries}", last_status, policy.attempts)
 
 
 def get_page(

@@ -57,6 +57,8 @@ class Article:
     date: str
     body: str
     attachments: tuple[Attachment, ...] = ()
+    # Markup put in the page as is (the body is escaped): hostile pages in tests.
+    raw_html: str = ""
 
     @property
     def href(self) -> str:
@@ -198,7 +200,7 @@ def render_article(column: Column, article: Article, other_host_base: str = "") 
 <title>{html.escape(article.title)}_演示门户</title></head><body>
 <div class="nav"><a href="/">首页</a> &gt; <a href="{column.path}">{column.title}</a></div>
 <h1>{html.escape(article.title)}</h1><div class="date">发布日期：{article.date}</div>
-<div class="content"><p>{html.escape(article.body)}</p>
+<div class="content"><p>{html.escape(article.body)}</p>{article.raw_html}
 <div class="attachments">附件：
 {links}
 </div></div>
