@@ -78,6 +78,10 @@ class DownloadFailed(Exception):
     def __str__(self) -> str:
         return self.fetched.error or "download failed"
 
+    def __repr__(self) -> str:
+        # What Prefect shows in the task run's state and log: the reason, not the whole record.
+        return f"DownloadFailed({str(self)!r})"
+
 
 def _retry_if_transient(task: object, task_run: object, state: object) -> bool:
     try:
@@ -104,6 +108,11 @@ def download_task(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
         logger.info("left for the next run (the run is stopping): %s", fetched.error)
         return fetched
     if fetched.error:
+        if fetched.transient and fetched.retry_after and (task_run.run_count or 1) < ctx.http.attempts:
+            # Prefect's retry delays are fixed when the task is submitted: the server's own
+            # Retry-After is honoured here, before the attempt is handed back for its retry.
+            logger.info("the server asks to wait %.0f s before the next attempt (Retry-After)", fetched.retry_after)
+            PROCESS_STOP.wait(fetched.retry_after)
         # A failed task run in the UI, with its reason; the flow goes on with the others.
         raise DownloadFailed(fetched)
     elif fetched.http_status == 304:

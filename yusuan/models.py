@@ -125,6 +125,8 @@ class FetchedFile:
     error: str | None = None
     # The failure is worth another attempt: a timeout, a dropped connection, HTTP 5xx/408/429.
     transient: bool = False
+    # A 429/503's Retry-After (seconds): the next attempt waits at least this long.
+    retry_after: float | None = None
 
     @property
     def ok(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -108,7 +109,8 @@ def download(
         return _failed(link, str(exc), None, 1)
     except FetchError as exc:
         transient = exc.status is None or is_transient_status(exc.status)
-        return _failed(link, str(exc), exc.status, exc.attempts, transient)
+        failed = _failed(link, str(exc), exc.status, exc.attempts, transient)
+        return dataclasses.replace(failed, retry_after=exc.retry_after)
     except BodyRejected as exc:
         return _failed(link, str(exc), None, policy.attempts)
     except httpx.HTTPError as exc:

@@ -82,10 +82,14 @@ def retry_after_seconds(response: httpx.Response, cap: float) -> float | None:
 class FetchError(Exception):
     """A request that failed for good (after retries, or at once for a 4xx)."""
 
-    def __init__(self, message: str, status: int | None = None, attempts: int = 1) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, attempts: int = 1, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.attempts = attempts
+        # The server's Retry-After on the last answer (429/503): the least wait before a next try.
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +206,7 @@ def request_with_retries(
             )
             sleep(wait)
     tries = f" after {policy.attempts} attempts" if policy.attempts > 1 else ""
-    raise FetchError(f"{last_error} for {url}{tries}", last_status, policy.attempts)
+    raise FetchError(f"{last_error} for {url}{tries}", last_status, policy.attempts, retry_after)
 
 
 def get_page(

@@ -1,0 +1,121 @@
+"""A whole portal of hostile and broken cases next to good budgets: the good ones load, every bad
+one is recorded with its reason, the run ends within its deadlines, and a second run changes
+nothing."""
+
+from __future__ import annotations
+
+import resource
+import time
+
+import pytest
+from sqlalchemy import text
+
+from flows.ingest import ingest
+from storage.database import engine_for
+from tests.conftest import count_rows
+from yusuan.portal.server import Faults, PortalServer
+from yusuan.portal.site import Article, Attachment, Column, asset_bytes
+
+pytestmark = pytest.mark.slow
+
+GOOD = "2023年郑州市医疗保障局部门预算公开.pdf"
+SLOWED = "2024年滑县医疗保障局部门预算公开.pdf"  # two 429s with Retry-After first, then the file
+DRIPPED = "2022年某局部门预算.pdf"
+FAILING = "2022年某中心部门预算.pdf"
+REDIRECTED = "2022年某所部门预算.pdf"
+FAKE = "2022年某站部门预算.pdf"
+
+
+def _hostile_column() -> Column:
+    pdf = asset_bytes("jiyuan-yibao-2022.pdf")
+
+    def article(slug: str, title: str, *attachments: Attachment, raw_html: str = "") -> Article:
+        return Article(slug, title, "2023-02-15", title, attachments, raw_html=raw_html)
+
+    column = Column(path="/ysgk/", title="预决算公开", per_page=20)
+    column.articles = [
+        article("t1", "郑州市医疗保障局2023年部门预算", Attachment(GOOD, asset_bytes("zhengzhou-yibao-2023.pdf"))),
+        article("t2", "滑县医疗保障局2024年部门预算", Attachment(SLOWED, asset_bytes("huaxian-yibao-2024.pdf"))),
+        article("t3", "某局2022年部门预算", Attachment(DRIPPED, pdf)),
+        article("t4", "某中心2022年部门预算", Attachment(FAILING, pdf)),
+        article("t5", "某所2022年部门预算", Attachment(REDIRECTED, pdf)),
+        article("t6", "某站2022年部门预算", Attachment(FAKE, pdf)),
+        article(
+            "t7",
+            "某办2022年部门预算",
+            raw_html=(
+                '<a href="http://203.0.113.7/files/2022年某办部门预算.pdf">2022年某办部门预算.pdf</a>'
+                '<a href="file:///etc/2022年部门预算.pdf">2022年部门预算(本地).pdf</a>'
+                '<a href="ftp://127.0.0.1/2022年部门预算.pdf">2022年部门预算(ftp).pdf</a>'
+            ),
+        ),
+        article("t8", "某委2022年部门预算", raw_html="<div>" * 100_000 + "</div>" * 100_000),
+        article("t9", "某会2022年部门预算"),
+    ]
+    return column
+
+
+def test_a_hostile_portal_loads_the_good_budgets_and_records_every_bad_case(
+    pipeline_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("YUSUAN_DOWNLOAD_DEADLINE_SECONDS", "3")
+    monkeypatch.setenv("YUSUAN_PAGE_DEADLINE_SECONDS", "5")
+    monkeypatch.setenv("YUSUAN_MAX_PAGE_BYTES", str(4 * 1024 * 1024))
+    faults = Faults(
+        too_many_requests={SLOWED: 2},
+        retry_after="1",
+        drip_bytes_per_second={DRIPPED: 50.0},
+        transient_errors={FAILING: 1_000},
+        redirects={REDIRECTED: "http://203.0.113.9/elsewhere.pdf"},
+        html_instead_of_pdf={FAKE},
+        gzip_bomb_bytes={"t9.html": 512 * 1024 * 1024},
+    )
+    with PortalServer([_hostile_column()], faults=faults) as portal:
+        started = time.monotonic()
+        first = ingest(portal.entry_url, portal="hostile", allowed_hosts=["127.0.0.1"], allow_private_addresses=True)
+        seconds = time.monotonic() - started
+        after_first = count_rows(pipeline_env)
+        second = ingest(portal.entry_url, portal="hostile", allowed_hosts=["127.0.0.1"], allow_private_addresses=True)
+        requested = set(portal.log.paths)
+        slowed = sorted(start for start, _end, path, _agent in portal.log.spans if path.endswith(SLOWED))
+
+    # Every deadline is seconds here: the run ends within them plus the retries' waits.
+    assert seconds < 120, seconds
+    # Memory stays bounded: a 512 MiB gzip page and a 100,000-deep page never inflate in here.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1_500 * 1024
+
+    # Two 429s with Retry-After: 1, then the file: each next attempt waited the server's second.
+    assert len(slowed) >= 3 and all(later - earlier >= 0.95 for earlier, later in zip(slowed, slowed[1:3]))
+
+    outcomes = {d["link_text"]: (d["outcome"], d["detail"]) for d in first["documents"]}
+    assert outcomes[GOOD][0] == outcomes[SLOWED][0] == "loaded"
+    assert outcomes[DRIPPED][0] == "download_failed" and "deadline of 3 s passed" in outcomes[DRIPPED][1]
+    assert outcomes[FAILING][0] == "download_failed" and outcomes[FAILING][1].endswith("(attempt 4 of 4)")
+    assert outcomes[REDIRECTED][0] == "download_failed" and "203.0.113.9" in outcomes[REDIRECTED][1]
+    assert outcomes[FAKE][0] == "quarantined" and "HTML" in outcomes[FAKE][1]
+    assert len(outcomes) == 6
+
+    with engine_for(pipeline_env).connect() as conn:
+        refused = dict(conn.execute(text("SELECT text, reason FROM yusuan.links WHERE NOT taken")).all())
+        pages = dict(conn.execute(text("SELECT url, error FROM yusuan.pages WHERE error IS NOT NULL")).all())
+        incoming = conn.execute(text("SELECT count(*) FROM yusuan.sources WHERE error IS NOT NULL")).scalar_one()
+    assert "off-site" in refused["2022年某办部门预算.pdf"]
+    assert "not an http(s) link (file scheme)" in refused["2022年部门预算(本地).pdf"]
+    assert "not an http(s) link (ftp scheme)" in refused["2022年部门预算(ftp).pdf"]
+    failed_pages = {url.rsplit("/", 1)[-1]: error for url, error in pages.items()}
+    assert failed_pages["t8.html"] == "page nested deeper than 5000 elements: not parsed"
+    assert "larger than" in failed_pages["t9.html"]
+    assert incoming == 3
+    # Nothing was fetched off the policy: every request reached this portal, none left it.
+    assert not any("203.0.113" in path for path in requested)
+
+    # The second run: the same outcomes, not one row more.
+    assert {d["link_text"]: d["outcome"] for d in second["documents"]} == {
+        GOOD: "unchanged",
+        SLOWED: "unchanged",
+        DRIPPED: "download_failed",
+        FAILING: "download_failed",
+        REDIRECTED: "download_failed",
+        FAKE: "unchanged",
+    }
+    assert count_rows(pipeline_env) == after_first
