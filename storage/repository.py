@@ -1,5 +1,9 @@
 """Writes and reads of the ``yusuan`` schema. Every function takes an open connection, so the
-caller decides the transaction: one document is loaded in exactly one transaction."""
+caller decides the transaction: one document is loaded in exactly one transaction.
+
+Long on purpose: the loader writes every fact table of a document, side by side, so that a fact
+column is changed in one place (runs are in ``storage.runs``, versions in ``storage.versions``).
+"""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -29,10 +29,17 @@ class StopRequest:
     def __init__(self) -> None:
         self._event = threading.Event()
         self._signum = 0
+        self._listeners: list[Callable[[], None]] = []
 
     def request(self, signum: int) -> None:
         self._signum = signum
         self._event.set()
+        for listener in self._listeners:
+            listener()
+
+    def on_request(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (in the signal handler: keep it tiny) when a stop is requested."""
+        self._listeners.append(listener)
 
     def is_set(self) -> bool:
         return self._event.is_set()

@@ -94,8 +94,6 @@ def _run_with_progress(url: str, entry_url: str, portal: str, **parameters: Any)
     with Live(console=console, refresh_per_second=4, transient=True) as live:
         while worker.is_alive():
             if PROCESS_STOP.is_set():
-                if stop_seen is None:
-                    _quiet_console()
                 stop_seen = stop_seen or time.monotonic()
                 if time.monotonic() - stop_seen > STOP_GRACE_SECONDS:
                     break
@@ -121,9 +119,9 @@ def _run_with_progress(url: str, entry_url: str, portal: str, **parameters: Any)
 def _quiet_console() -> None:
     """After a stop, the console gets one line from us: what the stopping tasks log (a parse
     abandoned, a download cut) still reaches the run's log in the Prefect API."""
-    for name in ("prefect", "yusuan"):
-        for handler in logging.getLogger(name).handlers:
-            if isinstance(handler, logging.StreamHandler):
+    for logger in (logging.getLogger(), logging.getLogger("prefect"), logging.getLogger("yusuan")):
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler):  # Prefect's console handler is on the root
                 handler.setLevel(logging.CRITICAL)
 
 
@@ -265,9 +263,10 @@ def ingest(
     else:
         console.print("[red]give --portal URL, or --config portals.yaml with --name NAME or --group GROUP[/red]")
         raise typer.Exit(2)
-    from tasks.stopping import stop_on_signals
+    from tasks.stopping import PROCESS_STOP, stop_on_signals
 
     _settings, url = _bootstrap()
+    PROCESS_STOP.on_request(_quiet_console)
     common = {"max_documents": max_documents, "years": year or None, "full_refresh": full_refresh}
     results, failed = [], []
     with stop_on_signals():
@@ -318,10 +317,11 @@ def demo(
     port: Annotated[int, typer.Option(help="Port of the demo portal (a busy port falls back to a free one)")] = 18765,
 ) -> None:
     """Start the bundled demo portal and ingest it end to end."""
-    from tasks.stopping import stop_on_signals
+    from tasks.stopping import PROCESS_STOP, stop_on_signals
     from yusuan.portal.server import serve
 
     _settings, url = _bootstrap()
+    PROCESS_STOP.on_request(_quiet_console)
     results = []
     with serve("127.0.0.1", port, extra_pdf_dir, fallback_to_free_port=True) as portal:
         console.print(f"demo portals at {portal.base_url}: " + ", ".join(portal.entry_urls()))

@@ -55,6 +55,8 @@ def _child(conn: Connection, path: str, sha256: str, hint: str, memory_bytes: in
         conn.send(answer)
     except MemoryError:
         os._exit(_NO_MEMORY_EXIT)  # not even the answer fits: the exit code says why
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the parent stopped waiting (its run is stopping, or the deadline passed)
     finally:
         conn.close()
 

@@ -2,6 +2,9 @@
 
 Columns are found by the words of their header path (合计, 基本支出/小计, 类/款/项, 项目名称…),
 never by position, so reordered or deeper headers of the same template still parse.
+
+Long on purpose: one function per table kind of the standard set, and the column finders they
+share; split apart, every template change would touch several files.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ or after 项目支出, 类/款 subtotal rows printed or not, 情况表/预算表
 units 万元/元, thousands separators or not, blanks as "", "-" or "0.00", and tables long enough to
 run over pages with or without a repeated header. reportlab's built-in STSong-Light CID font
 needs no font file, so generation works on any machine.
+
+Long on purpose: each layout variant is a few lines in the one renderer that draws every table.
 """
 
 from __future__ import annotations
