@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from deployments.local_stack import REPO, LocalStack, prefect_server_database
 from storage.database import drop_database, ensure_database, sqlalchemy_url
 from storage.migrate import upgrade
-from yusuan.portal.server import Faults, PortalServer
-from yusuan.portal.site import demo_column
+from yusuan.demo.server import Faults, PortalServer
+from yusuan.demo.site import demo_column
 
 
 def _free_port() -> int:

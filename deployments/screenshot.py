@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from deployments.local_stack import REPO, LocalStack
-from yusuan.portal.server import DEMO_PORT, serve
+from yusuan.demo.server import DEMO_PORT, serve
 
 CHROMIUM_FLAGS = [
     "--headless",

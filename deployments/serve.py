@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from deployments.local_stack import REPO, LocalStack, prefect_server_database
-from yusuan.portal.server import DEMO_PORT, serve
+from yusuan.demo.server import DEMO_PORT, serve
 
 
 def main() -> None:

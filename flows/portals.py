@@ -18,7 +18,7 @@ from prefect.states import Cancelled, Completed, Failed, State
 
 from flows.ingest import ingest
 from tasks.stopping import stop_on_signals
-from yusuan.portal_config import load_portals
+from yusuan.discover.registry import load_portals
 
 
 @flow(name="ingest-portals", flow_run_name="ingest-portals {group}", validate_parameters=True)

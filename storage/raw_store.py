@@ -1,4 +1,5 @@
-"""Content-addressed store for raw downloads: one file per sha256, written atomically."""
+"""Content-addressed store for raw downloads: one file per sha256, written atomically (the
+``BlobSink`` the downloader writes through)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,9 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
-
-@dataclass(frozen=True, slots=True)
-class StoredBlob:
-    sha256: str
-    size_bytes: int
-    path: Path
+from yusuan.models import StoredBlob
 
 
 class RawStore:

@@ -22,14 +22,16 @@ from sqlalchemy import text  # noqa: E402
 
 from storage.database import drop_database, engine_for, ensure_database, sqlalchemy_url, start_embedded_postgres  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from yusuan.portal.server import PortalServer  # noqa: E402
-from yusuan.portal.site import Column  # noqa: E402
+from yusuan.demo.server import PortalServer  # noqa: E402
+from yusuan.demo.site import Column  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus"
 REAL_PDFS = SHARED / "real" / "pdf"
-ASSETS = REPO / "yusuan" / "portal" / "assets"
+ASSETS = REPO / "yusuan" / "demo" / "assets"
+# Real portal pages, saved with their provenance (City Bureau style): every clone has them.
+SAVED_PAGES = REPO / "tests" / "files" / "pages"
 
 # Tests that read ../shared (the corpus, real documents, saved portal pages) skip on a machine
 # without it; CI always has it, and there its absence is a failure, not a skip.

@@ -12,8 +12,8 @@ from flows.backfill import backfill, version_tuple
 from flows.ingest import ingest
 from storage.database import engine_for
 from tests.conftest import count_rows
+from yusuan.demo.server import PortalServer
 from yusuan.extract import EXTRACTOR_VERSION
-from yusuan.portal.server import PortalServer
 
 
 def test_backfill_reloads_from_the_raw_store_without_network(pipeline_env: str) -> None:

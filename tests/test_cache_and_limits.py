@@ -17,7 +17,7 @@ from flows.ingest import ingest
 from storage.result_cache import expiration_of, prune_expired_results
 from tasks.limits import EXTRACTION_LIMIT, LimitPlan, host_limit_name, host_rate_limit_name
 from tests.conftest import truncate_all
-from yusuan.portal.server import PortalServer
+from yusuan.demo.server import PortalServer
 from yusuan.settings import load_settings
 
 

@@ -15,8 +15,8 @@ from flows.ingest import ingest
 from flows.portals import ingest_portals
 from tests.conftest import count_rows
 from tests.pg_cluster import StoppableCluster
-from yusuan.portal.server import Faults, PortalServer
-from yusuan.portal.site import demo_column
+from yusuan.demo.server import Faults, PortalServer
+from yusuan.demo.site import demo_column
 
 pytestmark = pytest.mark.slow
 

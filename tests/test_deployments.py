@@ -15,8 +15,8 @@ from sqlalchemy import text
 
 from deployments.local_stack import REPO, LocalStack
 from storage.database import engine_for
-from yusuan.portal.server import Faults, PortalServer
-from yusuan.portal.site import demo_column
+from yusuan.demo.server import Faults, PortalServer
+from yusuan.demo.site import demo_column
 
 pytestmark = pytest.mark.slow
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tests.conftest import SHARED, needs_shared
+from tests.conftest import SAVED_PAGES
+from yusuan.demo.server import PortalServer
+from yusuan.demo.site import demo_column
 from yusuan.discover.crawler import crawl
 from yusuan.discover.links import judge_attachment, page_links, pagination_urls, viewer_target
 from yusuan.fetch.http import HttpConfig, RetryPolicy, make_client
 from yusuan.fetch.robots import RobotsCache
-from yusuan.portal.server import PortalServer
-from yusuan.portal.site import demo_column
 
 POLICY = RetryPolicy(attempts=2, backoff_seconds=0.01, backoff_max_seconds=0.02)
 
@@ -61,9 +61,8 @@ def test_links_from_viewers_and_embeds() -> None:
     assert all(judge_attachment(link, title).taken for link in links)
 
 
-@needs_shared
 def test_real_zhengzhou_detail_page() -> None:
-    page = SHARED / "real" / "html" / "016_郑州_民政局_2026年部门预算.html"
+    page = SAVED_PAGES / "016_郑州_民政局_2026年部门预算.html"
     title, links = page_links(page.read_text(encoding="utf-8"), "https://public.zhengzhou.gov.cn/D12Y/1.jhtml")
     taken = [link for link in links if judge_attachment(link, title).taken]
     assert len(taken) == 1
@@ -71,9 +70,8 @@ def test_real_zhengzhou_detail_page() -> None:
     assert taken[0].text == "2026年郑州市民政局机关单位预算公开.pdf"
 
 
-@needs_shared
 def test_real_changsha_list_page_pagination() -> None:
-    page = SHARED / "real" / "html" / "015_长沙_商务局_2026年部门预算.html"
+    page = SAVED_PAGES / "015_长沙_商务局_2026年部门预算.html"
     urls = pagination_urls(page.read_text(encoding="utf-8"), "http://czj.changsha.gov.cn/x/index.html")
     assert urls[-1].endswith("index_2.html") and len(urls) == 3
 
@@ -105,11 +103,10 @@ def test_a_page_nested_a_hundred_thousand_deep_is_recorded_not_parsed() -> None:
     assert len(result.disclosures) == 2  # the other two budgets
 
 
-@needs_shared
 def test_real_portal_pages_are_far_from_the_nesting_bound() -> None:
     from yusuan.discover.links import too_deep
 
-    pages = [p for p in (SHARED / "real" / "html").glob("*") if p.is_file()]
+    pages = [p for p in SAVED_PAGES.glob("*") if p.is_file() and p.suffix != ".tsv"]
     assert pages
     assert not any(too_deep(p.read_bytes().decode("utf-8", "ignore"), 100) for p in pages)
     assert too_deep("<section>" * 101, 100) and not too_deep("<p>" * 10_000 + "<br>" * 10_000, 100)

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from storage.raw_store import RawStore
-from yusuan.fetch.download import download, filename_from_disposition
+from yusuan.demo.server import Faults, PortalServer
+from yusuan.fetch.download import download
 from yusuan.fetch.http import BodyLimits, FetchError, HttpConfig, RetryPolicy, decode_html, get_page, make_client
 from yusuan.models import DisclosureLink
-from yusuan.portal.server import Faults, PortalServer
 
 ZHENGZHOU = "2023年郑州市医疗保障局部门预算公开.pdf"
 FAST = RetryPolicy(attempts=3, backoff_seconds=0.01, backoff_max_seconds=0.02)
@@ -99,15 +99,6 @@ def test_meta_charset_gbk_is_decoded_as_gb18030() -> None:
     body = '<html><head><meta charset="gb2312"><title>部门预算</title></head><body>䶮</body></html>'.encode("gb18030")
     assert "部门预算" in decode_html(body, "text/html")
     assert "䶮" in decode_html(body, "text/html")
-
-
-def test_content_disposition_names() -> None:
-    assert (
-        filename_from_disposition("attachment; filename*=UTF-8''2023%E5%B9%B4%E9%A2%84%E7%AE%97.pdf")
-        == "2023年预算.pdf"
-    )
-    raw_gbk = "2023年预算.pdf".encode("gb18030").decode("latin-1")
-    assert filename_from_disposition(f'attachment; filename="{raw_gbk}"') == "2023年预算.pdf"
 
 
 def _download_all(portal: PortalServer, tmp_path: Path, limiter: object | None) -> None:

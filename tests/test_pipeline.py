@@ -9,7 +9,7 @@ from sqlalchemy import text
 from flows.ingest import ingest
 from storage.database import engine_for
 from tests.conftest import count_rows
-from yusuan.portal.server import Faults, PortalServer
+from yusuan.demo.server import Faults, PortalServer
 
 ZHENGZHOU = "2023年郑州市医疗保障局部门预算公开.pdf"
 HUAXIAN = "2024年滑县医疗保障局部门预算公开.pdf"
@@ -184,7 +184,7 @@ def test_summary_artifact_names_documents_whose_checks_failed_with_their_source(
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    from yusuan.portal.site import Article, Attachment, demo_column
+    from yusuan.demo.site import Article, Attachment, demo_column
     from yusuan.synth.model import generate_budget
     from yusuan.synth.render import render_budget
 

@@ -16,10 +16,10 @@ from sqlalchemy import text
 
 from flows.portals import ingest_portals
 from storage.database import engine_for
+from yusuan.demo.server import Faults, PortalServer
+from yusuan.demo.site import demo_column
 from yusuan.discover.links import wanted_year, years_named
-from yusuan.portal.server import Faults, PortalServer
-from yusuan.portal.site import demo_column
-from yusuan.portal_config import load_portals
+from yusuan.discover.registry import load_portals
 
 
 def _config(tmp_path: Path, portal: PortalServer) -> Path:

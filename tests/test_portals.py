@@ -9,11 +9,11 @@ from sqlalchemy import text
 from flows.ingest import ingest
 from storage.database import engine_for
 from tests.conftest import count_rows
+from yusuan.demo.portals import demo_portals
+from yusuan.demo.server import PortalServer
+from yusuan.demo.site import Column
 from yusuan.discover.crawler import crawl
 from yusuan.fetch.http import HttpConfig, RetryPolicy, make_client
-from yusuan.portal.portals import demo_portals
-from yusuan.portal.server import PortalServer
-from yusuan.portal.site import Column
 
 POLICY = RetryPolicy(attempts=2, backoff_seconds=0.01, backoff_max_seconds=0.02)
 
@@ -122,8 +122,8 @@ def test_portals_file_matches_the_demo_portals(portals: list[Column]) -> None:
     from pathlib import Path
     from urllib.parse import urlsplit
 
-    from yusuan.portal.server import DEMO_PORT
-    from yusuan.portal_config import load_portals
+    from yusuan.demo.server import DEMO_PORT
+    from yusuan.discover.registry import load_portals
 
     config = load_portals(Path(__file__).resolve().parent.parent / "portals.yaml")
     for column in portals:

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from storage.database import engine_for
 from tests.conftest import REAL_PDFS, ingest_column, needs_shared
-from yusuan.portal.site import demo_column
+from yusuan.demo.site import demo_column
 
 pytestmark = [pytest.mark.slow, needs_shared]
 

@@ -18,9 +18,9 @@ from sqlalchemy import text
 
 from storage.database import engine_for
 from tests.conftest import REAL_PDFS, ingest_column, needs_shared
+from yusuan.demo.site import Article, Attachment, Column
 from yusuan.evaluation.truth import BUDGET_KINDS, Label, present, read_labels, same_agency
 from yusuan.normalise.regions import region_from_name
-from yusuan.portal.site import Article, Attachment, Column
 
 pytestmark = [pytest.mark.slow, needs_shared]
 

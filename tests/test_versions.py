@@ -9,8 +9,8 @@ from sqlalchemy import text
 from flows.ingest import ingest
 from storage.database import engine_for
 from tests.conftest import count_rows
-from yusuan.portal.server import PortalServer
-from yusuan.portal.site import asset_bytes
+from yusuan.demo.server import PortalServer
+from yusuan.demo.site import asset_bytes
 
 NAME = "2023年郑州市医疗保障局部门预算公开.pdf"
 AGENCY = "郑州市医疗保障局"

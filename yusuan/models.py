@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 
 
 class DocumentStatus(StrEnum):
@@ -131,6 +132,15 @@ class FetchedFile:
     @property
     def ok(self) -> bool:
         return self.error is None and self.sha256 is not None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    """A downloaded body, stored under its sha256."""
+
+    sha256: str
+    size_bytes: int
+    path: Path
 
 
 # ---------------------------------------------------------------- extract

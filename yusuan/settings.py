@@ -35,7 +35,6 @@ class Settings(BaseSettings):
     database_retry_seconds: float = Field(default=180.0, ge=0)
     # A run does not start with less free space than this where it writes (data dir, Prefect home).
     min_free_disk_mb: int = Field(default=64, ge=0)
-    max_pages_per_portal: int = 200
     max_documents_per_run: int | None = None
     workers: int = 4
     per_host_concurrency: int = 2

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from urllib.parse import unquote
+from pathlib import Path
+from typing import Protocol
 
 import httpx
 
-from storage.raw_store import RawStore
 from yusuan.errors import one_line
 from yusuan.fetch.http import (
     DOWNLOAD_LIMITS,
@@ -24,34 +23,28 @@ from yusuan.fetch.http import (
 )
 from yusuan.fetch.offsite import OffSite
 from yusuan.fetch.politeness import RequestGate
-from yusuan.models import DisclosureLink, FetchedFile
+from yusuan.models import DisclosureLink, FetchedFile, StoredBlob
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def filename_from_disposition(header: str) -> str | None:
-    """File name from Content-Disposition: RFC 5987 ``filename*=UTF-8''…`` or a raw (often GBK) name."""
-    match = re.search(r"filename\*\s*=\s*([\w\-]+)''([^;]+)", header, re.I)
-    if match:
-        return unquote(match.group(2).strip().strip('"'), encoding=match.group(1) or "utf-8", errors="replace")
-    match = re.search(r'filename\s*=\s*"?([^";]+)"?', header, re.I)
-    if not match:
-        return None
-    raw = match.group(1).encode("latin-1", errors="ignore")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return unquote(raw.decode(encoding))
-        except UnicodeDecodeError:
-            continue
-    return match.group(1)
+class BlobSink(Protocol):
+    """Where downloaded bytes go (``storage.raw_store.RawStore``): content-addressed, and a blob
+    appears under its sha256 only once complete."""
+
+    def has(self, sha256: str) -> bool: ...
+
+    def path_for(self, sha256: str) -> Path: ...
+
+    def put_chunks(self, chunks: Iterable[bytes]) -> StoredBlob: ...
 
 
 def download(
     link: DisclosureLink,
     client: httpx.Client,
-    store: RawStore,
+    store: BlobSink,
     policy: RetryPolicy,
     previous_etag: str | None = None,
     previous_last_modified: str | None = None,

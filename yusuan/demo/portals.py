@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from yusuan.portal.site import Article, Attachment, Column, demo_column
+from yusuan.demo.site import Article, Attachment, Column, demo_column
 from yusuan.synth.model import Project, SynthBudget, generate_budget
 from yusuan.synth.render import render_budget
 

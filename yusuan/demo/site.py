@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
-ASSETS = resources.files("yusuan.portal") / "assets"
+ASSETS = resources.files("yusuan.demo") / "assets"
 
 
 @dataclass(frozen=True, slots=True)

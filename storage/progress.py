@@ -41,3 +41,15 @@ def current_progress(database_url: str, since: datetime) -> RunProgress:
     if row is None:
         return RunProgress(None, 0, 0, 0)
     return RunProgress(row.run_id, row.pages, row.fetched, row.loaded)
+
+
+def current_totals(database_url: str) -> list[tuple[object, ...]]:
+    """The current filings' key figures, as the CLI prints them after a run."""
+    with engine_for(database_url).connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT agency_name, fiscal_year, doc_kind, income_total, expenditure_total, basic_expenditure,"
+                " project_expenditure, three_public_total FROM budget.totals ORDER BY agency_name, fiscal_year"
+            )
+        ).all()
+    return [tuple(row) for row in rows]

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 
 class PortalConfig(BaseModel):
     name: str
-    adapter: str = "generic"
     # Portals that are scheduled together (one deployment per group).
     group: str = "default"
     description: str = ""

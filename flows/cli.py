@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import sys
 import threading
@@ -13,11 +12,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.live import Live
 from rich.spinner import Spinner
 from rich.table import Table
 
+from flows.terminal import console, failed_documents, merge, print_summary, quiet_console
 from yusuan.errors import low_disk, one_line
 from yusuan.runtime import configure_prefect_env
 from yusuan.settings import Settings, load_settings
@@ -27,8 +26,6 @@ portal_app = typer.Typer(help="The bundled demo portal.", no_args_is_help=True)
 db_app = typer.Typer(help="Database chores.", no_args_is_help=True)
 app.add_typer(portal_app, name="portal")
 app.add_typer(db_app, name="db")
-# Piped output (CI logs, `make demo | tee`) gets a width that fits the tables instead of 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 160)
 
 
 def _bootstrap() -> tuple[Settings, str]:
@@ -75,8 +72,8 @@ def _run_with_progress(url: str, entry_url: str, portal: str, **parameters: Any)
     anyway (the run is already recorded; Postgres rolls back a load cut off).
     """
     from flows.ingest import ingest
+    from storage.progress import current_progress
     from tasks.stopping import PROCESS_STOP
-    from yusuan.progress import current_progress
 
     outcome: dict[str, Any] = {}
 
@@ -114,15 +111,6 @@ def _run_with_progress(url: str, entry_url: str, portal: str, **parameters: Any)
     if not state.is_completed():
         raise PortalRunFailed(_failure_reason(state.message or state.name))
     return state.result()
-
-
-def _quiet_console() -> None:
-    """After a stop, the console gets one line from us: what the stopping tasks log (a parse
-    abandoned, a download cut) still reaches the run's log in the Prefect API."""
-    for logger in (logging.getLogger(), logging.getLogger("prefect"), logging.getLogger("yusuan")):
-        for handler in logger.handlers:
-            if isinstance(handler, logging.StreamHandler):  # Prefect's console handler is on the root
-                handler.setLevel(logging.CRITICAL)
 
 
 # After SIGINT/SIGTERM, how long work in flight may hold the process before it ends anyway.
@@ -166,65 +154,15 @@ class PortalRunFailed(Exception):
 EXIT_PARTIAL = 3
 
 
-def _failed_documents(results: list[dict]) -> int:
-    return sum(1 for r in results for d in r["documents"] if d["outcome"] in ("download_failed", "failed"))
-
-
-def _print_summary(result: dict, url: str) -> None:
-    totals = result["totals"]
-    table = Table(title="Run summary")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for key in (
-        "documents_found",
-        "skipped_by_year",
-        "downloaded",
-        "not_modified",
-        "loaded",
-        "unchanged",
-        "quarantined",
-        "not_budget",
-        "download_failed",
-        "failed",
-        "facts",
-        "seconds",
-    ):
-        table.add_row(key.replace("_", " "), str(totals[key]))
-    console.print(table)
-    from flows.summary import NEEDS_ATTENTION
-
-    problems = [d for d in result["documents"] if d["outcome"] in NEEDS_ATTENTION]
-    for d in problems:
-        console.print(f"[yellow]{d['outcome']}[/yellow] {d['link_text'] or d['url']}: {d['detail']}")
-
-    from sqlalchemy import text
-
-    from storage.database import engine_for
-
-    with engine_for(url).connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT agency_name, fiscal_year, doc_kind, income_total, expenditure_total, basic_expenditure,"
-                " project_expenditure, three_public_total FROM budget.totals ORDER BY agency_name, fiscal_year"
-            )
-        ).all()
-    totals_table = Table(title="budget.totals (yuan)")
-    for column in ("agency", "year", "kind", "income", "expenditure", "basic", "project", "三公"):
-        totals_table.add_column(column, justify="left" if column in ("agency", "kind") else "right")
-    for row in rows:
-        totals_table.add_row(
-            *[("" if v is None else f"{v:,}" if not isinstance(v, str | int) else str(v)) for v in row]
-        )
-    console.print(totals_table)
-
-
 @app.command()
 def ingest(
     portal_url: Annotated[str | None, typer.Option("--portal", help="Entry URL of a disclosure list")] = None,
     name: Annotated[str | None, typer.Option(help="Portal name (with --config: which portal to run)")] = None,
     group: Annotated[str | None, typer.Option(help="With --config: every portal of this group")] = None,
     config: Annotated[Path | None, typer.Option(help="portals.yaml to take the portals from")] = None,
-    max_pages: Annotated[int, typer.Option(help="Page budget for discovery")] = 200,
+    max_pages: Annotated[
+        int | None, typer.Option(help="Page budget for discovery (default: the portal's in portals.yaml, else 200)")
+    ] = None,
     max_documents: Annotated[int | None, typer.Option(help="Stop after this many documents")] = None,
     year: Annotated[list[int] | None, typer.Option(help="Only disclosures naming this year (repeatable)")] = None,
     full_refresh: Annotated[bool, typer.Option(help="Download and parse everything again")] = False,
@@ -234,7 +172,7 @@ def ingest(
 ) -> None:
     """Crawl portals (an entry URL, or portals of portals.yaml) and load their budget disclosures."""
     if config is not None and (name or group):
-        from yusuan.portal_config import load_portals
+        from yusuan.discover.registry import load_portals
 
         try:
             chosen = load_portals(config).select(group, [name] if name else None)
@@ -246,7 +184,7 @@ def ingest(
                 p.name,
                 entry,
                 {
-                    "max_pages": p.max_pages,
+                    "max_pages": max_pages or p.max_pages,
                     "allowed_hosts": p.allowed_hosts or None,
                     "per_host_concurrency": p.per_host_concurrency,
                     "request_interval_seconds": p.request_interval_seconds,
@@ -259,14 +197,14 @@ def ingest(
             for entry in p.entry_urls
         ]
     elif portal_url:
-        targets = [(name or "portal", portal_url, {"max_pages": max_pages, "region": region})]
+        targets = [(name or "portal", portal_url, {"max_pages": max_pages or 200, "region": region})]
     else:
         console.print("[red]give --portal URL, or --config portals.yaml with --name NAME or --group GROUP[/red]")
         raise typer.Exit(2)
     from tasks.stopping import PROCESS_STOP, stop_on_signals
 
     _settings, url = _bootstrap()
-    PROCESS_STOP.on_request(_quiet_console)
+    PROCESS_STOP.on_request(quiet_console)
     common = {"max_documents": max_documents, "years": year or None, "full_refresh": full_refresh}
     results, failed = [], []
     with stop_on_signals():
@@ -278,12 +216,12 @@ def ingest(
             except RunStopped as stopped:
                 _exit_stopped(stopped)
     if results:
-        _print_summary(_merge(results), url)
+        print_summary(merge(results), url)
     for line in failed:
         console.print(f"[red]portal run failed[/red] {line}")
     if failed:
         raise typer.Exit(1)
-    if problems := _failed_documents(results):
+    if problems := failed_documents(results):
         console.print(f"[yellow]partial[/yellow]: {problems} documents failed (exit code {EXIT_PARTIAL})")
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -291,7 +229,7 @@ def ingest(
 @app.command()
 def portals(config: Annotated[Path, typer.Option(help="portals.yaml")] = Path("portals.yaml")) -> None:
     """List the portals of portals.yaml."""
-    from yusuan.portal_config import load_portals
+    from yusuan.discover.registry import load_portals
 
     table = Table(title=str(config))
     for column in ("name", "group", "region", "entry URLs", "allowed hosts", "max pages", "per host", "interval s"):
@@ -318,10 +256,10 @@ def demo(
 ) -> None:
     """Start the bundled demo portal and ingest it end to end."""
     from tasks.stopping import PROCESS_STOP, stop_on_signals
-    from yusuan.portal.server import serve
+    from yusuan.demo.server import serve
 
     _settings, url = _bootstrap()
-    PROCESS_STOP.on_request(_quiet_console)
+    PROCESS_STOP.on_request(quiet_console)
     results = []
     with serve("127.0.0.1", port, extra_pdf_dir, fallback_to_free_port=True) as portal:
         console.print(f"demo portals at {portal.base_url}: " + ", ".join(portal.entry_urls()))
@@ -336,16 +274,7 @@ def demo(
                     raise typer.Exit(1) from exc
                 except RunStopped as stopped:
                     _exit_stopped(stopped)
-    _print_summary(_merge(results), url)
-
-
-def _merge(results: list[dict]) -> dict:
-    """One summary over several portal runs."""
-    totals: dict[str, float] = {}
-    for result in results:
-        for key, value in result["totals"].items():
-            totals[key] = round(totals.get(key, 0) + value, 2)
-    return {"totals": totals, "documents": [d for r in results for d in r["documents"]]}
+    print_summary(merge(results), url)
 
 
 @app.command()
@@ -392,7 +321,7 @@ def portal_serve(
     extra_pdf_dir: Annotated[Path | None, typer.Option(help="Also publish every PDF under this folder")] = None,
 ) -> None:
     """Serve the demo portal until interrupted."""
-    from yusuan.portal.server import serve
+    from yusuan.demo.server import serve
 
     server = serve(host, port, extra_pdf_dir)
     console.print(f"demo portal at {server.entry_url} (Ctrl-C to stop)")

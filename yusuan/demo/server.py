@@ -8,9 +8,9 @@ requests per path, so tests can check politeness from the server's side.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from yusuan.portal.site import (
+from yusuan.demo.site import (
     DATAPROXY,
     Attachment,
     Column,
@@ -251,8 +251,7 @@ class PortalServer:
                         return
                 bomb = max((faults.gzip_bomb_bytes.get(k, 0) for k in keys), default=0)
                 if bomb:
-                    # Zeros compress about 1000:1: a few hundred KB on the wire.
-                    body = gzip.compress(b"<html><body>" + b"0" * bomb + b"</body></html>", compresslevel=9)
+                    body = _gzip_bomb(bomb)
                     self._send(200, body, "text/html; charset=utf-8", {"Content-Encoding": "gzip"})
                     return
                 for key in keys:
@@ -355,6 +354,18 @@ class PortalServer:
         return Handler
 
 
+def _gzip_bomb(size: int) -> bytes:
+    """A gzip body that inflates to ``size`` bytes of HTML, built a mebibyte at a time: zeros
+    compress about 1000:1, so it is a few hundred KB on the wire and never ``size`` in memory."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+    zeros = b"0" * (1024 * 1024)
+    parts = [packer.compress(b"<html><body>")]
+    for _ in range(size // len(zeros)):
+        parts.append(packer.compress(zeros))
+    parts.append(packer.compress(b"</body></html>") + packer.flush())
+    return b"".join(parts)
+
+
 DEMO_PORT = 18765
 
 
@@ -364,7 +375,7 @@ def serve(host: str, port: int, extra_pdf_dir: Path | None = None, fallback_to_f
     The demo prefers a fixed port because attachment URLs are source identities: the same
     portal on the same URLs is what lets a second run recognise every file as already seen.
     """
-    from yusuan.portal.portals import demo_portals
+    from yusuan.demo.portals import demo_portals
 
     columns = demo_portals()
     if extra_pdf_dir:
