@@ -28,7 +28,7 @@ demo: install
 # Two workers (the machines have 2 cores), a test module per worker: module fixtures such as the
 # real-PDF sweep run once. Each worker has its own database, Prefect home and servers.
 TEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=12
 
 test: install
 	$(PYTEST)

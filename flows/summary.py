@@ -6,14 +6,15 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from storage.repository import LoadOutcome
-from yusuan.models import Check, DisclosureLink, DiscoveryResult, ExtractedDocument, FetchedFile
+from storage.versions import Change
+from yusuan.models import Check, DisclosureLink, DiscoveryResult, ExtractedDocument, FetchedFile, LoadAction, Outcome
 
 
 @dataclass(frozen=True, slots=True)
 class DocumentReport:
     url: str
     link_text: str
-    outcome: str  # loaded | quarantined | not_budget | unchanged | download_failed | failed
+    outcome: Outcome
     agency_name: str = ""
     fiscal_year: int | None = None
     doc_kind: str = ""
@@ -57,19 +58,14 @@ class IngestSummary:
             "skipped_by_year": self.skipped_by_year,
             "downloaded": self.downloaded,
             "not_modified": self.not_modified,
-            "loaded": outcomes["loaded"],
-            "unchanged": outcomes["unchanged"],
-            "quarantined": outcomes["quarantined"],
-            "not_budget": outcomes["not_budget"],
-            "download_failed": outcomes["download_failed"],
-            "failed": outcomes["failed"],
+            **{outcome.value: outcomes[outcome] for outcome in Outcome},
             "facts": self.facts,
             "seconds": round(self.seconds, 2),
         }
 
     def change_counts(self) -> dict[str, int]:
         counts = Counter(str(c["change"]) for c in self.changes)
-        return {kind: counts[kind] for kind in ("appeared", "changed", "reverted", "vanished", "returned")}
+        return {kind.value: counts[kind] for kind in Change}
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -89,20 +85,20 @@ def report_document(
     """One line of the run report from whatever each stage returned (or raised) for this link."""
     base = {"url": link.url, "link_text": link.link_text}
     if isinstance(fetched, BaseException) or fetched is None:
-        return DocumentReport(**base, outcome="failed", detail=f"download task failed: {fetched!r}")
+        return DocumentReport(**base, outcome=Outcome.FAILED, detail=f"download task failed: {fetched!r}")
     if fetched.error:
-        return DocumentReport(**base, outcome="download_failed", detail=fetched.error)
+        return DocumentReport(**base, outcome=Outcome.DOWNLOAD_FAILED, detail=fetched.error)
     for stage, value in (("extract", doc), ("load", outcome)):
         if isinstance(value, BaseException):
-            return DocumentReport(**base, outcome="failed", detail=f"{stage} task failed: {value!r}")
+            return DocumentReport(**base, outcome=Outcome.FAILED, detail=f"{stage} task failed: {value!r}")
     if doc is None or outcome is None:
         return DocumentReport(
-            **base, outcome="unchanged", detail=f"sha256 {(fetched.sha256 or '')[:12]} already loaded"
+            **base, outcome=Outcome.UNCHANGED, detail=f"sha256 {(fetched.sha256 or '')[:12]} already loaded"
         )
     assert isinstance(doc, ExtractedDocument) and isinstance(outcome, LoadOutcome)
     return DocumentReport(
         **base,
-        outcome=doc.status.value if outcome.action != "unchanged" else "unchanged",
+        outcome=Outcome(doc.status.value) if outcome.action is not LoadAction.UNCHANGED else Outcome.UNCHANGED,
         agency_name=doc.agency_name,
         fiscal_year=doc.fiscal_year,
         doc_kind=doc.doc_kind,
@@ -128,7 +124,7 @@ def summarise_discovery(summary: IngestSummary, discovery: DiscoveryResult) -> N
     summary.documents_found = len(discovery.disclosures)
 
 
-NEEDS_ATTENTION = ("quarantined", "download_failed", "failed")
+NEEDS_ATTENTION = tuple(outcome for outcome in Outcome if outcome.needs_attention)
 
 
 def summary_markdown(summary: IngestSummary) -> str:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from flows.summary import NEEDS_ATTENTION
 from storage.progress import current_totals
+from yusuan.models import Outcome
 
 # Piped output (CI logs, `make demo | tee`) gets a width that fits the tables instead of 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -25,7 +26,7 @@ def quiet_console() -> None:
 
 
 def failed_documents(results: list[dict]) -> int:
-    return sum(1 for r in results for d in r["documents"] if d["outcome"] in ("download_failed", "failed"))
+    return sum(1 for r in results for d in r["documents"] if Outcome(d["outcome"]).is_failure)
 
 
 def print_summary(result: dict, url: str) -> None:

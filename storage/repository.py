@@ -18,7 +18,14 @@ from sqlalchemy.dialects.postgresql import insert
 
 from storage import schema as t
 from storage.versions import Change, FilingKey, note_served, recompute_current
-from yusuan.models import DisclosureLink, DiscoveryResult, DocumentStatus, ExtractedDocument, FetchedFile
+from yusuan.models import (
+    DisclosureLink,
+    DiscoveryResult,
+    DocumentStatus,
+    ExtractedDocument,
+    FetchedFile,
+    LoadAction,
+)
 from yusuan.normalise.regions import Region
 
 UPSERT_BATCH_ROWS = 2000
@@ -157,7 +164,7 @@ def stored_region_code(conn: Connection, sha256: str) -> str:
 @dataclass(frozen=True, slots=True)
 class LoadOutcome:
     document_id: int
-    action: str  # "inserted" | "replaced" | "unchanged"
+    action: LoadAction
     status: str
     facts: int
     region_code: str = ""
@@ -185,7 +192,7 @@ def load_document(
     region_code, region_name = (region.code, region.name) if region else ("", "")
     state = document_state(conn, doc.sha256)
     if state and state.extractor_version == doc.extractor_version and state.status == doc.status.value:
-        return LoadOutcome(state.document_id, "unchanged", state.status, 0, region_code, region_name)
+        return LoadOutcome(state.document_id, LoadAction.UNCHANGED, state.status, 0, region_code, region_name)
 
     correction = is_correction(fetched.link.link_text, fetched.link.page_title, doc.title)
     values = {
@@ -223,14 +230,14 @@ def load_document(
             )
             .returning(t.documents.c.document_id)
         ).scalar_one()
-        action = "inserted"
+        action = LoadAction.INSERTED
     else:
         document_id = state.document_id
         conn.execute(delete(t.doc_tables).where(t.doc_tables.c.document_id == document_id))
         conn.execute(delete(t.figures).where(t.figures.c.document_id == document_id))
         conn.execute(delete(t.checks).where(t.checks.c.document_id == document_id))
         conn.execute(update(t.documents).where(t.documents.c.document_id == document_id).values(**values))
-        action = "replaced"
+        action = LoadAction.REPLACED
 
     facts = _insert_facts(conn, document_id, doc)
     recompute_current(conn, FilingKey(region_code, doc.agency_name, doc.fiscal_year, doc.doc_kind))

@@ -20,6 +20,31 @@ class DocumentStatus(StrEnum):
     NOT_BUDGET = "not_budget"
 
 
+class Outcome(StrEnum):
+    """What a run did with one disclosure link: a document status, or why it has none."""
+
+    LOADED = "loaded"
+    UNCHANGED = "unchanged"  # this file was already loaded by this extractor version
+    QUARANTINED = "quarantined"
+    NOT_BUDGET = "not_budget"
+    DOWNLOAD_FAILED = "download_failed"
+    FAILED = "failed"  # a task failed (extract or load)
+
+    @property
+    def needs_attention(self) -> bool:
+        return self in (Outcome.QUARANTINED, Outcome.DOWNLOAD_FAILED, Outcome.FAILED)
+
+    @property
+    def is_failure(self) -> bool:
+        return self in (Outcome.DOWNLOAD_FAILED, Outcome.FAILED)
+
+
+class LoadAction(StrEnum):
+    INSERTED = "inserted"
+    REPLACED = "replaced"  # re-extracted (a new extractor version): its facts rewritten
+    UNCHANGED = "unchanged"
+
+
 class ContentKind(StrEnum):
     """What a file is, decided from its content (never from its link text or file name)."""
 
