@@ -184,13 +184,14 @@ def ingest(
     with stop_on_signals() as stop:
         try:
             database_url = prepare_database(settings.database_url, settings.pgdata_dir, retry)
-            closed = in_transaction(database_url, "closing stale runs", _close_stale_runs, retry)
-            in_transaction(
-                database_url,
-                "recording the run's start",
-                lambda conn: record_run_start(conn, run_id, "ingest", portal, entry_url, datetime.now(UTC)),
-                retry,
-            )
+
+            def start(conn: Connection) -> list[str]:
+                now = datetime.now(UTC)
+                stale = close_stale_runs(conn, now)
+                record_run_start(conn, run_id, "ingest", portal, entry_url, now)
+                return stale
+
+            closed = in_transaction(database_url, "recording the run's start", start, retry)
         except (DatabaseUnavailable, DBAPIError) as exc:
             return Failed(message=f"{portal}: {one_line(exc)}")
         for stale in closed:
@@ -208,10 +209,6 @@ def ingest(
         )
         with run_lease(database_url, run_id):
             return _run(ctx, settings, entry_url, max_pages, allowed_hosts, years, max_documents, stop, started)
-
-
-def _close_stale_runs(conn: Connection) -> list[str]:
-    return close_stale_runs(conn, datetime.now(UTC))
 
 
 def _run(
@@ -262,7 +259,6 @@ def _run(
                 summary.downloaded += fetched.http_status != 304
                 summary.not_modified += fetched.http_status == 304
     summary.seconds = time.monotonic() - started
-    totals = summary.totals()
 
     if stop.is_set():
         left = len(links) - len(summary.documents)
@@ -279,12 +275,12 @@ def _run(
     if discovery.pages and all(page.error for page in discovery.pages):
         reason = f"no page of {portal} could be read: {discovery.pages[0].url}: {discovery.pages[0].error}"
         return _finish(ctx, settings.results_dir, summary, "failed", Failed(message=reason))
-    if totals["download_failed"] + totals["failed"]:
+    if summary.failures:
         # Finished, with documents that failed: "Partial" in the UI, a COMPLETED type for the
         # group flow and the scheduler (the other documents are in), and the count in the message.
-        state = Completed(name="Partial", message=_final_message(totals))
+        state = Completed(name="Partial", message=_final_message(summary))
     else:
-        state = Completed(message=_final_message(totals))
+        state = Completed(message=_final_message(summary))
     return _finish(ctx, settings.results_dir, summary, "completed", state)
 
 
@@ -295,21 +291,18 @@ def _finish(ctx: RunContext, results_dir: Path, summary: IngestSummary, status: 
     logger = get_run_logger()
     # A stopping run writes its end at once: it does not wait out a database outage.
     retry = DbRetry(5.0) if status == "cancelled" else ctx.db_retry
+
+    def finish(conn: Connection) -> None:
+        summary.changes = run_changes(conn, ctx.run_id)
+        record_run_finish(conn, ctx.run_id, status, summary.as_json(), datetime.now(UTC))
+
     try:
-        summary.changes = in_transaction(
-            ctx.database_url, "reading the run's changes", lambda conn: run_changes(conn, ctx.run_id), retry
-        )
-        in_transaction(
-            ctx.database_url,
-            "recording the run's end",
-            lambda conn: record_run_finish(conn, ctx.run_id, status, summary.as_json(), datetime.now(UTC)),
-            retry,
-        )
+        in_transaction(ctx.database_url, "recording the run's end", finish, retry)
     except (DatabaseUnavailable, DBAPIError) as exc:
         reason = one_line(exc)
         logger.error("%s", reason)
         if status != "cancelled":
-            state = Failed(message=f"{state.message}; {reason}", data=summary.as_json())
+            state = Failed(message=f"{state.message}; {reason}")
     state.data = summary.as_json() | (state.data if isinstance(state.data, dict) else {})
     _publish_artifacts(summary)
     prune_parse_cache(results_dir)
@@ -318,10 +311,10 @@ def _finish(ctx: RunContext, results_dir: Path, summary: IngestSummary, status: 
     return state
 
 
-def _final_message(totals: dict[str, int | float]) -> str:
+def _final_message(summary: IngestSummary) -> str:
+    totals = summary.totals()
     text = f"{totals['loaded']} loaded, {totals['unchanged']} unchanged, {totals['quarantined']} quarantined"
-    problems = totals["download_failed"] + totals["failed"]
-    return text + (f", {problems} failed (see the summary artifact)" if problems else "")
+    return text + (f", {summary.failures} failed (see the summary artifact)" if summary.failures else "")
 
 
 def _publish_artifacts(summary: IngestSummary) -> None:

@@ -48,6 +48,11 @@ class IngestSummary:
     def facts(self) -> int:
         return sum(d.facts for d in self.documents)
 
+    @property
+    def failures(self) -> int:
+        """Documents whose download or a task failed (a quarantine is a verdict, not a failure)."""
+        return sum(1 for d in self.documents if d.outcome.is_failure)
+
     def totals(self) -> dict[str, int | float]:
         outcomes = Counter(d.outcome for d in self.documents)
         return {

@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from storage.database import engine_for
+from yusuan.errors import one_line
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +78,6 @@ def is_transient(exc: BaseException, also: frozenset[str] = frozenset()) -> bool
     return (isinstance(exc, OperationalError) and not code) or bool(exc.connection_invalidated)
 
 
-def root_cause(exc: BaseException) -> str:
-    """The driver's own first line (``connection refused``), not SQLAlchemy's wrapper text."""
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip().splitlines()
-    return f"{type(orig).__name__}: {text[0] if text else ''}".rstrip(": ")
-
-
 def with_retries(what: str, attempt: Callable[[], T], retry: DbRetry, also: frozenset[str] = frozenset()) -> T:
     """Call ``attempt`` until it succeeds, a non-transient error, or the budget is spent."""
     deadline = time.monotonic() + retry.budget_seconds
@@ -98,11 +92,11 @@ def with_retries(what: str, attempt: Callable[[], T], retry: DbRetry, also: froz
                 raise
             if remaining <= 0:
                 spent = f"{retry.budget_seconds:.0f} s, {tries} attempts"
-                raise DatabaseUnavailable(f"{what}: database unavailable ({spent}): {root_cause(exc)}") from exc
+                raise DatabaseUnavailable(f"{what}: database unavailable ({spent}): {one_line(exc)}") from exc
             wait = min(remaining, retry.delay(tries))
-            log.warning("%s: %s; retrying in %.1f s", what, root_cause(exc), wait)
+            log.warning("%s: %s; retrying in %.1f s", what, one_line(exc), wait)
             if not retry.sleep(wait):
-                raise DatabaseUnavailable(f"{what}: the run is stopping: {root_cause(exc)}") from exc
+                raise DatabaseUnavailable(f"{what}: the run is stopping: {one_line(exc)}") from exc
 
 
 def in_transaction(

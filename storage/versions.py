@@ -103,6 +103,21 @@ def recompute_for_files(conn: Connection, sha256s: Iterable[str | None]) -> None
         recompute_current(conn, FilingKey(*row))
 
 
+def _change(
+    run_id: str, portal: str, url: str, change: Change, old_sha256: str | None, new_sha256: str | None, at: datetime
+) -> dict[str, Any]:
+    """One row of ``source_changes``."""
+    return {
+        "run_id": run_id,
+        "portal": portal,
+        "url": url,
+        "change": change.value,
+        "old_sha256": old_sha256,
+        "new_sha256": new_sha256,
+        "changed_at": at,
+    }
+
+
 def _record(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         conn.execute(insert(t.source_changes), rows)
@@ -135,20 +150,7 @@ def note_served(
         change = Change.APPEARED
     else:
         change = Change.REVERTED if served_before else Change.CHANGED
-    _record(
-        conn,
-        [
-            {
-                "run_id": run_id,
-                "portal": portal,
-                "url": url,
-                "change": change.value,
-                "old_sha256": previous_sha256,
-                "new_sha256": sha256,
-                "changed_at": fetched_at,
-            }
-        ],
-    )
+    _record(conn, [_change(run_id, portal, url, change, previous_sha256, sha256, fetched_at)])
     recompute_for_files(conn, [previous_sha256, sha256])
     return change
 
@@ -185,25 +187,16 @@ def note_listed(
                 s.entry_url == entry_url, s.withdrawn_at.is_(None), s.sha256.is_not(None), s.url.not_in(sorted(listed))
             )
         ).all()
-    rows = []
-    for change, found in ((Change.RETURNED, returned), (Change.VANISHED, vanished)):
-        for url, sha256 in found:
+    for found, withdrawn_at in ((returned, None), (vanished, now)):
+        if found:
             conn.execute(
-                update(t.sources).where(s.url == url).values(withdrawn_at=now if change is Change.VANISHED else None)
+                update(t.sources).where(s.url.in_([url for url, _sha in found])).values(withdrawn_at=withdrawn_at)
             )
-            old, new = (sha256, None) if change is Change.VANISHED else (None, sha256)
-            rows.append(
-                {
-                    "run_id": run_id,
-                    "portal": portal,
-                    "url": url,
-                    "change": change.value,
-                    "old_sha256": old,
-                    "new_sha256": new,
-                    "changed_at": now,
-                }
-            )
-    _record(conn, rows)
+    _record(
+        conn,
+        [_change(run_id, portal, url, Change.RETURNED, None, sha256, now) for url, sha256 in returned]
+        + [_change(run_id, portal, url, Change.VANISHED, sha256, None, now) for url, sha256 in vanished],
+    )
     recompute_for_files(conn, [sha for _url, sha in (*returned, *vanished)])
     return ListingOutcome(len(vanished), len(returned), complete)
 

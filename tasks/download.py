@@ -100,7 +100,8 @@ def _retry_if_transient(task: object, task_run: object, state: object) -> bool:
     retry_condition_fn=_retry_if_transient,
 )
 def download_task(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
-    fetched, change = fetch_link(ctx, link, attempt=task_run.run_count or 1)
+    attempt = task_run.run_count or 1
+    fetched, change = fetch_link(ctx, link, attempt)
     logger = get_run_logger()
     if change in (Change.CHANGED, Change.REVERTED):
         logger.info("%s: the URL serves other bytes than at its last fetch", change.value)
@@ -108,7 +109,7 @@ def download_task(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
         logger.info("left for the next run (the run is stopping): %s", fetched.error)
         return fetched
     if fetched.error:
-        if fetched.transient and fetched.retry_after and (task_run.run_count or 1) < ctx.http.attempts:
+        if fetched.transient and fetched.retry_after and attempt < ctx.http.attempts:
             # Prefect's retry delays are fixed when the task is submitted: the server's own
             # Retry-After is honoured here, before the attempt is handed back for its retry.
             logger.info("the server asks to wait %.0f s before the next attempt (Retry-After)", fetched.retry_after)

@@ -19,13 +19,16 @@ _OS_HINTS = {
 }
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def error_chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the errors it carries, outermost first."""
     seen: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in seen:
         seen.append(current)
-        # A database driver's error rides on .orig (SQLAlchemy); the rest on the cause chain.
-        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+        # A database driver's error rides on .orig (SQLAlchemy), pdfminer's as the first argument
+        # of pdfplumber's wrapper; the rest on the cause chain.
+        wrapped = current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
+        current = getattr(current, "orig", None) or wrapped or current.__cause__ or current.__context__
     return seen
 
 
@@ -36,7 +39,7 @@ def first_line(text: str) -> str:
 
 def one_line(exc: BaseException) -> str:
     """The most telling error of ``exc``'s chain, in one line."""
-    chain = _chain(exc)
+    chain = error_chain(exc)
     for error in chain:
         if isinstance(error, OSError) and error.errno in _OS_HINTS:
             where = f": {error.filename}" if error.filename else ""

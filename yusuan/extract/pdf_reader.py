@@ -15,6 +15,8 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
+from yusuan.errors import error_chain
+
 # Characters that come out of fonts without a ToUnicode map.
 _CID_MARK = "(cid:"
 
@@ -299,15 +301,10 @@ def _why(exc: BaseException) -> str:
 def _out_of_memory(exc: BaseException) -> bool:
     """zlib and pdfminer report a refused allocation as their own error ("Unable to allocate
     output buffer"): under a memory bound that is the bound, not a broken file."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            return False
-        if isinstance(seen, MemoryError) or "allocate" in str(seen) or "insufficient memory" in str(seen):
-            return True
-        inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
-        seen = inner or seen.__cause__ or seen.__context__
-    return False
+    return any(
+        isinstance(error, MemoryError) or "allocate" in str(error) or "insufficient memory" in str(error)
+        for error in error_chain(exc)
+    )
 
 
 def _unreadable(exc: BaseException, where: str = "") -> Exception:
