@@ -229,6 +229,14 @@ def test_a_migration_down_and_up_is_healed_by_the_next_run(
     upgrade(database_url)
     with engine_for(pipeline_env).connect() as conn:
         assert set(conn.execute(text("SELECT extractor_version FROM yusuan.documents")).scalars()) == {"stale"}
+        # The downgrades rebuilt views: their documentation came back with them.
+        undocumented = conn.execute(
+            text(
+                """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = 'budget' AND c.relkind = 'v' AND obj_description(c.oid) IS NULL"""
+            )
+        ).all()
+        assert undocumented == []
     again = ingest(portal.entry_url, portal="demo")
     assert again["totals"]["downloaded"] == 0  # conditional requests: nothing fetched again
     # Every row comes back but the log of past runs' changes, which the downgrade dropped.

@@ -7,6 +7,8 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations.view_comments import restore_view_comments, save_view_comments
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -84,6 +86,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    saved = save_view_comments()
     op.execute("DROP VIEW budget.checks")
     op.execute("DROP VIEW budget.documents")
     from importlib import import_module
@@ -92,3 +95,4 @@ def downgrade() -> None:
     op.execute(f"CREATE VIEW budget.documents AS {views.VIEWS['documents']}")
     op.drop_table("checks", schema="yusuan")
     op.drop_column("documents", "verdict", schema="yusuan")
+    restore_view_comments(saved)

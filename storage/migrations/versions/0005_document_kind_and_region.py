@@ -9,6 +9,8 @@ from importlib import import_module
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations.view_comments import restore_view_comments, save_view_comments
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -103,6 +105,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # A view cannot lose columns by CREATE OR REPLACE: drop and rebuild them as 0003 left them.
+    saved = save_view_comments()
     op.execute("DROP VIEW budget.checks")
     op.execute("DROP VIEW budget.documents")
     op.execute("DROP VIEW budget.totals")
@@ -120,3 +123,4 @@ def downgrade() -> None:
     )
     for column in ("region_name", "region_code", "kind_reason", "content_kind"):
         op.drop_column("documents", column, schema="yusuan")
+    restore_view_comments(saved)

@@ -9,6 +9,8 @@ from importlib import import_module
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations.view_comments import restore_view_comments, save_view_comments
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -88,6 +90,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    saved = save_view_comments()
     op.execute("DROP VIEW budget.source_changes")
     op.execute("DROP VIEW budget.checks")
     op.execute("DROP VIEW budget.documents")
@@ -99,3 +102,4 @@ def downgrade() -> None:
     op.drop_table("source_history", schema="yusuan")
     op.drop_column("sources", "withdrawn_at", schema="yusuan")
     op.drop_column("sources", "entry_url", schema="yusuan")
+    restore_view_comments(saved)
