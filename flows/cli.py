@@ -179,23 +179,9 @@ def ingest(
         except KeyError as exc:
             console.print(f"[red]{exc.args[0]}[/red]")
             raise typer.Exit(2) from exc
-        targets = [
-            (
-                p.name,
-                entry,
-                {
-                    "max_pages": max_pages or p.max_pages,
-                    "allowed_hosts": p.allowed_hosts or None,
-                    "per_host_concurrency": p.per_host_concurrency,
-                    "request_interval_seconds": p.request_interval_seconds,
-                    "region": p.region,
-                    "attachment_hosts": p.attachment_hosts or None,
-                    "allow_private_addresses": p.allow_private_addresses,
-                },
-            )
-            for p in chosen
-            for entry in p.entry_urls
-        ]
+        from flows.portals import ingest_parameters
+
+        targets = [(p.name, entry, ingest_parameters(p, max_pages)) for p in chosen for entry in p.entry_urls]
     elif portal_url:
         targets = [(name or "portal", portal_url, {"max_pages": max_pages or 200, "region": region})]
     else:

@@ -1,20 +1,16 @@
 """The ``ingest`` flow: discover → download → extract → load, one portal per run.
 
 The flow only wires tasks together; each stage is a plain function in ``tasks``/``yusuan``.
-Documents are independent: they are mapped over a thread pool, and one that fails is reported
-without stopping the others.
+Documents are independent: they stream through a thread pool (``flows.documents``), parses run
+in processes on every core, and one document that fails is reported without stopping the others.
 """
 
 from __future__ import annotations
 
-import queue
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from prefect import flow, tags
 from prefect.artifacts import (
@@ -23,32 +19,28 @@ from prefect.artifacts import (
     create_table_artifact,
     update_progress_artifact,
 )
-from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, Completed, Failed, State
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
+from flows.documents import run_documents
 from flows.summary import IngestSummary, report_document, summarise_discovery, summary_markdown
 from storage.database import resolve_database_url
 from storage.migrate import upgrade
-from storage.repository import LoadOutcome
 from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction, with_retries
 from storage.runs import close_stale_runs, record_run_finish, record_run_start, run_lease
 from storage.versions import run_changes
 from tasks.context import RunContext
 from tasks.discover import discover_task
-from tasks.download import download_with_retries
-from tasks.extract import ensure_result_storage, extract_task, prune_parse_cache
+from tasks.extract import ensure_result_storage, prune_parse_cache
 from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
-from tasks.load import load_task
 from tasks.runner import task_runner_for
 from tasks.stopping import PROCESS_STOP, StopRequest, stop_on_signals
 from yusuan.discover.links import wanted_year
 from yusuan.errors import one_line
 from yusuan.fetch.offsite import HostPolicy
-from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
 from yusuan.normalise.regions import resolve_region
 from yusuan.settings import Settings, load_settings, with_politeness
 
@@ -59,79 +51,6 @@ def prepare_database(database_url: str | None, pgdata_dir: Path, retry: DbRetry 
     url = resolve_database_url(database_url, pgdata_dir)
     with_retries("migrating the database", lambda: upgrade(url), retry or DbRetry())
     return url
-
-
-def _result(future: PrefectFuture[Any]) -> object:
-    try:
-        return future.result()
-    except Exception as exc:  # noqa: BLE001 - reported per document, the run goes on
-        # A DownloadFailed carries its recorded fetch: reported as download_failed, with its error.
-        fetched = getattr(exc, "fetched", None)
-        return fetched if isinstance(fetched, FetchedFile) else exc
-
-
-@dataclass(slots=True)
-class DocumentRun:
-    """What each stage gave for one link: a value, an exception, or None (stage not reached)."""
-
-    link: DisclosureLink
-    fetched: FetchedFile | BaseException | None = None
-    doc: ExtractedDocument | BaseException | None = None
-    outcome: LoadOutcome | BaseException | None = None
-
-
-def run_documents(
-    ctx: RunContext,
-    links: list[DisclosureLink],
-    on_progress: Callable[[float], object] = lambda share: None,
-    stop: StopRequest = PROCESS_STOP,
-) -> Iterator[DocumentRun]:
-    """Download → extract → load every link, each document as soon as its previous stage is done,
-    and yield each document when it is finished.
-
-    The flow submits a stage only when the previous one succeeded, with plain values as inputs
-    (``wait_for`` keeps the upstream link in the UI): no failed future is ever handed to a task,
-    which behaves the same on every task runner (prefect-dask turns ``allow_failure(...)``
-    into a bare tuple). A failed stage is a failed task run, and the document's chain ends there.
-    When ``stop`` is set, no further stage is submitted and the generator ends.
-    """
-    finished: queue.SimpleQueue[tuple[str, int, PrefectFuture[Any]]] = queue.SimpleQueue()
-    runs = [DocumentRun(link) for link in links]
-    outstanding = 0
-
-    def watch(stage: str, index: int, future: PrefectFuture[Any]) -> None:
-        nonlocal outstanding
-        outstanding += 1
-        future.add_done_callback(lambda done: finished.put((stage, index, done)))
-
-    for index, link in enumerate(links):
-        watch("download", index, download_with_retries(ctx.http).submit(ctx, link))
-    done = 0
-    while outstanding:
-        if stop.is_set():
-            # No next stage for anything: documents not finished now are left to the next run.
-            return
-        try:
-            stage, index, future = finished.get(timeout=0.25)
-        except queue.Empty:
-            continue
-        outstanding -= 1
-        run, value = runs[index], _result(future)
-        if stage == "download":
-            run.fetched = value  # type: ignore[assignment]
-            if isinstance(value, FetchedFile) and value.ok:
-                watch("extract", index, extract_task.submit(ctx, value, wait_for=[future]))
-                continue
-        elif stage == "extract":
-            run.doc = value  # type: ignore[assignment]
-            if isinstance(value, ExtractedDocument) and isinstance(run.fetched, FetchedFile):
-                watch("load", index, load_task.submit(ctx, value, run.fetched, wait_for=[future]))
-                continue
-        else:
-            run.outcome = value  # type: ignore[assignment]
-        done += 1
-        on_progress(done / max(1, len(links)))
-        yield run
 
 
 def _artifact_key(portal: str) -> str:
@@ -251,11 +170,15 @@ def _run(
     progress = create_progress_artifact(0.0, key=f"{_artifact_key(portal)}-progress", description="Documents done")
     with tags(f"portal:{portal}"):
         for document in run_documents(
-            ctx, links, lambda share: update_progress_artifact(progress, 100.0 * share), stop=stop
+            ctx,
+            links,
+            lambda share: update_progress_artifact(progress, 100.0 * share),
+            stop=stop,
+            window=2 * settings.task_threads,
         ):
-            summary.documents.append(report_document(document.link, document.fetched, document.doc, document.outcome))
+            summary.documents.append(report_document(document))
             fetched = document.fetched
-            if isinstance(fetched, FetchedFile) and not fetched.error:
+            if fetched is not None and not fetched.error:
                 summary.downloaded += fetched.http_status != 304
                 summary.not_modified += fetched.http_status == 304
     summary.seconds = time.monotonic() - started

@@ -10,6 +10,7 @@ SIGINT/SIGTERM stop the portal running (recorded cancelled) and start no other.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, tags
 from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
@@ -18,7 +19,7 @@ from prefect.states import Cancelled, Completed, Failed, State
 
 from flows.ingest import ingest
 from tasks.stopping import stop_on_signals
-from yusuan.discover.registry import load_portals
+from yusuan.discover.registry import PortalConfig, load_portals
 
 
 @flow(name="ingest-portals", flow_run_name="ingest-portals {group}", validate_parameters=True)
@@ -55,17 +56,11 @@ def ingest_portals(
                 state = ingest(
                     entry_url,
                     portal=portal.name,
-                    max_pages=max_pages or portal.max_pages,
-                    max_documents=max_documents,
-                    allowed_hosts=portal.allowed_hosts or None,
                     years=years,
+                    max_documents=max_documents,
                     full_refresh=full_refresh,
-                    per_host_concurrency=per_host_concurrency or portal.per_host_concurrency,
-                    request_interval_seconds=_first_set(request_interval_seconds, portal.request_interval_seconds),
-                    region=portal.region,
-                    attachment_hosts=portal.attachment_hosts or None,
-                    allow_private_addresses=portal.allow_private_addresses,
                     return_state=True,
+                    **ingest_parameters(portal, max_pages, per_host_concurrency, request_interval_seconds),
                 )
             row: dict[str, object] = {"portal": portal.name, "entry_url": entry_url, "state": state.name}
             if state.is_completed():
@@ -90,6 +85,25 @@ def ingest_portals(
     if failed:
         return Failed(message=f"{message}; failed: " + "; ".join(failed), data=rows)
     return Completed(name="Partial" if partial else "Completed", message=message, data=rows)
+
+
+def ingest_parameters(
+    portal: PortalConfig,
+    max_pages: int | None = None,
+    per_host_concurrency: int | None = None,
+    request_interval_seconds: float | None = None,
+) -> dict[str, Any]:
+    """The ``ingest`` parameters a portals.yaml entry sets, with the run's overrides on top: the
+    one mapping from a portal entry to a run, for this flow and the CLI alike."""
+    return {
+        "max_pages": max_pages or portal.max_pages,
+        "allowed_hosts": portal.allowed_hosts or None,
+        "per_host_concurrency": per_host_concurrency or portal.per_host_concurrency,
+        "request_interval_seconds": _first_set(request_interval_seconds, portal.request_interval_seconds),
+        "region": portal.region,
+        "attachment_hosts": portal.attachment_hosts or None,
+        "allow_private_addresses": portal.allow_private_addresses,
+    }
 
 
 def _first_set(*values: float | None) -> float | None:

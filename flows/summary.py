@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-from storage.repository import LoadOutcome
 from storage.versions import Change
-from yusuan.models import Check, DisclosureLink, DiscoveryResult, ExtractedDocument, FetchedFile, LoadAction, Outcome
+
+if TYPE_CHECKING:
+    from flows.documents import DocumentRun
+from yusuan.models import Check, DiscoveryResult, LoadAction, Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,26 +84,20 @@ class IngestSummary:
         }
 
 
-def report_document(
-    link: DisclosureLink,
-    fetched: FetchedFile | BaseException | None,
-    doc: ExtractedDocument | BaseException | None,
-    outcome: LoadOutcome | BaseException | None,
-) -> DocumentReport:
-    """One line of the run report from whatever each stage returned (or raised) for this link."""
-    base = {"url": link.url, "link_text": link.link_text}
-    if isinstance(fetched, BaseException) or fetched is None:
-        return DocumentReport(**base, outcome=Outcome.FAILED, detail=f"download task failed: {fetched!r}")
+def report_document(run: DocumentRun) -> DocumentReport:
+    """One line of the run report from what each stage gave for this document."""
+    base = {"url": run.link.url, "link_text": run.link.link_text}
+    fetched, doc, outcome = run.fetched, run.doc, run.outcome
+    if run.failed_stage is not None:
+        return DocumentReport(**base, outcome=Outcome.FAILED, detail=f"{run.failed_stage} task failed: {run.failure}")
+    if fetched is None:
+        return DocumentReport(**base, outcome=Outcome.FAILED, detail="download task gave no fetch")
     if fetched.error:
         return DocumentReport(**base, outcome=Outcome.DOWNLOAD_FAILED, detail=fetched.error)
-    for stage, value in (("extract", doc), ("load", outcome)):
-        if isinstance(value, BaseException):
-            return DocumentReport(**base, outcome=Outcome.FAILED, detail=f"{stage} task failed: {value!r}")
-    if doc is None or outcome is None:
+    if run.unchanged or doc is None or outcome is None:
         return DocumentReport(
             **base, outcome=Outcome.UNCHANGED, detail=f"sha256 {(fetched.sha256 or '')[:12]} already loaded"
         )
-    assert isinstance(doc, ExtractedDocument) and isinstance(outcome, LoadOutcome)
     return DocumentReport(
         **base,
         outcome=Outcome(doc.status.value) if outcome.action is not LoadAction.UNCHANGED else Outcome.UNCHANGED,

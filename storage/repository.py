@@ -1,14 +1,13 @@
 """Writes and reads of the ``yusuan`` schema. Every function takes an open connection, so the
 caller decides the transaction: one document is loaded in exactly one transaction.
 
-Long on purpose: the loader writes every fact table of a document, side by side, so that a fact
-column is changed in one place (runs are in ``storage.runs``, versions in ``storage.versions``).
+Runs are in ``storage.runs``, versions in ``storage.versions``, and a document's fact rows (built
+from the model dataclasses, written with COPY) in ``storage.facts``.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from storage import schema as t
+from storage.facts import insert_facts
 from storage.versions import Change, FilingKey, note_served, recompute_current
 from yusuan.models import (
     DisclosureLink,
@@ -156,6 +156,13 @@ def document_state(conn: Connection, sha256: str) -> DocumentState | None:
     return DocumentState(*row) if row else None
 
 
+def needs_extraction(conn: Connection, sha256: str, extractor_version: str) -> bool:
+    """Whether a fetched file must be parsed and loaded: not when the database already holds it
+    from this extractor version. The one place a run decides that a document is unchanged."""
+    state = document_state(conn, sha256)
+    return state is None or state.extractor_version != extractor_version
+
+
 def stored_region_code(conn: Connection, sha256: str) -> str:
     row = conn.execute(select(t.documents.c.region_code).where(t.documents.c.sha256 == sha256)).first()
     return row[0] if row else ""
@@ -169,14 +176,6 @@ class LoadOutcome:
     facts: int
     region_code: str = ""
     region_name: str = ""
-
-
-def _lineage(line: Any) -> dict[str, int]:
-    return {
-        "table_index": line.lineage.table_index,
-        "page_no": line.lineage.page_no,
-        "row_index": line.lineage.row_index,
-    }
 
 
 def load_document(
@@ -239,164 +238,9 @@ def load_document(
         conn.execute(update(t.documents).where(t.documents.c.document_id == document_id).values(**values))
         action = LoadAction.REPLACED
 
-    facts = _insert_facts(conn, document_id, doc)
+    facts = insert_facts(conn, document_id, doc, loaded=doc.status is DocumentStatus.LOADED)
     recompute_current(conn, FilingKey(region_code, doc.agency_name, doc.fiscal_year, doc.doc_kind))
     return LoadOutcome(document_id, action, doc.status.value, facts, region_code, region_name)
-
-
-def _target_rows(document_id: int, doc: ExtractedDocument) -> list[dict[str, Any]]:
-    """Several indicators can share a printed row (a summary table's categories side by side)."""
-    seen: Counter[tuple[int, int]] = Counter()
-    rows = []
-    for x in doc.targets:
-        key = (x.lineage.table_index, x.lineage.row_index)
-        rows.append(
-            {
-                "document_id": document_id,
-                **_lineage(x),
-                "position": seen[key],
-                "project_code": x.project_code,
-                "project_name": x.project_name,
-                "level1": x.level1,
-                "level2": x.level2,
-                "indicator": x.indicator,
-                "target_value": x.target_value,
-                "note": x.note,
-            }
-        )
-        seen[key] += 1
-    return rows
-
-
-def _insert_facts(conn: Connection, document_id: int, doc: ExtractedDocument) -> int:
-    if doc.tables:
-        conn.execute(
-            t.doc_tables.insert(),
-            [
-                {
-                    "document_id": document_id,
-                    "table_index": tb.index,
-                    "table_kind": tb.kind,
-                    "title": tb.title,
-                    "unit": tb.unit,
-                    "page_first": tb.page_first,
-                    "page_last": tb.page_last,
-                    "header_rows": tb.header_rows,
-                    "captions": tb.captions,
-                    "column_labels": tb.column_labels,
-                }
-                for tb in doc.tables
-            ],
-        )
-        rows = [
-            {
-                "document_id": document_id,
-                "table_index": tb.index,
-                "row_index": r.row_index,
-                "page_no": r.page_no,
-                "cells": list(r.cells),
-            }
-            for tb in doc.tables
-            for r in tb.rows
-        ]
-        if rows:
-            conn.execute(t.table_rows.insert(), rows)
-    if doc.status is not DocumentStatus.LOADED:
-        return 0
-    batches: list[tuple[Any, list[dict[str, Any]]]] = [
-        (
-            t.function_lines,
-            [
-                {
-                    "document_id": document_id,
-                    **_lineage(x),
-                    "table_kind": x.table_kind,
-                    "func_code": x.func_code,
-                    "func_name": x.func_name,
-                    "unit_code": x.unit_code,
-                    "total": x.total,
-                    "basic_total": x.basic_total,
-                    "project_total": x.project_total,
-                }
-                for x in doc.function_lines
-            ],
-        ),
-        (
-            t.economic_lines,
-            [
-                {
-                    "document_id": document_id,
-                    **_lineage(x),
-                    "table_kind": x.table_kind,
-                    "econ_code": x.econ_code,
-                    "econ_name": x.econ_name,
-                    "gov_econ_code": x.gov_econ_code,
-                    "gov_econ_name": x.gov_econ_name,
-                    "total": x.total,
-                    "personnel": x.personnel,
-                    "public_funds": x.public_funds,
-                }
-                for x in doc.economic_lines
-            ],
-        ),
-        (
-            t.project_lines,
-            [
-                {
-                    "document_id": document_id,
-                    **_lineage(x),
-                    "project_name": x.project_name,
-                    "project_type": x.project_type,
-                    "unit_name": x.unit_name,
-                    "total": x.total,
-                }
-                for x in doc.projects
-            ],
-        ),
-        (t.performance_targets, _target_rows(document_id, doc)),
-    ]
-    figures: dict[tuple[str, int, int], dict[str, Any]] = {}
-    for f in doc.figures:
-        key = (f.name, f.lineage.table_index if f.lineage else -1, f.lineage.row_index if f.lineage else -1)
-        figures.setdefault(
-            key,
-            {
-                "document_id": document_id,
-                "name": f.name,
-                "table_index": key[1],
-                "row_index": key[2],
-                "page_no": f.lineage.page_no if f.lineage else None,
-                "table_kind": f.table_kind,
-                "amount": f.amount,
-                "priority": f.priority,
-                "source": f.source,
-            },
-        )
-    batches.append((t.figures, list(figures.values())))
-    unique_checks = {(c.name, c.subject): c for c in doc.checks}
-    batches.append(
-        (
-            t.checks,
-            [
-                {
-                    "document_id": document_id,
-                    "check_name": c.name,
-                    "subject": c.subject,
-                    "status": c.status,
-                    "expected": c.expected,
-                    "actual": c.actual,
-                    "detail": c.detail,
-                }
-                for c in unique_checks.values()
-            ],
-        )
-    )
-    count = 0
-    for table, rows in batches:
-        if rows:
-            conn.execute(table.insert(), rows)
-            count += len(rows)
-    return count
 
 
 # ------------------------------------------------------------------ backfill

@@ -9,11 +9,12 @@ extractor version.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from storage.retrying import DbRetry
-from tasks.limits import HostGate, LimitPlan
+from tasks.limits import HostGate, LimitPlan, ParseSlots
 from tasks.stopping import PROCESS_STOP
 from yusuan.extract.isolated import ParseBudget
 from yusuan.fetch.http import HttpConfig
@@ -22,7 +23,9 @@ from yusuan.normalise.regions import Region
 from yusuan.settings import Settings
 
 # Defaults for a context built by hand (tests, scripts): in-process limits only.
-IN_PROCESS_LIMITS = LimitPlan(shared=False, extraction_slots=4, per_host_slots=2, per_host_min_interval=0.0)
+IN_PROCESS_LIMITS = LimitPlan(
+    shared=False, extraction_slots=os.cpu_count() or 1, per_host_slots=2, per_host_min_interval=0.0
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,8 @@ class RunContext:
     entry_url: str | None = None
     # How long each database touch retries while the database is away.
     db_retry: DbRetry = field(default_factory=DbRetry)
+    # Parses at once in this process (one per core by default), shared by the run's threads.
+    parse_slots: ParseSlots = field(default_factory=lambda: ParseSlots(os.cpu_count() or 1), compare=False)
 
     @classmethod
     def for_run(
@@ -84,6 +89,7 @@ class RunContext:
             ParseBudget(settings.parse_deadline_seconds, settings.parse_memory_mb),
             entry_url,
             DbRetry(settings.database_retry_seconds, interrupt=PROCESS_STOP),
+            ParseSlots(settings.parse_slots),
         )
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs

@@ -11,19 +11,22 @@ at once.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from prefect.runtime import task_run
+from sqlalchemy import Connection
 
 from storage.raw_store import RawStore
-from storage.repository import record_fetch, stored_source
+from storage.repository import needs_extraction, record_fetch, stored_source
 from storage.retrying import in_transaction
 from storage.versions import Change
 from tasks.context import RunContext
 from tasks.naming import document_run_name
 from tasks.stopping import PROCESS_STOP
+from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.fetch.download import download
 from yusuan.fetch.http import HttpConfig, RetryPolicy, make_client
 from yusuan.models import DisclosureLink, FetchedFile
@@ -32,9 +35,21 @@ from yusuan.models import DisclosureLink, FetchedFile
 ONE_REQUEST = RetryPolicy(attempts=1)
 
 
-def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> tuple[FetchedFile, Change | None]:
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    """A fetched file, what changed at its URL, and whether it goes on to be parsed and loaded
+    (False: the database holds these bytes from this extractor version, the document is
+    unchanged and its chain ends here, with no further task run)."""
+
+    fetched: FetchedFile
+    change: Change | None
+    needs_extraction: bool
+
+
+def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> Downloaded:
     """One conditional request (when the URL was fetched before) for ``link``; the fetch is
-    recorded, with what changed at the URL."""
+    recorded, with what changed at the URL, and in the same transaction whether the file needs
+    extracting."""
     previous = None
     if not ctx.full_refresh:  # a full refresh asks for the body, not for "not modified"
         previous = in_transaction(
@@ -58,13 +73,15 @@ def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> tuple
     fetched = dataclasses.replace(fetched, attempts=attempt)
     if fetched.error and fetched.transient:
         fetched = dataclasses.replace(fetched, error=f"{fetched.error} (attempt {attempt} of {ctx.http.attempts})")
-    change = in_transaction(
-        ctx.database_url,
-        "recording the fetch",
-        lambda conn: record_fetch(conn, fetched, ctx.run_id, ctx.entry_url),
-        ctx.db_retry,
-    )
-    return fetched, change
+
+    def record(conn: Connection) -> Downloaded:
+        change = record_fetch(conn, fetched, ctx.run_id, ctx.entry_url)
+        needed = fetched.ok and fetched.sha256 is not None and fetched.raw_path is not None
+        if needed and not ctx.full_refresh:
+            needed = needs_extraction(conn, fetched.sha256 or "", EXTRACTOR_VERSION)
+        return Downloaded(fetched, change, needed)
+
+    return in_transaction(ctx.database_url, "recording the fetch", record, ctx.db_retry)
 
 
 class DownloadFailed(Exception):
@@ -99,15 +116,16 @@ def _retry_if_transient(task: object, task_run: object, state: object) -> bool:
     task_run_name=document_run_name("download"),
     retry_condition_fn=_retry_if_transient,
 )
-def download_task(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
+def download_task(ctx: RunContext, link: DisclosureLink) -> Downloaded:
     attempt = task_run.run_count or 1
-    fetched, change = fetch_link(ctx, link, attempt)
+    downloaded = fetch_link(ctx, link, attempt)
+    fetched, change = downloaded.fetched, downloaded.change
     logger = get_run_logger()
     if change in (Change.CHANGED, Change.REVERTED):
         logger.info("%s: the URL serves other bytes than at its last fetch", change.value)
     if fetched.error and PROCESS_STOP.is_set():
         logger.info("left for the next run (the run is stopping): %s", fetched.error)
-        return fetched
+        return downloaded
     if fetched.error:
         if fetched.transient and fetched.retry_after and attempt < ctx.http.attempts:
             # Prefect's retry delays are fixed when the task is submitted: the server's own
@@ -120,10 +138,12 @@ def download_task(ctx: RunContext, link: DisclosureLink) -> FetchedFile:
         logger.info("not modified since last fetch: %s", link.url)
     else:
         logger.info("downloaded %s bytes, sha256 %s", fetched.size_bytes, (fetched.sha256 or "")[:12])
-    return fetched
+    if not downloaded.needs_extraction:
+        logger.info("unchanged: %s already extracted by extractor %s", (fetched.sha256 or "")[:12], EXTRACTOR_VERSION)
+    return downloaded
 
 
-def download_with_retries(http: HttpConfig) -> Task[[RunContext, DisclosureLink], FetchedFile]:
+def download_with_retries(http: HttpConfig) -> Task[[RunContext, DisclosureLink], Downloaded]:
     """``download_task`` with ``http.attempts`` attempts and fresh jittered delays between them."""
     policy = RetryPolicy.from_config(http)
     delays = [policy.delay(attempt) for attempt in range(1, policy.attempts)]

@@ -1,7 +1,7 @@
 """Extraction tasks.
 
-``extract`` decides whether a downloaded file needs parsing (not when the database already holds
-it from this extractor version); ``parse-pdf`` parses it. The parse is a pure function of the
+``extract`` runs for a downloaded file that needs parsing (the download stage decided that, see
+``storage.repository.needs_extraction``); ``parse-pdf`` parses it. The parse is a pure function of the
 file's bytes (its sha256), the link text that hints at agency and year, and the extractor
 version, so its result is cached by exactly those values and persisted under the data directory:
 a file re-downloaded into a fresh database, a load that failed after extraction, or a backfill
@@ -19,11 +19,9 @@ from prefect.cache_policies import INPUTS, NO_CACHE
 from prefect.filesystems import LocalFileSystem
 from prefect.logging import get_run_logger
 
-from storage.repository import document_state
 from storage.result_cache import prune_expired_results
-from storage.retrying import in_transaction
 from tasks.context import RunContext
-from tasks.limits import LimitPlan, extraction_slot
+from tasks.limits import LimitPlan, ParseSlots, extraction_slot
 from tasks.naming import document_run_name
 from tasks.stopping import PROCESS_STOP
 from yusuan.extract import EXTRACTOR_VERSION
@@ -47,30 +45,29 @@ def parse_file(path: Path, sha256: str, hint: str, budget: ParseBudget | None = 
         )
 
 
-def already_extracted(ctx: RunContext, sha256: str) -> bool:
-    state = in_transaction(
-        ctx.database_url, "reading the document's state", lambda conn: document_state(conn, sha256), ctx.db_retry
-    )
-    return state is not None and state.extractor_version == EXTRACTOR_VERSION
-
-
 def fetch_hint(fetched: FetchedFile) -> str:
     return f"{fetched.link.link_text} {fetched.link.page_title}"
 
 
 # The cache key is the hash of the inputs but the path (the same bytes can sit at another path
 # on another machine), the limit plan and the parse budget (how to run is not what is computed).
-PARSE_CACHE_POLICY = INPUTS - "raw_path" - "limits" - "budget"
+PARSE_CACHE_POLICY = INPUTS - "raw_path" - "limits" - "budget" - "slots"
 
 
 @task(name="parse-pdf", task_run_name="parse-pdf {sha256:.12}", cache_policy=PARSE_CACHE_POLICY, persist_result=True)
 def parse_pdf_task(
-    sha256: str, raw_path: str, hint: str, extractor_version: str, limits: LimitPlan, budget: ParseBudget | None = None
+    sha256: str,
+    raw_path: str,
+    hint: str,
+    extractor_version: str,
+    limits: LimitPlan,
+    budget: ParseBudget | None = None,
+    slots: ParseSlots | None = None,
 ) -> ExtractedDocument:
     if extractor_version != EXTRACTOR_VERSION:
         # A cache key naming one version must never hold another version's result.
         raise ValueError(f"asked for extractor {extractor_version}, this process runs {EXTRACTOR_VERSION}")
-    with extraction_slot(limits):
+    with extraction_slot(limits, slots):
         return parse_file(Path(raw_path), sha256, hint, budget)
 
 
@@ -104,18 +101,15 @@ def cached_parse(ctx: RunContext, sha256: str, raw_path: str, hint: str, refresh
     elif ctx.result_storage is not None:
         options["result_storage"] = ctx.result_storage
     parse = parse_pdf_task.with_options(**options)  # type: ignore[arg-type]
-    return parse(sha256, raw_path, hint, EXTRACTOR_VERSION, ctx.limits, ctx.parse_budget)
+    return parse(sha256, raw_path, hint, EXTRACTOR_VERSION, ctx.limits, ctx.parse_budget, ctx.parse_slots)
 
 
 @task(cache_policy=NO_CACHE, name="extract", task_run_name=document_run_name("extract"))
 def extract_task(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument | None:
-    """None when there is nothing to parse: no file, or this file already loaded by this extractor."""
+    """None when the run is stopping (the next run parses the file)."""
     if not fetched.ok or fetched.sha256 is None or fetched.raw_path is None:
-        return None
+        raise ValueError(f"nothing to extract: {fetched.link.url} has no stored file")
     logger = get_run_logger()
-    if not ctx.full_refresh and already_extracted(ctx, fetched.sha256):
-        logger.info("unchanged: %s already extracted by extractor %s", fetched.sha256[:12], EXTRACTOR_VERSION)
-        return None
     try:
         doc = cached_parse(ctx, fetched.sha256, fetched.raw_path, fetch_hint(fetched), refresh=ctx.full_refresh)
     except ParseStopped as exc:

@@ -1,7 +1,7 @@
 """Prefect global concurrency limits, created by the project and shared by every flow run of one
 Prefect server:
 
-- ``yusuan-extract``: PDFs parsed at once (pdfplumber is CPU- and memory-bound);
+- ``yusuan-extract``: PDFs parsed at once across runs (pdfplumber is CPU- and memory-bound);
 - ``yusuan-host-<host>``: requests in flight to one portal host;
 - ``yusuan-host-rate-<host>``: a rate limit (slot decay) spacing the starts of requests to it.
 
@@ -14,8 +14,9 @@ docs/operations.md.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -54,7 +55,7 @@ class LimitPlan:
     @classmethod
     def from_settings(cls, settings: Settings) -> LimitPlan:
         shared = {"on": True, "off": False}.get(settings.global_limits, shared_server_configured())
-        return cls(shared, settings.workers, settings.per_host_concurrency, settings.per_host_min_interval_seconds)
+        return cls(shared, settings.parse_slots, settings.per_host_concurrency, settings.per_host_min_interval_seconds)
 
 
 def ensure_extraction_limit(plan: LimitPlan) -> None:
@@ -75,9 +76,36 @@ def ensure_host_limits(plan: LimitPlan, host: str) -> None:
             )
 
 
-def extraction_slot(plan: LimitPlan) -> AbstractContextManager[None]:
+class ParseSlots:
+    """How many parses this process runs at once, each in its own process: sized by the cores,
+    so that parses use every core and never more (a parse waiting for a core only holds memory).
+    One run's task threads share it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._semaphore = threading.BoundedSemaphore(size)
+
+    def __reduce__(self) -> tuple[type[ParseSlots], tuple[int]]:
+        # Locks do not cross processes: a copy sent to a Dask worker starts fresh, and there the
+        # worker's own thread count bounds its parses.
+        return (ParseSlots, (self.size,))
+
+    def __repr__(self) -> str:
+        return f"ParseSlots({self.size})"
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._semaphore:
+            yield
+
+
+@contextmanager
+def extraction_slot(plan: LimitPlan, local: ParseSlots | None = None) -> Iterator[None]:
+    """A parse's turn: this process's slots, and the server-wide limit when runs share one."""
     # strict=False: a server where the limit was deleted still extracts (unbounded) rather than failing.
-    return concurrency(EXTRACTION_LIMIT, occupy=1, strict=False) if plan.shared else nullcontext()
+    shared = concurrency(EXTRACTION_LIMIT, occupy=1, strict=False) if plan.shared else nullcontext()
+    with local.slot() if local is not None else nullcontext(), shared:
+        yield
 
 
 @dataclass(slots=True)

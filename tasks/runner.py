@@ -1,10 +1,11 @@
 """Which task runner a flow maps its tasks on.
 
-Locally, a thread pool: downloads wait on the network and pdfplumber releases little of the GIL,
-but a run is mostly I/O and Postgres. With ``YUSUAN_DASK_ADDRESS`` set (a running Dask scheduler,
-``tcp://host:8786``) tasks go to that cluster through prefect-dask, which scales extraction across
-machines; the workers then need the project installed, the same ``DATABASE_URL`` and data
-directory (raw store), and ``PREFECT_API_URL`` of a shared Prefect server.
+Locally, a thread pool: downloads wait on the network, loads on Postgres, and parses on their
+own processes (one per core, ``tasks.limits.ParseSlots``), so threads are enough. With
+``YUSUAN_DASK_ADDRESS`` set (a running Dask scheduler, ``tcp://host:8786``) tasks go to that
+cluster through prefect-dask, which scales extraction across machines; the workers then need the
+project installed, the same ``DATABASE_URL`` and data directory (raw store), and
+``PREFECT_API_URL`` of a shared Prefect server.
 
 The choice is read when the flow module is imported, so a deployment picks it up from its
 worker's environment; ``ingest.with_options(task_runner=...)`` overrides it per call.
@@ -26,4 +27,4 @@ def task_runner_for(settings: Settings) -> TaskRunner:
                 "YUSUAN_DASK_ADDRESS is set but prefect-dask is not installed: pip install 'yusuan[dask]'"
             ) from exc
         return DaskTaskRunner(address=settings.dask_address)
-    return ThreadPoolTaskRunner(max_workers=settings.workers)
+    return ThreadPoolTaskRunner(max_workers=settings.task_threads)

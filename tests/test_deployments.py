@@ -136,13 +136,14 @@ def test_two_runs_on_one_server_share_the_per_host_limit(db: str, tmp_path: Path
 
 
 def test_ingest_runs_its_tasks_on_a_dask_cluster(db: str, tmp_path: Path) -> None:
-    """YUSUAN_DASK_ADDRESS sends the tasks to a Dask cluster (workers in other processes)."""
+    """YUSUAN_DASK_ADDRESS sends the tasks to a Dask cluster: two workers, each its own process,
+    sharing the raw store and the database, both doing part of the run."""
     from distributed import Client
 
     env = {"DATABASE_URL": db, "YUSUAN_DATA_DIR": str(tmp_path / "data")}
     with PortalServer() as portal, LocalStack(tmp_path / "prefect", _free_port(), env) as stack:
         stack.start_server()
-        address = stack.start_dask(_free_port(), workers=1)
+        address = stack.start_dask(_free_port(), workers=2)
         call = f"ingest({portal.entry_url!r}, portal='dask')['totals']"
         run = subprocess.run(
             [sys.executable, "-c", f"from flows.ingest import ingest; print({call})"],
@@ -157,6 +158,8 @@ def test_ingest_runs_its_tasks_on_a_dask_cluster(db: str, tmp_path: Path) -> Non
         with Client(address) as client:
             # The scheduler's record of the task functions its workers ran.
             ran = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+            executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
     assert {"download_task", "extract_task", "load_task"} <= set(ran), ran
+    assert len(executed) == 2 and all(count > 0 for count in executed.values()), executed
     with engine_for(db).connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM budget.totals")).scalar_one() == 3

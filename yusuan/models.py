@@ -39,6 +39,24 @@ class Outcome(StrEnum):
         return self in (Outcome.DOWNLOAD_FAILED, Outcome.FAILED)
 
 
+class TableKind(StrEnum):
+    """The standard tables of a 部门预算 (the Ministry of Finance set), by what they hold."""
+
+    INCOME_EXPENDITURE_SUMMARY = "income_expenditure_summary"  # 收支总体情况表
+    INCOME_SUMMARY = "income_summary"  # 收入总体情况表
+    EXPENDITURE_SUMMARY = "expenditure_summary"  # 支出总体情况表
+    FISCAL_APPROPRIATION_SUMMARY = "fiscal_appropriation_summary"  # 财政拨款收支总体情况表
+    GENERAL_BUDGET_EXPENDITURE = "general_budget_expenditure"  # 一般公共预算支出情况表
+    GENERAL_BUDGET_BASIC_EXPENDITURE = "general_budget_basic_expenditure"  # 一般公共预算基本支出表
+    ECONOMIC_CLASSIFICATION_SUMMARY = "economic_classification_summary"  # 支出经济分类汇总表
+    THREE_PUBLIC = "three_public"  # “三公”经费支出情况表
+    GOV_FUND_EXPENDITURE = "gov_fund_expenditure"  # 政府性基金预算支出情况表
+    STATE_CAPITAL_EXPENDITURE = "state_capital_expenditure"  # 国有资本经营预算支出情况表
+    PROJECT_EXPENDITURE = "project_expenditure"  # 项目支出表
+    PERFORMANCE_TARGETS = "performance_targets"  # 绩效目标表
+    OTHER = "other"  # any other table (机关运行经费, 政府采购 …): kept as printed, no facts
+
+
 class LoadAction(StrEnum):
     INSERTED = "inserted"
     REPLACED = "replaced"  # re-extracted (a new extractor version): its facts rewritten
@@ -181,7 +199,7 @@ class TableRow:
 @dataclass(slots=True)
 class ExtractedTable:
     index: int
-    kind: str
+    kind: TableKind
     title: str
     unit: str
     page_first: int

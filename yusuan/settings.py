@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -36,7 +37,11 @@ class Settings(BaseSettings):
     # A run does not start with less free space than this where it writes (data dir, Prefect home).
     min_free_disk_mb: int = Field(default=64, ge=0)
     max_documents_per_run: int | None = None
+    # Task threads of a run (downloads, loads, and the threads that wait on parse processes).
     workers: int = 4
+    # PDFs parsed at once, each in its own process: pdfminer is pure Python, so this is what
+    # uses the cores. 0 means one per core. The run gets at least two task threads beyond it.
+    parse_processes: int = Field(default=0, ge=0)
     per_host_concurrency: int = 2
     per_host_min_interval_seconds: float = 0.1
     # Prefect global concurrency limits (per host, extraction): "auto" uses them when runs share
@@ -47,6 +52,16 @@ class Settings(BaseSettings):
     extraction_cache_days: float = 30.0
     # A Dask scheduler address (tcp://host:8786) runs the tasks on that cluster (prefect-dask).
     dask_address: str | None = None
+
+    @property
+    def parse_slots(self) -> int:
+        return self.parse_processes or os.cpu_count() or 1
+
+    @property
+    def task_threads(self) -> int:
+        """Threads for a run's tasks: enough that parses waiting on their processes never hold
+        back the downloads and loads."""
+        return max(self.workers, self.parse_slots + 2)
 
     @property
     def raw_dir(self) -> Path:

@@ -8,26 +8,14 @@ from __future__ import annotations
 
 import re
 
-TABLE_KINDS = (
-    "income_expenditure_summary",
-    "income_summary",
-    "expenditure_summary",
-    "fiscal_appropriation_summary",
-    "general_budget_expenditure",
-    "general_budget_basic_expenditure",
-    "economic_classification_summary",
-    "three_public",
-    "gov_fund_expenditure",
-    "state_capital_expenditure",
-    "project_expenditure",
-    "performance_targets",
-    "other",
-)
+from yusuan.models import TableKind
+
+TABLE_KINDS = tuple(TableKind)
 
 # Order matters: "一般公共预算“三公”经费支出表" is three_public, not general_budget_expenditure;
 # "财政拨款收支总体情况表" is fiscal_appropriation_summary, not income_expenditure_summary.
-_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern))
+_RULES: tuple[tuple[TableKind, re.Pattern[str]], ...] = tuple(
+    (TableKind(kind), re.compile(pattern))
     for kind, pattern in (
         ("performance_targets", r"绩效目标|绩效指标"),
         ("three_public", r"三公"),
@@ -70,9 +58,9 @@ def strip_title(title: str) -> str:
     return re.sub(r"^\d{4}年度?", "", text)
 
 
-def classify_title(title: str) -> str:
+def classify_title(title: str) -> TableKind:
     text = strip_title(title)
     for kind, pattern in _RULES:
         if pattern.search(text):
             return kind
-    return "other"
+    return TableKind.OTHER

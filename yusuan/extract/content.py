@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from yusuan.extract.classify import TABLE_KINDS
-from yusuan.models import ContentKind
+from yusuan.models import ContentKind, TableKind
 
 # 绩效目标 and 三公 tables also travel alone; the rest of the standard set only makes a budget (or a 决算).
-SIDE_TABLE_KINDS = frozenset({"performance_targets", "three_public"})
-CORE_TABLE_KINDS = frozenset(TABLE_KINDS) - SIDE_TABLE_KINDS - {"other"}
+SIDE_TABLE_KINDS = frozenset({TableKind.PERFORMANCE_TARGETS, TableKind.THREE_PUBLIC})
+CORE_TABLE_KINDS = frozenset(TABLE_KINDS) - SIDE_TABLE_KINDS - {TableKind.OTHER}
 # A file with the 收支总表 and its 总计, or with this many kinds of the standard set, is a budget.
 _MIN_CORE_KINDS = 3
 

@@ -23,7 +23,15 @@ from yusuan.extract.pdf_reader import PdfContent, UnreadablePdf, read_pdf
 from yusuan.extract.performance import indicator_header_end
 from yusuan.extract.reconcile import reconcile
 from yusuan.extract.tables import build_tables, to_grid
-from yusuan.models import ContentKind, DocumentStatus, ExtractedDocument, ExtractedTable, QuarantineReason, TableRow
+from yusuan.models import (
+    ContentKind,
+    DocumentStatus,
+    ExtractedDocument,
+    ExtractedTable,
+    QuarantineReason,
+    TableKind,
+    TableRow,
+)
 from yusuan.normalise.amounts import find_unit
 
 # A page with fewer characters than this is treated as having no text layer.
@@ -144,7 +152,7 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
     fallback_unit = default_unit(all_captions)
 
     for index, grid in enumerate(grids):
-        kind = classify_title(grid.title) if grid.title else "other"
+        kind = classify_title(grid.title) if grid.title else TableKind.OTHER
         if kind == "performance_targets":
             # No amounts in it: its first rows looked like header. The header ends at 三级指标 / 指标值.
             end = indicator_header_end(raw_tables[index].segments[0].rows)

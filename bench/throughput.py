@@ -1,0 +1,225 @@
+"""Throughput of the whole pipeline on real files: first run, unchanged re-run, memory, floor.
+
+    .venv/bin/python bench/throughput.py [--pdfs ../shared/real/pdf] [--database-url URL]
+                                         [--workers N] [--floor-pages 400] [--json FILE]
+
+Every PDF under ``--pdfs`` (the cities included) is published on one local demo portal column,
+then ``yusuan ingest`` runs twice in a child process on a fresh database and data directory,
+exactly as an operator would run it. Measured:
+
+- pages/s of the first run, end to end (Prefect start-up, discovery, downloads, parse, loads);
+- the pdfminer floor: one core running ``pdfminer.high_level.extract_pages`` on a sample of the
+  same files in the same minutes, so the ratio does not depend on the machine;
+- when the first document reached the database, counted from the start of the run;
+- peak RSS of the run's process tree (the flow process and its parse processes), sampled;
+- the unchanged re-run's wall time as a share of the first run's.
+
+Results go to stdout (and ``--json``); docs/performance.md records them by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+import pypdfium2 as pdfium
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage.database import drop_database, engine_for, ensure_database, sqlalchemy_url
+from yusuan.demo.server import PortalServer
+from yusuan.demo.site import Article, Attachment, Column
+
+REPO = Path(__file__).resolve().parent.parent
+_RUN = """
+import json, sys
+from flows.ingest import ingest
+state = ingest(sys.argv[1], portal="bench", max_pages=1000, return_state=True)
+data = state.result(raise_on_failure=False)
+totals = data.get("totals", {}) if isinstance(data, dict) else {}
+print(json.dumps({"state": state.name, "totals": totals}))
+"""
+
+
+def page_count(path: Path) -> int:
+    try:
+        document = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError:
+        return 0  # not a PDF pdfium can open: the pipeline quarantines it, it has no pages to count
+    with document:
+        return len(document)
+
+
+def column_of(paths: list[Path], root: Path) -> Column:
+    """Each file as one article of one list column, named by its folder and file name."""
+    column = Column(path="/bench/", title="部门预算", per_page=20, name="bench")
+    for index, path in enumerate(paths):
+        name = "_".join(path.relative_to(root).parts)
+        attachment = Attachment(name, path.read_bytes())
+        column.articles.append(
+            Article(f"b{index:04d}", f"部门预算公开 {path.stem}", "2026-02-01", "详见附件。", (attachment,))
+        )
+    return column
+
+
+def pdfminer_floor(paths: list[Path], pages_wanted: int, seed: int = 7) -> float:
+    """Pages per second of one core parsing whole files with pdfminer's own layout analysis."""
+    from pdfminer.high_level import extract_pages
+
+    pool = [p for p in paths if page_count(p)]
+    random.Random(seed).shuffle(pool)
+    pages, seconds = 0, 0.0
+    for path in pool:
+        started = time.perf_counter()
+        try:
+            pages += sum(1 for _ in extract_pages(path))
+        except Exception:  # noqa: BLE001 - a file pdfminer cannot read says nothing of its speed
+            continue
+        seconds += time.perf_counter() - started
+        if pages >= pages_wanted:
+            break
+    return pages / seconds if seconds else 0.0
+
+
+@dataclass
+class RunFigures:
+    seconds: float
+    peak_rss_mb: float
+    first_load_seconds: float | None
+    state: str
+    totals: dict
+
+    @property
+    def flow_seconds(self) -> float:
+        """The flow's own time: the wall time less process start, imports and the temporary
+        Prefect server's start, which a deployment on a running server does not pay."""
+        return float(self.totals.get("seconds", self.seconds))
+
+
+class RssSampler(threading.Thread):
+    """Peak resident memory of a process and all its descendants, sampled every 0.2 s."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            total = 0
+            for proc in procs:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    continue
+            self.peak = max(self.peak, total)
+
+
+def run_ingest(entry_url: str, env: dict[str, str], database_url: str) -> RunFigures:
+    started_at = datetime.now(UTC)
+    started = time.monotonic()
+    child = subprocess.Popen(
+        [sys.executable, "-c", _RUN, entry_url], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True
+    )
+    sampler = RssSampler(child.pid)
+    sampler.start()
+    out, _ = child.communicate()
+    seconds = time.monotonic() - started
+    sampler.done.set()
+    sampler.join()
+    result = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"state": f"exit {child.returncode}"}
+    with engine_for(database_url).connect() as conn:
+        first = conn.execute(
+            text("SELECT min(loaded_at) FROM yusuan.documents WHERE loaded_at >= :t"), {"t": started_at}
+        ).scalar()
+    return RunFigures(
+        seconds=seconds,
+        peak_rss_mb=sampler.peak / 2**20,
+        first_load_seconds=(first - started_at).total_seconds() if first else None,
+        state=result.get("state", ""),
+        totals=result.get("totals", {}),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pdfs", type=Path, default=REPO.parent / "shared" / "real" / "pdf")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
+    parser.add_argument("--workers", type=int, default=None, help="YUSUAN_WORKERS for the run (default: the setting)")
+    parser.add_argument("--floor-pages", type=int, default=400, help="pages in the pdfminer floor's sample")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N files (a quick look)")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+
+    paths = sorted(args.pdfs.rglob("*.pdf"))[: args.limit]
+    pages = sum(page_count(p) for p in paths)
+    cores = os.cpu_count() or 1
+    print(f"{len(paths)} files, {pages} pages, {cores} cores", flush=True)
+
+    url = make_url(sqlalchemy_url(args.database_url)).set(database=f"yusuan_bench_{uuid.uuid4().hex[:8]}")
+    database_url = url.render_as_string(hide_password=False)
+    ensure_database(database_url)
+    data_dir = Path(tempfile.mkdtemp(prefix="yusuan-bench-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "YUSUAN_DATA_DIR": str(data_dir / "data"),
+        "PREFECT_HOME": str(data_dir / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PYTHONPATH": str(REPO),
+    }
+    if args.workers:
+        env["YUSUAN_WORKERS"] = str(args.workers)
+    try:
+        with PortalServer([column_of(paths, args.pdfs)]) as portal:
+            first = run_ingest(portal.entry_url, env, database_url)
+            print(f"first run: {first.seconds:.1f} s, {first.state}, {first.totals}", flush=True)
+            floor = pdfminer_floor(paths, args.floor_pages)
+            again = run_ingest(portal.entry_url, env, database_url)
+            print(f"re-run: {again.seconds:.1f} s, {again.state}, {again.totals}", flush=True)
+    finally:
+        drop_database(database_url)
+    figures = {
+        "files": len(paths),
+        "pages": pages,
+        "cores": cores,
+        "pdfminer_floor_pages_per_second_per_core": round(floor, 2),
+        "first_run_pages_per_second": round(pages / first.seconds, 2),
+        "share_of_all_cores_floor": round(pages / first.seconds / (cores * floor), 3) if floor else None,
+        "first_run": asdict(first),
+        "rerun": asdict(again),
+        "first_run_flow_pages_per_second": round(pages / first.flow_seconds, 2),
+        "rerun_share": round(again.seconds / first.seconds, 4),
+        "rerun_share_of_flow_time": round(again.flow_seconds / first.flow_seconds, 4),
+    }
+    print(json.dumps(figures, indent=2, ensure_ascii=False, default=str))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""One document's way through a run (download → extract → load) and the loop that drives many.
+
+Documents stream: at most ``window`` of them are in flight at once, each goes to its next stage
+as soon as its previous one is done, and a new document starts only when one finishes. So a
+document reaches the database minutes after the run starts whatever the portal's size, the
+number of parsed-but-unloaded documents in memory is bounded, and a crash late in a run keeps
+everything loaded before it.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from prefect.futures import PrefectFuture
+
+from storage.repository import LoadOutcome
+from tasks.context import RunContext
+from tasks.download import Downloaded, DownloadFailed, download_with_retries
+from tasks.extract import extract_task
+from tasks.load import load_task
+from tasks.stopping import PROCESS_STOP, StopRequest
+from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
+
+
+class Stage(StrEnum):
+    DOWNLOAD = "download"
+    EXTRACT = "extract"
+    LOAD = "load"
+
+
+@dataclass(slots=True)
+class DocumentRun:
+    """What the stages gave for one link. A stage that failed names itself in ``failed_stage``
+    (with the task's error; a failed download is ``fetched`` with its recorded error); a
+    document whose chain ended early without failing is ``unchanged`` (the database already held
+    its bytes) or ``stopped`` (the run is stopping: left for the next run, not reported)."""
+
+    link: DisclosureLink
+    fetched: FetchedFile | None = None
+    doc: ExtractedDocument | None = None
+    outcome: LoadOutcome | None = None
+    failed_stage: Stage | None = None
+    failure: str = ""
+    unchanged: bool = False
+    stopped: bool = False
+
+    def fail(self, stage: Stage, exc: BaseException) -> None:
+        self.failed_stage, self.failure = stage, repr(exc)
+
+
+def _take(run: DocumentRun, stage: Stage, future: PrefectFuture[Any]) -> bool:
+    """Record what ``stage`` gave for ``run``; True when the document goes on to the next stage."""
+    try:
+        value = future.result()
+    except DownloadFailed as exc:
+        run.fetched = exc.fetched  # recorded with its error: reported as download_failed
+        return False
+    except Exception as exc:  # noqa: BLE001 - reported per document, the run goes on
+        run.fail(stage, exc)
+        return False
+    if stage is Stage.DOWNLOAD:
+        assert isinstance(value, Downloaded)
+        run.fetched = value.fetched
+        if value.fetched.error:  # given up because the run is stopping: recorded with its error
+            return False
+        run.unchanged = not value.needs_extraction
+        return value.needs_extraction
+    if stage is Stage.EXTRACT:
+        run.doc = value
+        run.stopped = value is None
+        return value is not None
+    run.outcome = value
+    return False
+
+
+def run_documents(
+    ctx: RunContext,
+    links: list[DisclosureLink],
+    on_progress: Callable[[float], object] = lambda share: None,
+    stop: StopRequest = PROCESS_STOP,
+    window: int = 8,
+) -> Iterator[DocumentRun]:
+    """Download → extract → load every link, at most ``window`` documents in flight, and yield
+    each document when it is finished.
+
+    The flow submits a stage only when the previous one succeeded, with plain values as inputs
+    (``wait_for`` keeps the upstream link in the UI): no failed future is ever handed to a task,
+    which behaves the same on every task runner (prefect-dask turns ``allow_failure(...)``
+    into a bare tuple). A failed stage is a failed task run, and the document's chain ends there.
+    When ``stop`` is set, no further stage is submitted and the generator ends.
+    """
+    finished: queue.SimpleQueue[tuple[Stage, int, PrefectFuture[Any]]] = queue.SimpleQueue()
+    runs = [DocumentRun(link) for link in links]
+    waiting = iter(range(len(links)))
+    download = download_with_retries(ctx.http)
+    outstanding = 0
+
+    def watch(stage: Stage, index: int, future: PrefectFuture[Any]) -> None:
+        nonlocal outstanding
+        outstanding += 1
+        future.add_done_callback(lambda done: finished.put((stage, index, done)))
+
+    def start_next() -> None:
+        index = next(waiting, None)
+        if index is not None:
+            watch(Stage.DOWNLOAD, index, download.submit(ctx, links[index]))
+
+    for _ in range(max(1, window)):
+        start_next()
+    done = 0
+    while outstanding:
+        if stop.is_set():
+            # No next stage for anything: documents not finished now are left to the next run.
+            return
+        try:
+            stage, index, future = finished.get(timeout=0.25)
+        except queue.Empty:
+            continue
+        outstanding -= 1
+        run = runs[index]
+        if _take(run, stage, future):
+            if stage is Stage.DOWNLOAD:
+                assert run.fetched is not None
+                watch(Stage.EXTRACT, index, extract_task.submit(ctx, run.fetched, wait_for=[future]))
+            else:
+                assert run.doc is not None and run.fetched is not None
+                watch(Stage.LOAD, index, load_task.submit(ctx, run.doc, run.fetched, wait_for=[future]))
+            continue
+        done += 1
+        on_progress(done / max(1, len(links)))
+        start_next()
+        if not run.stopped:
+            yield run
