@@ -168,6 +168,16 @@ def main() -> None:
         "--database-url", default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     )
     parser.add_argument("--workers", type=int, default=None, help="YUSUAN_WORKERS for the run (default: the setting)")
+    parser.add_argument(
+        "--parse-processes", type=int, default=None, help="YUSUAN_PARSE_PROCESSES (default: one per core)"
+    )
+    parser.add_argument(
+        "--request-interval",
+        type=float,
+        default=None,
+        help="least seconds between two request starts to the portal (default: the setting, 0.1); "
+        "0 measures yusuan's own costs rather than the politeness policy's",
+    )
     parser.add_argument("--floor-pages", type=int, default=400, help="pages in the pdfminer floor's sample")
     parser.add_argument("--limit", type=int, default=None, help="only the first N files (a quick look)")
     parser.add_argument("--json", type=Path, default=None)
@@ -194,6 +204,10 @@ def main() -> None:
     }
     if args.workers:
         env["YUSUAN_WORKERS"] = str(args.workers)
+    if args.parse_processes:
+        env["YUSUAN_PARSE_PROCESSES"] = str(args.parse_processes)
+    if args.request_interval is not None:
+        env["YUSUAN_PER_HOST_MIN_INTERVAL_SECONDS"] = str(args.request_interval)
     try:
         with PortalServer([column_of(paths, args.pdfs)]) as portal:
             first = run_ingest(portal.entry_url, env, database_url)
@@ -204,6 +218,8 @@ def main() -> None:
     finally:
         drop_database(database_url)
     figures = {
+        "request_interval_seconds": args.request_interval,
+        "parse_processes": args.parse_processes or cores,
         "files": len(paths),
         "pages": pages,
         "cores": cores,
