@@ -1,16 +1,19 @@
 """One document's way through a run (download → extract → load) and the loop that drives many.
 
-Documents stream: at most ``window`` of them are in flight at once, each goes to its next stage
-as soon as its previous one is done, and a new document starts only when one finishes. So a
-document reaches the database minutes after the run starts whatever the portal's size, the
-number of parsed-but-unloaded documents in memory is bounded, and a crash late in a run keeps
-everything loaded before it.
+Documents stream: discovery hands each disclosure over the moment the crawl takes it (a
+``LinkFeed``), at most ``window`` documents are in flight at once, each goes to its next stage
+as soon as its previous one is done, and a new document starts only when one finishes. So the
+first document reaches the database seconds after the crawl finds it whatever the portal's
+size, the cores parse while the crawl still walks the list pages, the number of
+parsed-but-unloaded documents in memory is bounded, and a crash late in a run keeps everything
+loaded before it.
 """
 
 from __future__ import annotations
 
 import queue
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -23,7 +26,58 @@ from tasks.download import Downloaded, DownloadFailed, download_with_retries
 from tasks.extract import extract_task
 from tasks.load import load_task
 from tasks.stopping import PROCESS_STOP, StopRequest
+from yusuan.discover.links import wanted_year
 from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
+
+
+class LinkFeed:
+    """The disclosures of a run, as discovery finds them: ``offer`` (any thread) puts one in,
+    ``close`` says discovery is over, ``poll`` (the flow's thread) takes the next one wanted:
+    each URL once, only the ``years`` asked for, at most ``limit``."""
+
+    def __init__(self, years: Iterable[int] | None = None, limit: int | None = None) -> None:
+        self.years = set(years) if years else None
+        self.limit = limit
+        self.taken = 0
+        self.skipped_by_year = 0
+        self._queue: queue.SimpleQueue[DisclosureLink] = queue.SimpleQueue()
+        self._closed = threading.Event()
+        self._seen: set[str] = set()
+
+    @classmethod
+    def of(cls, links: Iterable[DisclosureLink]) -> LinkFeed:
+        feed = cls()
+        for link in links:
+            feed.offer(link)
+        feed.close()
+        return feed
+
+    def offer(self, link: DisclosureLink) -> None:
+        self._queue.put(link)
+
+    def close(self) -> None:
+        self._closed.set()
+
+    @property
+    def exhausted(self) -> bool:
+        return self._closed.is_set() and self._queue.empty()
+
+    def poll(self) -> DisclosureLink | None:
+        while True:
+            try:
+                link = self._queue.get_nowait()
+            except queue.Empty:
+                return None
+            if link.url in self._seen:
+                continue
+            self._seen.add(link.url)
+            if self.years and not wanted_year(link.link_text, link.page_title, self.years):
+                self.skipped_by_year += 1
+                continue
+            if self.limit is not None and self.taken >= self.limit:
+                continue
+            self.taken += 1
+            return link
 
 
 class Stage(StrEnum):
@@ -79,13 +133,14 @@ def _take(run: DocumentRun, stage: Stage, future: PrefectFuture[Any]) -> bool:
 
 def run_documents(
     ctx: RunContext,
-    links: list[DisclosureLink],
+    feed: LinkFeed,
     on_progress: Callable[[float], object] = lambda share: None,
     stop: StopRequest = PROCESS_STOP,
     window: int = 8,
 ) -> Iterator[DocumentRun]:
-    """Download → extract → load every link, at most ``window`` documents in flight, and yield
-    each document when it is finished.
+    """Download → extract → load every link of ``feed``, at most ``window`` documents in
+    flight, and yield each document when it is finished; ends when the feed is exhausted and
+    every document is finished.
 
     The flow submits a stage only when the previous one succeeded, with plain values as inputs
     (``wait_for`` keeps the upstream link in the UI): no failed future is ever handed to a task,
@@ -94,8 +149,7 @@ def run_documents(
     When ``stop`` is set, no further stage is submitted and the generator ends.
     """
     finished: queue.SimpleQueue[tuple[Stage, int, PrefectFuture[Any]]] = queue.SimpleQueue()
-    runs = [DocumentRun(link) for link in links]
-    waiting = iter(range(len(links)))
+    runs: list[DocumentRun] = []
     download = download_with_retries(ctx.http)
     outstanding = 0
 
@@ -104,17 +158,18 @@ def run_documents(
         outstanding += 1
         future.add_done_callback(lambda done: finished.put((stage, index, done)))
 
-    def start_next() -> None:
-        index = next(waiting, None)
-        if index is not None:
-            watch(Stage.DOWNLOAD, index, download.submit(ctx, links[index]))
+    def fill_window() -> None:
+        while len(runs) - done < window and (link := feed.poll()) is not None:
+            runs.append(DocumentRun(link))
+            watch(Stage.DOWNLOAD, len(runs) - 1, download.submit(ctx, link))
 
-    for _ in range(max(1, window)):
-        start_next()
     done = 0
-    while outstanding:
+    while True:
         if stop.is_set():
             # No next stage for anything: documents not finished now are left to the next run.
+            return
+        fill_window()
+        if not outstanding and feed.exhausted:
             return
         try:
             stage, index, future = finished.get(timeout=0.25)
@@ -131,7 +186,7 @@ def run_documents(
                 watch(Stage.LOAD, index, load_task.submit(ctx, run.doc, run.fetched, wait_for=[future]))
             continue
         done += 1
-        on_progress(done / max(1, len(links)))
-        start_next()
+        # The total grows while discovery runs: the share is of the documents known so far.
+        on_progress(done / max(1, feed.taken) if feed.exhausted else min(0.99, done / max(1, feed.taken)))
         if not run.stopped:
             yield run

@@ -19,13 +19,14 @@ from prefect.artifacts import (
     create_table_artifact,
     update_progress_artifact,
 )
+from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, Completed, Failed, State
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
-from flows.documents import run_documents
+from flows.documents import LinkFeed, run_documents
 from flows.summary import IngestSummary, report_document, summarise_discovery, summary_markdown
 from storage.database import resolve_database_url
 from storage.migrate import upgrade
@@ -38,9 +39,9 @@ from tasks.extract import ensure_result_storage, prune_parse_cache
 from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
 from tasks.runner import task_runner_for
 from tasks.stopping import PROCESS_STOP, StopRequest, stop_on_signals
-from yusuan.discover.links import wanted_year
 from yusuan.errors import one_line
 from yusuan.fetch.offsite import HostPolicy
+from yusuan.models import DiscoveryResult
 from yusuan.normalise.regions import resolve_region
 from yusuan.settings import Settings, load_settings, with_politeness
 
@@ -147,31 +148,30 @@ def _run(
     if ctx.limits.shared:
         logger.info("global concurrency limits on (shared Prefect server): %s, yusuan-host-*", EXTRACTION_LIMIT)
     summary = IngestSummary(portal=portal, run_id=ctx.run_id)
-    try:
-        with tags(f"portal:{portal}"):
-            discovery = discover_task(ctx, entry_url, max_pages, allowed_hosts)
-    except Exception as exc:  # noqa: BLE001 - the run ends recorded, with the reason, not as a traceback
-        return _finish(
-            ctx,
-            settings.results_dir,
-            summary,
-            "failed",
-            Failed(message=f"discovery of {portal} failed: {one_line(exc)}"),
-        )
-    summarise_discovery(summary, discovery)
-    links = discovery.disclosures
-    if years:
-        links = [link for link in links if wanted_year(link.link_text, link.page_title, set(years))]
-        summary.skipped_by_year = len(discovery.disclosures) - len(links)
     limit = max_documents if max_documents is not None else settings.max_documents_per_run
-    if limit is not None:
-        links = links[:limit]
+    feed = LinkFeed(years, limit)
+    # The crawl hands each disclosure to the feed as it finds it, so that downloads and parses
+    # start while it walks on. A task on a Dask worker cannot reach this process: there the
+    # disclosures come from the crawl's result.
+    streaming = not settings.dask_address
+
+    def discovered(future: PrefectFuture[DiscoveryResult]) -> None:
+        try:
+            if not streaming:
+                for link in future.result().disclosures:
+                    feed.offer(link)
+        except Exception:  # noqa: BLE001 - the flow reads the failure from the future itself
+            pass
+        finally:
+            feed.close()
 
     progress = create_progress_artifact(0.0, key=f"{_artifact_key(portal)}-progress", description="Documents done")
     with tags(f"portal:{portal}"):
+        crawl = discover_task.submit(ctx, entry_url, max_pages, allowed_hosts, found=feed.offer if streaming else None)
+        crawl.add_done_callback(discovered)
         for document in run_documents(
             ctx,
-            links,
+            feed,
             lambda share: update_progress_artifact(progress, 100.0 * share),
             stop=stop,
             window=2 * settings.task_threads,
@@ -181,19 +181,25 @@ def _run(
             if fetched is not None and not fetched.error:
                 summary.downloaded += fetched.http_status != 304
                 summary.not_modified += fetched.http_status == 304
-    summary.seconds = time.monotonic() - started
-
-    if stop.is_set():
-        left = len(links) - len(summary.documents)
-        message = f"stopped by {stop.signal_name}: {len(summary.documents)} of {len(links)} documents done, {left} left"
-        logger.info("%s", message)  # the CLI prints its own one line
+    summary.skipped_by_year = feed.skipped_by_year
+    try:
+        discovery = crawl.result(timeout=None if not stop.is_set() else 10.0)
+    except Exception as exc:  # noqa: BLE001 - the run ends recorded, with the reason, not as a traceback
+        summary.seconds = time.monotonic() - started
+        if stop.is_set():
+            return _finish(ctx, settings.results_dir, summary, "cancelled", _stopped(stop, summary, feed))
         return _finish(
             ctx,
             settings.results_dir,
             summary,
-            "cancelled",
-            Cancelled(message=message, data={"signal": stop.signal_name, "exit_code": stop.exit_code}),
+            "failed",
+            Failed(message=f"discovery of {portal} failed: {one_line(exc)}"),
         )
+    summarise_discovery(summary, discovery)
+    summary.seconds = time.monotonic() - started
+
+    if stop.is_set():
+        return _finish(ctx, settings.results_dir, summary, "cancelled", _stopped(stop, summary, feed))
     # A portal none of whose pages could be read did nothing: that is a failed run, with the reason.
     if discovery.pages and all(page.error for page in discovery.pages):
         reason = f"no page of {portal} could be read: {discovery.pages[0].url}: {discovery.pages[0].error}"
@@ -205,6 +211,13 @@ def _run(
     else:
         state = Completed(message=_final_message(summary))
     return _finish(ctx, settings.results_dir, summary, "completed", state)
+
+
+def _stopped(stop: StopRequest, summary: IngestSummary, feed: LinkFeed) -> State:
+    done = len(summary.documents)
+    message = f"stopped by {stop.signal_name}: {done} of {feed.taken} documents done, {feed.taken - done} left"
+    get_run_logger().info("%s", message)  # the CLI prints its own one line
+    return Cancelled(message=message, data={"signal": stop.signal_name, "exit_code": stop.exit_code})
 
 
 def _finish(ctx: RunContext, results_dir: Path, summary: IngestSummary, status: str, state: State) -> State:

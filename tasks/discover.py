@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from prefect import task
@@ -17,13 +18,18 @@ from yusuan.discover.crawler import crawl
 from yusuan.fetch.http import RetryPolicy, make_client
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.fetch.robots import RobotsCache
-from yusuan.models import DiscoveryResult
+from yusuan.models import DisclosureLink, DiscoveryResult
 
 
 def discover(
-    ctx: RunContext, entry_url: str, max_pages: int, allowed_hosts: list[str] | None = None
+    ctx: RunContext,
+    entry_url: str,
+    max_pages: int,
+    allowed_hosts: list[str] | None = None,
+    found: Callable[[DisclosureLink], object] | None = None,
 ) -> tuple[DiscoveryResult, ListingOutcome]:
-    """Crawl, record every page and link decision, and note which sources the portal still lists."""
+    """Crawl, record every page and link decision, and note which sources the portal still lists.
+    ``found`` is given each disclosure as soon as the crawl takes it."""
     policy = ctx.hosts or HostPolicy.for_portal(entry_url, allowed_hosts)
     with make_client(ctx.http, policy.request_hook(attachment=False)) as client:
         result = crawl(
@@ -38,6 +44,7 @@ def discover(
             page_limits=dataclasses.replace(ctx.http.page_limits, stopped=PROCESS_STOP.is_set),
             host_policy=policy,
             stopped=PROCESS_STOP.is_set,
+            found=found,
         )
     now = datetime.now(UTC)
     listed = {link.url for link in result.disclosures}
@@ -51,9 +58,15 @@ def discover(
 
 @task(cache_policy=NO_CACHE, name="discover", task_run_name="discover {ctx.portal}")
 def discover_task(
-    ctx: RunContext, entry_url: str, max_pages: int, allowed_hosts: list[str] | None = None
+    ctx: RunContext,
+    entry_url: str,
+    max_pages: int,
+    allowed_hosts: list[str] | None = None,
+    found: Callable[[DisclosureLink], object] | None = None,
 ) -> DiscoveryResult:
-    result, listing = discover(ctx, entry_url, max_pages, allowed_hosts)
+    """``found`` streams the disclosures to the flow while the crawl goes on (a task running in
+    the flow's process only: on a Dask worker the flow takes them from the result)."""
+    result, listing = discover(ctx, entry_url, max_pages, allowed_hosts, found)
     failed = [p for p in result.pages if p.error]
     logger = get_run_logger()
     if not listing.checked:

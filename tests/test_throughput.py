@@ -51,16 +51,22 @@ def test_an_unchanged_rerun_is_one_task_run_per_document(pipeline_env: str, port
 
 
 def test_documents_stream_through_a_bounded_window(pipeline_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """One task thread and one parse process: a window of 2 × 3 documents. The portal lists more
-    than that, so later documents are downloaded only after earlier ones reached the database."""
+    """One parse process, so four task threads: a window of 2 × 4 documents. The portal lists more
+    than that, so later documents are downloaded only after earlier ones reached the database; and
+    the first file is fetched while the crawl is still reading pages."""
     monkeypatch.setenv("YUSUAN_WORKERS", "1")
     monkeypatch.setenv("YUSUAN_PARSE_PROCESSES", "1")
     window = 2 * load_settings().task_threads
-    column = demo_portals(generated_per_portal=8)[1]
+    column = demo_portals(generated_per_portal=10)[1]
     with PortalServer([column]) as portal:
         result = ingest(portal.entry_url, portal="stream")
+        spans = list(portal.log.spans)
+    # The crawl hands each disclosure over as it finds it: files download while it walks on.
+    first_file = min(start for start, _end, path, _agent in spans if path.endswith(".pdf") or "download" in path)
+    last_page = max(start for start, _end, path, _agent in spans if path.endswith(".html") or path.endswith("/"))
+    assert first_file < last_page
     loaded = result["totals"]["loaded"] + result["totals"]["not_budget"]
-    assert window == 6 and loaded > window
+    assert window == 8 and loaded > window
     with engine_for(pipeline_env).connect() as conn:
         first_load = conn.execute(text("SELECT min(loaded_at) FROM yusuan.documents")).scalar_one()
         fetched = conn.execute(

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     # Task threads of a run (downloads, loads, and the threads that wait on parse processes).
     workers: int = 4
     # PDFs parsed at once, each in its own process: pdfminer is pure Python, so this is what
-    # uses the cores. 0 means one per core. The run gets at least two task threads beyond it.
+    # uses the cores. 0 means one per core. The run gets at least three task threads beyond it.
     parse_processes: int = Field(default=0, ge=0)
     per_host_concurrency: int = 2
     per_host_min_interval_seconds: float = 0.1
@@ -59,9 +59,9 @@ class Settings(BaseSettings):
 
     @property
     def task_threads(self) -> int:
-        """Threads for a run's tasks: enough that parses waiting on their processes never hold
-        back the downloads and loads."""
-        return max(self.workers, self.parse_slots + 2)
+        """Threads for a run's tasks: enough that the crawl (one thread for the whole of it) and
+        the parses waiting on their processes never hold back the downloads and loads."""
+        return max(self.workers, self.parse_slots + 3)
 
     @property
     def raw_dir(self) -> Path:

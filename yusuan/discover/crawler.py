@@ -32,7 +32,7 @@ from yusuan.fetch.http import PAGE_LIMITS, BodyLimits, FetchError, RetryPolicy, 
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.fetch.politeness import RequestGate
 from yusuan.fetch.robots import RobotsCache
-from yusuan.models import DiscoveryResult, LinkDecision, PageVisit
+from yusuan.models import DisclosureLink, DiscoveryResult, LinkDecision, PageVisit
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +62,15 @@ def crawl(
     page_limits: BodyLimits = PAGE_LIMITS,
     host_policy: HostPolicy | None = None,
     stopped: Callable[[], bool] | None = None,
+    found: Callable[[DisclosureLink], object] | None = None,
 ) -> DiscoveryResult:
     """Walk a portal's disclosure list from ``entry_url``; ``host_policy`` says which attachment
     links may be taken (their host, their address), the others are recorded with the reason.
-    ``stopped`` is asked before each page: True ends the crawl there."""
+    ``stopped`` is asked before each page: True ends the crawl there. ``found`` is given each
+    disclosure the moment it is taken (once per URL), so that its download can start while the
+    crawl goes on; the result lists the same disclosures, in the same order."""
     result = DiscoveryResult(portal=portal, entry_url=entry_url)
+    announced: set[str] = set()
     hosts = allowed_hosts or {urlsplit(entry_url).hostname or ""}
     if host_policy is not None:
         hosts = set(host_policy.hosts)
@@ -123,6 +127,9 @@ def crawl(
                     result.decisions.append(
                         LinkDecision(url, target, text, "attachment", verdict.taken, verdict.reason)
                     )
+                    if verdict.taken and found is not None and target not in announced:
+                        announced.add(target)
+                        found(DisclosureLink(target, url, text, title, portal))
             elif kind != "list":
                 continue
             elif is_pagination_link(link):
