@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+import zlib
+from pathlib import Path
 
 from tests.conftest import ASSETS
 from yusuan.extract.document import extract_document
@@ -32,8 +34,34 @@ def test_a_parse_past_its_deadline_is_stopped_and_quarantined() -> None:
     assert "longer than 0.05 s" in (doc.error or "")
 
 
-def test_a_parse_over_its_memory_bound_is_stopped_and_quarantined() -> None:
-    doc = extract_within(PDF, "z", "", ParseBudget(seconds=120, memory_mb=64))
+def _deflate_bomb_pdf(path: Path, inflated_mb: int) -> Path:
+    """A one-page PDF whose content stream is a few hundred KB on disk and ``inflated_mb`` MiB
+    once inflated (built a mebibyte at a time, so the test itself never holds it)."""
+    packer = zlib.compressobj(9)
+    stream = b"".join(packer.compress(b" " * 1024 * 1024) for _ in range(inflated_mb)) + packer.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_a_parse_over_its_memory_bound_is_stopped_and_quarantined(tmp_path: Path) -> None:
+    """A page that inflates to 512 MiB cannot be read within a bound of 64 MB."""
+    bomb = _deflate_bomb_pdf(tmp_path / "bomb.pdf", 512)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    doc = extract_within(bomb, "z", "", ParseBudget(seconds=120, memory_mb=64))
     assert (doc.status, doc.reason) == (DocumentStatus.QUARANTINED, QuarantineReason.PARSE_BUDGET)
     # A MemoryError in Python, or an allocation refused inside a C library (a signal): both say so.
     assert "more than 64 MB" in (doc.error or "") or "memory bound of 64 MB" in (doc.error or "")
