@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -101,9 +102,12 @@ def ingest(
     if region and portal_region is None:
         return Failed(message=f"unknown region {region!r}: give a 6-digit division code or a name such as 河南省郑州市")
     retry = DbRetry(settings.database_retry_seconds, interrupt=PROCESS_STOP)
-    with stop_on_signals() as stop:
+    with stop_on_signals() as stop, ExitStack() as lease:
         try:
             database_url = prepare_database(settings.database_url, settings.pgdata_dir, retry)
+            # The lease first: between recording "running" and holding the lease, another run
+            # starting at that moment would take this one for dead and close it.
+            lease.enter_context(run_lease(database_url, run_id))
 
             def start(conn: Connection) -> list[str]:
                 now = datetime.now(UTC)
@@ -127,8 +131,7 @@ def ingest(
             hosts=HostPolicy.for_portal(entry_url, allowed_hosts, attachment_hosts, allow_private_addresses),
             entry_url=entry_url,
         )
-        with run_lease(database_url, run_id):
-            return _run(ctx, settings, entry_url, max_pages, allowed_hosts, years, max_documents, stop, started)
+        return _run(ctx, settings, entry_url, max_pages, allowed_hosts, years, max_documents, stop, started)
 
 
 def _run(

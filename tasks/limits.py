@@ -20,8 +20,9 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.concurrency.sync import concurrency, rate_limit
+from prefect.exceptions import ObjectAlreadyExists
 from prefect.settings import get_current_settings
 
 from yusuan.fetch.politeness import HostLimiter
@@ -58,22 +59,32 @@ class LimitPlan:
         return cls(shared, settings.parse_slots, settings.per_host_concurrency, settings.per_host_min_interval_seconds)
 
 
+def _upsert_limit(client: SyncPrefectClient, name: str, limit: int, slot_decay_per_second: float | None = None) -> None:
+    """Create or resize a global limit. Two runs starting together may both find it missing and
+    both create it: the second gets ObjectAlreadyExists, and then resizes the one that exists."""
+    for attempt in (1, 2):
+        try:
+            client.upsert_global_concurrency_limit_by_name(name, limit, slot_decay_per_second=slot_decay_per_second)
+            return
+        except ObjectAlreadyExists:
+            if attempt == 2:
+                raise
+
+
 def ensure_extraction_limit(plan: LimitPlan) -> None:
     if plan.shared:
         with get_client(sync_client=True) as client:
-            client.upsert_global_concurrency_limit_by_name(EXTRACTION_LIMIT, plan.extraction_slots)
+            _upsert_limit(client, EXTRACTION_LIMIT, plan.extraction_slots)
 
 
 def ensure_host_limits(plan: LimitPlan, host: str) -> None:
     if not plan.shared:
         return
     with get_client(sync_client=True) as client:
-        client.upsert_global_concurrency_limit_by_name(host_limit_name(host), plan.per_host_slots)
+        _upsert_limit(client, host_limit_name(host), plan.per_host_slots)
         if plan.per_host_min_interval > 0:
             # One slot that decays after min_interval: request starts at most 1/min_interval per second.
-            client.upsert_global_concurrency_limit_by_name(
-                host_rate_limit_name(host), 1, slot_decay_per_second=1.0 / plan.per_host_min_interval
-            )
+            _upsert_limit(client, host_rate_limit_name(host), 1, 1.0 / plan.per_host_min_interval)
 
 
 class ParseSlots:

@@ -167,3 +167,29 @@ def test_full_refresh_downloads_and_parses_again_and_changes_nothing(
     assert {k: v for k, v in count_rows(pipeline_env).items() if k not in {"pages", "links"}} == {
         k: v for k, v in counts.items() if k not in {"pages", "links"}
     }
+
+
+def test_runs_starting_together_create_a_host_limit_once_without_failing() -> None:
+    """Prefect's upsert is not atomic: two runs that find a limit missing both create it. The
+    one that loses the race resizes the one that exists instead of failing its run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tasks.limits import ensure_host_limits
+
+    plan = LimitPlan(shared=True, extraction_slots=2, per_host_slots=3, per_host_min_interval=0.5)
+    host = f"race-{time.monotonic_ns()}.example"
+    barrier = __import__("threading").Barrier(6)
+    with get_client(sync_client=True) as client:
+        client.hello()  # the process's Prefect API is up before the threads race for the limit
+
+    def start() -> None:
+        barrier.wait()
+        ensure_host_limits(plan, host)
+
+    with ThreadPoolExecutor(6) as pool:
+        for future in [pool.submit(start) for _ in range(6)]:
+            future.result()
+    with get_client(sync_client=True) as client:
+        limit = client.read_global_concurrency_limit_by_name(host_limit_name(host))
+        rate = client.read_global_concurrency_limit_by_name(host_rate_limit_name(host))
+    assert limit.limit == 3 and rate.slot_decay_per_second == pytest.approx(2.0)
