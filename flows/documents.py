@@ -44,14 +44,6 @@ class LinkFeed:
         self._closed = threading.Event()
         self._seen: set[str] = set()
 
-    @classmethod
-    def of(cls, links: Iterable[DisclosureLink]) -> LinkFeed:
-        feed = cls()
-        for link in links:
-            feed.offer(link)
-        feed.close()
-        return feed
-
     def offer(self, link: DisclosureLink) -> None:
         self._queue.put(link)
 

@@ -186,23 +186,18 @@ def _run(
                 summary.not_modified += fetched.http_status == 304
     summary.skipped_by_year = feed.skipped_by_year
     try:
-        discovery = crawl.result(timeout=None if not stop.is_set() else 10.0)
+        discovery: DiscoveryResult | None = crawl.result(timeout=None if not stop.is_set() else 10.0)
+        failure = ""
     except Exception as exc:  # noqa: BLE001 - the run ends recorded, with the reason, not as a traceback
-        summary.seconds = time.monotonic() - started
-        if stop.is_set():
-            return _finish(ctx, settings.results_dir, summary, "cancelled", _stopped(stop, summary, feed))
-        return _finish(
-            ctx,
-            settings.results_dir,
-            summary,
-            "failed",
-            Failed(message=f"discovery of {portal} failed: {one_line(exc)}"),
-        )
-    summarise_discovery(summary, discovery)
+        discovery, failure = None, one_line(exc)
     summary.seconds = time.monotonic() - started
-
+    if discovery is not None:
+        summarise_discovery(summary, discovery)
     if stop.is_set():
         return _finish(ctx, settings.results_dir, summary, "cancelled", _stopped(stop, summary, feed))
+    if discovery is None:
+        message = f"discovery of {portal} failed: {failure}"
+        return _finish(ctx, settings.results_dir, summary, "failed", Failed(message=message))
     # A portal none of whose pages could be read did nothing: that is a failed run, with the reason.
     if discovery.pages and all(page.error for page in discovery.pages):
         reason = f"no page of {portal} could be read: {discovery.pages[0].url}: {discovery.pages[0].error}"

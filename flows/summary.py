@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from storage.versions import Change
+from yusuan.models import Check, DiscoveryResult, LoadAction, Outcome
 
 if TYPE_CHECKING:
     from flows.documents import DocumentRun
-from yusuan.models import Check, DiscoveryResult, LoadAction, Outcome
 
 
 @dataclass(frozen=True, slots=True)

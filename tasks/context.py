@@ -9,7 +9,6 @@ extractor version.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,12 +19,10 @@ from yusuan.extract.isolated import ParseBudget
 from yusuan.fetch.http import HttpConfig
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.normalise.regions import Region
-from yusuan.settings import Settings
+from yusuan.settings import Settings, core_count
 
 # Defaults for a context built by hand (tests, scripts): in-process limits only.
-IN_PROCESS_LIMITS = LimitPlan(
-    shared=False, extraction_slots=os.cpu_count() or 1, per_host_slots=2, per_host_min_interval=0.0
-)
+IN_PROCESS_LIMITS = LimitPlan(shared=False, extraction_slots=core_count(), per_host_slots=2, per_host_min_interval=0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +54,9 @@ class RunContext:
     # How long each database touch retries while the database is away.
     db_retry: DbRetry = field(default_factory=DbRetry)
     # Parses at once in this process (one per core by default), shared by the run's threads.
-    parse_slots: ParseSlots = field(default_factory=lambda: ParseSlots(os.cpu_count() or 1), compare=False)
+    parse_slots: ParseSlots = field(
+        default_factory=lambda: ParseSlots(IN_PROCESS_LIMITS.extraction_slots), compare=False
+    )
 
     @classmethod
     def for_run(

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
 
     @property
     def parse_slots(self) -> int:
-        return self.parse_processes or os.cpu_count() or 1
+        return self.parse_processes or core_count()
 
     @property
     def task_threads(self) -> int:
@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     @property
     def pgdata_dir(self) -> Path:
         return self.data_dir / "pgdata"
+
+
+def core_count() -> int:
+    """The cores this process may use: what "one per core" means wherever a default says so."""
+    return os.cpu_count() or 1
 
 
 def load_settings(**overrides: object) -> Settings:
