@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections import deque
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -25,6 +27,7 @@ from tasks.context import RunContext
 from tasks.download import Downloaded, DownloadFailed, download_with_retries
 from tasks.extract import extract_task
 from tasks.load import load_task
+from tasks.revalidate import Revalidated, Verdict, revalidate_task
 from tasks.stopping import PROCESS_STOP, StopRequest
 from yusuan.discover.links import wanted_year
 from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
@@ -73,6 +76,7 @@ class LinkFeed:
 
 
 class Stage(StrEnum):
+    REVALIDATE = "revalidate"
     DOWNLOAD = "download"
     EXTRACT = "extract"
     LOAD = "load"
@@ -83,7 +87,8 @@ class DocumentRun:
     """What the stages gave for one link. A stage that failed names itself in ``failed_stage``
     (with the task's error; a failed download is ``fetched`` with its recorded error); a
     document whose chain ended early without failing is ``unchanged`` (the database already held
-    its bytes) or ``stopped`` (the run is stopping: left for the next run, not reported)."""
+    its bytes; ``recent``: not even asked, read within the recheck window) or ``stopped`` (the
+    run is stopping: left for the next run, not reported)."""
 
     link: DisclosureLink
     fetched: FetchedFile | None = None
@@ -92,6 +97,7 @@ class DocumentRun:
     failed_stage: Stage | None = None
     failure: str = ""
     unchanged: bool = False
+    recent: bool = False
     stopped: bool = False
 
     def fail(self, stage: Stage, exc: BaseException) -> None:
@@ -110,11 +116,7 @@ def _take(run: DocumentRun, stage: Stage, future: PrefectFuture[Any]) -> bool:
         return False
     if stage is Stage.DOWNLOAD:
         assert isinstance(value, Downloaded)
-        run.fetched = value.fetched
-        if value.fetched.error:  # given up because the run is stopping: recorded with its error
-            return False
-        run.unchanged = not value.needs_extraction
-        return value.needs_extraction
+        return _downloaded(run, value)
     if stage is Stage.EXTRACT:
         run.doc = value
         run.stopped = value is None
@@ -123,16 +125,44 @@ def _take(run: DocumentRun, stage: Stage, future: PrefectFuture[Any]) -> bool:
     return False
 
 
+def _downloaded(run: DocumentRun, downloaded: Downloaded) -> bool:
+    run.fetched = downloaded.fetched
+    if downloaded.fetched.error:  # recorded with its error (or given up because the run is stopping)
+        return False
+    run.unchanged = not downloaded.needs_extraction
+    return downloaded.needs_extraction
+
+
+def _revalidated(run: DocumentRun, result: Revalidated) -> Stage | None:
+    """Record a batch's verdict for ``run``; the stage it goes on to, or None when it is done."""
+    if result.verdict is Verdict.DOWNLOAD:
+        return Stage.DOWNLOAD
+    if result.verdict is Verdict.STOPPED:
+        run.stopped = True
+        return None
+    assert result.downloaded is not None
+    run.recent = result.verdict is Verdict.RECENT
+    return Stage.EXTRACT if _downloaded(run, result.downloaded) else None
+
+
 def run_documents(
     ctx: RunContext,
     feed: LinkFeed,
     on_progress: Callable[[float], object] = lambda share: None,
     stop: StopRequest = PROCESS_STOP,
     window: int = 8,
+    known: Container[str] = frozenset(),
+    batch_size: int = 64,
+    batch_wait_seconds: float = 1.0,
 ) -> Iterator[DocumentRun]:
     """Download → extract → load every link of ``feed``, at most ``window`` documents in
     flight, and yield each document when it is finished; ends when the feed is exhausted and
     every document is finished.
+
+    A link in ``known`` (an attachment whose bytes the database holds) is checked in a
+    ``revalidate`` batch instead of its own download task run: a batch goes out when it holds
+    ``batch_size`` links, when its first link has waited ``batch_wait_seconds``, or when the
+    feed is exhausted. A checked link that changed joins the others at ``extract``.
 
     The flow submits a stage only when the previous one succeeded, with plain values as inputs
     (``wait_for`` keeps the upstream link in the UI): no failed future is ever handed to a task,
@@ -142,43 +172,103 @@ def run_documents(
     """
     finished: queue.SimpleQueue[tuple[Stage, int, PrefectFuture[Any]]] = queue.SimpleQueue()
     runs: list[DocumentRun] = []
+    batches: list[list[int]] = []
     download = download_with_retries(ctx.http)
-    outstanding = 0
+    waiting: deque[tuple[int, Stage, PrefectFuture[Any] | None]] = deque()  # for room in the window
+    pending: list[int] = []  # known links for the next batch
+    pending_since = 0.0
+    outstanding = active = done = 0
 
     def watch(stage: Stage, index: int, future: PrefectFuture[Any]) -> None:
         nonlocal outstanding
         outstanding += 1
-        future.add_done_callback(lambda done: finished.put((stage, index, done)))
+        future.add_done_callback(lambda future: finished.put((stage, index, future)))
 
-    def fill_window() -> None:
-        while len(runs) - done < window and (link := feed.poll()) is not None:
+    def submit(index: int, stage: Stage, upstream: PrefectFuture[Any] | None) -> None:
+        run = runs[index]
+        after = [upstream] if upstream is not None else None
+        if stage is Stage.DOWNLOAD:
+            watch(stage, index, download.submit(ctx, run.link, wait_for=after))
+        elif stage is Stage.EXTRACT:
+            assert run.fetched is not None
+            watch(stage, index, extract_task.submit(ctx, run.fetched, wait_for=after))
+        else:
+            assert run.doc is not None and run.fetched is not None
+            watch(stage, index, load_task.submit(ctx, run.doc, run.fetched, wait_for=after))
+
+    def take_links() -> None:
+        nonlocal pending_since
+        while (link := feed.poll()) is not None:
             runs.append(DocumentRun(link))
-            watch(Stage.DOWNLOAD, len(runs) - 1, download.submit(ctx, link))
+            if link.url in known and not ctx.full_refresh:
+                pending_since = pending_since if pending else time.monotonic()
+                pending.append(len(runs) - 1)
+            else:
+                waiting.append((len(runs) - 1, Stage.DOWNLOAD, None))
 
-    done = 0
+    def send_batch(force: bool) -> None:
+        if pending and (force or len(pending) >= batch_size or time.monotonic() - pending_since >= batch_wait_seconds):
+            batches.append(pending[:batch_size])
+            del pending[:batch_size]
+            links = [runs[i].link for i in batches[-1]]
+            watch(Stage.REVALIDATE, len(batches) - 1, revalidate_task.submit(ctx, links))
+
+    def start_waiting() -> None:
+        nonlocal active
+        while waiting and active < window:
+            index, stage, upstream = waiting.popleft()
+            active += 1
+            submit(index, stage, upstream)
+
+    def finish(run: DocumentRun) -> Iterator[DocumentRun]:
+        nonlocal done
+        done += 1
+        # The total grows while discovery runs: the share is of the documents known so far.
+        share = done / max(1, feed.taken)
+        on_progress(share if feed.exhausted else min(0.99, share))
+        if not run.stopped:
+            yield run
+
     while True:
         if stop.is_set():
             # No next stage for anything: documents not finished now are left to the next run.
             return
-        fill_window()
-        if not outstanding and feed.exhausted:
+        take_links()
+        send_batch(force=feed.exhausted)
+        start_waiting()
+        if not (outstanding or waiting or pending) and feed.exhausted:
             return
         try:
             stage, index, future = finished.get(timeout=0.25)
         except queue.Empty:
             continue
         outstanding -= 1
+        if stage is Stage.REVALIDATE:
+            yield from _batch_done(runs, batches[index], future, waiting, finish)
+            continue
         run = runs[index]
         if _take(run, stage, future):
-            if stage is Stage.DOWNLOAD:
-                assert run.fetched is not None
-                watch(Stage.EXTRACT, index, extract_task.submit(ctx, run.fetched, wait_for=[future]))
-            else:
-                assert run.doc is not None and run.fetched is not None
-                watch(Stage.LOAD, index, load_task.submit(ctx, run.doc, run.fetched, wait_for=[future]))
+            submit(index, Stage.EXTRACT if stage is Stage.DOWNLOAD else Stage.LOAD, future)
             continue
-        done += 1
-        # The total grows while discovery runs: the share is of the documents known so far.
-        on_progress(done / max(1, feed.taken) if feed.exhausted else min(0.99, done / max(1, feed.taken)))
-        if not run.stopped:
-            yield run
+        active -= 1
+        yield from finish(run)
+
+
+def _batch_done(
+    runs: list[DocumentRun],
+    indexes: list[int],
+    future: PrefectFuture[list[Revalidated]],
+    waiting: deque[tuple[int, Stage, PrefectFuture[Any] | None]],
+    finish: Callable[[DocumentRun], Iterator[DocumentRun]],
+) -> Iterator[DocumentRun]:
+    """A revalidate batch ended: each link is done, or waits for its next stage."""
+    try:
+        results = future.result()
+    except Exception:  # noqa: BLE001 - the batch's failed task run says why; each link gets its own download
+        results = [Revalidated(runs[i].link, Verdict.DOWNLOAD) for i in indexes]
+    for index, result in zip(indexes, results, strict=True):
+        next_stage = _revalidated(runs[index], result)
+        if next_stage is None:
+            yield from finish(runs[index])
+        else:
+            waiting.append((index, next_stage, future))

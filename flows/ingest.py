@@ -31,6 +31,7 @@ from flows.documents import LinkFeed, run_documents
 from flows.summary import IngestSummary, report_document, summarise_discovery, summary_markdown
 from storage.database import resolve_database_url
 from storage.migrate import upgrade
+from storage.recheck import portal_source_urls
 from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction, with_retries
 from storage.runs import close_stale_runs, record_run_finish, record_run_start, run_lease
 from storage.versions import run_changes
@@ -109,13 +110,14 @@ def ingest(
             # starting at that moment would take this one for dead and close it.
             lease.enter_context(run_lease(database_url, run_id))
 
-            def start(conn: Connection) -> list[str]:
+            def start(conn: Connection) -> tuple[list[str], set[str]]:
                 now = datetime.now(UTC)
                 stale = close_stale_runs(conn, now)
                 record_run_start(conn, run_id, "ingest", portal, entry_url, now)
-                return stale
+                # Attachments the database holds are checked in batches, not a task run each.
+                return stale, set() if full_refresh else portal_source_urls(conn, portal)
 
-            closed = in_transaction(database_url, "recording the run's start", start, retry)
+            closed, known = in_transaction(database_url, "recording the run's start", start, retry)
         except (DatabaseUnavailable, DBAPIError) as exc:
             return Failed(message=f"{portal}: {one_line(exc)}")
         for stale in closed:
@@ -131,7 +133,7 @@ def ingest(
             hosts=HostPolicy.for_portal(entry_url, allowed_hosts, attachment_hosts, allow_private_addresses),
             entry_url=entry_url,
         )
-        return _run(ctx, settings, entry_url, max_pages, allowed_hosts, years, max_documents, stop, started)
+        return _run(ctx, settings, entry_url, max_pages, allowed_hosts, years, max_documents, stop, started, known)
 
 
 def _run(
@@ -144,6 +146,7 @@ def _run(
     max_documents: int | None,
     stop: StopRequest,
     started: float,
+    known: set[str],
 ) -> State:
     logger = get_run_logger()
     portal = ctx.portal
@@ -178,10 +181,13 @@ def _run(
             lambda share: update_progress_artifact(progress, 100.0 * share),
             stop=stop,
             window=2 * settings.task_threads,
+            known=known,
         ):
             summary.documents.append(report_document(document))
             fetched = document.fetched
-            if fetched is not None and not fetched.error:
+            if document.recent:
+                summary.not_requested += 1
+            elif fetched is not None and not fetched.error:
                 summary.downloaded += fetched.http_status != 304
                 summary.not_modified += fetched.http_status == 304
     summary.skipped_by_year = feed.skipped_by_year

@@ -41,6 +41,8 @@ class IngestSummary:
     skipped_by_year: int = 0
     downloaded: int = 0
     not_modified: int = 0
+    # Attachments read within the recheck window: not requested this run.
+    not_requested: int = 0
     seconds: float = 0.0
     documents: list[DocumentReport] = field(default_factory=list)
     # The run's diff at the portal: one row per URL that appeared, changed, reverted, vanished or
@@ -66,6 +68,7 @@ class IngestSummary:
             "skipped_by_year": self.skipped_by_year,
             "downloaded": self.downloaded,
             "not_modified": self.not_modified,
+            "not_requested": self.not_requested,
             **{outcome.value: outcomes[outcome] for outcome in Outcome},
             "facts": self.facts,
             "seconds": round(self.seconds, 2),
@@ -95,9 +98,10 @@ def report_document(run: DocumentRun) -> DocumentReport:
     if fetched.error:
         return DocumentReport(**base, outcome=Outcome.DOWNLOAD_FAILED, detail=fetched.error)
     if run.unchanged or doc is None or outcome is None:
-        return DocumentReport(
-            **base, outcome=Outcome.UNCHANGED, detail=f"sha256 {(fetched.sha256 or '')[:12]} already loaded"
-        )
+        detail = f"sha256 {(fetched.sha256 or '')[:12]} already loaded"
+        if run.recent:
+            detail += f"; fetched {fetched.fetched_at:%Y-%m-%d %H:%M} UTC, within the recheck window: not requested"
+        return DocumentReport(**base, outcome=Outcome.UNCHANGED, detail=detail)
     return DocumentReport(
         **base,
         outcome=Outcome(doc.status.value) if outcome.action is not LoadAction.UNCHANGED else Outcome.UNCHANGED,

@@ -39,6 +39,7 @@ def print_summary(result: dict, url: str) -> None:
         "skipped_by_year",
         "downloaded",
         "not_modified",
+        "not_requested",
         "loaded",
         "unchanged",
         "quarantined",
@@ -48,7 +49,7 @@ def print_summary(result: dict, url: str) -> None:
         "facts",
         "seconds",
     ):
-        table.add_row(key.replace("_", " "), str(totals[key]))
+        table.add_row(key.replace("_", " "), str(totals.get(key, 0)))
     console.print(table)
     problems = [d for d in result["documents"] if d["outcome"] in NEEDS_ATTENTION]
     for d in problems:

@@ -56,14 +56,19 @@ def _upsert_seen(conn: Connection, table: Any, keys: list[str], rows: list[dict[
 
 
 def record_discovery(conn: Connection, result: DiscoveryResult, run_id: str, now: datetime) -> None:
+    """Record the pages read and the link decisions made. A remembered page (not requested, its
+    decisions replayed: ``storage.recheck``) keeps the rows of the reading it came from."""
     seen = {"first_seen_at": now, "last_seen_at": now, "last_run_id": run_id}
+    remembered = {p.url for p in result.pages if p.remembered}
     pages = [
         {"url": p.url, "kind": p.kind, "http_status": p.http_status, "title": p.title, "error": p.error, **seen}
         for p in result.pages
+        if not p.remembered
     ]
     links = [
         {"page_url": d.page_url, "url": d.url, "text": d.text, "taken": d.taken, "reason": d.reason, **seen}
         for d in result.decisions
+        if d.page_url not in remembered
     ]
     _upsert_seen(conn, t.pages, ["url"], pages)
     _upsert_seen(conn, t.links, ["page_url", "url"], links)

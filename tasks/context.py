@@ -10,6 +10,7 @@ extractor version.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from storage.retrying import DbRetry
@@ -58,6 +59,16 @@ class RunContext:
         default_factory=lambda: ParseSlots(IN_PROCESS_LIMITS.extraction_slots), compare=False
     )
 
+    # Pages and attachments read successfully this recently are not requested again
+    # (storage.recheck); zero asks for everything.
+    recheck_after_hours: float = 0.0
+
+    def recheck_since(self, now: datetime) -> datetime | None:
+        """Readings after this moment stand without a request; None when every URL is asked for."""
+        if self.full_refresh or self.recheck_after_hours <= 0:
+            return None
+        return now - timedelta(hours=self.recheck_after_hours)
+
     @classmethod
     def for_run(
         cls,
@@ -89,6 +100,7 @@ class RunContext:
             entry_url,
             DbRetry(settings.database_retry_seconds, interrupt=PROCESS_STOP),
             ParseSlots(settings.parse_slots),
+            settings.recheck_after_hours,
         )
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs

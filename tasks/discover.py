@@ -9,6 +9,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from sqlalchemy import Connection
 
+from storage.recheck import remembered_page
 from storage.repository import record_discovery
 from storage.retrying import in_transaction
 from storage.versions import ListingOutcome, note_listed
@@ -18,7 +19,16 @@ from yusuan.discover.crawler import crawl
 from yusuan.fetch.http import RetryPolicy, make_client
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.fetch.robots import RobotsCache
-from yusuan.models import DisclosureLink, DiscoveryResult
+from yusuan.models import DisclosureLink, DiscoveryResult, RememberedPage
+
+
+def _remembered_pages(ctx: RunContext, since: datetime) -> Callable[[str], RememberedPage | None]:
+    def remembered(url: str) -> RememberedPage | None:
+        return in_transaction(
+            ctx.database_url, "reading a page visit", lambda conn: remembered_page(conn, url, since), ctx.db_retry
+        )
+
+    return remembered
 
 
 def discover(
@@ -31,6 +41,7 @@ def discover(
     """Crawl, record every page and link decision, and note which sources the portal still lists.
     ``found`` is given each disclosure as soon as the crawl takes it."""
     policy = ctx.hosts or HostPolicy.for_portal(entry_url, allowed_hosts)
+    since = ctx.recheck_since(datetime.now(UTC))
     with make_client(ctx.http, policy.request_hook(attachment=False)) as client:
         result = crawl(
             entry_url,
@@ -45,6 +56,7 @@ def discover(
             host_policy=policy,
             stopped=PROCESS_STOP.is_set,
             found=found,
+            remembered=_remembered_pages(ctx, since) if since is not None else None,
         )
     now = datetime.now(UTC)
     listed = {link.url for link in result.disclosures}
@@ -74,10 +86,12 @@ def discover_task(
     elif listing.vanished:
         logger.warning("%d sources no longer listed from %s: marked withdrawn", listing.vanished, entry_url)
     logger.info(
-        "%s: %d pages visited (%d failed), %d disclosure attachments, %d links skipped",
+        "%s: %d pages visited (%d failed, %d not requested: read within the recheck window), "
+        "%d disclosure attachments, %d links skipped",
         ctx.portal,
         len(result.pages),
         len(failed),
+        sum(1 for p in result.pages if p.remembered),
         len(result.disclosures),
         sum(1 for d in result.decisions if not d.taken),
     )

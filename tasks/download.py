@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Protocol
 
+from httpx import Client
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
@@ -35,6 +37,17 @@ from yusuan.models import DisclosureLink, FetchedFile
 ONE_REQUEST = RetryPolicy(attempts=1)
 
 
+class Validators(Protocol):
+    """What a conditional request needs from the last good fetch of a URL."""
+
+    @property
+    def sha256(self) -> str | None: ...
+    @property
+    def etag(self) -> str | None: ...
+    @property
+    def last_modified(self) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Downloaded:
     """A fetched file, what changed at its URL, and whether it goes on to be parsed and loaded
@@ -55,33 +68,42 @@ def fetch_link(ctx: RunContext, link: DisclosureLink, attempt: int = 1) -> Downl
         previous = in_transaction(
             ctx.database_url, "reading the last fetch", lambda conn: stored_source(conn, link.url), ctx.db_retry
         )
-    store = RawStore(ctx.raw_dir)
-    check = ctx.hosts.request_hook(attachment=True) if ctx.hosts else None
-    with make_client(ctx.http, check) as client:
-        fetched = download(
-            link,
-            client,
-            store,
-            ONE_REQUEST,
-            previous_etag=previous.etag if previous else None,
-            previous_last_modified=previous.last_modified if previous else None,
-            previous_sha256=previous.sha256 if previous else None,
-            limiter=ctx.gate,
-            limits=dataclasses.replace(ctx.http.download_limits, stopped=PROCESS_STOP.is_set),
-        )
-    # Each attempt is one request and one task run: the record counts the task's attempts.
+    with make_client(ctx.http, ctx.hosts.request_hook(attachment=True) if ctx.hosts else None) as client:
+        fetched = request_link(ctx, client, link, previous, attempt)
+    return in_transaction(
+        ctx.database_url, "recording the fetch", lambda conn: record_download(conn, ctx, fetched), ctx.db_retry
+    )
+
+
+def request_link(
+    ctx: RunContext, client: Client, link: DisclosureLink, previous: Validators | None, attempt: int = 1
+) -> FetchedFile:
+    """One request for ``link`` into the raw store: conditional when ``previous`` holds its last
+    good fetch. ``attempt`` is the task's attempt: the record counts those."""
+    fetched = download(
+        link,
+        client,
+        RawStore(ctx.raw_dir),
+        ONE_REQUEST,
+        previous_etag=previous.etag if previous else None,
+        previous_last_modified=previous.last_modified if previous else None,
+        previous_sha256=previous.sha256 if previous else None,
+        limiter=ctx.gate,
+        limits=dataclasses.replace(ctx.http.download_limits, stopped=PROCESS_STOP.is_set),
+    )
     fetched = dataclasses.replace(fetched, attempts=attempt)
     if fetched.error and fetched.transient:
         fetched = dataclasses.replace(fetched, error=f"{fetched.error} (attempt {attempt} of {ctx.http.attempts})")
+    return fetched
 
-    def record(conn: Connection) -> Downloaded:
-        change = record_fetch(conn, fetched, ctx.run_id, ctx.entry_url)
-        needed = fetched.ok and fetched.sha256 is not None and fetched.raw_path is not None
-        if needed and not ctx.full_refresh:
-            needed = needs_extraction(conn, fetched.sha256 or "", EXTRACTOR_VERSION)
-        return Downloaded(fetched, change, needed)
 
-    return in_transaction(ctx.database_url, "recording the fetch", record, ctx.db_retry)
+def record_download(conn: Connection, ctx: RunContext, fetched: FetchedFile) -> Downloaded:
+    """Record a fetch, with what changed at its URL, and decide whether the file goes on."""
+    change = record_fetch(conn, fetched, ctx.run_id, ctx.entry_url)
+    needed = fetched.ok and fetched.sha256 is not None and fetched.raw_path is not None
+    if needed and not ctx.full_refresh:
+        needed = needs_extraction(conn, fetched.sha256 or "", EXTRACTOR_VERSION)
+    return Downloaded(fetched, change, needed)
 
 
 class DownloadFailed(Exception):

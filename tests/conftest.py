@@ -83,6 +83,9 @@ def pipeline_env(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> st
     monkeypatch.setenv("YUSUAN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("YUSUAN_HTTP_BACKOFF_SECONDS", "0.05")
     monkeypatch.setenv("YUSUAN_HTTP_TIMEOUT_SECONDS", "5")
+    # Runs in a test follow each other within seconds, yet most stand for scheduled runs days
+    # apart (the portal changed in between): every URL is asked again unless a test says not.
+    monkeypatch.setenv("YUSUAN_RECHECK_AFTER_HOURS", "0")
     return db
 
 

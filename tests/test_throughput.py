@@ -1,10 +1,11 @@
 """Throughput behaviour that must hold whatever the machine (speed itself is bench/throughput.py's):
-documents stream through a bounded window, an unchanged re-run costs one task run per document,
+documents stream through a bounded window, an unchanged re-run checks its files in batches,
 facts are written in bulk and read back exactly as extracted."""
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from decimal import Decimal
 from uuid import UUID
 
@@ -37,19 +38,88 @@ def _task_run_names(run_id: str, at_least: int) -> list[str]:
     return names
 
 
-def test_an_unchanged_rerun_is_one_task_run_per_document(pipeline_env: str, portal: PortalServer) -> None:
+def _requests(portal: PortalServer) -> Counter[str]:
+    kinds: Counter[str] = Counter()
+    for path, count in portal.log.paths.items():
+        kinds["page" if path.endswith((".html", "/")) else "robots" if path == "/robots.txt" else "file"] += count
+    return kinds
+
+
+def test_an_unchanged_rerun_checks_its_files_in_one_task_run(pipeline_env: str, portal: PortalServer) -> None:
+    """Every URL is asked again (recheck window 0): one conditional request per file, all of
+    them in one ``revalidate`` task run; no download, extract, parse or load task run."""
     first = ingest(portal.entry_url, portal="demo")
     assert first["totals"]["loaded"] == 3
-    before = count_rows(pipeline_env)
+    before, requests_before = count_rows(pipeline_env), _requests(portal)
 
     second = ingest(portal.entry_url, portal="demo")
-    assert second["totals"]["unchanged"] == 3 and count_rows(pipeline_env) == before
-    names = _task_run_names(second["run_id"], 4)
-    # discovery, then one conditional download per document: no extract, parse or load task run.
-    assert [n for n in names if not n.startswith("discover")] == sorted(n for n in names if n.startswith("download "))
-    assert sum(n.startswith("download ") for n in names) == 3
+    assert second["totals"]["unchanged"] == 3 and second["totals"]["not_modified"] == 3
+    assert count_rows(pipeline_env) == before
+    asked = _requests(portal) - requests_before
+    assert asked["file"] == 3 and asked["page"] == first["totals"]["pages_visited"]
+    assert sum(portal.log.not_modified.values()) == 3
+    names = _task_run_names(second["run_id"], 2)
+    assert [n.split(" ")[0] for n in names] == ["discover", "revalidate"], names
 
 
+def test_a_rerun_within_the_recheck_window_reads_only_the_list_pages(
+    pipeline_env: str, portal: PortalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within the window neither the detail pages nor the files are requested again; the
+    remembered pages keep the time they were really read, so the window does not slide; once
+    it has passed, every URL is asked again."""
+    monkeypatch.setenv("YUSUAN_RECHECK_AFTER_HOURS", "12")
+    first = ingest(portal.entry_url, portal="demo")
+    assert first["totals"]["loaded"] == 3
+    with engine_for(pipeline_env).connect() as conn:
+        read_at = dict(conn.execute(text("SELECT url, last_seen_at FROM yusuan.pages WHERE kind = 'detail'")).all())
+    assert len(read_at) == 3
+    before, requests_before = count_rows(pipeline_env), _requests(portal)
+
+    second = ingest(portal.entry_url, portal="demo")
+    asked = _requests(portal) - requests_before
+    assert asked["file"] == 0 and asked["page"] == first["totals"]["pages_visited"] - 3
+    assert second["totals"]["not_requested"] == 3 and second["totals"]["unchanged"] == 3
+    assert second["totals"]["documents_found"] == 3 and second["changes"]["vanished"] == 0
+    assert count_rows(pipeline_env) == before
+    assert all("not requested" in d["detail"] for d in second["documents"])
+    with engine_for(pipeline_env).connect() as conn:
+        again = dict(conn.execute(text("SELECT url, last_seen_at FROM yusuan.pages WHERE kind = 'detail'")).all())
+        assert again == read_at
+        # Thirteen hours later: the window has passed.
+        conn.execute(text("UPDATE yusuan.pages SET last_seen_at = last_seen_at - interval '13 hours'"))
+        conn.execute(text("UPDATE yusuan.sources SET fetched_at = fetched_at - interval '13 hours'"))
+        conn.commit()
+    requests_before = _requests(portal)
+    third = ingest(portal.entry_url, portal="demo")
+    asked = _requests(portal) - requests_before
+    assert asked["file"] == 3 and asked["page"] == first["totals"]["pages_visited"]
+    assert third["totals"]["not_modified"] == 3 and third["totals"]["not_requested"] == 0
+
+
+def test_a_batch_hands_changed_and_failing_files_on(pipeline_env: str, portal: PortalServer) -> None:
+    """On a re-run, a file whose bytes changed goes from its batch to extract and load; one that
+    answers 503 goes back to its own download task run, which retries it."""
+    first = ingest(portal.entry_url, portal="demo")
+    assert first["totals"]["loaded"] == 3
+    pdfs = [a for article in portal.columns[0].articles for a in article.attachments if a.name.endswith(".pdf")]
+    replaced, flaky, _ = pdfs
+    # Re-published: the same document, other bytes (a PDF reader ignores what follows %%EOF).
+    portal.replace_file(replaced.name, replaced.content + b"\n% re-published\n")
+    portal.faults.transient_errors[flaky.name] = 1
+
+    second = ingest(portal.entry_url, portal="demo")
+    totals = second["totals"]
+    assert totals["failed"] == totals["download_failed"] == 0, second["documents"]
+    assert totals["unchanged"] == 2 and totals["loaded"] == 1 and second["changes"]["changed"] == 1
+    names = _task_run_names(second["run_id"], 6)
+    stages = sorted({n.split(" ")[0] for n in names})
+    assert stages == ["discover", "download", "extract", "load", "parse-pdf", "revalidate"], names
+    assert [n for n in names if n.startswith(("extract", "load"))] == [
+        f"extract {replaced.name}",
+        f"load {replaced.name}",
+    ], names
+    assert f"download {flaky.name}" in names
 def test_documents_stream_through_a_bounded_window(pipeline_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """One parse process, so four task threads: a window of 2 × 4 documents. The portal lists more
     than that, so later documents are downloaded only after earlier ones reached the database; and

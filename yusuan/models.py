@@ -95,6 +95,9 @@ class PageVisit:
     http_status: int | None
     title: str
     error: str | None = None
+    # Not requested: a detail page read successfully within the recheck window, its links taken
+    # from that reading (``RememberedPage``).
+    remembered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,17 @@ class DisclosureLink:
     link_text: str
     page_title: str
     portal: str
+
+
+@dataclass(frozen=True, slots=True)
+class RememberedPage:
+    """A detail page as a recent crawl read it: its title and the attachment decisions it gave,
+    replayed instead of requesting the page again."""
+
+    url: str
+    http_status: int | None
+    title: str
+    decisions: tuple[LinkDecision, ...]
 
 
 @dataclass(slots=True)

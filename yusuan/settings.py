@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     parse_processes: int = Field(default=0, ge=0)
     per_host_concurrency: int = 2
     per_host_min_interval_seconds: float = 0.1
+    # A detail page or attachment read successfully less than this long ago is not requested
+    # again (its links / its bytes stand): an immediate re-run, or one retrying a few failures,
+    # does not walk the whole portal again. List pages are always read; 0 asks for everything
+    # every run, as does a full refresh.
+    recheck_after_hours: float = Field(default=12.0, ge=0)
     # Prefect global concurrency limits (per host, extraction): "auto" uses them when runs share
     # a Prefect server (PREFECT_API_URL set), where they coordinate every run; an ephemeral
     # server has one run per process, so the in-process limiter does the same job for free.

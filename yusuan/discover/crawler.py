@@ -32,7 +32,7 @@ from yusuan.fetch.http import PAGE_LIMITS, BodyLimits, FetchError, RetryPolicy, 
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.fetch.politeness import RequestGate
 from yusuan.fetch.robots import RobotsCache
-from yusuan.models import DisclosureLink, DiscoveryResult, LinkDecision, PageVisit
+from yusuan.models import DisclosureLink, DiscoveryResult, LinkDecision, PageVisit, RememberedPage
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +63,17 @@ def crawl(
     host_policy: HostPolicy | None = None,
     stopped: Callable[[], bool] | None = None,
     found: Callable[[DisclosureLink], object] | None = None,
+    remembered: Callable[[str], RememberedPage | None] | None = None,
 ) -> DiscoveryResult:
     """Walk a portal's disclosure list from ``entry_url``; ``host_policy`` says which attachment
     links may be taken (their host, their address), the others are recorded with the reason.
     ``stopped`` is asked before each page: True ends the crawl there. ``found`` is given each
     disclosure the moment it is taken (once per URL), so that its download can start while the
-    crawl goes on; the result lists the same disclosures, in the same order."""
+    crawl goes on; the result lists the same disclosures, in the same order.
+
+    ``remembered`` gives a detail page as a recent crawl read it (None: read it now): its links
+    are replayed without a request. List pages are always read: new disclosures appear there.
+    """
     result = DiscoveryResult(portal=portal, entry_url=entry_url)
     announced: set[str] = set()
     hosts = allowed_hosts or {urlsplit(entry_url).hostname or ""}
@@ -77,6 +82,12 @@ def crawl(
     queue: deque[tuple[str, str]] = deque([(entry_url, "list")])
     queued = {entry_url}
     judged: set[tuple[str, str]] = set()
+
+    def take(decision: LinkDecision, title: str) -> None:
+        result.decisions.append(decision)
+        if decision.taken and found is not None and decision.url not in announced:
+            announced.add(decision.url)
+            found(DisclosureLink(decision.url, decision.page_url, decision.text, title, portal))
 
     def enqueue(url: str, kind: str) -> None:
         url = urldefrag(url).url
@@ -95,6 +106,13 @@ def crawl(
             result.budget_reached = True
             break
         url, kind = queue.popleft()
+        if kind == "detail" and remembered is not None and (memory := remembered(url)) is not None:
+            result.pages.append(PageVisit(url, kind, memory.http_status, memory.title, remembered=True))
+            for decision in memory.decisions:
+                if (url, decision.url) not in judged:
+                    judged.add((url, decision.url))
+                    take(decision, memory.title)
+            continue
         if robots is not None and not robots.allowed(url):
             result.pages.append(PageVisit(url, kind, None, "", "disallowed by robots.txt"))
             continue
@@ -124,12 +142,7 @@ def crawl(
                         verdict = Verdict(False, refused)
                     # An <iframe>/<embed> has no link text: the file name stands in for it.
                     text = link.text or unquote(urlsplit(target).path.rsplit("/", 1)[-1])
-                    result.decisions.append(
-                        LinkDecision(url, target, text, "attachment", verdict.taken, verdict.reason)
-                    )
-                    if verdict.taken and found is not None and target not in announced:
-                        announced.add(target)
-                        found(DisclosureLink(target, url, text, title, portal))
+                    take(LinkDecision(url, target, text, "attachment", verdict.taken, verdict.reason), title)
             elif kind != "list":
                 continue
             elif is_pagination_link(link):
