@@ -7,9 +7,11 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.live import Live
@@ -20,6 +22,9 @@ from flows.terminal import console, failed_documents, merge, print_summary, quie
 from yusuan.errors import low_disk, one_line
 from yusuan.runtime import configure_prefect_env
 from yusuan.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from prefect.states import State
 
 app = typer.Typer(help="Chinese government budget disclosures → Postgres.", no_args_is_help=True)
 portal_app = typer.Typer(help="The bundled demo portal.", no_args_is_help=True)
@@ -63,15 +68,15 @@ def _failure_reason(error: str) -> str:
     return f"{problem} ({error})" if problem else error
 
 
-def _run_with_progress(url: str, entry_url: str, portal: str, **parameters: Any) -> dict:
-    """Run the ``ingest`` flow (``parameters`` are its own) with a live progress line.
+def _run_with_progress(url: str, label: str, run_flow: Callable[[], State]) -> State:
+    """Run a flow (``run_flow`` calls it with ``return_state=True``) with a live progress line,
+    and return its final state.
 
     The flow runs in a thread; this (main) thread keeps the signal handlers of ``ingest``: on
     SIGINT/SIGTERM the flow stops taking documents and records itself cancelled, and if work in
     flight still holds the process ``STOP_GRACE_SECONDS`` after the signal, the process ends
     anyway (the run is already recorded; Postgres rolls back a load cut off).
     """
-    from flows.ingest import ingest
     from storage.progress import current_progress
     from tasks.stopping import PROCESS_STOP
 
@@ -79,7 +84,7 @@ def _run_with_progress(url: str, entry_url: str, portal: str, **parameters: Any)
 
     def target() -> None:
         try:
-            outcome["state"] = ingest(entry_url, portal=portal, return_state=True, **parameters)
+            outcome["state"] = run_flow()
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             outcome["error"] = exc
 
@@ -94,23 +99,39 @@ def _run_with_progress(url: str, entry_url: str, portal: str, **parameters: Any)
                 stop_seen = stop_seen or time.monotonic()
                 if time.monotonic() - stop_seen > STOP_GRACE_SECONDS:
                     break
-                text = f"ingest {portal}: stopping ({PROCESS_STOP.signal_name}), finishing open loads"
+                text = f"ingest {label}: stopping ({PROCESS_STOP.signal_name}), finishing open loads"
             else:
                 try:
                     p = current_progress(url, since)
-                    text = f"ingest {portal}: {p.pages} pages, {p.fetched} files fetched, {p.loaded} documents loaded"
+                    text = f"ingest {label}: {p.pages} pages, {p.fetched} files fetched, {p.loaded} documents loaded"
                 except Exception:  # noqa: BLE001 - the schema may be mid-migration; keep spinning
-                    text = f"ingest {portal}: starting"
+                    text = f"ingest {label}: starting"
             live.update(Spinner("dots", text=f"{text}  [{time.monotonic() - started:.0f}s]"))
             worker.join(0.25)
     if PROCESS_STOP.is_set():
         raise RunStopped(worker.is_alive())
     if "error" in outcome:
         raise PortalRunFailed(_failure_reason(one_line(outcome["error"])))
-    state = outcome["state"]
-    if not state.is_completed():
-        raise PortalRunFailed(_failure_reason(state.message or state.name))
-    return state.result()
+    return outcome["state"]
+
+
+def _portal_results(state: State, name: str, entry: str) -> tuple[list[dict], list[str]]:
+    """The run summaries of an ``ingest`` run and the portals whose run failed (with why)."""
+    if state.is_completed():
+        return [state.result()], []
+    return [], [f"{name} ({entry}): {_failure_reason(state.message or state.name)}"]
+
+
+def _group_results(state: State) -> tuple[list[dict], list[str]]:
+    """The same for an ``ingest-portals`` run: one summary per entry URL that completed."""
+    from flows.portals import RUN_SUMMARY
+
+    rows = state.result(raise_on_failure=False)
+    if not isinstance(rows, list):  # the group flow itself failed (portals.yaml unreadable …)
+        return [], [_failure_reason(state.message or state.name)]
+    results = [row[RUN_SUMMARY] for row in rows if RUN_SUMMARY in row]
+    failed = [row for row in rows if "error" in row]
+    return results, [f"{row['portal']} ({row['entry_url']}): {_failure_reason(row['error'])}" for row in failed]
 
 
 # After SIGINT/SIGTERM, how long work in flight may hold the process before it ends anyway.
@@ -170,20 +191,39 @@ def ingest(
         str | None, typer.Option(help="With --portal: the portal's region (division code or name, e.g. 河南省郑州市)")
     ] = None,
 ) -> None:
-    """Crawl portals (an entry URL, or portals of portals.yaml) and load their budget disclosures."""
+    """Crawl portals (an entry URL, or portals of portals.yaml) and load their budget disclosures.
+
+    With --config this runs the ``ingest-portals`` flow, as the scheduled deployments do; with
+    --portal, one ``ingest`` flow."""
+    from flows.ingest import ingest as ingest_flow
+    from flows.portals import ingest_portals
+
+    common = {"max_documents": max_documents, "years": year or None, "full_refresh": full_refresh}
+    run_flow: Callable[[], State]
     if config is not None and (name or group):
         from yusuan.discover.registry import load_portals
 
+        names = [name] if name else None
         try:
-            chosen = load_portals(config).select(group, [name] if name else None)
+            load_portals(config).select(group, names)
         except KeyError as exc:
             console.print(f"[red]{exc.args[0]}[/red]")
             raise typer.Exit(2) from exc
-        from flows.portals import ingest_parameters
 
-        targets = [(p.name, entry, ingest_parameters(p, max_pages)) for p in chosen for entry in p.entry_urls]
+        def run_flow() -> State:
+            return ingest_portals(
+                group=group, portals=names, config_path=str(config), max_pages=max_pages, return_state=True, **common
+            )
+
+        label = group or name or ""
     elif portal_url:
-        targets = [(name or "portal", portal_url, {"max_pages": max_pages or 200, "region": region})]
+        label = name or "portal"
+
+        def run_flow() -> State:
+            return ingest_flow(
+                portal_url, portal=label, max_pages=max_pages or 200, region=region, return_state=True, **common
+            )
+
     else:
         console.print("[red]give --portal URL, or --config portals.yaml with --name NAME or --group GROUP[/red]")
         raise typer.Exit(2)
@@ -191,18 +231,22 @@ def ingest(
 
     _settings, url = _bootstrap()
     PROCESS_STOP.on_request(quiet_console)
-    common = {"max_documents": max_documents, "years": year or None, "full_refresh": full_refresh}
-    results, failed = [], []
     with stop_on_signals():
-        for portal, entry, own in targets:
-            try:
-                results.append(_run_with_progress(url, entry, portal, **own, **common))
-            except PortalRunFailed as exc:
-                failed.append(f"{portal} ({entry}): {exc}")
-            except RunStopped as stopped:
-                _exit_stopped(stopped)
+        try:
+            state = _run_with_progress(url, label, run_flow)
+        except PortalRunFailed as exc:
+            console.print(f"[red]portal run failed[/red] {label}: {exc}")
+            raise typer.Exit(1) from exc
+        except RunStopped as stopped:
+            _exit_stopped(stopped)
+    if portal_url and config is None:
+        results, failed = _portal_results(state, label, portal_url)
+    else:
+        results, failed = _group_results(state)
     if results:
         print_summary(merge(results), url)
+    if config is not None:
+        console.print(f"ingest-portals {label}: {(state.message or state.name).split('; failed: ')[0]}")
     for line in failed:
         console.print(f"[red]portal run failed[/red] {line}")
     if failed:
@@ -233,6 +277,12 @@ def portals(config: Annotated[Path, typer.Option(help="portals.yaml")] = Path("p
 DEMO_HOSTS: dict[str, Any] = {"allowed_hosts": ["127.0.0.1", "localhost"], "allow_private_addresses": True}
 
 
+def _demo_run(entry: str, name: str) -> State:
+    from flows.ingest import ingest as ingest_flow
+
+    return ingest_flow(entry, portal=name, max_pages=500, return_state=True, **DEMO_HOSTS)
+
+
 @app.command()
 def demo(
     extra_pdf_dir: Annotated[
@@ -254,12 +304,17 @@ def demo(
         with stop_on_signals():
             for name, entry in portal.entry_urls().items():
                 try:
-                    results.append(_run_with_progress(url, entry, name, max_pages=500, **DEMO_HOSTS))
+                    state = _run_with_progress(url, name, partial(_demo_run, entry, name))
                 except PortalRunFailed as exc:
                     console.print(f"[red]ingest failed[/red]: {exc}")
                     raise typer.Exit(1) from exc
                 except RunStopped as stopped:
                     _exit_stopped(stopped)
+                done, failed = _portal_results(state, name, entry)
+                if failed:
+                    console.print(f"[red]ingest failed[/red]: {failed[0]}")
+                    raise typer.Exit(1)
+                results += done
     print_summary(merge(results), url)
 
 

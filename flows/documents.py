@@ -262,13 +262,15 @@ def _batch_done(
     finish: Callable[[DocumentRun], Iterator[DocumentRun]],
 ) -> Iterator[DocumentRun]:
     """A revalidate batch ended: each link is done, or waits for its next stage."""
+    upstream: PrefectFuture[Any] | None = future
     try:
         results = future.result()
     except Exception:  # noqa: BLE001 - the batch's failed task run says why; each link gets its own download
-        results = [Revalidated(runs[i].link, Verdict.DOWNLOAD) for i in indexes]
+        # No wait_for on a failed future: Prefect would never start the task behind it.
+        results, upstream = [Revalidated(runs[i].link, Verdict.DOWNLOAD) for i in indexes], None
     for index, result in zip(indexes, results, strict=True):
         next_stage = _revalidated(runs[index], result)
         if next_stage is None:
             yield from finish(runs[index])
         else:
-            waiting.append((index, next_stage, future))
+            waiting.append((index, next_stage, upstream))

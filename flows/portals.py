@@ -21,6 +21,9 @@ from flows.ingest import ingest
 from tasks.stopping import stop_on_signals
 from yusuan.discover.registry import PortalConfig, load_portals
 
+# The key of a row that holds its entry's whole run summary (documents, changes, totals).
+RUN_SUMMARY = "summary"
+
 
 @flow(name="ingest-portals", flow_run_name="ingest-portals {group}", validate_parameters=True)
 def ingest_portals(
@@ -64,14 +67,19 @@ def ingest_portals(
                 )
             row: dict[str, object] = {"portal": portal.name, "entry_url": entry_url, "state": state.name}
             if state.is_completed():
-                row |= state.result()["totals"]  # type: ignore[index]
+                summary = state.result()
+                # The totals for the table, the whole summary for whoever called (the CLI).
+                row |= summary["totals"] | {RUN_SUMMARY: summary}  # type: ignore[index,operator]
             elif not state.is_cancelled():
-                failed.append(f"{portal.name} ({entry_url}): {state.message}")
+                row["error"] = state.message or state.name
+                failed.append(f"{portal.name} ({entry_url}): {row['error']}")
             rows.append(row)
             update_progress_artifact(progress, 100.0 * len(rows) / entries)
             logger.info("%s %s: %s", portal.name, entry_url, state.message or state.name)
     create_table_artifact(
-        key=f"ingest-portals-{group or 'selection'}", table=rows, description="One row per portal entry URL"
+        key=f"ingest-portals-{group or 'selection'}",
+        table=[{k: v for k, v in row.items() if k != RUN_SUMMARY} for row in rows],
+        description="One row per portal entry URL",
     )
     loaded = sum(int(row.get("loaded", 0)) for row in rows)  # type: ignore[call-overload]
     message = f"{len(rows) - len(failed)} of {len(rows)} portal entries ingested, {loaded} documents loaded"

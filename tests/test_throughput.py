@@ -120,6 +120,8 @@ def test_a_batch_hands_changed_and_failing_files_on(pipeline_env: str, portal: P
         f"load {replaced.name}",
     ], names
     assert f"download {flaky.name}" in names
+
+
 def test_documents_stream_through_a_bounded_window(pipeline_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """One parse process, so four task threads: a window of 2 × 4 documents. The portal lists more
     than that, so later documents are downloaded only after earlier ones reached the database; and
