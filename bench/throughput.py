@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/throughput.py [--pdfs ../shared/real/pdf] [--database-url URL]
                                          [--workers N] [--floor-pages 400] [--json FILE]
+                                         [--prefect-server] [--request-interval S] [--limit N]
 
 Every PDF under ``--pdfs`` (the cities included) is published on one local demo portal column,
 then ``yusuan ingest`` runs twice in a child process on a fresh database and data directory,
@@ -180,6 +181,12 @@ def main() -> None:
         help="least seconds between two request starts to the portal (default: the setting, 0.1); "
         "0 measures yusuan's own costs rather than the politeness policy's",
     )
+    parser.add_argument(
+        "--prefect-server",
+        action="store_true",
+        help="run against a `prefect server` started once (as a deployment's worker does) instead of "
+        "each run starting its own temporary API server",
+    )
     parser.add_argument("--floor-pages", type=int, default=400, help="pages in the pdfminer floor's sample")
     parser.add_argument("--limit", type=int, default=None, help="only the first N files (a quick look)")
     parser.add_argument("--json", type=Path, default=None)
@@ -212,6 +219,18 @@ def main() -> None:
         env["YUSUAN_PARSE_PROCESSES"] = str(args.parse_processes)
     if args.request_interval is not None:
         env["YUSUAN_PER_HOST_MIN_INTERVAL_SECONDS"] = str(args.request_interval)
+    stack = None
+    if args.prefect_server:
+        import socket
+
+        from deployments.local_stack import LocalStack
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        stack = LocalStack(data_dir / "server", port, {"PREFECT_UI_ENABLED": "false"})
+        stack.start_server()
+        env["PREFECT_API_URL"] = stack.api_url
     try:
         with PortalServer([column_of(paths, args.pdfs)]) as portal:
             first = run_ingest(portal.entry_url, env, database_url)
@@ -224,8 +243,11 @@ def main() -> None:
             print(f"re-run after the recheck window: {later.seconds:.1f} s, {later.state}, {later.totals}", flush=True)
     finally:
         drop_database(database_url)
+        if stack is not None:
+            stack.stop()
     figures = {
         "request_interval_seconds": args.request_interval,
+        "prefect": "server" if args.prefect_server else "temporary server per run",
         "parse_processes": args.parse_processes or cores,
         "files": len(paths),
         "pages": pages,
