@@ -159,7 +159,8 @@ def run_documents(
     flight, and yield each document when it is finished; ends when the feed is exhausted and
     every document is finished.
 
-    A link in ``known`` (an attachment whose bytes the database holds) is checked in a
+    A link in ``known`` (an attachment whose bytes the database holds; empty for a full
+    refresh, which downloads everything) is checked in a
     ``revalidate`` batch instead of its own download task run: a batch goes out when it holds
     ``batch_size`` links, when its first link has waited ``batch_wait_seconds``, or when the
     feed is exhausted. A checked link that changed joins the others at ``extract``.
@@ -200,7 +201,7 @@ def run_documents(
         nonlocal pending_since
         while (link := feed.poll()) is not None:
             runs.append(DocumentRun(link))
-            if link.url in known and not ctx.full_refresh:
+            if link.url in known:
                 pending_since = pending_since if pending else time.monotonic()
                 pending.append(len(runs) - 1)
             else:

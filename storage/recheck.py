@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, select
 
 from storage import schema as t
 from yusuan.models import DisclosureLink, FetchedFile, LinkDecision, RememberedPage
@@ -95,7 +95,7 @@ def known_sources(conn: Connection, urls: Iterable[str], extractor_version: str)
             s.error.is_not(None).label("failing"),
             (d.extractor_version == extractor_version).label("extracted"),
         )
-        .select_from(t.sources.join(t.files, f.sha256 == s.sha256).outerjoin(t.documents, and_(d.sha256 == s.sha256)))
+        .select_from(t.sources.join(t.files, f.sha256 == s.sha256).outerjoin(t.documents, d.sha256 == s.sha256))
         .where(s.url.in_(list(urls)))
     )
     return {row.url: KnownSource(**{**row._mapping, "extracted": bool(row.extracted)}) for row in rows}

@@ -92,9 +92,10 @@ def revalidate_links(ctx: RunContext, links: list[DisclosureLink], now: datetime
                 verdicts[link.url] = Revalidated(link, Verdict.DOWNLOAD)
             else:
                 downloaded = record_download(conn, ctx, fetched)
-                verdict = Verdict.FAILED if fetched.error else Verdict.CHANGED
-                if not fetched.error and not downloaded.needs_extraction:
-                    verdict = Verdict.UNCHANGED
+                if fetched.error:
+                    verdict = Verdict.FAILED
+                else:
+                    verdict = Verdict.CHANGED if downloaded.needs_extraction else Verdict.UNCHANGED
                 verdicts[link.url] = Revalidated(link, verdict, downloaded)
 
     if due:
