@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/throughput.py [--pdfs ../shared/real/pdf] [--database-url URL]
                                          [--workers N] [--floor-pages 400] [--json FILE]
-                                         [--prefect-server] [--request-interval S] [--limit N]
+                                         [--prefect-server [--prefect-server-db postgres]]
+                                         [--request-interval S] [--limit N]
 
 Every PDF under ``--pdfs`` (the cities included) is published on one local demo portal column,
 then ``yusuan ingest`` runs twice in a child process on a fresh database and data directory,
@@ -99,6 +100,37 @@ def pdfminer_floor(paths: list[Path], pages_wanted: int, seed: int = 7) -> float
     return pages / seconds if seconds else 0.0
 
 
+_DOCUMENT_COLUMNS = "status, reason, content_kind, doc_kind, agency_name, fiscal_year, page_count, verdict"
+
+
+def facts_checksum(database_url: str) -> dict[str, str]:
+    """Per table, the row count and an md5 of every row keyed by its file's sha256 instead of the
+    database's ids: equal between two runs exactly when both stored the same facts, whatever
+    order their parses finished in."""
+    from storage.facts import FACT_TABLES
+
+    digests: dict[str, str] = {}
+    with engine_for(database_url).connect() as conn:
+        count, digest = conn.execute(
+            text(
+                f"SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) FROM "
+                f"(SELECT sha256 || ' ' || row({_DOCUMENT_COLUMNS})::text AS x FROM yusuan.documents) s"
+            )
+        ).one()
+        digests["documents"] = f"{count} {digest}"
+        for fact in FACT_TABLES:
+            name = f"{fact.table.schema}.{fact.table.name}"
+            count, digest = conn.execute(
+                text(
+                    "SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) FROM "
+                    f"(SELECT d.sha256 || ' ' || (to_jsonb(f) - 'document_id')::text AS x FROM {name} f "
+                    "JOIN yusuan.documents d USING (document_id)) s"
+                )
+            ).one()
+            digests[fact.table.name] = f"{count} {digest}"
+    return digests
+
+
 @dataclass
 class RunFigures:
     seconds: float
@@ -187,6 +219,13 @@ def main() -> None:
         help="run against a `prefect server` started once (as a deployment's worker does) instead of "
         "each run starting its own temporary API server",
     )
+    parser.add_argument(
+        "--prefect-server-db",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the running server's own database: SQLite (Prefect's default) or a database beside "
+        "yusuan's on the --database-url server, as `make serve` does when it can",
+    )
     parser.add_argument("--floor-pages", type=int, default=400, help="pages in the pdfminer floor's sample")
     parser.add_argument("--limit", type=int, default=None, help="only the first N files (a quick look)")
     parser.add_argument("--json", type=Path, default=None)
@@ -220,21 +259,30 @@ def main() -> None:
     if args.request_interval is not None:
         env["YUSUAN_PER_HOST_MIN_INTERVAL_SECONDS"] = str(args.request_interval)
     stack = None
+    prefect_db: str | None = None
     if args.prefect_server:
         import socket
 
-        from deployments.local_stack import LocalStack
+        from deployments.local_stack import LocalStack, prefect_server_database
 
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        stack = LocalStack(data_dir / "server", port, {"PREFECT_UI_ENABLED": "false"})
+        server_env = {"PREFECT_UI_ENABLED": "false"}
+        if args.prefect_server_db == "postgres":
+            prefect_db = prefect_server_database(args.database_url, f"yusuan_prefect_bench_{uuid.uuid4().hex[:6]}")
+            if prefect_db is None:
+                raise SystemExit("--database-url cannot host the Prefect server's database")
+            server_env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = prefect_db
+        stack = LocalStack(data_dir / "server", port, server_env)
         stack.start_server()
         env["PREFECT_API_URL"] = stack.api_url
     try:
         with PortalServer([column_of(paths, args.pdfs)]) as portal:
             first = run_ingest(portal.entry_url, env, database_url)
             print(f"first run: {first.seconds:.1f} s, {first.state}, {first.totals}", flush=True)
+            checksum = facts_checksum(database_url)
+            print(f"facts: {checksum}", flush=True)
             floor = pdfminer_floor(paths, args.floor_pages)
             again = run_ingest(portal.entry_url, env, database_url)
             print(f"re-run: {again.seconds:.1f} s, {again.state}, {again.totals}", flush=True)
@@ -245,9 +293,11 @@ def main() -> None:
         drop_database(database_url)
         if stack is not None:
             stack.stop()
+        if prefect_db is not None:
+            drop_database(prefect_db.replace("+asyncpg", ""))
     figures = {
         "request_interval_seconds": args.request_interval,
-        "prefect": "server" if args.prefect_server else "temporary server per run",
+        "prefect": f"server ({args.prefect_server_db})" if args.prefect_server else "temporary server per run",
         "parse_processes": args.parse_processes or cores,
         "files": len(paths),
         "pages": pages,
@@ -256,6 +306,7 @@ def main() -> None:
         "first_run_pages_per_second": round(pages / first.seconds, 2),
         "share_of_all_cores_floor": round(pages / first.seconds / (cores * floor), 3) if floor else None,
         "first_run": asdict(first),
+        "facts_checksum": checksum,
         "rerun": asdict(again),
         "first_run_flow_pages_per_second": round(pages / first.flow_seconds, 2),
         "rerun_share": round(again.seconds / first.seconds, 4),

@@ -133,7 +133,10 @@ def ingest(
             hosts=HostPolicy.for_portal(entry_url, allowed_hosts, attachment_hosts, allow_private_addresses),
             entry_url=entry_url,
         )
-        return _run(ctx, settings, entry_url, max_pages, allowed_hosts, years, max_documents, stop, started, known)
+        try:
+            return _run(ctx, settings, entry_url, max_pages, allowed_hosts, years, max_documents, stop, started, known)
+        finally:
+            ctx.gate.close()
 
 
 def _run(

@@ -5,6 +5,9 @@ Prefect server:
 - ``yusuan-host-<host>``: requests in flight to one portal host;
 - ``yusuan-host-rate-<host>``: a rate limit (slot decay) spacing the starts of requests to it.
 
+A run holds the host limits the way ``tasks/shared_hosts.py`` describes (slots kept while it is
+busy with the host, rate tokens in chunks), not per request.
+
 They matter when several runs share a server (deployments on a schedule, a backfill beside an
 ingest, tasks on Dask workers). A run on Prefect's ephemeral per-process server is alone, and
 the in-process ``HostLimiter`` does the same job without API calls: on the SQLite-backed server
@@ -21,22 +24,15 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from prefect.client.orchestration import SyncPrefectClient, get_client
-from prefect.concurrency.sync import concurrency, rate_limit
+from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.settings import get_current_settings
 
+from tasks.shared_hosts import SharedHostLimits, host_limit_name, host_rate_limit_name, rate_chunk
 from yusuan.fetch.politeness import HostLimiter
 from yusuan.settings import Settings
 
 EXTRACTION_LIMIT = "yusuan-extract"
-
-
-def host_limit_name(host: str) -> str:
-    return f"yusuan-host-{host}"
-
-
-def host_rate_limit_name(host: str) -> str:
-    return f"yusuan-host-rate-{host}"
 
 
 def shared_server_configured() -> bool:
@@ -83,8 +79,10 @@ def ensure_host_limits(plan: LimitPlan, host: str) -> None:
     with get_client(sync_client=True) as client:
         _upsert_limit(client, host_limit_name(host), plan.per_host_slots)
         if plan.per_host_min_interval > 0:
-            # One slot that decays after min_interval: request starts at most 1/min_interval per second.
-            _upsert_limit(client, host_rate_limit_name(host), 1, 1.0 / plan.per_host_min_interval)
+            # Slots that decay at 1/min_interval per second: request starts at most that often on
+            # average, taken a chunk at a time (tasks/shared_hosts.py).
+            chunk = rate_chunk(plan.per_host_min_interval)
+            _upsert_limit(client, host_rate_limit_name(host), chunk, 1.0 / plan.per_host_min_interval)
 
 
 class ParseSlots:
@@ -126,17 +124,20 @@ class HostGate:
 
     plan: LimitPlan
     local: HostLimiter = field(default_factory=HostLimiter)
+    shared: SharedHostLimits | None = None
     # Hosts whose limits this process has created: attachments can live on hosts that the
     # portal's entry URL did not name, so limits are created on first use.
     _ready: set[str] = field(default_factory=set, repr=False)
 
     @classmethod
     def for_plan(cls, plan: LimitPlan) -> HostGate:
-        return cls(plan, HostLimiter(plan.per_host_slots, plan.per_host_min_interval))
+        local = HostLimiter(plan.per_host_slots, plan.per_host_min_interval)
+        shared = SharedHostLimits(plan.per_host_slots, plan.per_host_min_interval) if plan.shared else None
+        return cls(plan, local, shared)
 
     @contextmanager
     def slot(self, url: str) -> Iterator[None]:
-        if not self.plan.shared:
+        if self.shared is None:
             with self.local.slot(url):
                 yield
             return
@@ -144,7 +145,14 @@ class HostGate:
         if host not in self._ready:
             ensure_host_limits(self.plan, host)
             self._ready.add(host)
-        if self.plan.per_host_min_interval > 0:
-            rate_limit(host_rate_limit_name(host), occupy=1, strict=False)
-        with concurrency(host_limit_name(host), occupy=1, strict=False), self.local.slot(url):
-            yield
+        # The global slot, then the server-wide start token, then this process's own spacing
+        # last, so that waiting for a token never lets two of this run's requests start together.
+        with self.shared.slot(host):
+            self.shared.take_token(host)
+            with self.local.slot(url):
+                yield
+
+    def close(self) -> None:
+        """The run is over: global slots still held go back to the server now."""
+        if self.shared is not None:
+            self.shared.close()

@@ -132,7 +132,8 @@ def test_project_creates_its_global_limits_and_gives_every_slot_back(
         host = client.read_global_concurrency_limit_by_name(host_limit_name("127.0.0.1"))
         rate = client.read_global_concurrency_limit_by_name(host_rate_limit_name("127.0.0.1"))
     assert (extract.limit, host.limit) == (3, 2)  # parses at once across runs, requests per host
-    assert rate.limit == 1 and rate.slot_decay_per_second == pytest.approx(10.0)
+    # Request starts to the host: 10 per second, taken by a run a second's worth at a time.
+    assert rate.limit == 10 and rate.slot_decay_per_second == pytest.approx(10.0)
     # Every slot given back (the rate limit's slot decays by itself).
     assert extract.active_slots == 0 and host.active_slots == 0
 

@@ -1,0 +1,125 @@
+"""The per-host global limits held the cheap way (tasks/shared_hosts.py), against the Prefect API
+this test process runs: two runs sharing a host stay within its slots and its request rate, a
+busy run asks the API for a slot once rather than once per request, and every slot goes back."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from prefect.client.orchestration import get_client
+
+import tasks.shared_hosts
+from tasks.limits import LimitPlan, ensure_host_limits
+from tasks.shared_hosts import SharedHostLimits, host_limit_name, rate_chunk
+
+
+def _active_slots(host: str) -> int:
+    with get_client(sync_client=True) as client:
+        return client.read_global_concurrency_limit_by_name(host_limit_name(host)).active_slots
+
+
+def _host(plan: LimitPlan) -> str:
+    host = f"shared-{time.monotonic_ns()}.example"
+    with get_client(sync_client=True) as client:
+        client.hello()
+    ensure_host_limits(plan, host)
+    return host
+
+
+def test_two_runs_share_a_hosts_slots_and_rate_and_give_every_slot_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    interval, slots = 0.2, 2
+    plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=slots, per_host_min_interval=interval)
+    host = _host(plan)
+    acquisitions: list[str] = []
+    real_concurrency = tasks.shared_hosts.concurrency
+
+    def counted(*args: object, **kwargs: object):
+        acquisitions.append(str(args[0]))
+        return real_concurrency(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.shared_hosts, "concurrency", counted)
+
+    runs = [SharedHostLimits(slots, interval) for _ in range(2)]
+    lock = threading.Lock()
+    in_flight, most, starts = 0, 0, []
+
+    def request(limits: SharedHostLimits) -> None:
+        nonlocal in_flight, most
+        with limits.slot(host):
+            limits.take_token(host)
+            with lock:
+                in_flight += 1
+                most = max(most, in_flight)
+                starts.append(time.monotonic())
+            time.sleep(0.03)
+            with lock:
+                in_flight -= 1
+
+    per_run = 8
+    with ThreadPoolExecutor(6) as pool:
+        futures = [pool.submit(request, runs[i % 2]) for i in range(2 * per_run)]
+        for future in futures:
+            future.result()
+
+    assert most <= slots, f"{most} requests in flight at once across two runs sharing {slots} slots"
+    # Request starts across both runs: never more than one chunk ahead of the rate.
+    chunk = rate_chunk(interval)
+    starts.sort()
+    for index, at in enumerate(starts):
+        allowed = chunk + (at - starts[0]) / interval + 1
+        assert index + 1 <= allowed, f"start {index + 1} at {at - starts[0]:.2f} s: more than the rate allows"
+    # A busy run keeps its slots between requests: a handful of acquisitions, not one per request.
+    assert len(acquisitions) <= 2 * slots + 2, f"{len(acquisitions)} slot acquisitions for {2 * per_run} requests"
+
+    # One run closes its gate: its slots go back at once; the other's go back once idle.
+    runs[0].close()
+    assert runs[0].held(host) == 0
+    deadline = time.monotonic() + runs[1].linger + 10
+    while runs[1].held(host) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert runs[1].held(host) == 0
+    deadline = time.monotonic() + 10
+    while _active_slots(host) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _active_slots(host) == 0
+
+
+def test_a_slot_the_api_cannot_give_fails_the_request_that_waits_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(*args: object, **kwargs: object):
+        raise TimeoutError("slot not acquired in time")
+
+    monkeypatch.setattr(tasks.shared_hosts, "concurrency", refused)
+    limits = SharedHostLimits(2, 0.0)
+    with pytest.raises(TimeoutError, match="not acquired"), limits.slot("refusing.example"):
+        pass
+    assert limits.held("refusing.example") == 0
+
+
+def test_a_run_busy_with_a_host_gives_its_slot_back_after_holding_it_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never idle, a run still hands its slot back to the server every ``max_hold`` seconds and
+    queues for it again, so that another run waiting for the host gets a chance."""
+    plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=1, per_host_min_interval=0.0)
+    host = _host(plan)
+    acquisitions: list[float] = []
+    real_concurrency = tasks.shared_hosts.concurrency
+
+    def counted(*args: object, **kwargs: object):
+        acquisitions.append(time.monotonic())
+        return real_concurrency(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.shared_hosts, "concurrency", counted)
+    busy = SharedHostLimits(1, 0.0, linger=30.0, max_hold=1.0)
+    started = time.monotonic()
+    while time.monotonic() - started < 3.5:
+        with busy.slot(host):
+            time.sleep(0.02)
+    busy.close()
+    # Given back once held 1 s, though never idle for its linger of 30 s, and asked for again
+    # (how soon the server grants it again is the server's business: it tells a waiter to retry
+    # after about the slot's average occupancy).
+    assert len(acquisitions) >= 2, f"{len(acquisitions)} acquisitions in 3.5 s of requests with max_hold=1 s"
+    assert 1.0 <= acquisitions[1] - acquisitions[0] < 2.0
+    assert busy.held(host) == 0
