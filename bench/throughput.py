@@ -14,6 +14,8 @@ exactly as an operator would run it. Measured:
   same files in the same minutes, so the ratio does not depend on the machine;
 - when the first document reached the database, counted from the start of the run;
 - peak RSS of the run's process tree (the flow process and its parse processes), sampled;
+- CPU seconds of the run's processes: the flow, Prefect's temporary server, the parse processes
+  (a running ``--prefect-server`` is not the run's: its CPU is not counted);
 - the unchanged re-run's wall time as a share of the first run's: once at once (within the
   recheck window: only list pages are read), once as the scheduled re-run after the window
   (``YUSUAN_RECHECK_AFTER_HOURS=0``: every page read, every file asked for conditionally).
@@ -135,6 +137,7 @@ def facts_checksum(database_url: str) -> dict[str, str]:
 class RunFigures:
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: dict[str, float]
     first_load_seconds: float | None
     state: str
     totals: dict
@@ -146,17 +149,41 @@ class RunFigures:
         return float(self.totals.get("seconds", self.seconds))
 
 
+def _role(proc: psutil.Process) -> str:
+    """What a process of the run is: the flow, a parse process, or Prefect's temporary server."""
+    try:
+        command = " ".join(proc.cmdline())
+    except psutil.Error:
+        return "other"
+    if "uvicorn" in command or "prefect.server" in command or "server start" in command:
+        return "prefect server"
+    if "multiprocessing" in command or "forkserver" in command:
+        return "parse processes"
+    return "flow"
+
+
 class RssSampler(threading.Thread):
-    """Peak resident memory of a process and all its descendants, sampled every 0.2 s."""
+    """Peak resident memory of a process and all its descendants, and the CPU each kind of
+    process used, sampled every 0.05 s."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.root = psutil.Process(pid)
         self.peak = 0
         self.done = threading.Event()
+        self._cpu: dict[int, tuple[str, float]] = {}
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds by kind of process, from the last sample of each process: up to 0.05 s of
+        each process's end is missed (a parse process lives a few seconds)."""
+        figures: dict[str, float] = {}
+        for role, seconds in self._cpu.values():
+            figures[role] = figures.get(role, 0.0) + seconds
+        figures["total"] = sum(figures.values())
+        return {role: round(seconds, 1) for role, seconds in figures.items()}
 
     def run(self) -> None:
-        while not self.done.wait(0.2):
+        while not self.done.wait(0.05):
             try:
                 procs = [self.root, *self.root.children(recursive=True)]
             except psutil.NoSuchProcess:
@@ -165,6 +192,9 @@ class RssSampler(threading.Thread):
             for proc in procs:
                 try:
                     total += proc.memory_info().rss
+                    times = proc.cpu_times()
+                    role = self._cpu[proc.pid][0] if proc.pid in self._cpu else _role(proc)
+                    self._cpu[proc.pid] = (role, times.user + times.system)
                 except psutil.Error:
                     continue
             self.peak = max(self.peak, total)
@@ -190,6 +220,7 @@ def run_ingest(entry_url: str, env: dict[str, str], database_url: str) -> RunFig
     return RunFigures(
         seconds=seconds,
         peak_rss_mb=sampler.peak / 2**20,
+        cpu_seconds=sampler.cpu_seconds(),
         first_load_seconds=(first - started_at).total_seconds() if first else None,
         state=result.get("state", ""),
         totals=result.get("totals", {}),
