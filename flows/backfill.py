@@ -104,9 +104,12 @@ def backfill(
     futures = reextract_task.map(unmapped(ctx), chosen, force=unmapped(force))
     progress = create_progress_artifact(0.0, key="backfill-progress", description=f"Documents done of {len(chosen)}")
     rows: list[dict[str, object]] = []
-    for stored, future in zip(chosen, futures, strict=True):
-        rows.append(_row(stored, future))
-        update_progress_artifact(progress, 100.0 * len(rows) / len(chosen))
+    try:
+        for stored, future in zip(chosen, futures, strict=True):
+            rows.append(_row(stored, future))
+            update_progress_artifact(progress, 100.0 * len(rows) / len(chosen))
+    finally:
+        ctx.close()
     if not chosen:
         update_progress_artifact(progress, 100.0)
     create_table_artifact(

@@ -136,7 +136,7 @@ def ingest(
         try:
             return _run(ctx, settings, entry_url, max_pages, allowed_hosts, years, max_documents, stop, started, known)
         finally:
-            ctx.gate.close()
+            ctx.close()
 
 
 def _run(

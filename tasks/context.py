@@ -99,9 +99,14 @@ class RunContext:
             ParseBudget(settings.parse_deadline_seconds, settings.parse_memory_mb),
             entry_url,
             DbRetry(settings.database_retry_seconds, interrupt=PROCESS_STOP),
-            ParseSlots(settings.parse_slots),
+            ParseSlots(settings.parse_slots, shared=limits.shared),
             settings.recheck_after_hours,
         )
+
+    def close(self) -> None:
+        """The run is over: the global limit slots it still holds go back to the server."""
+        self.gate.close()
+        self.parse_slots.close()
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs
         return f"RunContext(run_id={self.run_id!r}, portal={self.portal!r})"

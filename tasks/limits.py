@@ -5,8 +5,8 @@ Prefect server:
 - ``yusuan-host-<host>``: requests in flight to one portal host;
 - ``yusuan-host-rate-<host>``: a rate limit (slot decay) spacing the starts of requests to it.
 
-A run holds the host limits the way ``tasks/shared_hosts.py`` describes (slots kept while it is
-busy with the host, rate tokens in chunks), not per request.
+A run holds these limits the way ``tasks/held_limits.py`` describes (slots kept while it is busy
+with them, rate tokens in chunks), rather than asking the API on every request and parse.
 
 They matter when several runs share a server (deployments on a schedule, a backfill beside an
 ingest, tasks on Dask workers). A run on Prefect's ephemeral per-process server is alone, and
@@ -28,11 +28,21 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.settings import get_current_settings
 
-from tasks.shared_hosts import SharedHostLimits, host_limit_name, host_rate_limit_name, rate_chunk
+from tasks.held_limits import LINGER_SECONDS, ChunkedRate, HeldSlots, rate_chunk
 from yusuan.fetch.politeness import HostLimiter
 from yusuan.settings import Settings
 
 EXTRACTION_LIMIT = "yusuan-extract"
+# A parse takes seconds: a run keeps its extraction slots longer between turns than a host's.
+PARSE_MAX_HOLD_SECONDS = 30.0
+
+
+def host_limit_name(host: str) -> str:
+    return f"yusuan-host-{host}"
+
+
+def host_rate_limit_name(host: str) -> str:
+    return f"yusuan-host-rate-{host}"
 
 
 def shared_server_configured() -> bool:
@@ -80,7 +90,7 @@ def ensure_host_limits(plan: LimitPlan, host: str) -> None:
         _upsert_limit(client, host_limit_name(host), plan.per_host_slots)
         if plan.per_host_min_interval > 0:
             # Slots that decay at 1/min_interval per second: request starts at most that often on
-            # average, taken a chunk at a time (tasks/shared_hosts.py).
+            # average, taken a chunk at a time (tasks/held_limits.py).
             chunk = rate_chunk(plan.per_host_min_interval)
             _upsert_limit(client, host_rate_limit_name(host), chunk, 1.0 / plan.per_host_min_interval)
 
@@ -88,31 +98,40 @@ def ensure_host_limits(plan: LimitPlan, host: str) -> None:
 class ParseSlots:
     """How many parses this process runs at once, each in its own process: sized by the cores,
     so that parses use every core and never more (a parse waiting for a core only holds memory).
-    One run's task threads share it."""
+    One run's task threads share it. ``shared``: each slot also holds one of the server-wide
+    extraction limit's, kept between parses (``HeldSlots``)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, shared: bool = False) -> None:
         self.size = size
+        self.shared = shared
         self._semaphore = threading.BoundedSemaphore(size)
+        self._held = HeldSlots(size, max_hold=PARSE_MAX_HOLD_SECONDS) if shared else None
 
-    def __reduce__(self) -> tuple[type[ParseSlots], tuple[int]]:
+    def __reduce__(self) -> tuple[type[ParseSlots], tuple[int, bool]]:
         # Locks do not cross processes: a copy sent to a Dask worker starts fresh, and there the
         # worker's own thread count bounds its parses.
-        return (ParseSlots, (self.size,))
+        return (ParseSlots, (self.size, self.shared))
 
     def __repr__(self) -> str:
-        return f"ParseSlots({self.size})"
+        return f"ParseSlots({self.size}, shared={self.shared})"
 
     @contextmanager
     def slot(self) -> Iterator[None]:
-        with self._semaphore:
+        with self._semaphore, self._held.slot(EXTRACTION_LIMIT) if self._held is not None else nullcontext():
             yield
+
+    def close(self) -> None:
+        if self._held is not None:
+            self._held.close()
 
 
 @contextmanager
 def extraction_slot(plan: LimitPlan, local: ParseSlots | None = None) -> Iterator[None]:
-    """A parse's turn: this process's slots, and the server-wide limit when runs share one."""
+    """A parse's turn: this process's slots, and the server-wide limit when runs share one (held
+    by ``local`` when it was made for a shared server, else asked for this parse alone)."""
+    per_parse = plan.shared and (local is None or not local.shared)
     # strict=False: a server where the limit was deleted still extracts (unbounded) rather than failing.
-    shared = concurrency(EXTRACTION_LIMIT, occupy=1, strict=False) if plan.shared else nullcontext()
+    shared = concurrency(EXTRACTION_LIMIT, occupy=1, strict=False) if per_parse else nullcontext()
     with local.slot() if local is not None else nullcontext(), shared:
         yield
 
@@ -124,7 +143,9 @@ class HostGate:
 
     plan: LimitPlan
     local: HostLimiter = field(default_factory=HostLimiter)
-    shared: SharedHostLimits | None = None
+    # The per-host global limits, held across requests; None on a server of its own.
+    slots: HeldSlots | None = None
+    rate: ChunkedRate | None = None
     # Hosts whose limits this process has created: attachments can live on hosts that the
     # portal's entry URL did not name, so limits are created on first use.
     _ready: set[str] = field(default_factory=set, repr=False)
@@ -132,12 +153,15 @@ class HostGate:
     @classmethod
     def for_plan(cls, plan: LimitPlan) -> HostGate:
         local = HostLimiter(plan.per_host_slots, plan.per_host_min_interval)
-        shared = SharedHostLimits(plan.per_host_slots, plan.per_host_min_interval) if plan.shared else None
-        return cls(plan, local, shared)
+        if not plan.shared:
+            return cls(plan, local)
+        # A crawl's requests come 0.1 s apart: a slot lingers a little past the spacing.
+        linger = LINGER_SECONDS + 2 * plan.per_host_min_interval
+        return cls(plan, local, HeldSlots(plan.per_host_slots, linger), ChunkedRate(plan.per_host_min_interval))
 
     @contextmanager
     def slot(self, url: str) -> Iterator[None]:
-        if self.shared is None:
+        if self.slots is None or self.rate is None:
             with self.local.slot(url):
                 yield
             return
@@ -147,12 +171,12 @@ class HostGate:
             self._ready.add(host)
         # The global slot, then the server-wide start token, then this process's own spacing
         # last, so that waiting for a token never lets two of this run's requests start together.
-        with self.shared.slot(host):
-            self.shared.take_token(host)
+        with self.slots.slot(host_limit_name(host)):
+            self.rate.take(host_rate_limit_name(host))
             with self.local.slot(url):
                 yield
 
     def close(self) -> None:
         """The run is over: global slots still held go back to the server now."""
-        if self.shared is not None:
-            self.shared.close()
+        if self.slots is not None:
+            self.slots.close()

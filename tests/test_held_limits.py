@@ -1,6 +1,6 @@
-"""The per-host global limits held the cheap way (tasks/shared_hosts.py), against the Prefect API
-this test process runs: two runs sharing a host stay within its slots and its request rate, a
-busy run asks the API for a slot once rather than once per request, and every slot goes back."""
+"""Global limits held the cheap way (tasks/held_limits.py), against the Prefect API this test
+process runs: two runs sharing a host stay within its slots and its request rate, a busy run
+asks the API for a slot once rather than once per request, and every slot goes back."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prefect.client.orchestration import get_client
 
-import tasks.shared_hosts
-from tasks.limits import LimitPlan, ensure_host_limits
-from tasks.shared_hosts import SharedHostLimits, host_limit_name, rate_chunk
+import tasks.held_limits
+from tasks.held_limits import ChunkedRate, HeldSlots, rate_chunk
+from tasks.limits import LimitPlan, ensure_host_limits, host_limit_name, host_rate_limit_name
 
 
 def _active_slots(host: str) -> int:
@@ -34,22 +34,25 @@ def test_two_runs_share_a_hosts_slots_and_rate_and_give_every_slot_back(monkeypa
     plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=slots, per_host_min_interval=interval)
     host = _host(plan)
     acquisitions: list[str] = []
-    real_concurrency = tasks.shared_hosts.concurrency
+    real_concurrency = tasks.held_limits.concurrency
 
     def counted(*args: object, **kwargs: object):
         acquisitions.append(str(args[0]))
         return real_concurrency(*args, **kwargs)
 
-    monkeypatch.setattr(tasks.shared_hosts, "concurrency", counted)
+    monkeypatch.setattr(tasks.held_limits, "concurrency", counted)
 
-    runs = [SharedHostLimits(slots, interval) for _ in range(2)]
+    # Each run: its held slots of the host limit, and its chunks of the host's rate limit.
+    runs = [(HeldSlots(slots), ChunkedRate(interval)) for _ in range(2)]
+    limit, rate = host_limit_name(host), host_rate_limit_name(host)
     lock = threading.Lock()
     in_flight, most, starts = 0, 0, []
 
-    def request(limits: SharedHostLimits) -> None:
+    def request(run: tuple[HeldSlots, ChunkedRate]) -> None:
         nonlocal in_flight, most
-        with limits.slot(host):
-            limits.take_token(host)
+        held, chunks = run
+        with held.slot(limit):
+            chunks.take(rate)
             with lock:
                 in_flight += 1
                 most = max(most, in_flight)
@@ -75,12 +78,12 @@ def test_two_runs_share_a_hosts_slots_and_rate_and_give_every_slot_back(monkeypa
     assert len(acquisitions) <= 2 * slots + 2, f"{len(acquisitions)} slot acquisitions for {2 * per_run} requests"
 
     # One run closes its gate: its slots go back at once; the other's go back once idle.
-    runs[0].close()
-    assert runs[0].held(host) == 0
-    deadline = time.monotonic() + runs[1].linger + 10
-    while runs[1].held(host) and time.monotonic() < deadline:
+    runs[0][0].close()
+    assert runs[0][0].held(limit) == 0
+    deadline = time.monotonic() + runs[1][0].linger + 10
+    while runs[1][0].held(limit) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert runs[1].held(host) == 0
+    assert runs[1][0].held(limit) == 0
     deadline = time.monotonic() + 10
     while _active_slots(host) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -91,11 +94,11 @@ def test_a_slot_the_api_cannot_give_fails_the_request_that_waits_for_it(monkeypa
     def refused(*args: object, **kwargs: object):
         raise TimeoutError("slot not acquired in time")
 
-    monkeypatch.setattr(tasks.shared_hosts, "concurrency", refused)
-    limits = SharedHostLimits(2, 0.0)
-    with pytest.raises(TimeoutError, match="not acquired"), limits.slot("refusing.example"):
+    monkeypatch.setattr(tasks.held_limits, "concurrency", refused)
+    held = HeldSlots(2)
+    with pytest.raises(TimeoutError, match="not acquired"), held.slot("refusing"):
         pass
-    assert limits.held("refusing.example") == 0
+    assert held.held("refusing") == 0
 
 
 def test_a_run_busy_with_a_host_gives_its_slot_back_after_holding_it_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,17 +107,17 @@ def test_a_run_busy_with_a_host_gives_its_slot_back_after_holding_it_a_while(mon
     plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=1, per_host_min_interval=0.0)
     host = _host(plan)
     acquisitions: list[float] = []
-    real_concurrency = tasks.shared_hosts.concurrency
+    real_concurrency = tasks.held_limits.concurrency
 
     def counted(*args: object, **kwargs: object):
         acquisitions.append(time.monotonic())
         return real_concurrency(*args, **kwargs)
 
-    monkeypatch.setattr(tasks.shared_hosts, "concurrency", counted)
-    busy = SharedHostLimits(1, 0.0, linger=30.0, max_hold=1.0)
+    monkeypatch.setattr(tasks.held_limits, "concurrency", counted)
+    busy = HeldSlots(1, linger=30.0, max_hold=1.0)
     started = time.monotonic()
     while time.monotonic() - started < 3.5:
-        with busy.slot(host):
+        with busy.slot(host_limit_name(host)):
             time.sleep(0.02)
     busy.close()
     # Given back once held 1 s, though never idle for its linger of 30 s, and asked for again
@@ -122,4 +125,32 @@ def test_a_run_busy_with_a_host_gives_its_slot_back_after_holding_it_a_while(mon
     # after about the slot's average occupancy).
     assert len(acquisitions) >= 2, f"{len(acquisitions)} acquisitions in 3.5 s of requests with max_hold=1 s"
     assert 1.0 <= acquisitions[1] - acquisitions[0] < 2.0
-    assert busy.held(host) == 0
+    assert busy.held(host_limit_name(host)) == 0
+
+
+def test_a_runs_parses_hold_their_extraction_slots_between_parses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks.limits import EXTRACTION_LIMIT, ParseSlots, ensure_extraction_limit, extraction_slot
+
+    plan = LimitPlan(shared=True, extraction_slots=2, per_host_slots=1, per_host_min_interval=0.0)
+    ensure_extraction_limit(plan)
+    acquisitions: list[str] = []
+    real_concurrency = tasks.held_limits.concurrency
+
+    def counted(*args: object, **kwargs: object):
+        acquisitions.append(str(args[0]))
+        return real_concurrency(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.held_limits, "concurrency", counted)
+    slots = ParseSlots(2, shared=True)
+
+    def parse() -> None:
+        with extraction_slot(plan, slots):
+            time.sleep(0.05)
+
+    with ThreadPoolExecutor(2) as pool:
+        for future in [pool.submit(parse) for _ in range(8)]:
+            future.result()
+    assert acquisitions == [EXTRACTION_LIMIT] * len(acquisitions) and len(acquisitions) <= 2
+    slots.close()
+    with get_client(sync_client=True) as client:
+        assert client.read_global_concurrency_limit_by_name(EXTRACTION_LIMIT).active_slots == 0
