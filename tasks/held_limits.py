@@ -14,12 +14,12 @@ apart took 13.2 s, 5.2 s now). So a run holds what it is using:
   held for ``max_hold`` seconds (so that a run busy for an hour does not shut another run out
   for that hour: it queues again), or when the run closes it. "N uses at once across runs"
   becomes "N slots held across runs", only stricter.
-- **Rate tokens come in chunks** (``ChunkedRate``). The rate limit holds ``chunk`` slots that
-  decay at 1 / interval per second; this process takes them ``chunk`` at a time and spends them
+- **Rate tokens come in chunks** (``ChunkedRate``). The rate limit's slots decay at 1 / interval
+  per second; this process takes them ``chunk`` at a time (a second's worth) and spends them
   at its own local spacing. Tokens not spent within ``chunk × interval`` seconds of their
   acquisition are dropped, because by then the server has handed the same capacity out again;
   tokens spent early wait for that moment before the next chunk is asked for. Across runs the
-  starts stay at most ``chunk`` + elapsed / interval.
+  starts stay at most ``MAX_CHUNK`` + elapsed / interval.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ LINGER_SECONDS = 1.0
 
 
 def rate_chunk(min_interval: float) -> int:
-    """Tokens taken from the rate limit at once (and the rate limit's size)."""
+    """Tokens taken from the rate limit at once (the limit itself has ``MAX_CHUNK`` slots)."""
     if min_interval <= 0:
         return 1
     return max(1, min(MAX_CHUNK, int(CHUNK_SECONDS / min_interval)))
@@ -97,7 +97,7 @@ class HeldSlots:
         finally:
             self._return(limit, held)
 
-    def close(self, timeout: float = 15.0) -> None:
+    def close(self, timeout: float = 5.0) -> None:
         """Give every held slot back now (the run is over); slots in use go back when returned."""
         with self._cond:
             self._closing = True

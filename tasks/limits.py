@@ -28,7 +28,7 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.settings import get_current_settings
 
-from tasks.held_limits import LINGER_SECONDS, ChunkedRate, HeldSlots, rate_chunk
+from tasks.held_limits import LINGER_SECONDS, MAX_CHUNK, ChunkedRate, HeldSlots
 from yusuan.fetch.politeness import HostLimiter
 from yusuan.settings import Settings
 
@@ -90,9 +90,10 @@ def ensure_host_limits(plan: LimitPlan, host: str) -> None:
         _upsert_limit(client, host_limit_name(host), plan.per_host_slots)
         if plan.per_host_min_interval > 0:
             # Slots that decay at 1/min_interval per second: request starts at most that often on
-            # average, taken a chunk at a time (tasks/held_limits.py).
-            chunk = rate_chunk(plan.per_host_min_interval)
-            _upsert_limit(client, host_rate_limit_name(host), chunk, 1.0 / plan.per_host_min_interval)
+            # average, taken a chunk at a time (tasks/held_limits.py). Sized for the largest chunk
+            # whatever this run's interval: a run with another interval for the host (a portal's
+            # own setting) must never ask for more slots than the limit has.
+            _upsert_limit(client, host_rate_limit_name(host), MAX_CHUNK, 1.0 / plan.per_host_min_interval)
 
 
 class ParseSlots:

@@ -12,7 +12,7 @@ import pytest
 from prefect.client.orchestration import get_client
 
 import tasks.held_limits
-from tasks.held_limits import ChunkedRate, HeldSlots, rate_chunk
+from tasks.held_limits import MAX_CHUNK, ChunkedRate, HeldSlots, rate_chunk
 from tasks.limits import LimitPlan, ensure_host_limits, host_limit_name, host_rate_limit_name
 
 
@@ -30,7 +30,7 @@ def _host(plan: LimitPlan) -> str:
 
 
 def test_two_runs_share_a_hosts_slots_and_rate_and_give_every_slot_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    interval, slots = 0.2, 2
+    interval, slots = 0.1, 2
     plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=slots, per_host_min_interval=interval)
     host = _host(plan)
     acquisitions: list[str] = []
@@ -61,18 +61,18 @@ def test_two_runs_share_a_hosts_slots_and_rate_and_give_every_slot_back(monkeypa
             with lock:
                 in_flight -= 1
 
-    per_run = 8
+    per_run = 20
     with ThreadPoolExecutor(6) as pool:
         futures = [pool.submit(request, runs[i % 2]) for i in range(2 * per_run)]
         for future in futures:
             future.result()
 
     assert most <= slots, f"{most} requests in flight at once across two runs sharing {slots} slots"
-    # Request starts across both runs: never more than one chunk ahead of the rate.
-    chunk = rate_chunk(interval)
+    # Request starts across both runs: never more than the limit's slots ahead of the rate.
+    assert rate_chunk(interval) == MAX_CHUNK
     starts.sort()
     for index, at in enumerate(starts):
-        allowed = chunk + (at - starts[0]) / interval + 1
+        allowed = MAX_CHUNK + (at - starts[0]) / interval + 1
         assert index + 1 <= allowed, f"start {index + 1} at {at - starts[0]:.2f} s: more than the rate allows"
     # A busy run keeps its slots between requests: a handful of acquisitions, not one per request.
     assert len(acquisitions) <= 2 * slots + 2, f"{len(acquisitions)} slot acquisitions for {2 * per_run} requests"
