@@ -29,21 +29,28 @@ def _host(plan: LimitPlan) -> str:
     return host
 
 
-def test_two_runs_share_a_hosts_slots_and_rate_and_give_every_slot_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    interval, slots = 0.1, 2
-    plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=slots, per_host_min_interval=interval)
-    host = _host(plan)
-    acquisitions: list[str] = []
+@pytest.fixture
+def acquisitions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float]]:
+    """Every slot acquisition a holder thread asks the Prefect API for: (limit, when)."""
+    asked: list[tuple[str, float]] = []
     real_concurrency = tasks.held_limits.concurrency
 
     def counted(*args: object, **kwargs: object):
-        acquisitions.append(str(args[0]))
+        asked.append((str(args[0]), time.monotonic()))
         return real_concurrency(*args, **kwargs)
 
     monkeypatch.setattr(tasks.held_limits, "concurrency", counted)
+    return asked
+
+
+def test_two_runs_share_a_hosts_slots_and_rate_and_give_every_slot_back(acquisitions: list[tuple[str, float]]) -> None:
+    interval, slots = 0.1, 2
+    plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=slots, per_host_min_interval=interval)
+    host = _host(plan)
 
     # Each run: its held slots of the host limit, and its chunks of the host's rate limit.
-    runs = [(HeldSlots(slots), ChunkedRate(interval)) for _ in range(2)]
+    # Long linger and hold: here every acquisition past the first two per run would be a lapse.
+    runs = [(HeldSlots(slots, linger=60.0, max_hold=120.0), ChunkedRate(interval)) for _ in range(2)]
     limit, rate = host_limit_name(host), host_rate_limit_name(host)
     lock = threading.Lock()
     in_flight, most, starts = 0, 0, []
@@ -75,19 +82,28 @@ def test_two_runs_share_a_hosts_slots_and_rate_and_give_every_slot_back(monkeypa
         allowed = MAX_CHUNK + (at - starts[0]) / interval + 1
         assert index + 1 <= allowed, f"start {index + 1} at {at - starts[0]:.2f} s: more than the rate allows"
     # A busy run keeps its slots between requests: a handful of acquisitions, not one per request.
-    assert len(acquisitions) <= 2 * slots + 2, f"{len(acquisitions)} slot acquisitions for {2 * per_run} requests"
+    assert len(acquisitions) <= 2 * slots, f"{len(acquisitions)} slot acquisitions for {2 * per_run} requests"
 
-    # One run closes its gate: its slots go back at once; the other's go back once idle.
-    runs[0][0].close()
-    assert runs[0][0].held(limit) == 0
-    deadline = time.monotonic() + runs[1][0].linger + 10
-    while runs[1][0].held(limit) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert runs[1][0].held(limit) == 0
+    # The runs end: every slot goes back to the server.
+    for held, _ in runs:
+        held.close()
+        assert held.held(limit) == 0
     deadline = time.monotonic() + 10
     while _active_slots(host) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _active_slots(host) == 0
+
+
+def test_a_slot_unused_for_its_linger_goes_back_to_the_server() -> None:
+    plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=1, per_host_min_interval=0.0)
+    host = _host(plan)
+    held = HeldSlots(1, linger=0.5)
+    with held.slot(host_limit_name(host)):
+        assert _active_slots(host) == 1
+    deadline = time.monotonic() + 10
+    while (held.held(host_limit_name(host)) or _active_slots(host)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert held.held(host_limit_name(host)) == 0 and _active_slots(host) == 0
 
 
 def test_a_slot_the_api_cannot_give_fails_the_request_that_waits_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,19 +117,13 @@ def test_a_slot_the_api_cannot_give_fails_the_request_that_waits_for_it(monkeypa
     assert held.held("refusing") == 0
 
 
-def test_a_run_busy_with_a_host_gives_its_slot_back_after_holding_it_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_busy_with_a_host_gives_its_slot_back_after_holding_it_a_while(
+    acquisitions: list[tuple[str, float]],
+) -> None:
     """Never idle, a run still hands its slot back to the server every ``max_hold`` seconds and
     queues for it again, so that another run waiting for the host gets a chance."""
     plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=1, per_host_min_interval=0.0)
     host = _host(plan)
-    acquisitions: list[float] = []
-    real_concurrency = tasks.held_limits.concurrency
-
-    def counted(*args: object, **kwargs: object):
-        acquisitions.append(time.monotonic())
-        return real_concurrency(*args, **kwargs)
-
-    monkeypatch.setattr(tasks.held_limits, "concurrency", counted)
     busy = HeldSlots(1, linger=30.0, max_hold=1.0)
     started = time.monotonic()
     while time.monotonic() - started < 3.5:
@@ -124,23 +134,15 @@ def test_a_run_busy_with_a_host_gives_its_slot_back_after_holding_it_a_while(mon
     # (how soon the server grants it again is the server's business: it tells a waiter to retry
     # after about the slot's average occupancy).
     assert len(acquisitions) >= 2, f"{len(acquisitions)} acquisitions in 3.5 s of requests with max_hold=1 s"
-    assert 1.0 <= acquisitions[1] - acquisitions[0] < 2.0
+    assert 1.0 <= acquisitions[1][1] - acquisitions[0][1] < 2.0
     assert busy.held(host_limit_name(host)) == 0
 
 
-def test_a_runs_parses_hold_their_extraction_slots_between_parses(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_runs_parses_hold_their_extraction_slots_between_parses(acquisitions: list[tuple[str, float]]) -> None:
     from tasks.limits import EXTRACTION_LIMIT, ParseSlots, ensure_extraction_limit, extraction_slot
 
     plan = LimitPlan(shared=True, extraction_slots=2, per_host_slots=1, per_host_min_interval=0.0)
     ensure_extraction_limit(plan)
-    acquisitions: list[str] = []
-    real_concurrency = tasks.held_limits.concurrency
-
-    def counted(*args: object, **kwargs: object):
-        acquisitions.append(str(args[0]))
-        return real_concurrency(*args, **kwargs)
-
-    monkeypatch.setattr(tasks.held_limits, "concurrency", counted)
     slots = ParseSlots(2, shared=True)
 
     def parse() -> None:
@@ -150,7 +152,8 @@ def test_a_runs_parses_hold_their_extraction_slots_between_parses(monkeypatch: p
     with ThreadPoolExecutor(2) as pool:
         for future in [pool.submit(parse) for _ in range(8)]:
             future.result()
-    assert acquisitions == [EXTRACTION_LIMIT] * len(acquisitions) and len(acquisitions) <= 2
+    assert [limit for limit, _ in acquisitions] == [EXTRACTION_LIMIT] * len(acquisitions)
+    assert len(acquisitions) <= 2
     slots.close()
     with get_client(sync_client=True) as client:
         assert client.read_global_concurrency_limit_by_name(EXTRACTION_LIMIT).active_slots == 0
