@@ -11,7 +11,6 @@ requests the portal saw at once. Results are written down in docs/operations.md.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,17 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from deployments.local_stack import REPO, LocalStack, prefect_server_database
+from deployments.local_stack import REPO, LocalStack, free_port, prefect_server_database
 from storage.database import drop_database, ensure_database, sqlalchemy_url
 from storage.migrate import upgrade
 from yusuan.demo.server import Faults, PortalServer
 from yusuan.demo.site import demo_column
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _database(base: str) -> str:
@@ -58,7 +51,7 @@ def trial(base_url: str, backend: str, limits: str) -> tuple[list[float], int]:
     try:
         with (
             PortalServer(faults=Faults(delay_seconds=dict.fromkeys(pdfs, 0.3))) as portal,
-            LocalStack(home / "prefect", _free_port(), extra) as stack,
+            LocalStack(home / "prefect", free_port(), extra) as stack,
         ):
             stack.start_server()
             runs = []

@@ -103,18 +103,13 @@ def pdfminer_floor(paths: list[Path], pages_wanted: int, seed: int = 7) -> float
     return pages / seconds if seconds else 0.0
 
 
-def _floor_share(args: tuple[list[Path], int, int]) -> float:
-    paths, pages_wanted, seed = args
-    return pdfminer_floor(paths, pages_wanted, seed)
-
-
 def pdfminer_floor_all_cores(paths: list[Path], pages_wanted: int, processes: int) -> float:
     """Pages per second of ``processes`` pdfminer parses of the floor's sample running at once:
     what the cores give together (on the 2-vCPU build VM 1.9–2.1× one: "cores × floor" holds)."""
     import multiprocessing
 
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        return sum(pool.map(_floor_share, [(paths, pages_wanted, 7)] * processes))
+        return sum(pool.starmap(pdfminer_floor, [(paths, pages_wanted)] * processes))
 
 
 _DOCUMENT_COLUMNS = "status, reason, content_kind, doc_kind, agency_name, fiscal_year, page_count, verdict"
@@ -126,25 +121,20 @@ def facts_checksum(database_url: str) -> dict[str, str]:
     order their parses finished in."""
     from storage.facts import FACT_TABLES
 
+    # Each query yields one text line per row; the digest is over the sorted lines.
+    lines = {"documents": f"SELECT sha256 || ' ' || row({_DOCUMENT_COLUMNS})::text AS x FROM yusuan.documents"}
+    for fact in FACT_TABLES:
+        lines[fact.table.name] = (
+            f"SELECT d.sha256 || ' ' || (to_jsonb(f) - 'document_id')::text AS x "
+            f"FROM {fact.table.schema}.{fact.table.name} f JOIN yusuan.documents d USING (document_id)"
+        )
     digests: dict[str, str] = {}
     with engine_for(database_url).connect() as conn:
-        count, digest = conn.execute(
-            text(
-                f"SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) FROM "
-                f"(SELECT sha256 || ' ' || row({_DOCUMENT_COLUMNS})::text AS x FROM yusuan.documents) s"
-            )
-        ).one()
-        digests["documents"] = f"{count} {digest}"
-        for fact in FACT_TABLES:
-            name = f"{fact.table.schema}.{fact.table.name}"
+        for name, query in lines.items():
             count, digest = conn.execute(
-                text(
-                    "SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) FROM "
-                    f"(SELECT d.sha256 || ' ' || (to_jsonb(f) - 'document_id')::text AS x FROM {name} f "
-                    "JOIN yusuan.documents d USING (document_id)) s"
-                )
+                text(f"SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) FROM ({query}) s")
             ).one()
-            digests[fact.table.name] = f"{count} {digest}"
+            digests[name] = f"{count} {digest}"
     return digests
 
 
@@ -308,20 +298,15 @@ def main() -> None:
     stack = None
     prefect_db: str | None = None
     if args.prefect_server:
-        import socket
+        from deployments.local_stack import LocalStack, free_port, prefect_server_database
 
-        from deployments.local_stack import LocalStack, prefect_server_database
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
         server_env = {"PREFECT_UI_ENABLED": "false"}
         if args.prefect_server_db == "postgres":
             prefect_db = prefect_server_database(args.database_url, f"yusuan_prefect_bench_{uuid.uuid4().hex[:6]}")
             if prefect_db is None:
                 raise SystemExit("--database-url cannot host the Prefect server's database")
             server_env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = prefect_db
-        stack = LocalStack(data_dir / "server", port, server_env)
+        stack = LocalStack(data_dir / "server", free_port(), server_env)
         stack.start_server()
         env["PREFECT_API_URL"] = stack.api_url
     try:

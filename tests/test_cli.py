@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from deployments.local_stack import free_port
 from tests.conftest import count_rows
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _demo(db: str, data_dir: Path, port: int, **extra_env: str) -> subprocess.CompletedProcess[str]:
@@ -40,7 +34,7 @@ def _demo(db: str, data_dir: Path, port: int, **extra_env: str) -> subprocess.Co
 
 
 def test_demo_twice_changes_no_row_count(db: str, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     first = _demo(db, tmp_path, port)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "郑州市医疗保障局" in first.stdout
@@ -56,7 +50,7 @@ def test_demo_twice_changes_no_row_count(db: str, tmp_path: Path) -> None:
 def test_unreachable_database_fails_with_a_clear_message(tmp_path: Path) -> None:
     # A refused connection is waited for (a restarting server), within the retry budget.
     result = _demo(
-        "postgresql://yusuan:s3cret@127.0.0.1:1/nowhere", tmp_path, _free_port(), YUSUAN_DATABASE_RETRY_SECONDS="3"
+        "postgresql://yusuan:s3cret@127.0.0.1:1/nowhere", tmp_path, free_port(), YUSUAN_DATABASE_RETRY_SECONDS="3"
     )
     assert result.returncode == 2
     assert "database not available: migrating the database: database unavailable (3 s" in result.stdout

@@ -3,7 +3,6 @@ Completed and its facts are in Postgres."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -13,18 +12,12 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from deployments.local_stack import REPO, LocalStack
+from deployments.local_stack import REPO, LocalStack, free_port
 from storage.database import engine_for
 from yusuan.demo.server import Faults, PortalServer
 from yusuan.demo.site import demo_column
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _create_flow_run(api: httpx.Client, deployment_id: str, parameters: dict) -> dict:
@@ -43,7 +36,7 @@ def test_deployment_run_through_server_and_worker(db: str, tmp_path: Path) -> No
     """The scheduled group deployment, started through the API, runs on the worker: Completed,
     one ingest subflow per portal, facts in Postgres."""
     env = {"DATABASE_URL": db, "YUSUAN_DATA_DIR": str(tmp_path / "data")}
-    with PortalServer() as portal, LocalStack(tmp_path / "prefect", _free_port(), env) as stack:
+    with PortalServer() as portal, LocalStack(tmp_path / "prefect", free_port(), env) as stack:
         config = tmp_path / "portals.yaml"
         config.write_text(
             f"version: 1\nportals:\n  - name: henan-ybj\n    group: test\n    entry_urls: [{portal.entry_url!r}]\n",
@@ -91,7 +84,7 @@ def test_two_runs_on_one_server_share_the_per_host_limit(db: str, tmp_path: Path
         PortalServer(
             faults=Faults(delay_seconds=dict.fromkeys(pdfs, 2.5), rendezvous={"/ybj/ysgk/index.html": 2})
         ) as portal,
-        LocalStack(tmp_path / "prefect", _free_port()) as stack,
+        LocalStack(tmp_path / "prefect", free_port()) as stack,
     ):
         stack.start_server()
         runs = []
@@ -150,9 +143,9 @@ def test_ingest_runs_its_tasks_on_a_dask_cluster(db: str, tmp_path: Path) -> Non
     from distributed import Client
 
     env = {"DATABASE_URL": db, "YUSUAN_DATA_DIR": str(tmp_path / "data")}
-    with PortalServer() as portal, LocalStack(tmp_path / "prefect", _free_port(), env) as stack:
+    with PortalServer() as portal, LocalStack(tmp_path / "prefect", free_port(), env) as stack:
         stack.start_server()
-        address = stack.start_dask(_free_port(), workers=2)
+        address = stack.start_dask(free_port(), workers=2)
         call = f"ingest({portal.entry_url!r}, portal='dask')['totals']"
         run = subprocess.run(
             [sys.executable, "-c", f"from flows.ingest import ingest; print({call})"],
