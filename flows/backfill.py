@@ -23,7 +23,7 @@ from flows.ingest import prepare_database
 from storage.repository import LoadOutcome, StoredDocument, stored_documents
 from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction
 from tasks.context import RunContext
-from tasks.extract import cached_parse, ensure_result_storage, fetch_hint, prune_parse_cache
+from tasks.extract import ensure_result_storage, extract_for, prune_parse_cache
 from tasks.limits import ensure_extraction_limit
 from tasks.load import load
 from tasks.naming import document_run_name
@@ -52,7 +52,7 @@ def reextract_task(ctx: RunContext, stored: StoredDocument, force: bool = False)
             f" at {stored.storage_path}: run ingest with full_refresh to download it again"
         )
     # force re-parses even what the cache holds for this extractor version (refresh_cache).
-    doc = cached_parse(ctx, stored.sha256, stored.storage_path, fetch_hint(stored.fetched), refresh=force)
+    doc = extract_for(ctx, refresh=force)(ctx, stored.fetched)
     outcome = load(ctx, doc, stored.fetched)
     get_run_logger().info(
         "document %d %s (%s): %d facts", outcome.document_id, outcome.action, outcome.status, outcome.facts

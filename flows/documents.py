@@ -25,11 +25,12 @@ from prefect.futures import PrefectFuture
 from storage.repository import LoadOutcome
 from tasks.context import RunContext
 from tasks.download import Downloaded, DownloadFailed, download_with_retries
-from tasks.extract import extract_task
+from tasks.extract import extract_for
 from tasks.load import load_task
 from tasks.revalidate import Revalidated, Verdict, revalidate_task
 from tasks.stopping import PROCESS_STOP, StopRequest
 from yusuan.discover.links import wanted_year
+from yusuan.extract.isolated import ParseStopped
 from yusuan.models import DisclosureLink, ExtractedDocument, FetchedFile
 
 
@@ -111,6 +112,9 @@ def _take(run: DocumentRun, stage: Stage, future: PrefectFuture[Any]) -> bool:
     except DownloadFailed as exc:
         run.fetched = exc.fetched  # recorded with its error: reported as download_failed
         return False
+    except ParseStopped:
+        run.stopped = True  # the run is stopping: nothing recorded, the next run parses it
+        return False
     except Exception as exc:  # noqa: BLE001 - reported per document, the run goes on
         run.fail(stage, exc)
         return False
@@ -119,8 +123,7 @@ def _take(run: DocumentRun, stage: Stage, future: PrefectFuture[Any]) -> bool:
         return _downloaded(run, value)
     if stage is Stage.EXTRACT:
         run.doc = value
-        run.stopped = value is None
-        return value is not None
+        return True
     run.outcome = value
     return False
 
@@ -175,6 +178,7 @@ def run_documents(
     runs: list[DocumentRun] = []
     batches: list[list[int]] = []
     download = download_with_retries(ctx.http)
+    extract = extract_for(ctx, refresh=ctx.full_refresh)
     waiting: deque[tuple[int, Stage, PrefectFuture[Any] | None]] = deque()  # for room in the window
     pending: list[int] = []  # known links for the next batch
     pending_since = 0.0
@@ -192,7 +196,7 @@ def run_documents(
             watch(stage, index, download.submit(ctx, run.link, wait_for=after))
         elif stage is Stage.EXTRACT:
             assert run.fetched is not None
-            watch(stage, index, extract_task.submit(ctx, run.fetched, wait_for=after))
+            watch(stage, index, extract.submit(ctx, run.fetched, wait_for=after))
         else:
             assert run.doc is not None and run.fetched is not None
             watch(stage, index, load_task.submit(ctx, run.doc, run.fetched, wait_for=after))

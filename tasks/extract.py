@@ -1,11 +1,13 @@
-"""Extraction tasks.
+"""The ``extract`` task: parse one downloaded file that needs parsing (the download stage
+decided that, see ``storage.repository.needs_extraction``).
 
-``extract`` runs for a downloaded file that needs parsing (the download stage decided that, see
-``storage.repository.needs_extraction``); ``parse-pdf`` parses it. The parse is a pure function of the
-file's bytes (its sha256), the link text that hints at agency and year, and the extractor
-version, so its result is cached by exactly those values and persisted under the data directory:
-a file re-downloaded into a fresh database, a load that failed after extraction, or a backfill
-with the same extractor is not parsed again, and a new extractor version misses the cache.
+The parse is a pure function of the file's bytes (its sha256), the link text that hints at
+agency and year, and the extractor version, so the task's result is cached by exactly those
+values (``parse_cache_key``) and persisted under the data directory: a file re-downloaded into
+a fresh database, a load that failed after extraction, or a backfill with the same extractor is
+not parsed again, and a new extractor version misses the cache. One task run per document does
+both the cache lookup and the parse: a separate cached child task would cost the Prefect API a
+fourth task run per new document, which on a first run competes with the parses for the cores.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from prefect import task
-from prefect.cache_policies import INPUTS, NO_CACHE
+from prefect import Task, task
+from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
+from prefect.context import TaskRunContext
 from prefect.filesystems import LocalFileSystem
 from prefect.logging import get_run_logger
 
 from storage.result_cache import prune_expired_results
 from tasks.context import RunContext
-from tasks.limits import LimitPlan, ParseSlots, extraction_slot
+from tasks.limits import extraction_slot
 from tasks.naming import document_run_name
 from tasks.stopping import PROCESS_STOP
 from yusuan.extract import EXTRACTOR_VERSION
@@ -49,26 +53,59 @@ def fetch_hint(fetched: FetchedFile) -> str:
     return f"{fetched.link.link_text} {fetched.link.page_title}"
 
 
-# The cache key is the hash of the inputs but the path (the same bytes can sit at another path
-# on another machine), the limit plan and the parse budget (how to run is not what is computed).
-PARSE_CACHE_POLICY = INPUTS - "raw_path" - "limits" - "budget" - "slots"
+def parse_cache_key(sha256: str, hint: str) -> str:
+    """What a parse's result depends on, and nothing else: not the path (the same bytes can sit
+    at another path on another machine), not the run's limits or budget (how to run is not what
+    is computed). The version is read at call time, so a new extractor misses every old key."""
+    hinted = hashlib.sha256(hint.encode()).hexdigest()[:16]
+    return f"parse-{EXTRACTOR_VERSION}-{sha256}-{hinted}"
 
 
-@task(name="parse-pdf", task_run_name="parse-pdf {sha256:.12}", cache_policy=PARSE_CACHE_POLICY, persist_result=True)
-def parse_pdf_task(
-    sha256: str,
-    raw_path: str,
-    hint: str,
-    extractor_version: str,
-    limits: LimitPlan,
-    budget: ParseBudget | None = None,
-    slots: ParseSlots | None = None,
-) -> ExtractedDocument:
-    if extractor_version != EXTRACTOR_VERSION:
-        # A cache key naming one version must never hold another version's result.
-        raise ValueError(f"asked for extractor {extractor_version}, this process runs {EXTRACTOR_VERSION}")
-    with extraction_slot(limits, slots):
-        return parse_file(Path(raw_path), sha256, hint, budget)
+def _extract_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    fetched: FetchedFile = parameters["fetched"]
+    return parse_cache_key(fetched.sha256 or "", fetch_hint(fetched))
+
+
+# A policy, not ``cache_key_fn``: a run with a cache lifetime of 0 swaps it for NO_CACHE, and
+# Prefect lets a task's ``cache_key_fn`` win over any policy given later.
+PARSE_CACHE_POLICY = CacheKeyFnPolicy(cache_key_fn=_extract_cache_key)
+
+
+@task(name="extract", task_run_name=document_run_name("extract"), cache_policy=PARSE_CACHE_POLICY, persist_result=True)
+def extract_task(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument:
+    """Parse ``fetched`` in this run's extraction slots. Raises ``ParseStopped`` when the run
+    is stopping: a failed task run caches nothing, and the next run parses the file."""
+    if not fetched.ok or fetched.sha256 is None or fetched.raw_path is None:
+        raise ValueError(f"nothing to extract: {fetched.link.url} has no stored file")
+    with extraction_slot(ctx.limits, ctx.parse_slots):
+        doc = parse_file(Path(fetched.raw_path), fetched.sha256, fetch_hint(fetched), ctx.parse_budget)
+    logger = get_run_logger()
+    if doc.error:
+        logger.warning("%s: %s", doc.status.value, doc.error)
+    else:
+        logger.info(
+            "%s %s %s: %d tables, %d function / %d economic lines, %d projects",
+            doc.agency_name,
+            doc.fiscal_year,
+            doc.doc_kind,
+            len(doc.tables),
+            len(doc.function_lines),
+            len(doc.economic_lines),
+            len(doc.projects),
+        )
+    return doc
+
+
+def extract_for(ctx: RunContext, refresh: bool = False) -> Task[[RunContext, FetchedFile], ExtractedDocument]:
+    """``extract_task`` with this run's result location and cache lifetime; ``refresh`` parses
+    again what the cache holds (and replaces it)."""
+    if ctx.cache_days <= 0:
+        # Prefect reads a zero expiration as "never expires": a lifetime of 0 means no cache at all.
+        return extract_task.with_options(cache_policy=NO_CACHE, persist_result=False)
+    options: dict[str, Any] = {"cache_expiration": timedelta(days=ctx.cache_days), "refresh_cache": refresh}
+    if ctx.result_storage is not None:
+        options["result_storage"] = ctx.result_storage
+    return extract_task.with_options(**options)
 
 
 def ensure_result_storage(results_dir: Path) -> str:
@@ -90,42 +127,3 @@ def prune_parse_cache(results_dir: Path) -> None:
     pruned = prune_expired_results(results_dir, datetime.now(UTC))
     if pruned.files:
         get_run_logger().info("parse cache: %s", pruned)
-
-
-def cached_parse(ctx: RunContext, sha256: str, raw_path: str, hint: str, refresh: bool = False) -> ExtractedDocument:
-    """Run ``parse-pdf`` (a child task run) with this run's result location and cache lifetime."""
-    options: dict[str, object] = {"cache_expiration": timedelta(days=ctx.cache_days), "refresh_cache": refresh}
-    if ctx.cache_days <= 0:
-        # Prefect reads a zero expiration as "never expires": a lifetime of 0 means no cache at all.
-        options = {"cache_policy": NO_CACHE, "persist_result": False}
-    elif ctx.result_storage is not None:
-        options["result_storage"] = ctx.result_storage
-    parse = parse_pdf_task.with_options(**options)  # type: ignore[arg-type]
-    return parse(sha256, raw_path, hint, EXTRACTOR_VERSION, ctx.limits, ctx.parse_budget, ctx.parse_slots)
-
-
-@task(cache_policy=NO_CACHE, name="extract", task_run_name=document_run_name("extract"))
-def extract_task(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument | None:
-    """None when the run is stopping (the next run parses the file)."""
-    if not fetched.ok or fetched.sha256 is None or fetched.raw_path is None:
-        raise ValueError(f"nothing to extract: {fetched.link.url} has no stored file")
-    logger = get_run_logger()
-    try:
-        doc = cached_parse(ctx, fetched.sha256, fetched.raw_path, fetch_hint(fetched), refresh=ctx.full_refresh)
-    except ParseStopped as exc:
-        logger.info("%s", exc)  # the run is stopping; the next run parses it
-        return None
-    if doc.error:
-        logger.warning("%s: %s", doc.status.value, doc.error)
-    else:
-        logger.info(
-            "%s %s %s: %d tables, %d function / %d economic lines, %d projects",
-            doc.agency_name,
-            doc.fiscal_year,
-            doc.doc_kind,
-            len(doc.tables),
-            len(doc.function_lines),
-            len(doc.economic_lines),
-            len(doc.projects),
-        )
-    return doc

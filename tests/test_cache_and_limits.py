@@ -22,14 +22,14 @@ from yusuan.settings import load_settings
 
 
 def _parse_states(run_id: str, expected: int) -> list[str]:
-    """State names of the run's parse-pdf task runs (the API records them shortly after the run)."""
+    """State names of the run's extract task runs (the API records them shortly after the run)."""
     names: list[str] = []
     deadline = time.monotonic() + 20
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
             runs = client.read_task_runs(
                 flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(run_id)])),
-                task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="parse-pdf")),
+                task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="extract ")),
             )
             names = sorted(r.state.name for r in runs if r.state is not None and r.state.is_final())
             if len(names) == expected:

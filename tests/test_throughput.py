@@ -114,7 +114,7 @@ def test_a_batch_hands_changed_and_failing_files_on(pipeline_env: str, portal: P
     assert totals["unchanged"] == 2 and totals["loaded"] == 1 and second["changes"]["changed"] == 1
     names = _task_run_names(second["run_id"], 6)
     stages = sorted({n.split(" ")[0] for n in names})
-    assert stages == ["discover", "download", "extract", "load", "parse-pdf", "revalidate"], names
+    assert stages == ["discover", "download", "extract", "load", "revalidate"], names
     assert [n for n in names if n.startswith(("extract", "load"))] == [
         f"extract {replaced.name}",
         f"load {replaced.name}",
