@@ -183,7 +183,7 @@ def _run(
             feed,
             lambda share: update_progress_artifact(progress, 100.0 * share),
             stop=stop,
-            window=2 * settings.task_threads,
+            window=settings.document_window,
             known=known,
         ):
             summary.documents.append(report_document(document))

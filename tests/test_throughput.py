@@ -123,12 +123,12 @@ def test_a_batch_hands_changed_and_failing_files_on(pipeline_env: str, portal: P
 
 
 def test_documents_stream_through_a_bounded_window(pipeline_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """One parse process, so four task threads: a window of 2 × 4 documents. The portal lists more
+    """One parse process, so a window of 2 × (1 + 3) documents. The portal lists more
     than that, so later documents are downloaded only after earlier ones reached the database; and
     the first file is fetched while the crawl is still reading pages."""
     monkeypatch.setenv("YUSUAN_WORKERS", "1")
     monkeypatch.setenv("YUSUAN_PARSE_PROCESSES", "1")
-    window = 2 * load_settings().task_threads
+    window = load_settings().document_window
     column = demo_portals(generated_per_portal=10)[1]
     with PortalServer([column]) as portal:
         result = ingest(portal.entry_url, portal="stream")

@@ -37,10 +37,10 @@ class Settings(BaseSettings):
     # A run does not start with less free space than this where it writes (data dir, Prefect home).
     min_free_disk_mb: int = Field(default=64, ge=0)
     max_documents_per_run: int | None = None
-    # Task threads of a run (downloads, loads, and the threads that wait on parse processes).
+    # Half the documents a run has in flight at once (see ``document_window``).
     workers: int = 4
     # PDFs parsed at once, each in its own process: pdfminer is pure Python, so this is what
-    # uses the cores. 0 means one per core. The run gets at least three task threads beyond it.
+    # uses the cores. 0 means one per core.
     parse_processes: int = Field(default=0, ge=0)
     per_host_concurrency: int = 2
     per_host_min_interval_seconds: float = 0.1
@@ -63,10 +63,20 @@ class Settings(BaseSettings):
         return self.parse_processes or core_count()
 
     @property
+    def document_window(self) -> int:
+        """Documents a run has in flight at once (downloading, waiting for a parse slot, parsing,
+        loading): enough that every parse slot finds the next files downloaded, few enough that
+        parsed-but-unloaded documents never pile up in memory."""
+        return 2 * max(self.workers, self.parse_slots + 3)
+
+    @property
     def task_threads(self) -> int:
-        """Threads for a run's tasks: enough that the crawl (one thread for the whole of it) and
-        the parses waiting on their processes never hold back the downloads and loads."""
-        return max(self.workers, self.parse_slots + 3)
+        """A thread for every document in flight, plus the crawl (one task for the whole of it)
+        and a revalidate batch: no task ever queues for a thread. With fewer, the extracts
+        waiting for a parse slot hold the threads, and a small document's download and load
+        queue behind them while the parse slots run dry (measured: the cores half idle while
+        the real set's smaller files went through)."""
+        return self.document_window + 2
 
     @property
     def raw_dir(self) -> Path:
