@@ -11,10 +11,13 @@ from uuid import UUID
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterName
+from sqlalchemy import text
 
 import tasks.extract
 from flows.ingest import ingest
+from storage.database import engine_for
 from storage.result_cache import expiration_of, prune_expired_results
+from tasks.extract import parse_cache_key
 from tasks.limits import EXTRACTION_LIMIT, LimitPlan, host_limit_name, host_rate_limit_name
 from tests.conftest import truncate_all
 from yusuan.demo.server import PortalServer
@@ -136,6 +139,43 @@ def test_project_creates_its_global_limits_and_gives_every_slot_back(
     assert rate.limit == 10 and rate.slot_decay_per_second == pytest.approx(10.0)
     # Every slot given back (the rate limit's slot decays by itself).
     assert extract.active_slots == 0 and host.active_slots == 0
+
+
+def test_a_parse_stopped_by_the_run_is_not_cached_and_the_next_run_parses_the_file(
+    pipeline_env: str, portal: PortalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parse abandoned because the run is stopping is no verdict on the file: its extract task
+    run fails, nothing goes to the cache or the database, and the next run parses it."""
+    from yusuan.extract.isolated import ParseStopped
+
+    real_extract = tasks.extract.extract_within
+    stopped: list[str] = []
+
+    def stop_the_first(path: Path, sha256: str, hint: str, budget, **options):  # type: ignore[no-untyped-def]
+        if not stopped:
+            stopped.append(sha256)
+            raise ParseStopped(f"parse of {sha256[:12]} stopped: the run is stopping")
+        return real_extract(path, sha256, hint, budget, **options)
+
+    monkeypatch.setattr(tasks.extract, "extract_within", stop_the_first)
+    first = ingest(portal.entry_url, portal="demo")
+    assert first["totals"]["loaded"] == 2 and first["totals"]["failed"] == 0, first["documents"]
+    assert len(first["documents"]) == 2, "the stopped document is left for the next run, not reported"
+    with engine_for(pipeline_env).connect() as conn:
+        loaded = set(conn.execute(text("SELECT sha256 FROM yusuan.documents")).scalars())
+    assert stopped[0] not in loaded and len(loaded) == 2
+
+    def cached() -> set[str]:
+        # Cache records are named by their key, which names the file's sha256.
+        names = [p.name for p in load_settings().results_dir.iterdir()]
+        keyed = {sha: parse_cache_key(sha, "").rsplit("-", 1)[0] for sha in [*loaded, stopped[0]]}
+        return {sha for sha, prefix in keyed.items() if any(n.startswith(prefix) for n in names)}
+
+    assert cached() == loaded, "only the finished parses are cached"
+
+    second = ingest(portal.entry_url, portal="demo")
+    assert second["totals"]["loaded"] == 1 and second["totals"]["unchanged"] == 2, second["documents"]
+    assert cached() == loaded | {stopped[0]}
 
 
 def test_full_refresh_downloads_and_parses_again_and_changes_nothing(
