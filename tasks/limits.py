@@ -137,6 +137,15 @@ def extraction_slot(plan: LimitPlan, local: ParseSlots | None = None) -> Iterato
         yield
 
 
+@dataclass(frozen=True, slots=True)
+class SharedHostLimits:
+    """A run's hold on the per-host Prefect global limits of a shared server: the concurrency
+    slots it keeps while busy, and the start tokens it takes a second's worth at a time."""
+
+    slots: HeldSlots
+    rate: ChunkedRate
+
+
 @dataclass(slots=True)
 class HostGate:
     """The ``RequestGate`` of a run: the in-process limiter always, plus the per-host Prefect
@@ -144,9 +153,8 @@ class HostGate:
 
     plan: LimitPlan
     local: HostLimiter = field(default_factory=HostLimiter)
-    # The per-host global limits, held across requests; None on a server of its own.
-    slots: HeldSlots | None = None
-    rate: ChunkedRate | None = None
+    # None on a server of its own, where the in-process limiter is the whole story.
+    shared: SharedHostLimits | None = None
     # Hosts whose limits this process has created: attachments can live on hosts that the
     # portal's entry URL did not name, so limits are created on first use.
     _ready: set[str] = field(default_factory=set, repr=False)
@@ -158,11 +166,12 @@ class HostGate:
             return cls(plan, local)
         # A crawl's requests come 0.1 s apart: a slot lingers a little past the spacing.
         linger = LINGER_SECONDS + 2 * plan.per_host_min_interval
-        return cls(plan, local, HeldSlots(plan.per_host_slots, linger), ChunkedRate(plan.per_host_min_interval))
+        held = HeldSlots(plan.per_host_slots, linger)
+        return cls(plan, local, SharedHostLimits(held, ChunkedRate(plan.per_host_min_interval)))
 
     @contextmanager
     def slot(self, url: str) -> Iterator[None]:
-        if self.slots is None or self.rate is None:
+        if self.shared is None:
             with self.local.slot(url):
                 yield
             return
@@ -172,12 +181,12 @@ class HostGate:
             self._ready.add(host)
         # The global slot, then the server-wide start token, then this process's own spacing
         # last, so that waiting for a token never lets two of this run's requests start together.
-        with self.slots.slot(host_limit_name(host)):
-            self.rate.take(host_rate_limit_name(host))
+        with self.shared.slots.slot(host_limit_name(host)):
+            self.shared.rate.take(host_rate_limit_name(host))
             with self.local.slot(url):
                 yield
 
     def close(self) -> None:
         """The run is over: global slots still held go back to the server now."""
-        if self.slots is not None:
-            self.slots.close()
+        if self.shared is not None:
+            self.shared.slots.close()
