@@ -104,7 +104,6 @@ class HeldSlots:
             for state in self._limits.values():
                 for held in state.idle:
                     held.give_back.set()
-                state.held -= len(state.idle)
                 state.idle.clear()
             self._cond.notify_all()
             holders = list(self._holders)
@@ -117,9 +116,11 @@ class HeldSlots:
             return self._limits.setdefault(limit, _Limit()).held
 
     def _retire(self, state: _Limit, held: _Held) -> None:
-        state.held -= 1
+        # Its holder thread gives the slot back and only then counts it as gone (``_hold``): a
+        # new holder asking while the release is still on its way would be refused by the
+        # server (the limit still full with this very slot) and told to retry seconds later,
+        # the parse or request waiting all that time.
         held.give_back.set()
-        self._cond.notify_all()
 
     def _borrow(self, limit: str) -> _Held:
         with self._cond:
@@ -179,6 +180,11 @@ class HeldSlots:
                     state.pending -= 1
                     state.error = exc
                 self._cond.notify_all()
+        finally:
+            if acquired:  # the slot is back on the server: room for another holder
+                with self._cond:
+                    state.held -= 1
+                    self._cond.notify_all()
 
 
 @dataclass(slots=True)

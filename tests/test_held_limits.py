@@ -190,3 +190,32 @@ def test_a_runs_parses_hold_their_extraction_slots_between_parses(acquisitions: 
     slots.close()
     with get_client(sync_client=True) as client:
         assert client.read_global_concurrency_limit_by_name(EXTRACTION_LIMIT).active_slots == 0
+
+
+def test_a_slot_given_back_after_its_hold_is_on_the_server_before_it_is_asked_for_again(
+    acquisitions: list[Asked],
+) -> None:
+    """A run's own new holder must not ask while the slot it replaces is still on its way back:
+    the server would refuse it (the limit still full with that very slot) and tell it to retry
+    after the slots' average occupancy, ≈ max_hold (0.6–2.2 s measured with max_hold=1 s; a
+    parse slot held 30 s waited up to half a minute, its core idle)."""
+    plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=2, per_host_min_interval=0.0)
+    host = _host(plan)
+    busy = HeldSlots(2, linger=30.0, max_hold=2.0)
+
+    def use() -> None:
+        started = time.monotonic()
+        while time.monotonic() - started < 5.0:
+            with busy.slot(host_limit_name(host)):
+                time.sleep(0.05)
+
+    with ThreadPoolExecutor(2) as pool:
+        for future in [pool.submit(use) for _ in range(2)]:
+            future.result()
+    busy.close()
+    assert len(acquisitions) >= 4, f"{len(acquisitions)} acquisitions in 5 s with max_hold=2 s"
+    # The first two are the run's first asks; each later one replaces a slot given back. A
+    # refusal would cost at least ≈ 0.7 × the average occupancy the server computes (≈ 1 s here).
+    waits = [round(a.granted - a.at, 2) for a in acquisitions[2:] if a.granted is not None]
+    assert len(waits) == len(acquisitions) - 2 and max(waits) < 0.5, waits
+    assert _active_slots(host) == 0
