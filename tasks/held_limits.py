@@ -115,7 +115,8 @@ class HeldSlots:
         with self._cond:
             return self._limits.setdefault(limit, _Limit()).held
 
-    def _retire(self, state: _Limit, held: _Held) -> None:
+    @staticmethod
+    def _retire(held: _Held) -> None:
         # Its holder thread gives the slot back and only then counts it as gone (``_hold``): a
         # new holder asking while the release is still on its way would be refused by the
         # server (the limit still full with this very slot) and told to retry seconds later,
@@ -130,7 +131,7 @@ class HeldSlots:
                     held = state.idle.pop()
                     if time.monotonic() - held.taken < self.max_hold:
                         return held
-                    self._retire(state, held)  # held long enough: back to the server, queue again
+                    self._retire(held)  # held long enough: back to the server, queue again
                 if state.error is not None:
                     error, state.error = state.error, None
                     raise error
@@ -145,7 +146,7 @@ class HeldSlots:
         with self._cond:
             state = self._limits[limit]
             if self._closing:
-                self._retire(state, held)
+                self._retire(held)
                 return
             held.returned = time.monotonic()
             state.idle.append(held)
@@ -165,7 +166,7 @@ class HeldSlots:
                     state.pending -= 1
                     state.held += 1
                     if self._closing:
-                        self._retire(state, held)
+                        self._retire(held)
                     else:
                         state.idle.append(held)
                         self._cond.notify_all()
@@ -173,7 +174,7 @@ class HeldSlots:
                     with self._cond:
                         if held in state.idle and time.monotonic() - held.returned >= self.linger:
                             state.idle.remove(held)
-                            self._retire(state, held)
+                            self._retire(held)
         except BaseException as exc:  # noqa: BLE001 - handed to the use that waits for this slot
             with self._cond:
                 if not acquired:

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     # A run does not start with less free space than this where it writes (data dir, Prefect home).
     min_free_disk_mb: int = Field(default=64, ge=0)
     max_documents_per_run: int | None = None
-    # Half the documents a run has in flight at once (see ``document_window``).
+    # With the parse slots, sizes the documents a run has in flight at once (``document_window``).
     workers: int = 4
     # PDFs parsed at once, each in its own process: pdfminer is pure Python, so this is what
     # uses the cores. 0 means one per core.
@@ -73,9 +73,9 @@ class Settings(BaseSettings):
     def task_threads(self) -> int:
         """A thread for every document in flight, plus the crawl (one task for the whole of it)
         and a revalidate batch: no task ever queues for a thread. With fewer, the extracts
-        waiting for a parse slot hold the threads, and a small document's download and load
-        queue behind them while the parse slots run dry (measured: the cores half idle while
-        the real set's smaller files went through)."""
+        waiting for a parse slot hold the threads, and a document's download and load queue
+        behind them (measured on the real set: a median gap of 0.55 s between a document's
+        stages, up to 8.7 s; 0.11 s and 2.6 s with a thread each)."""
         return self.document_window + 2
 
     @property
