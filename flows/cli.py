@@ -8,6 +8,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -18,6 +20,7 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.table import Table
 
+from flows.temporary_api import TemporaryApiServer, TemporaryApiServerError, start_temporary_api_server
 from flows.terminal import console, failed_documents, merge, print_summary, quiet_console
 from yusuan.errors import low_disk, one_line
 from yusuan.runtime import configure_prefect_env
@@ -33,8 +36,43 @@ app.add_typer(portal_app, name="portal")
 app.add_typer(db_app, name="db")
 
 
-def _bootstrap() -> tuple[Settings, str]:
-    """Settings, Prefect environment and a migrated database; DATABASE_URL is exported for the flow."""
+@dataclass(frozen=True)
+class Bootstrap:
+    settings: Settings
+    database_url: str
+    # The Prefect API server started for this run, when Prefect would otherwise start its own.
+    prefect_api: TemporaryApiServer | None = None
+
+    def wait_for_prefect(self) -> None:
+        """Before the first flow: the temporary API server answers (it started during the
+        bootstrap and the flow imports), or the command ends saying why it did not."""
+        if self.prefect_api is None:
+            return
+        try:
+            self.prefect_api.wait_ready()
+        except TemporaryApiServerError as exc:
+            console.print(f"[red]Prefect's temporary API server did not start[/red]: {exc}")
+            raise typer.Exit(1) from exc
+
+    def flow_settings(self) -> AbstractContextManager[object]:
+        """Prefect settings for the flows of this process, entered in the thread that runs them.
+
+        On the temporary server, no flow-run heartbeats: they exist for a server to notice a
+        crashed run later, and this one ends with the run; their thread, sleeping in 1 s steps,
+        also held each run's end by up to a second."""
+        if self.prefect_api is None:
+            return nullcontext()
+        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+        return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
+def _bootstrap(*, runs_flows: bool = True) -> Bootstrap:
+    """Settings, Prefect environment and a migrated database; DATABASE_URL is exported for the flow.
+
+    A command that runs flows also starts Prefect's temporary API server here (when no Prefect
+    API is configured), before importing the flows: the server starts while they are imported
+    and the database is migrated."""
     settings = load_settings()
     # The console shows a progress line and the summary; run logs still reach the Prefect API/UI.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
@@ -43,6 +81,7 @@ def _bootstrap() -> tuple[Settings, str]:
         # Checked first: Prefect's own database lives there too, and fails with a wall of text.
         console.print(f"[red]cannot start[/red]: {problem}; free some space or point YUSUAN_DATA_DIR elsewhere")
         raise typer.Exit(2)
+    prefect_api = start_temporary_api_server() if runs_flows else None
     from flows.ingest import prepare_database
     from storage.database import redact
     from storage.retrying import DbRetry
@@ -54,7 +93,7 @@ def _bootstrap() -> tuple[Settings, str]:
         raise typer.Exit(2) from exc
     os.environ["DATABASE_URL"] = url
     console.print(f"database: {redact(url)}" + ("" if settings.database_url else " (embedded)"))
-    return settings, url
+    return Bootstrap(settings, url, prefect_api)
 
 
 def _written_dirs(settings: Settings) -> list[Path]:
@@ -68,7 +107,7 @@ def _failure_reason(error: str) -> str:
     return f"{problem} ({error})" if problem else error
 
 
-def _run_with_progress(url: str, label: str, run_flow: Callable[[], State]) -> State:
+def _run_with_progress(boot: Bootstrap, label: str, run_flow: Callable[[], State]) -> State:
     """Run a flow (``run_flow`` calls it with ``return_state=True``) with a live progress line,
     and return its final state.
 
@@ -80,11 +119,14 @@ def _run_with_progress(url: str, label: str, run_flow: Callable[[], State]) -> S
     from storage.progress import current_progress
     from tasks.stopping import PROCESS_STOP
 
+    url = boot.database_url
+    boot.wait_for_prefect()
     outcome: dict[str, Any] = {}
 
     def target() -> None:
         try:
-            outcome["state"] = run_flow()
+            with boot.flow_settings():
+                outcome["state"] = run_flow()
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             outcome["error"] = exc
 
@@ -195,9 +237,6 @@ def ingest(
 
     With --config this runs the ``ingest-portals`` flow, as the scheduled deployments do; with
     --portal, one ``ingest`` flow."""
-    from flows.ingest import ingest as ingest_flow
-    from flows.portals import ingest_portals
-
     common = {"max_documents": max_documents, "years": year or None, "full_refresh": full_refresh}
     run_flow: Callable[[], State]
     if config is not None and (name or group):
@@ -211,6 +250,8 @@ def ingest(
             raise typer.Exit(2) from exc
 
         def run_flow() -> State:
+            from flows.portals import ingest_portals
+
             return ingest_portals(
                 group=group, portals=names, config_path=str(config), max_pages=max_pages, return_state=True, **common
             )
@@ -220,6 +261,8 @@ def ingest(
         label = name or "portal"
 
         def run_flow() -> State:
+            from flows.ingest import ingest as ingest_flow
+
             return ingest_flow(
                 portal_url, portal=label, max_pages=max_pages or 200, region=region, return_state=True, **common
             )
@@ -227,13 +270,14 @@ def ingest(
     else:
         console.print("[red]give --portal URL, or --config portals.yaml with --name NAME or --group GROUP[/red]")
         raise typer.Exit(2)
+    boot = _bootstrap()
+    url = boot.database_url
     from tasks.stopping import PROCESS_STOP, stop_on_signals
 
-    _settings, url = _bootstrap()
     PROCESS_STOP.on_request(quiet_console)
     with stop_on_signals():
         try:
-            state = _run_with_progress(url, label, run_flow)
+            state = _run_with_progress(boot, label, run_flow)
         except PortalRunFailed as exc:
             console.print(f"[red]portal run failed[/red] {label}: {exc}")
             raise typer.Exit(1) from exc
@@ -294,7 +338,8 @@ def demo(
     from tasks.stopping import PROCESS_STOP, stop_on_signals
     from yusuan.demo.server import serve
 
-    _settings, url = _bootstrap()
+    boot = _bootstrap()
+    url = boot.database_url
     PROCESS_STOP.on_request(quiet_console)
     results = []
     with serve("127.0.0.1", port, extra_pdf_dir, fallback_to_free_port=True) as portal:
@@ -304,7 +349,7 @@ def demo(
         with stop_on_signals():
             for name, entry in portal.entry_urls().items():
                 try:
-                    state = _run_with_progress(url, name, partial(_demo_run, entry, name))
+                    state = _run_with_progress(boot, name, partial(_demo_run, entry, name))
                 except PortalRunFailed as exc:
                     console.print(f"[red]ingest failed[/red]: {exc}")
                     raise typer.Exit(1) from exc
@@ -326,12 +371,14 @@ def backfill(
     force: Annotated[bool, typer.Option(help="Re-extract every selected document")] = False,
 ) -> None:
     """Re-extract and re-load stored raw PDFs with the current extractor (no downloads)."""
-    _bootstrap()
+    boot = _bootstrap()
     from flows.backfill import backfill as backfill_flow
 
-    state = backfill_flow(
-        agency_name=agency, fiscal_year=year, older_than_version=older_than, force=force, return_state=True
-    )
+    boot.wait_for_prefect()
+    with boot.flow_settings():
+        state = backfill_flow(
+            agency_name=agency, fiscal_year=year, older_than_version=older_than, force=force, return_state=True
+        )
     table = Table(title="backfill")
     for column in ("document", "agency", "year", "was", "action", "facts", "detail"):
         table.add_column(column)
@@ -375,7 +422,7 @@ def portal_serve(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations to the configured (or embedded) database."""
-    _bootstrap()
+    _bootstrap(runs_flows=False)
     console.print("migrations applied")
 
 

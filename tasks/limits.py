@@ -17,6 +17,7 @@ docs/operations.md.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -30,6 +31,7 @@ from prefect.settings import get_current_settings
 
 from tasks.held_limits import LINGER_SECONDS, MAX_CHUNK, ChunkedRate, HeldSlots
 from yusuan.fetch.politeness import HostLimiter
+from yusuan.runtime import TEMPORARY_API_URL_ENV
 from yusuan.settings import Settings
 
 EXTRACTION_LIMIT = "yusuan-extract"
@@ -46,8 +48,10 @@ def host_rate_limit_name(host: str) -> str:
 
 
 def shared_server_configured() -> bool:
-    """True when this process talks to a Prefect server that other runs can share."""
-    return get_current_settings().api.url is not None
+    """True when this process talks to a Prefect server that other runs can share: not Prefect's
+    ephemeral one, nor the temporary one the CLI starts for its run in the same way."""
+    url = get_current_settings().api.url
+    return url is not None and url != os.environ.get(TEMPORARY_API_URL_ENV)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,9 @@ TELEMETRY_OFF = {
 }
 # yusuan's own loggers (HTTP retries, robots.txt, extraction warnings) reach the run's logs in the UI.
 RUN_LOGGERS = {"PREFECT_LOGGING_EXTRA_LOGGERS": "yusuan"}
+# Set by the CLI to the URL of the Prefect API server it started for its own run
+# (flows/temporary_api.py): PREFECT_API_URL then names a server no other run shares.
+TEMPORARY_API_URL_ENV = "YUSUAN_TEMPORARY_PREFECT_API_URL"
 
 
 def configure_prefect_env(data_dir: Path | None = None) -> None:

@@ -1,0 +1,190 @@
+"""Prefect's temporary API server for a CLI run, started before the run's own imports.
+
+With no Prefect API configured, Prefect starts a local API server on the first client call: the
+flow process first imports Prefect's server package (≈ 2.4 s on a 2-core VM), then starts the
+server in a child process that imports it again, and only then runs the flow. Those seconds are
+most of an unchanged re-run. The CLI starts the same server (Prefect's own app, the command and
+settings Prefect uses for it) right after reading its settings, points ``PREFECT_API_URL`` at it,
+and reads its config, migrates its database and imports the flows while the server starts.
+
+Unlike Prefect's, this server:
+
+- runs in its own session, so a Ctrl-C at the terminal reaches the CLI (which records the run
+  cancelled through this very server) and not the server;
+- on Linux, is ended by the kernel if the CLI process dies without cleaning up (kill -9), rather
+  than being orphaned;
+- writes its output to ``temporary-api-server.log`` in the Prefect home, shown when it fails to
+  start.
+
+The run still counts as a run on an ephemeral server: ``TEMPORARY_API_URL_ENV`` names the URL,
+so the limits do not take it for a server shared by other runs.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from yusuan.runtime import TEMPORARY_API_URL_ENV
+
+# uvicorn's exit code when it cannot start: its port taken (another process bound it between
+# our probe and the server's bind: start again on another port), or the app's start-up failed.
+_STARTUP_FAILURE = 3
+_PORT_ATTEMPTS = 3
+_POLL_SECONDS = 0.05
+_STOP_SECONDS = 5.0
+LOG_NAME = "temporary-api-server.log"
+
+
+class TemporaryApiServerError(RuntimeError):
+    """The temporary API server did not answer in time, or exited while starting."""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _end_with_parent() -> None:
+    """In the child, before exec: the kernel sends SIGTERM when the spawning thread's process dies."""
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+class TemporaryApiServer:
+    """One Prefect API server process for this CLI process; ``stop`` ends it (also at exit)."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, startup_timeout: float) -> None:
+        self._env = env
+        self.log_path = log_path
+        self.startup_timeout = startup_timeout
+        self._log: IO[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.port = 0
+        self._spawn()
+        atexit.register(self.stop)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def _spawn(self) -> None:
+        self.port = _free_port()
+        if self._log is None:
+            self._log = self.log_path.open("wb")
+        # Prefect's SubprocessASGIServer command: its app factory under uvicorn, no UI.
+        command = [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
+        self.process = subprocess.Popen(
+            command,
+            env=self._env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            # preexec_fn is unsafe with threads about; the CLI starts the server before it starts any.
+            preexec_fn=_end_with_parent if sys.platform == "linux" else None,
+        )
+        _point_prefect_at(self.api_url)
+
+    def wait_ready(self) -> None:
+        """Block until the server answers ``/health``; raise with its log if it cannot start.
+
+        Call it from the thread that started the server: on Linux the server ends with that thread.
+        """
+        timeout = self.startup_timeout
+        deadline = time.monotonic() + timeout
+        attempts = 1
+        with httpx.Client(timeout=1.0, trust_env=False) as client:
+            while True:
+                assert self.process is not None, "the temporary API server was stopped"
+                code = self.process.poll()
+                if code == _STARTUP_FAILURE and attempts < _PORT_ATTEMPTS and _port_taken(self.port):
+                    attempts += 1
+                    self._spawn()
+                    continue
+                if code is not None:
+                    raise TemporaryApiServerError(f"exited with code {code} while starting: {self.log_tail()}")
+                with contextlib.suppress(httpx.TransportError):
+                    if client.get(f"{self.api_url}/health").status_code == 200:
+                        return
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise TemporaryApiServerError(f"not answering after {timeout:.0f} s: {self.log_tail()}")
+                time.sleep(_POLL_SECONDS)
+
+    def log_tail(self, lines: int = 5) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace").strip()
+        except OSError:
+            return "(no log)"
+        return " | ".join(text.splitlines()[-lines:]) or "(nothing logged)"
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def _point_prefect_at(api_url: str) -> None:
+    os.environ["PREFECT_API_URL"] = api_url
+    os.environ[TEMPORARY_API_URL_ENV] = api_url
+    from prefect.context import refresh_global_settings_context
+
+    # Prefect read its settings when ``prefect.settings`` was imported; this makes it read the URL.
+    refresh_global_settings_context()
+
+
+def start_temporary_api_server() -> TemporaryApiServer | None:
+    """Start Prefect's API server for this process when Prefect would start one itself: no API URL
+    configured (environment or profile) and ephemeral mode on. ``None`` otherwise.
+
+    Call it from the main thread, after the Prefect environment is set and before anything uses
+    a Prefect client.
+    """
+    from prefect.settings import get_current_settings
+
+    settings = get_current_settings()
+    if settings.api.url or not settings.server.ephemeral.enabled:
+        return None
+    env = {
+        **os.environ,
+        # As Prefect's own temporary server: no UI, ephemeral services, the profile's settings.
+        "PREFECT_UI_ENABLED": "0",
+        "PREFECT__SERVER_EPHEMERAL": "1",
+        "PREFECT__SERVER_FINAL": "1",
+        **settings.to_environment_variables(exclude_unset=True),
+    }
+    home = Path(settings.home)
+    home.mkdir(parents=True, exist_ok=True)
+    return TemporaryApiServer(env, home / LOG_NAME, float(settings.server.ephemeral.startup_timeout_seconds))

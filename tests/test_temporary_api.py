@@ -1,0 +1,109 @@
+"""The CLI's temporary Prefect API server: started only where Prefect would start its own, used by
+the flows, not taken for a shared server, ended with the CLI (also a killed one), and a failed
+start says why."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from flows.temporary_api import start_temporary_api_server
+from tests.conftest import REPO
+
+# A CLI process in miniature: Prefect's environment, the server started before anything uses
+# Prefect, one flow. It prints the server's pid, the flow's result, whether Prefect's client
+# talks to that server and whether the limits take it for a shared server.
+_CHILD = """
+import os, sys, time
+from yusuan.runtime import configure_prefect_env
+configure_prefect_env()
+from flows.temporary_api import TemporaryApiServerError, start_temporary_api_server
+server = start_temporary_api_server()
+try:
+    server.wait_ready()
+except TemporaryApiServerError as exc:
+    print("failed:", exc, flush=True)
+    sys.exit(1)
+from prefect import flow, get_client
+from tasks.limits import shared_server_configured
+
+@flow
+def answer() -> int:
+    return 42
+
+with get_client(sync_client=True) as client:
+    used = str(client.api_url).rstrip("/") == server.api_url
+print(server.process.pid, answer(), used, shared_server_configured(), flush=True)
+if sys.argv[1] == "hang":
+    time.sleep(600)
+"""
+
+
+def _child(tmp_path: Path, mode: str, **env: str) -> subprocess.Popen[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    environment |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONPATH": str(REPO), **env}
+    return subprocess.Popen(
+        [sys.executable, "-c", _CHILD, mode], cwd=REPO, env=environment, stdout=subprocess.PIPE, text=True
+    )
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_no_server_is_started_when_a_prefect_api_is_configured() -> None:
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
+        assert start_temporary_api_server() is None
+
+
+def test_the_flows_use_the_server_it_is_no_shared_server_and_it_ends_with_the_process(tmp_path: Path) -> None:
+    child = _child(tmp_path, "exit")
+    out, _ = child.communicate(timeout=180)
+    assert child.returncode == 0, out
+    pid, answer, used, shared = out.split()
+    assert (answer, used, shared) == ("42", "True", "False")
+    assert _gone_within(int(pid), 10)
+    assert (tmp_path / "prefect" / "temporary-api-server.log").exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+def test_the_server_ends_when_its_process_is_killed(tmp_path: Path) -> None:
+    child = _child(tmp_path, "hang")
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    pid = int(line.split()[0])
+    assert psutil.pid_exists(pid)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    try:
+        # No one stops it: the kernel's parent-death signal does, rather than leaving it orphaned.
+        assert _gone_within(pid, 15)
+    finally:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            psutil.Process(pid).kill()
+
+
+def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
+    # A server database nothing listens on: the app's start-up fails and uvicorn exits.
+    child = _child(tmp_path, "exit", PREFECT_SERVER_DATABASE_CONNECTION_URL="postgresql+asyncpg://u@127.0.0.1:1/x")
+    out, _ = child.communicate(timeout=180)
+    assert child.returncode == 1
+    assert out.startswith("failed: exited with code 3 while starting")
+    assert "Connect call failed" in out or "refused" in out.lower()
