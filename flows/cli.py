@@ -8,8 +8,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -20,11 +18,10 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.table import Table
 
-from flows.temporary_api import TemporaryApiServer, TemporaryApiServerError, start_temporary_api_server
+from flows.bootstrap import Bootstrap, bootstrap, written_dirs
 from flows.terminal import console, failed_documents, merge, print_summary, quiet_console
 from yusuan.errors import low_disk, one_line
-from yusuan.runtime import configure_prefect_env
-from yusuan.settings import Settings, load_settings
+from yusuan.settings import load_settings
 
 if TYPE_CHECKING:
     from prefect.states import State
@@ -36,74 +33,10 @@ app.add_typer(portal_app, name="portal")
 app.add_typer(db_app, name="db")
 
 
-@dataclass(frozen=True)
-class Bootstrap:
-    settings: Settings
-    database_url: str
-    # The Prefect API server started for this run, when Prefect would otherwise start its own.
-    prefect_api: TemporaryApiServer | None = None
-
-    def wait_for_prefect(self) -> None:
-        """Before the first flow: the temporary API server answers (it started during the
-        bootstrap and the flow imports), or the command ends saying why it did not."""
-        if self.prefect_api is None:
-            return
-        try:
-            self.prefect_api.wait_ready()
-        except TemporaryApiServerError as exc:
-            console.print(f"[red]Prefect's temporary API server did not start[/red]: {exc}")
-            raise typer.Exit(1) from exc
-
-    def flow_settings(self) -> AbstractContextManager[object]:
-        """Prefect settings for the flows of this process, entered in the thread that runs them.
-
-        On the temporary server, no flow-run heartbeats: they exist for a server to notice a
-        crashed run later, and this one ends with the run; their thread, sleeping in 1 s steps,
-        also held each run's end by up to a second."""
-        if self.prefect_api is None:
-            return nullcontext()
-        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
-        return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
-
-
-def _bootstrap(*, runs_flows: bool = True) -> Bootstrap:
-    """Settings, Prefect environment and a migrated database; DATABASE_URL is exported for the flow.
-
-    A command that runs flows also starts Prefect's temporary API server here (when no Prefect
-    API is configured), before importing the flows: the server starts while they are imported
-    and the database is migrated."""
-    settings = load_settings()
-    # The console shows a progress line and the summary; run logs still reach the Prefect API/UI.
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    configure_prefect_env(settings.data_dir)
-    if problem := low_disk(_written_dirs(settings), settings.min_free_disk_mb):
-        # Checked first: Prefect's own database lives there too, and fails with a wall of text.
-        console.print(f"[red]cannot start[/red]: {problem}; free some space or point YUSUAN_DATA_DIR elsewhere")
-        raise typer.Exit(2)
-    prefect_api = start_temporary_api_server() if runs_flows else None
-    from flows.ingest import prepare_database
-    from storage.database import redact
-    from storage.retrying import DbRetry
-
-    try:
-        url = prepare_database(settings.database_url, settings.pgdata_dir, DbRetry(settings.database_retry_seconds))
-    except Exception as exc:
-        console.print(f"[red]database not available[/red]: {one_line(exc)}")
-        raise typer.Exit(2) from exc
-    os.environ["DATABASE_URL"] = url
-    console.print(f"database: {redact(url)}" + ("" if settings.database_url else " (embedded)"))
-    return Bootstrap(settings, url, prefect_api)
-
-
-def _written_dirs(settings: Settings) -> list[Path]:
-    return [settings.data_dir.resolve(), Path(os.environ.get("PREFECT_HOME", settings.data_dir)).resolve()]
-
-
 def _failure_reason(error: str) -> str:
     """A run that failed for want of disk space says so, whatever the error that carried it."""
     settings = load_settings()
-    problem = low_disk(_written_dirs(settings), settings.min_free_disk_mb)
+    problem = low_disk(written_dirs(settings), settings.min_free_disk_mb)
     return f"{problem} ({error})" if problem else error
 
 
@@ -270,7 +203,7 @@ def ingest(
     else:
         console.print("[red]give --portal URL, or --config portals.yaml with --name NAME or --group GROUP[/red]")
         raise typer.Exit(2)
-    boot = _bootstrap()
+    boot = bootstrap()
     url = boot.database_url
     from tasks.stopping import PROCESS_STOP, stop_on_signals
 
@@ -338,7 +271,7 @@ def demo(
     from tasks.stopping import PROCESS_STOP, stop_on_signals
     from yusuan.demo.server import serve
 
-    boot = _bootstrap()
+    boot = bootstrap()
     url = boot.database_url
     PROCESS_STOP.on_request(quiet_console)
     results = []
@@ -371,7 +304,7 @@ def backfill(
     force: Annotated[bool, typer.Option(help="Re-extract every selected document")] = False,
 ) -> None:
     """Re-extract and re-load stored raw PDFs with the current extractor (no downloads)."""
-    boot = _bootstrap()
+    boot = bootstrap()
     from flows.backfill import backfill as backfill_flow
 
     boot.wait_for_prefect()
@@ -422,7 +355,7 @@ def portal_serve(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations to the configured (or embedded) database."""
-    _bootstrap(runs_flows=False)
+    bootstrap(runs_flows=False)
     console.print("migrations applied")
 
 
