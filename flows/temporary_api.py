@@ -67,7 +67,8 @@ def _port_taken(port: int) -> bool:
 
 
 def _end_with_parent() -> None:
-    """In the child, before exec: the kernel sends SIGTERM when the spawning thread's process dies."""
+    """In the child, before exec: the kernel sends it SIGTERM when the thread that spawned it ends
+    (for the main thread: when the CLI process ends, however it ends)."""
     pr_set_pdeathsig = 1
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(pr_set_pdeathsig, signal.SIGTERM)

@@ -27,6 +27,16 @@ import os, sys, time
 from yusuan.runtime import configure_prefect_env
 configure_prefect_env()
 from flows.temporary_api import TemporaryApiServerError, start_temporary_api_server
+if sys.argv[1] == "busy-port":
+    # The first port offered is taken by the time the server binds it: uvicorn exits with 3.
+    import socket
+    import flows.temporary_api as api
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    offered = [held.getsockname()[1]]
+    free_port = api._free_port
+    api._free_port = lambda: offered.pop() if offered else free_port()
 server = start_temporary_api_server()
 try:
     server.wait_ready()
@@ -81,6 +91,14 @@ def test_the_flows_use_the_server_it_is_no_shared_server_and_it_ends_with_the_pr
     assert (answer, used, shared) == ("42", "True", "False")
     assert _gone_within(int(pid), 10)
     assert (tmp_path / "prefect" / "temporary-api-server.log").exists()
+
+
+def test_a_port_taken_before_the_server_binds_it_is_retried_on_another(tmp_path: Path) -> None:
+    child = _child(tmp_path, "busy-port")
+    out, _ = child.communicate(timeout=180)
+    assert child.returncode == 0, out
+    assert out.split()[1:3] == ["42", "True"]
+    assert "address already in use" in (tmp_path / "prefect" / "temporary-api-server.log").read_text().lower()
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
