@@ -359,7 +359,9 @@ def main() -> None:
         if stack is not None:
             stack.stop()
         if prefect_db is not None:
-            drop_database(prefect_db.replace("+asyncpg", ""))
+            drop_database(
+                make_url(prefect_db).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+            )
     figures = {
         "request_interval_seconds": args.request_interval,
         "prefect": f"server ({args.prefect_server_db})" if args.prefect_server else "temporary server per run",

@@ -68,6 +68,8 @@ def _run_with_progress(boot: Bootstrap, label: str, run_flow: Callable[[], State
     worker.start()
     started = time.monotonic()
     stop_seen: float | None = None
+    text = f"ingest {label}: starting"
+    counted = -PROGRESS_QUERY_SECONDS
     with Live(console=console, refresh_per_second=4, transient=True) as live:
         while worker.is_alive():
             if PROCESS_STOP.is_set():
@@ -75,7 +77,8 @@ def _run_with_progress(boot: Bootstrap, label: str, run_flow: Callable[[], State
                 if time.monotonic() - stop_seen > STOP_GRACE_SECONDS:
                     break
                 text = f"ingest {label}: stopping ({PROCESS_STOP.signal_name}), finishing open loads"
-            else:
+            elif time.monotonic() - counted >= PROGRESS_QUERY_SECONDS:
+                counted = time.monotonic()
                 try:
                     p = current_progress(url, since)
                     text = f"ingest {label}: {p.pages} pages, {p.fetched} files fetched, {p.loaded} documents loaded"
@@ -108,6 +111,10 @@ def _group_results(state: State) -> tuple[list[dict], list[str]]:
     failed = [row for row in rows if "error" in row]
     return results, [f"{row['portal']} ({row['entry_url']}): {_failure_reason(row['error'])}" for row in failed]
 
+
+# How often the progress line re-counts (three counts over the run's pages, files and
+# documents, unindexed by run): the spinner turns 4 times a second, the counts need not.
+PROGRESS_QUERY_SECONDS = 2.0
 
 # After SIGINT/SIGTERM, how long work in flight may hold the process before it ends anyway.
 STOP_GRACE_SECONDS = 6.0
