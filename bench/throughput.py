@@ -13,7 +13,8 @@ as on any machine that has run yusuan before; ``--cold`` leaves them in the firs
 
 - pages/s of the first run, end to end (Prefect start-up, discovery, downloads, parse, loads);
 - the pdfminer floor: one core running ``pdfminer.high_level.extract_pages`` on a sample of the
-  same files in the same minutes, so the ratio does not depend on the machine; and the same
+  same files just before and just after the first run (the mean is the floor; their drift says
+  whether the machine held still), so the ratio does not depend on the machine; and the same
   parse on every core at once (what the cores give together);
 - when the first document reached the database, counted from the start of the run;
 - peak RSS of the run's process tree (the flow process and its parse processes), sampled;
@@ -339,6 +340,9 @@ def main() -> None:
             with PortalServer([Column(path="/setup/", title="部门预算", per_page=20, name="setup")]) as empty:
                 setup = run_ingest(empty.entry_url, env, database_url)
             print(f"setup run (empty portal): {setup.seconds:.1f} s, {setup.state}", flush=True)
+        # The floor on both sides of the first run: this VM's speed drifts by up to 40 % within
+        # an hour (session 10), and a ratio against a floor measured at another speed means nothing.
+        floor_before = pdfminer_floor(paths, args.floor_pages)
         with PortalServer([column_of(paths, args.pdfs)]) as portal:
             first = run_ingest(portal.entry_url, env, database_url)
             # After the first run: with --cold, the first run is the one that creates the home.
@@ -347,7 +351,8 @@ def main() -> None:
             print(f"first run: {first.seconds:.1f} s, {first.state}, {first.totals}", flush=True)
             checksum = facts_checksum(database_url)
             print(f"facts: {checksum}", flush=True)
-            floor = pdfminer_floor(paths, args.floor_pages)
+            floor_after = pdfminer_floor(paths, args.floor_pages)
+            floor = (floor_before + floor_after) / 2
             floor_all = pdfminer_floor_all_cores(paths, args.floor_pages, cores)
             again = run_ingest(portal.entry_url, env, database_url)
             print(f"re-run: {again.seconds:.1f} s, {again.state}, {again.totals}", flush=True)
@@ -370,6 +375,12 @@ def main() -> None:
         "pages": pages,
         "cores": cores,
         "pdfminer_floor_pages_per_second_per_core": round(floor, 2),
+        "pdfminer_floor_before_and_after_first_run": [round(floor_before, 2), round(floor_after, 2)],
+        "pdfminer_floor_drift": round(floor_after / floor_before - 1, 3) if floor_before else None,
+        # The parse processes' CPU per page: with the same extractor, another gauge of the machine.
+        "parse_cpu_ms_per_page": round(1000 * first.cpu_seconds.get("parse processes", 0.0) / pages, 1)
+        if pages
+        else None,
         "first_run_pages_per_second": round(pages / first.seconds, 2),
         "share_of_all_cores_floor": round(pages / first.seconds / (cores * floor), 3) if floor else None,
         "pdfminer_all_cores_at_once_pages_per_second": round(floor_all, 2),
