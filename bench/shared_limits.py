@@ -20,11 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from deployments.local_stack import REPO, LocalStack, free_port, prefect_server_database
+from deployments.local_stack import REPO, LocalStack, prefect_server_database
 from storage.database import drop_database, ensure_database, sqlalchemy_url
 from storage.migrate import upgrade
 from yusuan.demo.server import Faults, PortalServer
 from yusuan.demo.site import demo_column
+from yusuan.ports import free_port
 
 
 def _database(base: str) -> str:

@@ -321,7 +321,8 @@ def main() -> None:
     stack = None
     prefect_db: str | None = None
     if args.prefect_server:
-        from deployments.local_stack import LocalStack, free_port, prefect_server_database
+        from deployments.local_stack import LocalStack, prefect_server_database
+        from yusuan.ports import free_port
 
         server_env = {"PREFECT_UI_ENABLED": "false"}
         if args.prefect_server_db == "postgres":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,13 +21,6 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 POOL = "yusuan-process"
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nothing listens on now, for a server about to start."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def prefect_server_database(database_url: str, name: str = "yusuan_prefect") -> str | None:

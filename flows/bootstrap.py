@@ -19,7 +19,6 @@ from yusuan.settings import Settings, load_settings
 
 @dataclass(frozen=True)
 class Bootstrap:
-    settings: Settings
     database_url: str
     # The Prefect API server started for this run, when Prefect would otherwise start its own.
     prefect_api: TemporaryApiServer | None = None
@@ -74,7 +73,7 @@ def bootstrap(*, runs_flows: bool = True) -> Bootstrap:
         raise typer.Exit(2) from exc
     os.environ["DATABASE_URL"] = url
     console.print(f"database: {redact(url)}" + ("" if settings.database_url else " (embedded)"))
-    return Bootstrap(settings, url, prefect_api)
+    return Bootstrap(url, prefect_api)
 
 
 def written_dirs(settings: Settings) -> list[Path]:

@@ -27,7 +27,6 @@ import contextlib
 import ctypes
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from typing import IO
 
 import httpx
 
+from yusuan.ports import free_port, port_taken
 from yusuan.runtime import TEMPORARY_API_URL_ENV
 
 # uvicorn's exit code when it cannot start: its port taken (another process bound it between
@@ -49,21 +49,6 @@ LOG_NAME = "temporary-api-server.log"
 
 class TemporaryApiServerError(RuntimeError):
     """The temporary API server did not answer in time, or exited while starting."""
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _port_taken(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
 
 
 def _end_with_parent() -> None:
@@ -92,7 +77,7 @@ class TemporaryApiServer:
         return f"http://127.0.0.1:{self.port}/api"
 
     def _spawn(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         if self._log is None:
             self._log = self.log_path.open("wb")
         # Prefect's SubprocessASGIServer command: its app factory under uvicorn, no UI.
@@ -122,7 +107,7 @@ class TemporaryApiServer:
             while True:
                 assert self.process is not None, "the temporary API server was stopped"
                 code = self.process.poll()
-                if code == _STARTUP_FAILURE and attempts < _PORT_ATTEMPTS and _port_taken(self.port):
+                if code == _STARTUP_FAILURE and attempts < _PORT_ATTEMPTS and port_taken(self.port):
                     attempts += 1
                     self._spawn()
                     continue

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from deployments.local_stack import free_port
 from tests.conftest import count_rows
+from yusuan.ports import free_port
 
 pytestmark = pytest.mark.slow
 

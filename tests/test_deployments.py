@@ -12,10 +12,11 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from deployments.local_stack import REPO, LocalStack, free_port
+from deployments.local_stack import REPO, LocalStack
 from storage.database import engine_for
 from yusuan.demo.server import Faults, PortalServer
 from yusuan.demo.site import demo_column
+from yusuan.ports import free_port
 
 pytestmark = pytest.mark.slow
 

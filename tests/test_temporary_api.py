@@ -35,8 +35,8 @@ if sys.argv[1] == "busy-port":
     held.bind(("127.0.0.1", 0))
     held.listen()
     offered = [held.getsockname()[1]]
-    free_port = api._free_port
-    api._free_port = lambda: offered.pop() if offered else free_port()
+    free_port = api.free_port
+    api.free_port = lambda: offered.pop() if offered else free_port()
 server = start_temporary_api_server()
 try:
     server.wait_ready()
