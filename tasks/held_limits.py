@@ -8,9 +8,8 @@ that was ≈ 1 s each (a first run of the real set took 450 s there, 231 s with 
 Postgres), and the rate limit's jittered "retry after" overshot the spacing (50 requests 0.1 s
 apart took 13.2 s, 5.2 s now). So a run holds what it is using:
 
-- **Slots linger** (``HeldSlots``). A slot is taken by a holder thread, inside Prefect's own
-  ``concurrency`` context (lease renewed by Prefect), and lent to this process's uses one after
-  the other. It goes back to the server once unused for ``linger`` seconds, once it has been
+- **Slots linger** (``HeldSlots``). A slot is taken by a holder thread, on a lease the holder
+  renews and releases itself, and lent to this process's uses one after the other. It goes back to the server once unused for ``linger`` seconds, once it has been
   held for ``max_hold`` seconds (so that a run busy for an hour does not shut another run out
   for that hour: it queues again), or when the run closes it. "N uses at once across runs"
   becomes "N slots held across runs", only stricter.
@@ -24,13 +23,20 @@ apart took 13.2 s, 5.2 s now). So a run holds what it is using:
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from uuid import UUID
 
-from prefect.concurrency.sync import concurrency, rate_limit
+import httpx
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.concurrency.sync import rate_limit
+
+# Under "yusuan" so that runs forward it to the Prefect API (PREFECT_LOGGING_EXTRA_LOGGERS).
+log = logging.getLogger("yusuan.limits")
 
 # A chunk of rate tokens covers at most this many seconds of starts: a run that needs one
 # request then goes quiet wastes at most this much of the host's capacity.
@@ -42,6 +48,13 @@ MAX_HOLD_SECONDS = 10.0
 _DECAY_MARGIN = 0.02
 # Holder threads give their slot back after the slot has been unused this long.
 LINGER_SECONDS = 1.0
+# A held slot's lease: the server's minimum. A process killed while holding a slot shuts other
+# runs out of it for at most this long; the holder renews it while the slot is in use.
+LEASE_SECONDS = 60.0
+_RENEW_AFTER = 1 / 3
+# A refused holder asks again after the server's "retry after", at most this long: a run that
+# closes meanwhile is not kept waiting for it.
+_MAX_REFUSED_WAIT = 5.0
 
 
 def rate_chunk(min_interval: float) -> int:
@@ -80,6 +93,7 @@ class HeldSlots:
         self._limits: dict[str, _Limit] = {}
         self._holders: list[threading.Thread] = []
         self._closing = False
+        self._closed = threading.Event()  # wakes holders waiting to ask the server again
 
     def __reduce__(self) -> tuple[type[HeldSlots], tuple[int, float, float]]:
         # Threads and leases stay in the process that took them; a copy (a Dask worker's) starts empty.
@@ -101,6 +115,7 @@ class HeldSlots:
         """Give every held slot back now (the run is over); slots in use go back when returned."""
         with self._cond:
             self._closing = True
+            self._closed.set()
             for state in self._limits.values():
                 for held in state.idle:
                     held.give_back.set()
@@ -135,6 +150,8 @@ class HeldSlots:
                 if state.error is not None:
                     error, state.error = state.error, None
                     raise error
+                if self._closing:
+                    raise RuntimeError(f"slots of {limit} asked for after the run closed its holdings")
                 if state.held + state.pending < self.size:
                     state.pending += 1
                     holder = threading.Thread(target=self._hold, args=(limit, state), name=f"hold-{limit}", daemon=True)
@@ -152,29 +169,44 @@ class HeldSlots:
             state.idle.append(held)
             self._cond.notify_all()
 
+    def _take(self, client: SyncPrefectClient, limit: str) -> UUID | None:
+        """The lease of one slot of ``limit``; None when the run closed before it was granted.
+
+        Each ask is one request that the server grants or refuses, and the holder waits out a
+        refusal itself: a holder must never be mid-ask when the process ends. Prefect's
+        ``concurrency`` retries inside a per-process service instead, and a wait still going on
+        at exit was completed by the service's exit drain after the holder thread was gone: the
+        slot granted then stayed taken, refusing every other run, until its lease expired."""
+        while True:
+            try:
+                response = client.increment_concurrency_slots_with_lease(
+                    names=[limit], slots=1, mode="concurrency", lease_duration=LEASE_SECONDS
+                )
+                return UUID(response.json()["lease_id"])
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code != httpx.codes.LOCKED:
+                    raise
+                retry_after = _retry_after(exc.response)
+            if self._closed.wait(min(retry_after, _MAX_REFUSED_WAIT)):
+                return None
+
     def _hold(self, limit: str, state: _Limit) -> None:
-        """A holder thread: takes one slot inside Prefect's ``concurrency`` context (which renews
-        its lease) and keeps it until the slot is retired or has been unused for ``linger``."""
+        """A holder thread: takes one slot on a lease (renewed while held) and keeps it until the
+        slot is retired or has been unused for ``linger``."""
         acquired = False
         try:
-            # strict=False: a server where the limit was deleted still works, unbounded.
-            with concurrency(limit, occupy=1, strict=False):
-                now = time.monotonic()
-                held = _Held(taken=now, returned=now)
-                with self._cond:
-                    acquired = True
-                    state.pending -= 1
-                    state.held += 1
-                    if self._closing:
-                        self._retire(held)
-                    else:
-                        state.idle.append(held)
-                        self._cond.notify_all()
-                while not held.give_back.wait(self.linger):
+            with get_client(sync_client=True) as client:
+                lease = self._take(client, limit)
+                if lease is None:
                     with self._cond:
-                        if held in state.idle and time.monotonic() - held.returned >= self.linger:
-                            state.idle.remove(held)
-                            self._retire(held)
+                        state.pending -= 1
+                        self._cond.notify_all()
+                    return
+                try:
+                    acquired = True
+                    self._lend(limit, state, client, lease)
+                finally:
+                    _release(client, limit, lease)
         except BaseException as exc:  # noqa: BLE001 - handed to the use that waits for this slot
             with self._cond:
                 if not acquired:
@@ -186,6 +218,44 @@ class HeldSlots:
                 with self._cond:
                     state.held -= 1
                     self._cond.notify_all()
+
+    def _lend(self, limit: str, state: _Limit, client: SyncPrefectClient, lease: UUID) -> None:
+        """Lend the slot to this process's uses until it is retired, renewing its lease."""
+        now = renewed = time.monotonic()
+        held = _Held(taken=now, returned=now)
+        with self._cond:
+            state.pending -= 1
+            state.held += 1
+            if self._closing:
+                self._retire(held)
+            else:
+                state.idle.append(held)
+                self._cond.notify_all()
+        while not held.give_back.wait(self.linger):
+            with self._cond:
+                if held in state.idle and time.monotonic() - held.returned >= self.linger:
+                    state.idle.remove(held)
+                    self._retire(held)
+            if time.monotonic() - renewed >= LEASE_SECONDS * _RENEW_AFTER:
+                renewed = time.monotonic()
+                try:
+                    client.renew_concurrency_lease(lease_id=lease, lease_duration=LEASE_SECONDS)
+                except Exception as exc:  # noqa: BLE001 - the next renewal may succeed; the slot is still in use
+                    log.warning("could not renew the lease of a slot of %s: %s", limit, exc)
+
+
+def _release(client: SyncPrefectClient, limit: str, lease: UUID) -> None:
+    try:
+        client.release_concurrency_slots_with_lease(lease)
+    except Exception as exc:  # noqa: BLE001 - the lease expires on its own within LEASE_SECONDS
+        log.warning("could not give back a slot of %s (it frees itself in %.0f s): %s", limit, LEASE_SECONDS, exc)
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "1")))
+    except ValueError:
+        return 1.0
 
 
 @dataclass(slots=True)

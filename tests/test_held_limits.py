@@ -4,17 +4,19 @@ asks the API for a slot once rather than once per request, and every slot goes b
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
 
-import tasks.held_limits
 from tasks.held_limits import MAX_CHUNK, ChunkedRate, HeldSlots, rate_chunk
 from tasks.limits import LimitPlan, ensure_host_limits, host_limit_name, host_rate_limit_name
 
@@ -43,18 +45,19 @@ class Asked:
 
 @pytest.fixture
 def acquisitions(monkeypatch: pytest.MonkeyPatch) -> list[Asked]:
+    """Every slot a holder thread asked for: from its first ask to the grant, refusals included."""
     asked: list[Asked] = []
-    real_concurrency = tasks.held_limits.concurrency
+    real_take = HeldSlots._take
 
-    @contextmanager
-    def counted(*args: object, **kwargs: object) -> Iterator[None]:
-        record = Asked(str(args[0]), time.monotonic())
+    def counted(self: HeldSlots, client: object, limit: str) -> UUID | None:
+        record = Asked(limit, time.monotonic())
         asked.append(record)
-        with real_concurrency(*args, **kwargs):
+        lease = real_take(self, client, limit)  # type: ignore[arg-type]
+        if lease is not None:
             record.granted = time.monotonic()
-            yield
+        return lease
 
-    monkeypatch.setattr(tasks.held_limits, "concurrency", counted)
+    monkeypatch.setattr(HeldSlots, "_take", counted)
     return asked
 
 
@@ -140,10 +143,10 @@ def test_a_slot_unused_for_its_linger_goes_back_to_the_server() -> None:
 
 
 def test_a_slot_the_api_cannot_give_fails_the_request_that_waits_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refused(*args: object, **kwargs: object):
+    def refused(*args: object, **kwargs: object) -> UUID:
         raise TimeoutError("slot not acquired in time")
 
-    monkeypatch.setattr(tasks.held_limits, "concurrency", refused)
+    monkeypatch.setattr(HeldSlots, "_take", refused)
     held = HeldSlots(2)
     with pytest.raises(TimeoutError, match="not acquired"), held.slot("refusing"):
         pass
@@ -221,4 +224,49 @@ def test_a_slot_given_back_after_its_hold_is_on_the_server_before_it_is_asked_fo
     waits = sorted(round(a.granted - a.at, 2) for a in acquisitions[2:] if a.granted is not None)
     assert len(waits) == len(acquisitions) - 2 >= 4, waits
     assert waits[len(waits) // 2] < 0.5, waits
+    assert _active_slots(host) == 0
+
+
+# A run that ends while one of its holders is still refused by the server (another run holds
+# the host's slots). Its uses are done; its own other slot goes back last, so that the refused
+# ask could be granted during the process's exit.
+_RUN_ENDING_WHILE_REFUSED = """
+import sys, threading, time
+from tasks.held_limits import HeldSlots
+limit = sys.argv[1]
+busy, waiting = HeldSlots(1, linger=60.0), HeldSlots(1)
+with busy.slot(limit):
+    pass
+threading.Thread(target=lambda: waiting.slot(limit).__enter__(), daemon=True).start()
+time.sleep(1.5)
+waiting.close()
+busy.close()
+print("closed", flush=True)
+"""
+
+
+def test_a_run_ending_while_refused_a_slot_leaves_no_slot_taken() -> None:
+    """Prefect's retrying acquisition, still waiting when its process ended, was granted during
+    the exit after the holder thread had gone: the slot stayed taken for the lease's 5 minutes,
+    refusing every other run (seen in CI: the host limit left at one active slot after both runs
+    of test_two_runs_on_one_server_share_the_per_host_limit ended)."""
+    plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=2, per_host_min_interval=0.0)
+    host = _host(plan)
+    limit = host_limit_name(host)
+    other = HeldSlots(1, linger=60.0)  # another run, holding one of the two slots throughout
+    with other.slot(limit), get_client(sync_client=True) as client:
+        api_url = str(client.api_url)
+    run = subprocess.run(
+        [sys.executable, "-c", _RUN_ENDING_WHILE_REFUSED, limit],
+        env={**os.environ, "PREFECT_API_URL": api_url.rstrip("/")},
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0 and "closed" in run.stdout, run.stderr[-3000:]
+    other.close()
+    deadline = time.monotonic() + 10
+    while _active_slots(host) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert _active_slots(host) == 0
