@@ -60,7 +60,7 @@ from yusuan.demo.site import Article, Attachment, Column
 REPO = Path(__file__).resolve().parent.parent
 # The run as an operator starts it: the CLI, whose summary is also stored in yusuan.last_runs.
 _PORTAL = "bench"
-_CLI = [sys.executable, "-m", "flows.cli", "ingest", "--name", _PORTAL, "--max-pages", "1000", "--portal"]
+_CLI = [sys.executable, "-m", "flows", "ingest", "--name", _PORTAL, "--max-pages", "1000", "--portal"]
 # Exit codes of `yusuan ingest` that mean the run completed (3: some documents failed).
 _COMPLETED = {0: "Completed", 3: "Completed (partial)"}
 

@@ -47,12 +47,13 @@ class Bootstrap:
         return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
-def bootstrap(*, runs_flows: bool = True) -> Bootstrap:
+def bootstrap(*, runs_flows: bool = True, early: TemporaryApiServer | None = None) -> Bootstrap:
     """Settings, Prefect environment and a migrated database; DATABASE_URL is exported for the flow.
 
     A command that runs flows also starts Prefect's temporary API server here (when no Prefect
     API is configured), before importing the flows: the server starts while they are imported
-    and the database is migrated."""
+    and the database is migrated. ``early``: the one ``flows.launch`` spawned before the CLI's
+    imports, used if Prefect's settings agree."""
     settings = load_settings()
     # The console shows a progress line and the summary; run logs still reach the Prefect API/UI.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
@@ -61,7 +62,7 @@ def bootstrap(*, runs_flows: bool = True) -> Bootstrap:
         # Checked first: Prefect's own database lives there too, and fails with a wall of text.
         console.print(f"[red]cannot start[/red]: {problem}; free some space or point YUSUAN_DATA_DIR elsewhere")
         raise typer.Exit(2)
-    prefect_api = start_temporary_api_server() if runs_flows else None
+    prefect_api = start_temporary_api_server(early) if runs_flows else None
     from flows.ingest import prepare_database
     from storage.database import redact
     from storage.retrying import DbRetry

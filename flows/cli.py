@@ -159,6 +159,7 @@ EXIT_PARTIAL = 3
 
 @app.command()
 def ingest(
+    ctx: typer.Context,
     portal_url: Annotated[str | None, typer.Option("--portal", help="Entry URL of a disclosure list")] = None,
     name: Annotated[str | None, typer.Option(help="Portal name (with --config: which portal to run)")] = None,
     group: Annotated[str | None, typer.Option(help="With --config: every portal of this group")] = None,
@@ -210,7 +211,7 @@ def ingest(
     else:
         console.print("[red]give --portal URL, or --config portals.yaml with --name NAME or --group GROUP[/red]")
         raise typer.Exit(2)
-    boot = bootstrap()
+    boot = bootstrap(early=ctx.obj)
     url = boot.database_url
     from tasks.stopping import PROCESS_STOP, stop_on_signals
 
@@ -269,6 +270,7 @@ def _demo_run(entry: str, name: str) -> State:
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     extra_pdf_dir: Annotated[
         Path | None, typer.Option(help="Also publish every PDF under this folder on the demo portal")
     ] = None,
@@ -278,7 +280,7 @@ def demo(
     from tasks.stopping import PROCESS_STOP, stop_on_signals
     from yusuan.demo.server import serve
 
-    boot = bootstrap()
+    boot = bootstrap(early=ctx.obj)
     url = boot.database_url
     PROCESS_STOP.on_request(quiet_console)
     results = []
@@ -305,13 +307,14 @@ def demo(
 
 @app.command()
 def backfill(
+    ctx: typer.Context,
     agency: Annotated[str | None, typer.Option(help="Only this agency")] = None,
     year: Annotated[int | None, typer.Option(help="Only this fiscal year")] = None,
     older_than: Annotated[str | None, typer.Option(help="Only documents extracted by an older version")] = None,
     force: Annotated[bool, typer.Option(help="Re-extract every selected document")] = False,
 ) -> None:
     """Re-extract and re-load stored raw PDFs with the current extractor (no downloads)."""
-    boot = bootstrap()
+    boot = bootstrap(early=ctx.obj)
     from flows.backfill import backfill as backfill_flow
 
     boot.wait_for_prefect()

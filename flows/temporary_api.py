@@ -33,8 +33,6 @@ import time
 from pathlib import Path
 from typing import IO
 
-import httpx
-
 from yusuan.ports import free_port, port_taken
 from yusuan.runtime import TEMPORARY_API_URL_ENV
 
@@ -45,6 +43,8 @@ _PORT_ATTEMPTS = 3
 _POLL_SECONDS = 0.05
 _STOP_SECONDS = 5.0
 LOG_NAME = "temporary-api-server.log"
+# Prefect's own default; ``use`` sets the configured one.
+_DEFAULT_STARTUP_TIMEOUT = 20.0
 
 
 class TemporaryApiServerError(RuntimeError):
@@ -69,8 +69,31 @@ class TemporaryApiServer:
         self._log: IO[bytes] | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
+        self._in_use = False
         self._spawn()
         atexit.register(self.stop)
+
+    @classmethod
+    def spawn(cls, home: Path, env: dict[str, str] | None = None) -> TemporaryApiServer:
+        """Start the server with Prefect's temporary-server environment; ``use`` points this
+        process's Prefect at it."""
+        env = {
+            **os.environ,
+            # As Prefect's own temporary server: no UI, ephemeral services.
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+            **(env or {}),
+        }
+        home.mkdir(parents=True, exist_ok=True)
+        return cls(env, home / LOG_NAME, _DEFAULT_STARTUP_TIMEOUT)
+
+    def use(self, startup_timeout: float) -> TemporaryApiServer:
+        """This process's Prefect client talks to this server from now on."""
+        self.startup_timeout = startup_timeout
+        self._in_use = True
+        _point_prefect_at(self.api_url)
+        return self
 
     @property
     def api_url(self) -> str:
@@ -93,7 +116,8 @@ class TemporaryApiServer:
             # preexec_fn is unsafe with threads about; the CLI starts the server before it starts any.
             preexec_fn=_end_with_parent if sys.platform == "linux" else None,
         )
-        _point_prefect_at(self.api_url)
+        if self._in_use:
+            _point_prefect_at(self.api_url)
 
     def wait_ready(self) -> None:
         """Block until the server answers ``/health``; raise with its log if it cannot start.
@@ -103,6 +127,8 @@ class TemporaryApiServer:
         timeout = self.startup_timeout
         deadline = time.monotonic() + timeout
         attempts = 1
+        import httpx  # here: the launcher imports this module before anything else
+
         with httpx.Client(timeout=1.0, trust_env=False) as client:
             while True:
                 assert self.process is not None, "the temporary API server was stopped"
@@ -151,9 +177,12 @@ def _point_prefect_at(api_url: str) -> None:
     refresh_global_settings_context()
 
 
-def start_temporary_api_server() -> TemporaryApiServer | None:
-    """Start Prefect's API server for this process when Prefect would start one itself: no API URL
+def start_temporary_api_server(early: TemporaryApiServer | None = None) -> TemporaryApiServer | None:
+    """Prefect's API server for this process when Prefect would start one itself: no API URL
     configured (environment or profile) and ephemeral mode on. ``None`` otherwise.
+
+    ``early``: the server ``flows.launch`` started before Prefect's settings could be read (they
+    take seconds to import); used when the settings agree, stopped when they do not.
 
     Call it from the main thread, after the Prefect environment is set and before anything uses
     a Prefect client.
@@ -161,16 +190,15 @@ def start_temporary_api_server() -> TemporaryApiServer | None:
     from prefect.settings import get_current_settings
 
     settings = get_current_settings()
-    if settings.api.url or not settings.server.ephemeral.enabled:
-        return None
-    env = {
-        **os.environ,
-        # As Prefect's own temporary server: no UI, ephemeral services, the profile's settings.
-        "PREFECT_UI_ENABLED": "0",
-        "PREFECT__SERVER_EPHEMERAL": "1",
-        "PREFECT__SERVER_FINAL": "1",
-        **settings.to_environment_variables(exclude_unset=True),
-    }
     home = Path(settings.home)
-    home.mkdir(parents=True, exist_ok=True)
-    return TemporaryApiServer(env, home / LOG_NAME, float(settings.server.ephemeral.startup_timeout_seconds))
+    wanted = not settings.api.url and settings.server.ephemeral.enabled
+    if early is not None and (not wanted or early.log_path.parent != home):
+        early.stop()
+        early = None
+    if not wanted:
+        return None
+    timeout = float(settings.server.ephemeral.startup_timeout_seconds)
+    if early is not None:
+        return early.use(timeout)
+    # The profile's settings too, as Prefect passes them to its own temporary server.
+    return TemporaryApiServer.spawn(home, settings.to_environment_variables(exclude_unset=True)).use(timeout)

@@ -24,7 +24,7 @@ def _demo(db: str, data_dir: Path, port: int, **extra_env: str) -> subprocess.Co
         **extra_env,
     }
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", "demo", "--port", str(port)],
+        [sys.executable, "-m", "flows", "demo", "--port", str(port)],
         env=env,
         capture_output=True,
         text=True,
@@ -74,7 +74,7 @@ def test_ingest_a_group_of_the_portals_file_for_one_year(db: str, tmp_path: Path
         env = {**os.environ, "DATABASE_URL": db, "YUSUAN_DATA_DIR": str(tmp_path), "PREFECT_HOME": str(tmp_path / "p")}
         args = ["ingest", "--config", str(config), "--group", "g", "--year", "2023"]
         result = subprocess.run(
-            [sys.executable, "-m", "flows.cli", *args], env=env, capture_output=True, text=True, timeout=300
+            [sys.executable, "-m", "flows", *args], env=env, capture_output=True, text=True, timeout=300
         )
     assert result.returncode == 0, result.stdout + result.stderr
     with engine_for(db).connect() as conn:
@@ -83,7 +83,7 @@ def test_ingest_a_group_of_the_portals_file_for_one_year(db: str, tmp_path: Path
 
     # The portal is gone; backfill works from the raw store and says what it did.
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "backfill", "--year", "2023", "--force"],
+        [sys.executable, "-m", "flows", "backfill", "--year", "2023", "--force"],
         env=env | {"COLUMNS": "200"},
         capture_output=True,
         text=True,
@@ -112,7 +112,7 @@ def test_ingest_runs_every_portal_and_its_exit_code_tells_the_truth(db: str, tmp
 
         def run(*args: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(
-                [sys.executable, "-m", "flows.cli", "ingest", "--config", str(config), *args],
+                [sys.executable, "-m", "flows", "ingest", "--config", str(config), *args],
                 env=env | {"COLUMNS": "200"},
                 capture_output=True,
                 text=True,

@@ -37,7 +37,7 @@ def _ingest(
     db: str, data_dir: Path, prefect_home: Path, entry_url: str, **env: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", "ingest", "--portal", entry_url, "--name", "disk"],
+        [sys.executable, "-m", "flows", "ingest", "--portal", entry_url, "--name", "disk"],
         env={
             **os.environ,
             "DATABASE_URL": db,

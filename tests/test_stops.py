@@ -32,7 +32,7 @@ def _env(db: str, data_dir: Path) -> dict[str, str]:
 
 
 def _ingest(entry_url: str, env: dict[str, str], name: str = "stops") -> subprocess.Popen[str]:
-    args = [sys.executable, "-m", "flows.cli", "ingest", "--portal", entry_url, "--name", name]
+    args = [sys.executable, "-m", "flows", "ingest", "--portal", entry_url, "--name", name]
     return subprocess.Popen(
         args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )

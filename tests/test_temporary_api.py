@@ -125,3 +125,63 @@ def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
     assert child.returncode == 1
     assert out.startswith("failed: exited with code 3 while starting")
     assert "Connect call failed" in out or "refused" in out.lower()
+
+
+# The ``yusuan`` entry point in miniature: the server spawned before the CLI reads Prefect's
+# settings, then checked against them. Prints the early server's pid (or "none"), whether the
+# CLI then uses it, whether PREFECT_API_URL names the server used (or is unset, if none), and
+# whether the early server is still running.
+_LAUNCH = """
+import os, sys
+from flows.launch import early_api_server
+early = early_api_server(sys.argv[1:])
+if early is None:
+    print("none", flush=True)
+    sys.exit(0)
+print(early.process.pid, flush=True)
+from flows.temporary_api import start_temporary_api_server
+server = start_temporary_api_server(early)
+if server is not None:
+    server.wait_ready()
+url = server.api_url if server else "unset"
+running = early.process is not None and early.process.poll() is None
+print(server is early, os.environ.get("PREFECT_API_URL", "unset") == url, running, flush=True)
+"""
+
+
+def _launch(tmp_path: Path, *argv: str, **env: str) -> list[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    environment |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONPATH": str(REPO), **env}
+    run = subprocess.run(
+        [sys.executable, "-c", _LAUNCH, *argv], cwd=REPO, env=environment, capture_output=True, text=True, timeout=180
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run.stdout.split()
+
+
+@pytest.mark.parametrize("argv", [["portal", "serve"], ["db", "upgrade"], ["ingest", "--help"]])
+def test_the_launcher_starts_no_server_for_a_command_without_flows(tmp_path: Path, argv: list[str]) -> None:
+    assert _launch(tmp_path, *argv) == ["none"]
+
+
+def test_the_launcher_starts_no_server_when_the_environment_names_a_prefect_api(tmp_path: Path) -> None:
+    assert _launch(tmp_path, "ingest", PREFECT_API_URL="http://127.0.0.1:4200/api") == ["none"]
+
+
+def test_the_server_the_launcher_started_early_is_the_one_the_flows_use(tmp_path: Path) -> None:
+    pid, used, pointed, running = _launch(tmp_path, "ingest", "--portal", "http://127.0.0.1:1/")
+    assert (used, pointed, running) == ("True", "True", "True")
+    assert _gone_within(int(pid), 10)
+
+
+def test_the_early_server_is_stopped_when_the_profile_names_a_prefect_api(tmp_path: Path) -> None:
+    """Prefect's profiles are read only with its settings, after the early start: a profile
+    naming an API wins, and the server started on a guess does not outlive the check."""
+    home = tmp_path / "prefect"
+    home.mkdir()
+    (home / "profiles.toml").write_text(
+        'active = "shared"\n\n[profiles.shared]\nPREFECT_API_URL = "http://127.0.0.1:4200/api"\n'
+    )
+    pid, used, pointed, running = _launch(tmp_path, "demo")
+    assert (used, pointed, running) == ("False", "True", "False")  # stopped, PREFECT_API_URL left unset
+    assert _gone_within(int(pid), 10)

@@ -1,0 +1,5 @@
+"""``python -m flows``: the ``yusuan`` command."""
+
+from flows.launch import main
+
+main()
