@@ -56,6 +56,7 @@ pages = Table(
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=False),
     Column("last_run_id", String(64)),
+    Index("ix_pages_last_run", "last_run_id"),
 )
 
 links = Table(
@@ -104,6 +105,7 @@ sources = Table(
     Column("entry_url", Text, comment="entry URL of the crawl that last listed it"),
     Column("withdrawn_at", DateTime(timezone=True), comment="when a complete crawl no longer listed it"),
     Index("ix_sources_sha256", "sha256"),
+    Index("ix_sources_last_run", "last_run_id"),
 )
 
 # Every file a URL has served, so a URL going back to earlier bytes is told from one that changed.
@@ -160,6 +162,7 @@ documents = Table(
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
     Column("flow_run_id", String(64)),
+    Index("ix_documents_flow_run", "flow_run_id"),
     # The database, not the loader, guarantees one current version per filing: two cities'
     # 发展和改革局 are two filings because their regions differ.
     Index(
