@@ -9,8 +9,9 @@ Postgres), and the rate limit's jittered "retry after" overshot the spacing (50 
 apart took 13.2 s, 5.2 s now). So a run holds what it is using:
 
 - **Slots linger** (``HeldSlots``). A slot is taken by a holder thread, on a lease the holder
-  renews and releases itself, and lent to this process's uses one after the other. It goes back to the server once unused for ``linger`` seconds, once it has been
-  held for ``max_hold`` seconds (so that a run busy for an hour does not shut another run out
+  renews and releases itself, and lent to this process's uses one after the other. It goes
+  back to the server once unused for ``linger`` seconds, once it has been held for
+  ``max_hold`` seconds (so that a run busy for an hour does not shut another run out
   for that hour: it queues again), or when the run closes it. "N uses at once across runs"
   becomes "N slots held across runs", only stricter.
 - **Rate tokens come in chunks** (``ChunkedRate``). The rate limit's slots decay at 1 / interval
