@@ -112,8 +112,9 @@ def _group_results(state: State) -> tuple[list[dict], list[str]]:
     return results, [f"{row['portal']} ({row['entry_url']}): {_failure_reason(row['error'])}" for row in failed]
 
 
-# How often the progress line re-counts (three counts over the run's pages, files and
-# documents, unindexed by run): the spinner turns 4 times a second, the counts need not.
+# How often the progress line re-counts (three counts of the run's pages, files and
+# documents, by the run indexes of migration 0007): the spinner turns 4 times a second, the
+# counts need not.
 PROGRESS_QUERY_SECONDS = 2.0
 
 # After SIGINT/SIGTERM, how long work in flight may hold the process before it ends anyway.

@@ -180,6 +180,7 @@ class HeldSlots:
         slot granted then stayed taken, refusing every other run, until its lease expired."""
         while True:
             try:
+                # A limit deleted on the server is granted with an empty lease: unbounded, not failing.
                 response = client.increment_concurrency_slots_with_lease(
                     names=[limit], slots=1, mode="concurrency", lease_duration=LEASE_SECONDS
                 )
