@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from storage import schema as t
@@ -194,6 +194,10 @@ def load_document(
     """Write one extracted document and its facts; re-loading the same extraction changes nothing.
     ``region`` is the agency's (see yusuan.normalise.regions.agency_region): part of the filing key."""
     region_code, region_name = (region.code, region.name) if region else ("", "")
+    # The same file listed by two portals can reach two loads at once (runs of a group run side
+    # by side): the second waits for the first's commit and finds the document there, rather
+    # than inserting it too and failing on the unique sha256.
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"document|{doc.sha256}"})
     state = document_state(conn, doc.sha256)
     if state and state.extractor_version == doc.extractor_version and state.status == doc.status.value:
         return LoadOutcome(state.document_id, LoadAction.UNCHANGED, state.status, 0, region_code, region_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -83,6 +84,38 @@ def test_same_file_on_two_urls_is_one_document_with_two_sources(db: str, tmp_pat
     assert _load(db, zhengzhou, b) == "unchanged"
     rows = count_rows(db)
     assert rows["documents"] == 1 and rows["sources"] == 2 and rows["files"] == 1
+
+
+def test_two_loads_of_one_file_at_once_make_one_document(db: str, tmp_path, zhengzhou) -> None:
+    """Two portals of a group run side by side can list the same file: the load that comes
+    second waits for the first's commit and finds the document, rather than failing."""
+    store = RawStore(tmp_path)
+    a = _fetched(store, b"%PDF-1 same", "http://portal-a/x.pdf", "2023年部门预算.pdf")
+    b = _fetched(store, b"%PDF-1 same", "http://portal-b/y.pdf", "2023年部门预算.pdf")
+    doc = replace(zhengzhou, sha256=a.sha256 or "")
+    engine = engine_for(db)
+    for fetched in (a, b):  # each download records its fetch in its own transaction
+        with engine.begin() as conn:
+            record_fetch(conn, fetched, "run-1")
+    second: dict[str, object] = {}
+
+    def load_second() -> None:
+        try:
+            with engine.begin() as conn:
+                second["action"] = load_document(conn, doc, b, "run-2", T0).action
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            second["error"] = exc
+
+    with engine.begin() as first:
+        assert load_document(first, doc, a, "run-1", T0).action == "inserted"
+        thread = threading.Thread(target=load_second)
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive(), "the second load did not wait for the first"
+    thread.join(30)
+    assert second == {"action": "unchanged"}
+    rows = count_rows(db)
+    assert rows["documents"] == 1 and rows["sources"] == 2
 
 
 def test_database_allows_one_current_version_per_filing(db: str, tmp_path, zhengzhou) -> None:
