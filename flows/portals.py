@@ -1,14 +1,20 @@
 """The ``ingest-portals`` flow: every portal of a group of ``portals.yaml``, one ``ingest`` subflow
 per entry URL. This is what the scheduled deployments run (one deployment per group).
 
-Portals run one after the other: each subflow already maps its documents over the task runner,
-and per-host politeness, not the number of portals, bounds how fast a portal may be crawled. A
-portal that fails does not stop the others; the run ends Failed, naming it, once all have run.
-SIGINT/SIGTERM stop the portal running (recorded cancelled) and start no other.
+Entries run in lanes (``yusuan.discover.lanes``): entries that can reach a common host run one
+after the other, so each host sees one run's politeness at a time; lanes share no host and run
+side by side, up to ``portal_concurrency`` at once, all drawing on one set of parse slots (the
+cores). A group on many hosts then takes about as long as its busiest host, not the sum of its
+hosts: what a re-check of a whole province, every request waiting on politeness, needs.
+A portal that fails does not stop the others; the run ends Failed, naming it, once all have run.
+SIGINT/SIGTERM stop the portals running (recorded cancelled) and start no other.
 """
 
 from __future__ import annotations
 
+import contextvars
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +24,12 @@ from prefect.logging import get_run_logger
 from prefect.states import Cancelled, Completed, Failed, State
 
 from flows.ingest import ingest
-from tasks.stopping import stop_on_signals
+from tasks.context import GROUP_PARSE_SLOTS, parse_slots_for
+from tasks.stopping import StopRequest, stop_on_signals
+from yusuan.discover.lanes import PortalEntry, host_lanes, portal_entries
 from yusuan.discover.registry import PortalConfig, load_portals
+from yusuan.errors import one_line
+from yusuan.settings import load_settings
 
 # The key of a row that holds its entry's whole run summary (documents, changes, totals).
 RUN_SUMMARY = "summary"
@@ -36,51 +46,88 @@ def ingest_portals(
     max_pages: int | None = None,
     per_host_concurrency: int | None = None,
     request_interval_seconds: float | None = None,
+    portal_concurrency: int | None = None,
 ) -> State:
     """Ingest the portals of ``group`` (or those named in ``portals``) from ``config_path``.
 
     The limits (``max_documents`` per entry URL, ``max_pages`` of discovery, ``per_host_concurrency``
     and ``request_interval_seconds``) override what portals.yaml and the settings say, for every
-    portal of this run.
+    portal of this run. ``portal_concurrency`` (default: the setting, 4) bounds the entries
+    crawled at once; entries that can reach a common host never run at the same time.
     """
     logger = get_run_logger()
-    chosen = load_portals(Path(config_path)).select(group, portals)
-    rows: list[dict[str, object]] = []
-    failed: list[str] = []
-    entries = sum(len(portal.entry_urls) for portal in chosen)
+    settings = load_settings()
+    entries = portal_entries(load_portals(Path(config_path)).select(group, portals))
+    lanes = host_lanes(entries)
+    at_once = max(1, min(portal_concurrency or settings.portal_concurrency, len(lanes)))
+    key = f"ingest-portals-{group or 'selection'}"
     progress = create_progress_artifact(
-        0.0, key=f"ingest-portals-{group or 'selection'}-progress", description=f"Portal entries done of {entries}"
+        0.0, key=f"{key}-progress", description=f"Portal entries done of {len(entries)}"
     )
-    with stop_on_signals() as stop:
-        for portal, entry_url in ((p, e) for p in chosen for e in p.entry_urls):
+    done: dict[int, dict[str, object]] = {}
+    lock = threading.Lock()
+    common = {"years": years, "max_documents": max_documents, "full_refresh": full_refresh}
+    limits = (max_pages, per_host_concurrency, request_interval_seconds)
+
+    def run_lane(lane: list[PortalEntry], stop: StopRequest) -> None:
+        for entry in lane:
             if stop.is_set():
-                break
-            with tags(f"group:{portal.group}", f"portal:{portal.name}"):
-                state = ingest(
-                    entry_url,
-                    portal=portal.name,
-                    years=years,
-                    max_documents=max_documents,
-                    full_refresh=full_refresh,
-                    return_state=True,
-                    **ingest_parameters(portal, max_pages, per_host_concurrency, request_interval_seconds),
-                )
-            row: dict[str, object] = {"portal": portal.name, "entry_url": entry_url, "state": state.name}
-            if state.is_completed():
-                summary = state.result()
-                # The totals for the table, the whole summary for whoever called (the CLI).
-                row |= summary["totals"] | {RUN_SUMMARY: summary}  # type: ignore[index,operator]
-            elif not state.is_cancelled():
-                row["error"] = state.message or state.name
-                failed.append(f"{portal.name} ({entry_url}): {row['error']}")
-            rows.append(row)
-            update_progress_artifact(progress, 100.0 * len(rows) / entries)
-            logger.info("%s %s: %s", portal.name, entry_url, state.message or state.name)
+                return
+            row = _run_entry(entry, common, ingest_parameters(entry.portal, *limits))
+            with lock:
+                done[entry.position] = row
+                update_progress_artifact(progress, 100.0 * len(done) / len(entries))
+
+    if at_once > 1:
+        logger.info("%d portal entries in %d lanes of distinct hosts, %d at once", len(entries), len(lanes), at_once)
+    slots = parse_slots_for(settings)
+    shared_slots = GROUP_PARSE_SLOTS.set(slots)
+    try:
+        with stop_on_signals() as stop:
+            if at_once == 1:
+                for lane in lanes:
+                    run_lane(lane, stop)
+            else:
+                with ThreadPoolExecutor(at_once, thread_name_prefix="portal-lane") as pool:
+                    # Each lane gets its own copy of this flow's context: its subflows are this
+                    # run's children, and they find the group's parse slots there.
+                    lane_runs = [pool.submit(contextvars.copy_context().run, run_lane, lane, stop) for lane in lanes]
+                    for lane_run in lane_runs:
+                        lane_run.result()
+    finally:
+        GROUP_PARSE_SLOTS.reset(shared_slots)
+        slots.close()
+    rows = [done[position] for position in sorted(done)]
     create_table_artifact(
-        key=f"ingest-portals-{group or 'selection'}",
+        key=key,
         table=[{k: v for k, v in row.items() if k != RUN_SUMMARY} for row in rows],
         description="One row per portal entry URL",
     )
+    return _final_state(rows, len(entries), stop)
+
+
+def _run_entry(entry: PortalEntry, common: dict[str, Any], parameters: dict[str, Any]) -> dict[str, object]:
+    """Run one entry's ``ingest`` subflow; its table row (with its summary when it completed)."""
+    portal = entry.portal
+    row: dict[str, object] = {"portal": portal.name, "entry_url": entry.entry_url}
+    with tags(f"group:{portal.group}", f"portal:{portal.name}"):
+        try:
+            state = ingest(entry.entry_url, portal=portal.name, return_state=True, **common, **parameters)
+        except Exception as exc:  # noqa: BLE001 - a subflow that could not start fails its entry only
+            return row | {"state": "Crashed", "error": one_line(exc)}
+    row["state"] = state.name
+    get_run_logger().info("%s %s: %s", portal.name, entry.entry_url, state.message or state.name)
+    if state.is_completed():
+        summary = state.result()
+        # The totals for the table, the whole summary for whoever called (the CLI).
+        row |= summary["totals"] | {RUN_SUMMARY: summary}  # type: ignore[index,operator]
+    elif not state.is_cancelled():
+        row["error"] = state.message or state.name
+    return row
+
+
+def _final_state(rows: list[dict[str, object]], entries: int, stop: StopRequest) -> State:
+    failed = [f"{row['portal']} ({row['entry_url']}): {row['error']}" for row in rows if "error" in row]
     loaded = sum(int(row.get("loaded", 0)) for row in rows)  # type: ignore[call-overload]
     message = f"{len(rows) - len(failed)} of {len(rows)} portal entries ingested, {loaded} documents loaded"
     partial = [f"{row['portal']} ({row['entry_url']})" for row in rows if row["state"] == "Partial"]

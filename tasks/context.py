@@ -9,6 +9,7 @@ extractor version.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,12 @@ from yusuan.fetch.http import HttpConfig
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.normalise.regions import Region
 from yusuan.settings import Settings, core_count
+
+# The parse slots of a group run (flows.portals), for the runs of its lanes: the cores are one
+# budget however many portals are crawled at once. A flow parameter must be a plain value Prefect
+# can record, so the group hands its slots to its subflows through the context they inherit.
+# Unset, a run makes its own.
+GROUP_PARSE_SLOTS: ContextVar[ParseSlots | None] = ContextVar("GROUP_PARSE_SLOTS", default=None)
 
 # Defaults for a context built by hand (tests, scripts): in-process limits only.
 IN_PROCESS_LIMITS = LimitPlan(shared=False, extraction_slots=core_count(), per_host_slots=2, per_host_min_interval=0.0)
@@ -62,6 +69,8 @@ class RunContext:
     # Pages and attachments read successfully this recently are not requested again
     # (storage.recheck); zero asks for everything.
     recheck_after_hours: float = 0.0
+    # False when the parse slots are a group run's (``GROUP_PARSE_SLOTS``): the group closes them.
+    owns_parse_slots: bool = True
 
     def recheck_since(self, now: datetime) -> datetime | None:
         """Readings after this moment stand without a request; None when every URL is asked for."""
@@ -83,6 +92,7 @@ class RunContext:
         entry_url: str | None = None,
     ) -> RunContext:
         limits = LimitPlan.from_settings(settings)
+        group_slots = GROUP_PARSE_SLOTS.get()
         return cls(
             run_id,
             database_url,
@@ -99,14 +109,21 @@ class RunContext:
             ParseBudget(settings.parse_deadline_seconds, settings.parse_memory_mb),
             entry_url,
             DbRetry(settings.database_retry_seconds, interrupt=PROCESS_STOP),
-            ParseSlots(settings.parse_slots, shared=limits.shared),
+            group_slots or parse_slots_for(settings),
             settings.recheck_after_hours,
+            owns_parse_slots=group_slots is None,
         )
 
     def close(self) -> None:
         """The run is over: the global limit slots it still holds go back to the server."""
         self.gate.close()
-        self.parse_slots.close()
+        if self.owns_parse_slots:
+            self.parse_slots.close()
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs
         return f"RunContext(run_id={self.run_id!r}, portal={self.portal!r})"
+
+
+def parse_slots_for(settings: Settings) -> ParseSlots:
+    """The parse slots of one run, or of a group run's lanes together."""
+    return ParseSlots(settings.parse_slots, shared=LimitPlan.from_settings(settings).shared)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,9 @@ from flows.portals import ingest_portals
 from storage.database import engine_for
 from yusuan.demo.server import Faults, PortalServer
 from yusuan.demo.site import demo_column
+from yusuan.discover.lanes import host_lanes, portal_entries
 from yusuan.discover.links import wanted_year, years_named
-from yusuan.discover.registry import load_portals
+from yusuan.discover.registry import PortalConfig, load_portals
 
 
 def _config(tmp_path: Path, portal: PortalServer) -> Path:
@@ -108,6 +110,56 @@ def test_limits_come_from_the_run_parameters_then_portals_yaml(pipeline_env: str
     assert state.result()[0]["documents_found"] == 0
 
 
+def _lanes_config(tmp_path: Path, entries: list[tuple[str, str]]) -> Path:
+    path = tmp_path / "lanes.yaml"
+    lines = [f'  - name: {name}\n    group: lanes\n    entry_urls: ["{url}"]\n' for name, url in entries]
+    path.write_text("version: 1\nportals:\n" + "".join(lines), encoding="utf-8")
+    return path
+
+
+def _span(portal: PortalServer, prefix: str = "/") -> tuple[float, float]:
+    """From the first request under ``prefix`` to the end of the last."""
+    spans = [(start, end) for start, end, path, _ in portal.log.spans if path.startswith(prefix)]
+    return min(start for start, _ in spans), max(end for _, end in spans)
+
+
+def test_portals_on_other_hosts_run_side_by_side_and_those_on_one_host_take_turns(
+    pipeline_env: str, tmp_path: Path
+) -> None:
+    """a1 and a2 crawl two columns of one host, b another host: two lanes. Two at once, b's run
+    overlaps a1's; one at a time, never. Either way a2's requests wait for a1's. Both hosts serve
+    the same files, so loads of one file meet: one document each."""
+    first, second = demo_column(), replace(demo_column(), path="/second/ysgk/", name="second")
+    for at_once in (1, 2):
+        # Every list page answers after 2 s: each run lasts long enough that two runs started
+        # side by side overlap, however late the second starts.
+        slow = Faults(delay_seconds={"index.html": 2.0})
+        # 127.0.0.2 is loopback too, and another host for the crawler.
+        with PortalServer([first, second], slow) as a, PortalServer(faults=slow, host="127.0.0.2") as b:
+            entries = [("a1", a.base_url + first.path), ("b", b.entry_url), ("a2", a.base_url + second.path)]
+            config = _lanes_config(tmp_path, entries)
+            state = ingest_portals(
+                group="lanes", config_path=str(config), portal_concurrency=at_once, return_state=True
+            )
+            assert state.is_completed(), state.message
+            assert [row["portal"] for row in state.result()] == ["a1", "b", "a2"]  # portals.yaml's order
+            assert _span(a, first.path)[1] <= _span(a, second.path)[0]  # one host: a2 began after a1
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[state.state_details.flow_run_id])
+                )
+            )
+        times = {run.name: (run.start_time, run.end_time) for run in runs}
+        (a1_start, a1_end), (b_start, b_end) = times["ingest a1"], times["ingest b"]
+        assert (a1_start < b_end and b_start < a1_end) is (at_once == 2)
+        with engine_for(pipeline_env).connect() as conn:
+            documents = conn.execute(text("SELECT count(*), count(DISTINCT sha256) FROM budget.documents")).one()
+            sources = conn.execute(text("SELECT count(DISTINCT url) FROM yusuan.sources")).scalar_one()
+        assert documents[0] == documents[1] > 0
+        assert sources > documents[0]  # the same files, listed at two hosts
+
+
 def test_selection_and_year_naming() -> None:
     config = load_portals(Path(__file__).resolve().parent.parent / "portals.yaml")
     assert {p.group for p in config.select(group="demo")} == {"demo"}
@@ -121,3 +173,36 @@ def test_selection_and_year_naming() -> None:
     assert wanted_year("预算公开.pdf", "郑州市医疗保障局2023年部门预算", {2023})
     assert not wanted_year("2021年部门预算.pdf", "2023年", {2023})  # the link's own year decides
     assert wanted_year("部门预算.pdf", "部门预算公开", {2023})  # no year named: the PDF will tell
+
+
+def _portal(name: str, *entry_urls: str, allowed: list[str] | None = None, attach: list[str] | None = None):
+    return PortalConfig(
+        name=name, entry_urls=list(entry_urls), allowed_hosts=allowed or [], attachment_hosts=attach or []
+    )
+
+
+def test_entries_that_can_reach_a_common_host_share_a_lane() -> None:
+    a = _portal("a", "http://a.gov.cn/1/", "http://a.gov.cn/2/")
+    b = _portal("b", "http://b.gov.cn/", attach=["files.gov.cn"])
+    c = _portal("c", "http://c.gov.cn/")
+    d = _portal("d", "http://d.gov.cn/", allowed=["d.gov.cn", "FILES.gov.cn"])  # meets b through files
+    e = _portal("e", "http://e.gov.cn/", allowed=["e.gov.cn", "a.gov.cn"])  # meets a
+    lanes = host_lanes(portal_entries([a, b, c, d, e]))
+    assert [[(entry.portal.name, entry.entry_url) for entry in lane] for lane in lanes] == [
+        [("a", "http://a.gov.cn/1/"), ("a", "http://a.gov.cn/2/"), ("e", "http://e.gov.cn/")],
+        [("b", "http://b.gov.cn/"), ("d", "http://d.gov.cn/")],
+        [("c", "http://c.gov.cn/")],
+    ]
+    # Lanes share no host, and every entry is in exactly one.
+    hosts = [set().union(*(entry.hosts for entry in lane)) for lane in lanes]
+    assert all(not (hosts[i] & hosts[j]) for i in range(len(hosts)) for j in range(i + 1, len(hosts)))
+    assert sum(len(lane) for lane in lanes) == 6
+
+
+def test_a_chain_of_shared_hosts_joins_lanes_found_apart() -> None:
+    # x and y look apart until z, listed last, reaches both.
+    x = _portal("x", "http://x.gov.cn/")
+    y = _portal("y", "http://y.gov.cn/")
+    z = _portal("z", "http://z.gov.cn/", allowed=["z.gov.cn", "y.gov.cn"], attach=["x.gov.cn"])
+    lanes = host_lanes(portal_entries([x, y, z]))
+    assert [[entry.portal.name for entry in lane] for lane in lanes] == [["x", "y", "z"]]

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # uses the cores. 0 means one per core.
     parse_processes: int = Field(default=0, ge=0)
     per_host_concurrency: int = 2
+    # Portal entries of a group run crawled at once; never two that can reach a common host
+    # (yusuan.discover.lanes), and all of them share the parse slots.
+    portal_concurrency: int = Field(default=4, ge=1)
     per_host_min_interval_seconds: float = 0.1
     # A detail page or attachment read successfully less than this long ago is not requested
     # again (its links / its bytes stand): an immediate re-run, or one retrying a few failures,
