@@ -24,7 +24,8 @@ from prefect.logging import get_run_logger
 from prefect.states import Cancelled, Completed, Failed, State
 
 from flows.ingest import ingest
-from tasks.context import GROUP_PARSE_SLOTS, parse_slots_for
+from tasks.context import GROUP_PARSE_SLOTS
+from tasks.limits import LimitPlan, ParseSlots
 from tasks.stopping import StopRequest, stop_on_signals
 from yusuan.discover.lanes import PortalEntry, host_lanes, portal_entries
 from yusuan.discover.registry import PortalConfig, load_portals
@@ -80,7 +81,7 @@ def ingest_portals(
 
     if at_once > 1:
         logger.info("%d portal entries in %d lanes of distinct hosts, %d at once", len(entries), len(lanes), at_once)
-    slots = parse_slots_for(settings)
+    slots = ParseSlots.for_plan(LimitPlan.from_settings(settings))
     shared_slots = GROUP_PARSE_SLOTS.set(slots)
     try:
         with stop_on_signals() as stop:

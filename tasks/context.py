@@ -109,7 +109,7 @@ class RunContext:
             ParseBudget(settings.parse_deadline_seconds, settings.parse_memory_mb),
             entry_url,
             DbRetry(settings.database_retry_seconds, interrupt=PROCESS_STOP),
-            group_slots or parse_slots_for(settings),
+            group_slots or ParseSlots.for_plan(limits),
             settings.recheck_after_hours,
             owns_parse_slots=group_slots is None,
         )
@@ -122,8 +122,3 @@ class RunContext:
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs
         return f"RunContext(run_id={self.run_id!r}, portal={self.portal!r})"
-
-
-def parse_slots_for(settings: Settings) -> ParseSlots:
-    """The parse slots of one run, or of a group run's lanes together."""
-    return ParseSlots(settings.parse_slots, shared=LimitPlan.from_settings(settings).shared)

@@ -112,6 +112,10 @@ class ParseSlots:
         self._semaphore = threading.BoundedSemaphore(size)
         self._held = HeldSlots(size, max_hold=PARSE_MAX_HOLD_SECONDS) if shared else None
 
+    @classmethod
+    def for_plan(cls, plan: LimitPlan) -> ParseSlots:
+        return cls(plan.extraction_slots, shared=plan.shared)
+
     def __reduce__(self) -> tuple[type[ParseSlots], tuple[int, bool]]:
         # Locks do not cross processes: a copy sent to a Dask worker starts fresh, and there the
         # worker's own thread count bounds its parses.
