@@ -203,11 +203,14 @@ def ingest(
         label = name or "portal"
 
         def run_flow() -> State:
+            from prefect import tags
+
             from flows.ingest import ingest as ingest_flow
 
-            return ingest_flow(
-                portal_url, portal=label, max_pages=max_pages or 200, region=region, return_state=True, **common
-            )
+            with tags(f"portal:{label}"):  # on the flow run, as a group's runs have (its tasks have none)
+                return ingest_flow(
+                    portal_url, portal=label, max_pages=max_pages or 200, region=region, return_state=True, **common
+                )
 
     else:
         console.print("[red]give --portal URL, or --config portals.yaml with --name NAME or --group GROUP[/red]")

@@ -47,12 +47,19 @@ class LinkFeed:
         self._queue: queue.SimpleQueue[DisclosureLink] = queue.SimpleQueue()
         self._closed = threading.Event()
         self._seen: set[str] = set()
+        self._changed: Callable[[], object] = lambda: None
+
+    def on_change(self, callback: Callable[[], object]) -> None:
+        """``callback`` (any thread) after each offer and at close: the consumer wakes at once."""
+        self._changed = callback
 
     def offer(self, link: DisclosureLink) -> None:
         self._queue.put(link)
+        self._changed()
 
     def close(self) -> None:
         self._closed.set()
+        self._changed()
 
     @property
     def exhausted(self) -> bool:
@@ -174,7 +181,9 @@ def run_documents(
     into a bare tuple). A failed stage is a failed task run, and the document's chain ends there.
     When ``stop`` is set, no further stage is submitted and the generator ends.
     """
-    finished: queue.SimpleQueue[tuple[Stage, int, PrefectFuture[Any]]] = queue.SimpleQueue()
+    # A stage's end, or None: the feed changed (a link offered, the crawl over).
+    finished: queue.SimpleQueue[tuple[Stage, int, PrefectFuture[Any]] | None] = queue.SimpleQueue()
+    feed.on_change(lambda: finished.put(None))
     runs: list[DocumentRun] = []
     batches: list[list[int]] = []
     download = download_with_retries(ctx.http)
@@ -244,9 +253,12 @@ def run_documents(
         if not (outstanding or waiting or pending) and feed.exhausted:
             return
         try:
-            stage, index, future = finished.get(timeout=0.25)
+            ended = finished.get(timeout=0.25)
         except queue.Empty:
             continue
+        if ended is None:
+            continue
+        stage, index, future = ended
         outstanding -= 1
         if stage is Stage.REVALIDATE:
             yield from _batch_done(runs, batches[index], future, waiting, finish)

@@ -13,7 +13,7 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prefect import flow, tags
+from prefect import flow
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
@@ -28,6 +28,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from flows.documents import LinkFeed, run_documents
+from flows.progress import ThrottledProgress
 from flows.summary import IngestSummary, report_document, summarise_discovery, summary_markdown
 from storage.database import resolve_database_url
 from storage.migrate import upgrade
@@ -39,7 +40,7 @@ from tasks.context import RunContext
 from tasks.discover import discover_task
 from tasks.extract import ensure_result_storage, prune_parse_cache
 from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
-from tasks.runner import task_runner_for
+from tasks.runner import task_runner_for, untagged
 from tasks.stopping import PROCESS_STOP, StopRequest, stop_on_signals
 from yusuan.errors import one_line
 from yusuan.fetch.offsite import HostPolicy
@@ -174,14 +175,15 @@ def _run(
         finally:
             feed.close()
 
-    progress = create_progress_artifact(0.0, key=f"{_artifact_key(portal)}-progress", description="Documents done")
-    with tags(f"portal:{portal}"):
+    artifact = create_progress_artifact(0.0, key=f"{_artifact_key(portal)}-progress", description="Documents done")
+    progress = ThrottledProgress(lambda share: update_progress_artifact(artifact, 100.0 * share))
+    with untagged():
         crawl = discover_task.submit(ctx, entry_url, max_pages, allowed_hosts, found=feed.offer if streaming else None)
         crawl.add_done_callback(discovered)
         for document in run_documents(
             ctx,
             feed,
-            lambda share: update_progress_artifact(progress, 100.0 * share),
+            progress,
             stop=stop,
             window=settings.document_window,
             known=known,
@@ -193,6 +195,7 @@ def _run(
             elif fetched is not None and not fetched.error:
                 summary.downloaded += fetched.http_status != 304
                 summary.not_modified += fetched.http_status == 304
+    progress.flush()
     summary.skipped_by_year = feed.skipped_by_year
     try:
         discovery: DiscoveryResult | None = crawl.result(timeout=None if not stop.is_set() else 10.0)

@@ -11,6 +11,7 @@ from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterKey,
     FlowRunFilter,
+    FlowRunFilterId,
     FlowRunFilterParentFlowRunId,
 )
 from sqlalchemy import text
@@ -56,6 +57,12 @@ def test_group_run_ingests_its_portals_for_the_years_asked(pipeline_env: str, tm
             )
         )
     assert [(run.name, sorted(run.tags)) for run in subflows] == [("ingest first", ["group:test", "portal:first"])]
+    # The tags stay on the flow run: a tagged task run asks the API for tag concurrency slots
+    # before it starts (tasks.runner.untagged).
+    with get_client(sync_client=True) as client:
+        task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[subflows[0].id])))
+    assert {run.name.split()[0] for run in task_runs} >= {"discover", "download", "extract", "load"}
+    assert [run.tags for run in task_runs if run.tags] == []
     # What an operator finds on the two runs: progress at 100 % on both, the group's table.
     keys = ["ingest-portals-test", "ingest-portals-test-progress", "ingest-first-progress"]
     with get_client(sync_client=True) as client:
