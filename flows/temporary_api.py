@@ -43,6 +43,7 @@ _PORT_ATTEMPTS = 3
 _POLL_SECONDS = 0.05
 _STOP_SECONDS = 5.0
 LOG_NAME = "temporary-api-server.log"
+_APP = "flows.temporary_api_app:create_app"
 # Prefect's own default; ``use`` sets the configured one.
 _DEFAULT_STARTUP_TIMEOUT = 20.0
 
@@ -103,8 +104,9 @@ class TemporaryApiServer:
         self.port = free_port()
         if self._log is None:
             self._log = self.log_path.open("wb")
-        # Prefect's SubprocessASGIServer command: its app factory under uvicorn, no UI.
-        command = [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app"]
+        # Prefect's SubprocessASGIServer command (its app under uvicorn, no UI), with SQLite
+        # write transactions that take the write lock first (flows.temporary_api_app).
+        command = [sys.executable, "-m", "uvicorn", "--factory", _APP]
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
         self.process = subprocess.Popen(
             command,

@@ -10,13 +10,14 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.temporary_api import start_temporary_api_server
+from flows.temporary_api import TemporaryApiServer, start_temporary_api_server
 from tests.conftest import REPO
 
 # A CLI process in miniature: Prefect's environment, the server started before anything uses
@@ -185,3 +186,34 @@ def test_the_early_server_is_stopped_when_the_profile_names_a_prefect_api(tmp_pa
     pid, used, pointed, running = _launch(tmp_path, "demo")
     assert (used, pointed, running) == ("False", "True", "False")  # stopped, PREFECT_API_URL left unset
     assert _gone_within(int(pid), 10)
+
+
+def test_writes_at_once_wait_their_turn_on_its_sqlite_rather_than_failing(tmp_path: Path) -> None:
+    """Prefect's own app answers many of these 503 (SQLITE_BUSY on a deferred transaction's first
+    write), which its client waits out for 2, 4, 8 … s; flows.temporary_api_app takes the write
+    lock first, so every one is done."""
+    import httpx
+
+    server = TemporaryApiServer.spawn(tmp_path / "prefect", {"PREFECT_HOME": str(tmp_path / "prefect")})
+    try:
+        server.startup_timeout = 120.0  # the first start migrates a new database
+        server.wait_ready()
+        with httpx.Client(base_url=server.api_url, timeout=120, trust_env=False) as client:
+            flow_id = client.post("/flows/", json={"name": "writes-at-once"}).json()["id"]
+            parent = client.post("/flow_runs/", json={"flow_id": flow_id, "name": "parent"}).json()["id"]
+        statuses: list[int] = []
+
+        def lane(n: int) -> None:
+            # What a group's lane does at a subflow's start: its tracking task run, then the flow run.
+            with httpx.Client(base_url=server.api_url, timeout=120, trust_env=False) as client:
+                for i in range(8):
+                    body = {"flow_run_id": parent, "task_key": f"lane-{n}", "dynamic_key": str(i), "name": f"{n}-{i}"}
+                    tracking = client.post("/task_runs/", json=body)
+                    run = {"flow_id": flow_id, "name": f"{n}-{i}", "parent_task_run_id": tracking.json().get("id")}
+                    statuses.extend([tracking.status_code, client.post("/flow_runs/", json=run).status_code])
+
+        with ThreadPoolExecutor(6) as pool:
+            list(pool.map(lane, range(6)))
+    finally:
+        server.stop()
+    assert sorted(set(statuses)) == [201] and len(statuses) == 96
