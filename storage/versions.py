@@ -3,7 +3,8 @@
 A filing (region, agency, fiscal year, kind) may have several versions: files with different
 bytes. The current one is the one the portal serves **now**: a version is served while some
 source URL answers with its bytes and the portal still lists that URL. Among served versions
-a re-publication that says it corrects (更正/调整) wins, then the one first seen last. A filing
+a file with the budget's tables wins over a text-only 情况说明 of the same filing, then a
+re-publication that says it corrects (更正/调整), then the one first seen last. A filing
 none of whose versions is served any more (every URL withdrawn) keeps the version served last
 current, marked not served in ``budget.documents``: its numbers were published, and nothing
 replaced them.
@@ -25,7 +26,7 @@ from sqlalchemy import Connection, and_, case, exists, func, insert, select, tex
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from storage import schema as t
-from yusuan.models import DocumentStatus
+from yusuan.models import ContentKind, DocumentStatus
 
 
 class Change(StrEnum):
@@ -63,20 +64,20 @@ def recompute_current(conn: Connection, key: FilingKey) -> None:
     last_served = (
         select(func.max(t.source_history.c.last_fetched_at)).where(t.source_history.c.sha256 == d.sha256)
     ).scalar_subquery()
-    # Some publishers post a filing as two files (说明 text and 公开表 tables): the one with
-    # tables carries the facts, so it wins over a text-only file of the same moment.
-    has_tables = (
-        select(func.count()).select_from(t.doc_tables).where(t.doc_tables.c.document_id == d.document_id)
-    ).scalar_subquery() > 0
+    # Some publishers post a filing as two files (情况说明 text and 公开表 tables): the one with
+    # the tables carries the lines and the exact totals (the text rounds them), so it wins over a
+    # text-only file of the same filing whichever was seen first, and a correction posted as
+    # text alone does not hide the tables either.
+    has_tables = d.content_kind == ContentKind.BUDGET_TABLES.value
     winner = conn.execute(
         select(d.document_id)
         .where(same_filing, d.status == DocumentStatus.LOADED.value)
         .order_by(
             served.desc(),
             case((served, None), else_=last_served).desc().nulls_last(),
+            has_tables.desc(),
             d.is_correction.desc(),
             d.first_seen_at.desc(),
-            has_tables.desc(),
             d.document_id.desc(),
         )
         .limit(1)

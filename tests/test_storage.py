@@ -76,6 +76,37 @@ def test_correction_becomes_current_and_the_original_stays(db: str, tmp_path, zh
     assert totals == 1 and lines == 1
 
 
+@pytest.mark.parametrize("text_first", [True, False], ids=["text-seen-first", "tables-seen-first"])
+def test_the_tables_file_of_a_filing_is_current_over_its_text_only_statement(
+    db: str, tmp_path, zhengzhou: ExtractedDocument, text_first: bool
+) -> None:
+    """A filing published as two files, its 情况说明 (totals rounded in the text, no tables) and its
+    公开表: the views show the tables' lines and exact totals whichever file was seen last."""
+    store = RawStore(tmp_path)
+    statement = replace(
+        zhengzhou,
+        content_kind=ContentKind.BUDGET_TEXT,
+        tables=[],
+        function_lines=[],
+        economic_lines=[],
+        projects=[],
+        targets=[],
+        checks=[],
+        figures=[f for f in zhengzhou.figures if f.name in ("income_total", "expenditure_total")][:1],
+    )
+    files = [
+        (statement, _fetched(store, b"%PDF-1 statement", "http://p/1.pdf", "附件1：部门预算情况说明")),
+        (zhengzhou, _fetched(store, b"%PDF-1 tables", "http://p/2.pdf", "附件2：部门预算报表")),
+    ]
+    for n, (doc, fetched) in enumerate(files if text_first else files[::-1]):
+        _load(db, doc, fetched, now=T0 + timedelta(days=n))
+    with engine_for(db).connect() as conn:
+        current = conn.execute(text("SELECT source_url FROM budget.documents WHERE is_current")).scalars().all()
+        lines = conn.execute(text("SELECT count(*) FROM budget.function_lines")).scalar_one()
+    assert current == ["http://p/2.pdf"]
+    assert lines == len(zhengzhou.function_lines) > 0
+
+
 def test_same_file_on_two_urls_is_one_document_with_two_sources(db: str, tmp_path, zhengzhou) -> None:
     store = RawStore(tmp_path)
     a = _fetched(store, b"%PDF-1 same", "http://portal-a/x.pdf", "2023年部门预算.pdf")
