@@ -225,6 +225,7 @@ function_lines = Table(
     Column("total", Money),
     Column("basic_total", Money),
     Column("project_total", Money),
+    Column("level", String(10), nullable=False, server_default="", comment="class | section | item"),
 )
 
 economic_lines = Table(
@@ -232,13 +233,14 @@ economic_lines = Table(
     metadata,
     *_row_key("economic_lines"),
     Column("table_kind", String(40), nullable=False),
-    Column("econ_code", String(5), nullable=False),
+    Column("econ_code", String(7), nullable=False),
     Column("econ_name", Text, nullable=False),
-    Column("gov_econ_code", String(5), nullable=False),
+    Column("gov_econ_code", String(7), nullable=False),
     Column("gov_econ_name", Text, nullable=False),
     Column("total", Money),
     Column("personnel", Money),
     Column("public_funds", Money),
+    Column("level", String(10), nullable=False, server_default="", comment="class | item | subitem"),
 )
 
 project_lines = Table(

@@ -241,6 +241,8 @@ class FunctionLine:
     total: Decimal | None
     basic_total: Decimal | None
     project_total: Decimal | None
+    # class (类) | section (款) | item (项); also where the table prints no code (func_code "").
+    level: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +256,8 @@ class EconomicLine:
     total: Decimal | None
     personnel: Decimal | None
     public_funds: Decimal | None
+    # class (301) | item (30101) | subitem (3010201); also where the table prints no code.
+    level: str = ""
 
 
 @dataclass(frozen=True, slots=True)

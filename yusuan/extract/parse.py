@@ -19,6 +19,8 @@ from yusuan.extract.tables import Grid, GridRow
 from yusuan.models import EconomicLine, Figure, FunctionLine, Lineage, PerformanceTarget, ProjectLine
 from yusuan.normalise.amounts import Unit, is_amount, is_blank_amount, parse_yuan
 from yusuan.normalise.codes import (
+    economic_level,
+    function_level,
     is_economic_code,
     is_function_code,
     join_code_parts,
@@ -51,6 +53,41 @@ class ParsedFacts:
 
 def _n(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+_QIZHONG = re.compile(r"^其中[:：]?")
+
+
+def _label(text: str) -> str:
+    """A header label as compared: no spaces, no "其中：" (a part shown under its whole)."""
+    return _QIZHONG.sub("", _n(text))
+
+
+def _label_paths(grid: Grid) -> list[list[str]]:
+    return [[_label(p) for p in path] for path in grid.paths]
+
+
+# Columns of another period or a comparison (2025年执行数, 上年预算, 增减额, 增减%): never the
+# budget year's amounts, whatever their leaf label says.
+_OTHER_PERIOD = re.compile(r"上年|执行|决算|增减|增长|变动|比较|[%％]")
+_YEAR_LABEL = re.compile(r"(20\d{2})")
+
+
+def budget_year_columns(paths: list[list[str]], columns: list[int]) -> list[int]:
+    """``columns`` less those of another period: a table that prints last year beside the budget
+    year (2025年执行数 | 2026年预算数 …) keeps the latest year's columns."""
+    years = {int(m) for c in columns for x in paths[c] for m in _YEAR_LABEL.findall(x)}
+    latest = max(years) if years else None
+    out = []
+    for c in columns:
+        joined = _joined(paths[c])
+        column_years = {int(m) for m in _YEAR_LABEL.findall(joined)}
+        if _OTHER_PERIOD.search(joined) and not (latest in column_years and "预算" in joined):
+            continue
+        if column_years and latest not in column_years:
+            continue
+        out.append(c)
+    return out or columns
 
 
 def _joined(path: list[str]) -> str:
@@ -153,10 +190,35 @@ class _FunctionColumns:
     basic: int | None
     project: int | None
     amounts: list[int]
+    # A table without a 基本支出 column that prints 人员经费 and 公用经费: basic is their sum.
+    basic_parts: list[int] = field(default_factory=list)
+
+
+_BASIC_HEADS = ("基本支出",)
+_PROJECT_HEADS = ("项目支出", "项目经费", "专项业务经费", "专项支出", "专项经费")
+_PART_TOTALS = ("小计", "合计")
+
+
+def _under(path: list[str], heads: tuple[str, ...]) -> bool:
+    """The column is a whole of one of ``heads`` (基本支出 or 基本支出/小计), not one of its parts."""
+    return any(x.startswith(heads) for x in path) and (_leaf(path) in _PART_TOTALS or _leaf(path).startswith(heads))
+
+
+def _total_column(paths: list[list[str]], amounts: list[int], exclude: tuple[str, ...]) -> int | None:
+    """合计/总计/金额/小计/预算数 of the whole row: not under a 基本支出/项目支出 (or 人员/公用) head."""
+
+    def whole(c: int) -> bool:
+        return not any(x.startswith(exclude) for x in paths[c])
+
+    for words in (("合计", "总计", "金额"), ("小计",), ("预算数", "预算", "本年", "当年")):
+        found = next((c for c in amounts if whole(c) and any(w in _leaf(paths[c]) for w in words)), None)
+        if found is not None:
+            return found
+    return next((c for c in amounts if whole(c)), amounts[0] if amounts else None)
 
 
 def _function_columns(grid: Grid) -> _FunctionColumns:
-    paths = [[_n(p) for p in path] for path in grid.paths]
+    paths = _label_paths(grid)
     leaves = [_leaf(p) for p in paths]
     code = _indices(leaves, ("类", "款", "项"))
     unit_code = _first(paths, lambda p: any(("单位" in x or "部门" in x) and ("代码" in x or "编码" in x) for x in p))
@@ -171,27 +233,30 @@ def _function_columns(grid: Grid) -> _FunctionColumns:
     name = _first(paths, lambda p: any("名称" in x for x in p), exclude=taken)
     if name is not None:
         taken.add(name)
-    amounts = _amount_columns(grid, taken)
+    all_amounts = _amount_columns(grid, taken)
     if name is None:
-        text_cols = [c for c in range(len(paths)) if c not in taken and c not in amounts]
+        text_cols = [c for c in range(len(paths)) if c not in taken and c not in all_amounts]
         name = text_cols[0] if text_cols else None
+    amounts = budget_year_columns(paths, all_amounts)
+    basic = next((c for c in amounts if _under(paths[c], _BASIC_HEADS)), None)
+    project = next((c for c in amounts if _under(paths[c], _PROJECT_HEADS)), None)
+    basic_parts: list[int] = []
+    if basic is None:
+        personnel = next((c for c in amounts if "人员" in _leaf(paths[c])), None)
+        public = next((c for c in amounts if "公用" in _leaf(paths[c])), None)
+        if personnel is not None and public is not None:
+            basic_parts = [personnel, public]
+    total = _total_column(paths, amounts, (*_BASIC_HEADS, *_PROJECT_HEADS, "人员", "公用"))
+    return _FunctionColumns(code, unit_code, name, total, basic, project, all_amounts, basic_parts)
 
-    def part_of(c: int, head: str, leaves_ok: tuple[str, ...]) -> bool:
-        path = paths[c]
-        return any(x.startswith(head) for x in path) and (_leaf(path) in leaves_ok or _leaf(path).startswith(head))
 
-    basic = next((c for c in amounts if part_of(c, "基本支出", ("小计", "合计"))), None)
-    project = next((c for c in amounts if part_of(c, "项目支出", ("小计", "合计"))), None)
-    total = next(
-        (
-            c
-            for c in amounts
-            if any(w in _leaf(paths[c]) for w in ("合计", "总计", "金额"))
-            and not any(x.startswith(("基本支出", "项目支出")) for x in paths[c])
-        ),
-        amounts[0] if amounts else None,
-    )
-    return _FunctionColumns(code, unit_code, name, total, basic, project, amounts)
+def _basic_amount(cells: list[str], cols: _FunctionColumns, unit: Unit) -> Decimal | None:
+    if cols.basic is not None or not cols.basic_parts:
+        return _amount(cells, cols.basic, unit)
+    parts = [_amount(cells, c, unit) for c in cols.basic_parts]
+    if all(p is None for p in parts):
+        return None
+    return sum((p or Decimal(0) for p in parts), Decimal(0))
 
 
 def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
@@ -237,8 +302,9 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
                     func_name=name,
                     unit_code=cells[cols.unit_code] if cols.unit_code is not None else "",
                     total=_amount(cells, cols.total, unit),
-                    basic_total=_amount(cells, cols.basic, unit),
+                    basic_total=_basic_amount(cells, cols, unit),
                     project_total=_amount(cells, cols.project, unit),
+                    level=function_level(code),
                 )
             )
         elif not total_seen and not candidates and not name and _has_amounts(cells, cols.amounts):
@@ -257,7 +323,7 @@ def _total_figures(kind: str, cols: _FunctionColumns, cells: list[str], unit: Un
     figures = _figure("table_total", _amount(cells, cols.total, unit), kind, 0, lineage)
     if kind in _FUNCTION_TOTAL_PRIORITY:
         priority = _FUNCTION_TOTAL_PRIORITY[kind]
-        figures += _figure("basic_expenditure", _amount(cells, cols.basic, unit), kind, priority, lineage)
+        figures += _figure("basic_expenditure", _basic_amount(cells, cols, unit), kind, priority, lineage)
         figures += _figure("project_expenditure", _amount(cells, cols.project, unit), kind, priority, lineage)
     if kind == "expenditure_summary":
         figures += _figure("expenditure_total", _amount(cells, cols.total, unit), kind, 30, lineage)
@@ -281,11 +347,24 @@ def _economic_code_column(grid: Grid) -> int | None:
     return _first(paths, lambda p: _is_code_path(p) and not any("政府" in x for x in p))
 
 
+def _embedded_economic_columns(grid: Grid, columns: list[int]) -> dict[str, int]:
+    """Columns whose cells print an economic code with its name ("30101-基本工资", "[301]工资福利支出"),
+    by the codes they hold: "3…" codes are the 部门 classification, "5…" the 政府 one."""
+    found: dict[str, int] = {}
+    for c in columns:
+        codes = [code for row in grid.rows for code in [split_code_and_name(row.cells[c])[0]] if is_economic_code(code)]
+        if len(codes) < max(1, len(grid.rows) // 3):
+            continue
+        family = "gov" if sum(code.startswith("5") for code in codes) * 2 > len(codes) else "dept"
+        found.setdefault(family, c)
+    return found
+
+
 def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
     single_code = _economic_code_column(grid)
     if single_code is not None:
         grid = realigned_to_body(grid, single_code, is_economic_code)
-    paths = [[_n(p) for p in path] for path in grid.paths]
+    paths = _label_paths(grid)
     leaves = [_leaf(p) for p in paths]
     facts = ParsedFacts()
     split_code = _indices(leaves, ("类", "款"))
@@ -296,13 +375,22 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     econ_name = _first(paths, lambda p: "名称" in _leaf(p) and not any("政府" in x for x in p), exclude=taken)
     gov_name = _first(paths, lambda p: "名称" in _leaf(p) and any("政府" in x for x in p), exclude=taken)
     taken |= {c for c in (econ_name, gov_name) if c is not None}
-    amounts = _amount_columns(grid, taken)
-    personnel = next((c for c in amounts if "人员经费" in _leaf(paths[c])), None)
-    public = next((c for c in amounts if "公用经费" in _leaf(paths[c])), None)
-    total = next(
-        (c for c in amounts if any(w in _leaf(paths[c]) for w in ("合计", "总计", "金额", "小计"))),
-        amounts[0] if amounts else None,
-    )
+    all_amounts = _amount_columns(grid, taken)
+    text_columns = [c for c in range(len(paths)) if c not in taken and c not in all_amounts]
+    if econ_name is None and econ_code is None and not split_code:
+        # Code and name in one cell, under a header such as 部门支出经济分类科目: found by content.
+        embedded = _embedded_economic_columns(grid, text_columns)
+        econ_name = embedded.get("dept")
+        if gov_name is None and gov_code is None:
+            gov_name = embedded.get("gov")
+        if econ_name is None and gov_name is None and text_columns:
+            econ_name = text_columns[0]
+    amounts = budget_year_columns(paths, all_amounts)
+    personnel = next((c for c in amounts if "人员" in _leaf(paths[c])), None)
+    public = next((c for c in amounts if "公用" in _leaf(paths[c])), None)
+    has_project = any(_under(paths[c], _PROJECT_HEADS) for c in amounts)
+    parts = ("人员", "公用", *((*_BASIC_HEADS, *_PROJECT_HEADS) if has_project else ()))
+    total = _total_column(paths, amounts, parts)
     candidates: list[EconomicLine] = []
     for i, row in enumerate(grid.rows):
         cells = row.cells
@@ -320,7 +408,12 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
             if code:
                 name = rest
         gcode = _n(cells[gov_code]) if gov_code is not None else ""
-        gcode = gcode if is_economic_code(gcode) else ""
+        gname = cells[gov_name] if gov_name is not None else ""
+        if not is_economic_code(gcode):
+            embedded, rest = split_code_and_name(gname)
+            gcode = embedded if is_economic_code(embedded) else ""
+            if gcode and gov_code is None:
+                gname = rest
         if not code and not gcode:
             if _TOTAL_LABEL.match(_label_of(cells)):
                 facts.figures += _figure("table_total", _amount(cells, total, unit), kind, 0, lineage)
@@ -332,10 +425,11 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
                 econ_code=code,
                 econ_name=name,
                 gov_econ_code=gcode,
-                gov_econ_name=cells[gov_name] if gov_name is not None else "",
+                gov_econ_name=gname,
                 total=_amount(cells, total, unit),
                 personnel=_amount(cells, personnel, unit),
                 public_funds=_amount(cells, public, unit),
+                level=economic_level(code or gcode),
             )
         )
     econ_leaves = leaf_codes([line.econ_code for line in candidates if line.econ_code])

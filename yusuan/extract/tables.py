@@ -148,6 +148,29 @@ def _column_roles(rows: list[list[str | None]], ncols: int) -> list[str]:
     return roles
 
 
+def _compatible(target: str, source: str) -> bool:
+    return source == "empty" or target == source or {target, source} <= {"code", "text"}
+
+
+def _in_order(target: list[str], source: list[str]) -> dict[int, int] | None:
+    """Source columns onto the target's non-empty ones, left to right, when there are as many and
+    each pair agrees in role: a page drawn without the blank column its first page carries."""
+    filled = [c for c, role in enumerate(target) if role != "empty"]
+    if len(filled) != len(source) or len(filled) == len(target):
+        return None
+    if not all(_compatible(target[t], role) for t, role in zip(filled, source, strict=True)):
+        return None
+    return dict(enumerate(filled))
+
+
+def _moved(row: list[str | None], mapping: dict[int, int], ncols: int) -> list[str | None]:
+    cells: list[str | None] = [None] * ncols
+    for c, value in enumerate(row):
+        if c in mapping:
+            cells[mapping[c]] = value
+    return cells
+
+
 def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[list[str | None]] | None:
     """``rows`` of a page that continues ``parent`` on a grid with other columns (Word tables
     whose every page has its own cell boundaries), moved into the parent's columns by role: the
@@ -156,6 +179,10 @@ def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[l
     ncols = parent.ncols
     body = [r for seg in parent.segments for r in seg.rows if is_data_row(r)]
     target, source = _column_roles(body, ncols), _column_roles(rows, len(rows[0]))
+
+    in_order = _in_order(target, source)
+    if in_order is not None:
+        return [_moved(row, in_order, ncols) for row in rows]
 
     def of(roles: list[str], role: str) -> list[int]:
         return [c for c, r in enumerate(roles) if r == role]
@@ -180,21 +207,42 @@ def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[l
     if len(s_amounts) > len(t_amounts):
         return None
     mapping = {s_code[0]: t_code[0], s_text[0]: fullest(t_text, body), **dict(zip(s_amounts, t_amounts, strict=False))}
-    out: list[list[str | None]] = []
-    for row in rows:
-        cells: list[str | None] = [None] * ncols
-        for c, value in enumerate(row):
-            if c in mapping:
-                cells[mapping[c]] = value
-        out.append(cells)
-    return out
+    return [_moved(row, mapping, ncols) for row in rows]
+
+
+# Words of column labels: a row made of these and no amount is a header row, even when its
+# first label is 合计 (the second header row of 预算数 over 合计 | 人员经费 | 公用经费).
+_COLUMN_WORD = re.compile(r"合计|小计|总计|经费|支出|预算|金额|收入|拨款|资金|科目|类|款|项")
+# 一、一般公共预算拨款收入 | 一、基本支出 with blank amounts is a data row of a 收支总表.
+_ORDINAL_LABEL = re.compile(r"^([一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．])")
+_COLUMN_NUMBER_LABEL = re.compile(r"^(栏次|序号|行次|\*+|[A-Za-z]|甲|乙|丙)?$")
+
+
+def is_column_number_row(cells: list[str | None]) -> bool:
+    """The 栏次 row under a header (** | ** | 1 | 2 | 3 …): it numbers the columns, it is no data."""
+    texts = [(c or "").strip() for c in cells]
+    numbers = [t for t in texts if t.isdigit()]
+    if len(numbers) < 2 or any(not (t.isdigit() or _COLUMN_NUMBER_LABEL.match(t)) for t in texts):
+        return False
+    values = [int(t) for t in numbers]
+    return values == list(range(values[0], values[0] + len(values))) and values[0] <= 2
+
+
+def is_header_row(cells: list[str | None]) -> bool:
+    """A row of column labels only, whatever its first label."""
+    texts = [c for c in cells if c and c.strip()]
+    return (
+        len(texts) >= 2
+        and not any(is_amount(t) for t in texts)
+        and all(_COLUMN_WORD.search(t) and not _ORDINAL_LABEL.match(t) for t in texts)
+    )
 
 
 def is_data_row(cells: list[str | None]) -> bool:
     texts = [c for c in cells if c]
     if not texts:
         return False
-    if texts[0].startswith("栏次"):
+    if texts[0].startswith("栏次") or is_column_number_row(cells) or is_header_row(cells):
         return False
     return any(is_amount(t) for t in texts) or bool(_DATA_LABEL.match(texts[0]))
 
@@ -262,7 +310,7 @@ def to_grid(table: RawTable, header_rows: int | None = None) -> Grid:
     the numeric test cannot tell from header rows)."""
     first = table.segments[0]
     n_header = split_header(first.rows) if header_rows is None else header_rows
-    header = first.rows[:n_header]
+    header = [row for row in first.rows[:n_header] if not is_column_number_row(row)]
     header_texts = {_norm(c) for row in header for c in row if c}
     ncols = table.ncols
     body: list[GridRow] = []
@@ -274,7 +322,7 @@ def to_grid(table: RawTable, header_rows: int | None = None) -> Grid:
                 rows = rows[1:]
         for row in rows:
             cells = [(row[c] or "") if c < len(row) else "" for c in range(ncols)]
-            if any(cells):
+            if any(cells) and not is_column_number_row(cells):
                 body.append(GridRow(segment.page_no, cells))
     return Grid(
         title=table.title,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 _DIGITS = re.compile(r"^\d+$")
-# A code printed in front of its name in one cell, e.g. "2010101 行政运行" or "30101基本工资".
-_CODE_PREFIX = re.compile(r"^(\d{3,7})\s*(.*)$")
+# A code printed in front of its name in one cell: "2010101 行政运行", "30101基本工资",
+# "[2060503]科技条件专项", "【301】工资福利支出", "30101-基本工资". The code must not run on into
+# more digits or a decimal point: "123.45" is an amount, not code 123.
+_CODE_PREFIX = re.compile(r"^[\[【（(]?\s*(\d{3,7})(?![\d.,])\s*[\]】）)]?\s*[-－—_:：、.．]?\s*(.*)$", re.S)
 
 
 def digits_only(text: str) -> str:
@@ -38,7 +40,8 @@ def split_code_and_name(text: str) -> tuple[str, str]:
 
 
 _FUNCTION_CODE = re.compile(r"^[12]\d{2}(?:\d{2}){0,2}$")
-_ECONOMIC_CODE = re.compile(r"^[35]\d{2}(?:\d{2})?$")
+# 类 (301), 款 (30101) and, where a province splits an item further, 3010201.
+_ECONOMIC_CODE = re.compile(r"^[35]\d{2}(?:\d{2}){0,2}$")
 
 
 def is_function_code(code: str) -> bool:
@@ -49,7 +52,7 @@ def is_function_code(code: str) -> bool:
 
 
 def is_economic_code(code: str) -> bool:
-    """Economic codes: 部门预算 301/30101 or 政府预算 501/50101."""
+    """Economic codes: 部门预算 301/30101 (sub-items 3010201) or 政府预算 501/50101."""
     return bool(_ECONOMIC_CODE.match(code))
 
 
@@ -57,3 +60,17 @@ def leaf_codes(codes: list[str]) -> set[str]:
     """Codes that no other code in the list extends: the lines, not the 类/款 subtotals."""
     unique = set(codes)
     return {c for c in unique if not any(o != c and o.startswith(c) for o in unique)}
+
+
+_FUNCTION_LEVELS = {3: "class", 5: "section", 7: "item"}
+_ECONOMIC_LEVELS = {3: "class", 5: "item", 7: "subitem"}
+
+
+def function_level(code: str) -> str:
+    """类 (3 digits) → class, 款 (5) → section, 项 (7) → item."""
+    return _FUNCTION_LEVELS.get(len(code), "")
+
+
+def economic_level(code: str) -> str:
+    """301 → class, 30101 → item, 3010201 → subitem."""
+    return _ECONOMIC_LEVELS.get(len(code), "")

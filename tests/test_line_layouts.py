@@ -1,0 +1,166 @@
+"""Line tables in the layouts real templates print them, each on a handmade grid.
+
+Every layout is a class of real files (docs/accuracy.md names them): the rows go through the
+same header split and column finders as a PDF's, so a test fails when a layout stops being read.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from yusuan.extract.parse import parse_economic_table, parse_function_table
+from yusuan.extract.tables import RawTable, Segment, is_column_number_row, remap_continuation, to_grid
+from yusuan.models import EconomicLine, FunctionLine
+from yusuan.normalise.amounts import Unit
+
+Row = list[str | None]
+
+
+def _grid(*pages: list[Row], title: str = "一般公共预算支出表") -> object:
+    table = RawTable(title, ["单位：万元"], [Segment(n, rows) for n, rows in enumerate(pages, start=1)])
+    return to_grid(table)
+
+
+def _function(*pages: list[Row]) -> dict[str, tuple[Decimal | None, ...]]:
+    facts = parse_function_table(_grid(*pages), "general_budget_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    return {line.func_code: _amounts(line) for line in facts.function_lines}
+
+
+def _economic(*pages: list[Row]) -> dict[str, tuple[Decimal | None, ...]]:
+    grid = _grid(*pages, title="一般公共预算基本支出表")
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    return {line.econ_code: _amounts(line) for line in facts.economic_lines}
+
+
+def _amounts(line: FunctionLine | EconomicLine) -> tuple[Decimal | None, ...]:
+    if isinstance(line, FunctionLine):
+        return (line.total, line.basic_total, line.project_total)
+    return (line.total, line.personnel, line.public_funds)
+
+
+def _wan(*values: str | None) -> tuple[Decimal | None, ...]:
+    return tuple(None if v is None else Decimal(v) * 10000 for v in values)
+
+
+def test_bracketed_codes_in_the_name_cell_under_a_two_row_header_with_qizhong() -> None:
+    """功能科目名称 | 一般公共预算支出 over 小计 | 其中：基本支出 | 项目支出, names like [2060503]科技条件专项."""
+    rows: list[Row] = [
+        ["功能科目名称", "一般公共预算支出", None, None],
+        [None, "小计", "其中：基本支出", "项目支出"],
+        ["合计", "60.00", "40.00", "20.00"],
+        ["[206]科学技术支出", "20.00", "0.00", "20.00"],
+        ["[20605]科技条件与服务", "20.00", "0.00", "20.00"],
+        ["[2060503]科技条件专项", "20.00", "0.00", "20.00"],
+        ["[2080501]行政单位离退休", "40.00", "40.00", "0.00"],
+    ]
+    assert _function(rows) == {
+        "2060503": _wan("20.00", "0.00", "20.00"),
+        "2080501": _wan("40.00", "40.00", "0.00"),
+    }
+
+
+def test_government_and_department_codes_per_row_under_budget_over_personnel_and_public() -> None:
+    """政府支出经济分类科目 | 部门支出经济分类科目 | 预算数 over 合计 | 人员经费 | 公用经费, cells
+    "50101-工资奖金津补贴" / "30101-基本工资": the second header row starts with 合计 but is header."""
+    rows: list[Row] = [
+        ["", "政府支出经济分类科目", "部门支出经济分类科目", "预算数", None, None],
+        ["", "", "", "合计", "人员经费", "公用经费"],
+        ["", "50101-工资奖金津补贴", "30101-基本工资", "2,164.528800", "2,164.528800", ""],
+        ["", "50101-工资奖金津补贴", "30102-津贴补贴", "4,924.771872", "4,924.771872", ""],
+        ["", "50201-办公经费", "30201-办公费", "101.000000", "", "101.000000"],
+    ]
+    grid = _grid(rows, title="一般公共预算基本支出表")
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    got = {(e.econ_code, e.econ_name, e.gov_econ_code, e.gov_econ_name): _amounts(e) for e in facts.economic_lines}
+    assert got == {
+        ("30101", "基本工资", "50101", "工资奖金津补贴"): _wan("2164.528800", "2164.528800", None),
+        ("30102", "津贴补贴", "50101", "工资奖金津补贴"): _wan("4924.771872", "4924.771872", None),
+        ("30201", "办公费", "50201", "办公经费"): _wan("101.000000", None, "101.000000"),
+    }
+
+
+def test_a_single_amount_economic_table_leaves_personnel_and_public_unknown() -> None:
+    """部门预算支出经济科目 | 预算: the total only, never a guessed split."""
+    rows: list[Row] = [
+        ["部门预算支出经济科目", "预算"],
+        ["合计", "30.00"],
+        ["[301]工资福利支出", "30.00"],
+        ["[30101]基本工资", "10.00"],
+        ["[30102]津贴补贴", "20.00"],
+    ]
+    assert _economic(rows) == {"30101": _wan("10.00", None, None), "30102": _wan("20.00", None, None)}
+
+
+def test_personnel_columns_named_otherwise_and_the_column_number_row() -> None:
+    """经济科目编码 | 经济科目名称 | 总计 | 人员类 | 公用经费, with a ** | ** | 1 | 2 | 3 row under it."""
+    rows: list[Row] = [
+        ["经济科目编码", "经济科目名称", "总计", "人员类", "公用经费"],
+        ["**", "**", "1", "2", "3"],
+        ["", "合计", "13.00", "10.00", "3.00"],
+        ["301", "工资福利支出", "10.00", "10.00", ""],
+        ["30101", "基本工资", "10.00", "10.00", ""],
+        ["302", "商品和服务支出", "3.00", "", "3.00"],
+        ["30201", "办公费", "3.00", "", "3.00"],
+    ]
+    assert is_column_number_row(rows[1]) and not is_column_number_row(rows[3])
+    grid = _grid(rows, title="一般公共预算基本支出表")
+    assert [r.cells[0] for r in grid.rows if r.cells[0] == "**"] == []  # type: ignore[attr-defined]
+    assert _economic(rows) == {"30101": _wan("10.00", "10.00", None), "30201": _wan("3.00", None, "3.00")}
+
+
+def test_seven_digit_economic_sub_items_are_the_leaves() -> None:
+    rows: list[Row] = [
+        ["科目编码", "科目名称", "合计", "人员经费", "公用经费"],
+        ["301", "工资福利支出", "5.00", "5.00", ""],
+        ["30102", "津贴补贴", "5.00", "5.00", ""],
+        ["3010201", "规范性津补贴", "3.00", "3.00", ""],
+        ["3010202", "改革性补贴", "2.00", "2.00", ""],
+    ]
+    assert _economic(rows) == {"3010201": _wan("3.00", "3.00", None), "3010202": _wan("2.00", "2.00", None)}
+
+
+def test_last_years_columns_are_never_the_budget_years() -> None:
+    """科目编码 | 科目名称 | 2025年执行数 | 2026年预算数 (小计 | 基本支出 | 项目支出) | 增减额 | 增减%."""
+    rows: list[Row] = [
+        ["科目编码", "科目名称", "2025年执行数", "2026年预算数", None, None, "增减额", "增减%"],
+        [None, None, None, "小计", "基本支出", "项目支出", None, None],
+        ["2010101", "行政运行", "9.00", "12.00", "12.00", "", "3.00", "33.33"],
+        ["2010102", "一般行政管理事务", "4.00", "5.00", "", "5.00", "1.00", "25.00"],
+    ]
+    assert _function(rows) == {
+        "2010101": _wan("12.00", "12.00", None),
+        "2010102": _wan("5.00", None, "5.00"),
+    }
+
+
+def test_no_basic_column_but_personnel_public_and_special_purpose() -> None:
+    """科目编码 | 科目名称 | 合计 | 人员经费支出 | 公用经费支出 | 专项业务经费支出: basic = personnel + public."""
+    rows: list[Row] = [
+        ["科目编码", "科目名称", "合计", "人员经费支出", "公用经费支出", "专项业务经费支出"],
+        ["2010101", "行政运行", "12.00", "10.00", "2.00", ""],
+        ["2010102", "一般行政管理事务", "5.00", "", "", "5.00"],
+    ]
+    assert _function(rows) == {
+        "2010101": _wan("12.00", "12.00", None),
+        "2010102": _wan("5.00", None, "5.00"),
+    }
+
+
+def test_a_next_page_drawn_without_the_blank_first_column_is_stitched_by_column_order() -> None:
+    first: list[Row] = [
+        ["", "政府支出经济分类科目", "部门支出经济分类科目", "预算数", None, None],
+        ["", "", "", "合计", "人员经费", "公用经费"],
+        ["", "50101-工资奖金津补贴", "30101-基本工资", "10.00", "10.00", ""],
+        ["", "50201-办公经费", "30201-办公费", "1.00", "", "1.00"],
+    ]
+    second: list[Row] = [
+        ["50202-会议费", "3021503-三类会议费", "2.00", "", "2.00"],
+        ["50203-培训费", "30216-培训费", "3.00", "", "3.00"],
+    ]
+    parent = RawTable("一般公共预算基本支出表", [], [Segment(1, first)])
+    moved = remap_continuation(parent, second)
+    assert moved == [[None, *second[0]], [None, *second[1]]]
+    parent.segments.append(Segment(2, moved))
+    grid = to_grid(parent)
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)
+    assert {e.econ_code for e in facts.economic_lines} == {"30101", "30201", "3021503", "30216"}
