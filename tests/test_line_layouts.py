@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from yusuan.extract.line_checks import PrintedRow, PrintedTable, line_checks
 from yusuan.extract.parse import parse_economic_table, parse_function_table
 from yusuan.extract.tables import RawTable, Segment, is_column_number_row, remap_continuation, to_grid
 from yusuan.models import EconomicLine, FunctionLine
@@ -164,3 +165,58 @@ def test_a_next_page_drawn_without_the_blank_first_column_is_stitched_by_column_
     grid = to_grid(parent)
     facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)
     assert {e.econ_code for e in facts.economic_lines} == {"30101", "30201", "3021503", "30216"}
+
+
+# ------------------------------------------------------------------ line checks
+
+
+def _row(code: str, index: int, total: str, a: str | None = None, b: str | None = None) -> PrintedRow:
+    return PrintedRow(code, f"name{index}", 1, index, (Decimal(total), _d(a), _d(b)))
+
+
+def _d(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _table(rows: list[PrintedRow], total: PrintedRow | None, unread: list[PrintedRow] | None = None) -> PrintedTable:
+    kind = "general_budget_expenditure"
+    return PrintedTable(0, kind, ("基本支出", "项目支出"), True, Decimal("0.01"), rows, total, unread or [])
+
+
+def test_a_table_whose_rows_add_up_passes_and_a_rounding_gap_is_rounding() -> None:
+    rows = [
+        _row("201", 1, "300", "100", "200"),
+        _row("20101", 2, "300", "100", "200"),
+        _row("2010101", 3, "100", "100", "0"),
+        _row("2010102", 4, "200", "0", "200"),
+    ]
+    checks = {c.name: c for c in line_checks(_table(rows, _row("", 0, "300", "100", "200")))}
+    assert checks["lines_add_up"].status == "passed" and checks["line_parts_add_up"].status == "passed"
+    # 201 prints 300.00 where its rows add up to 300.01: a cent off, within two cells' rounding.
+    cents = [_row("201", 1, "300.00"), _row("2010101", 2, "150.00"), _row("2010102", 3, "150.01")]
+    check = line_checks(PrintedTable(0, "k", ("a", "b"), False, Decimal("0.01"), cents, None, []))[0]
+    assert check.status == "rounding"
+    # A whole yuan off is more than rounding can explain.
+    off = [_row("201", 1, "300.00"), _row("2010101", 2, "150.00"), _row("2010102", 3, "151.00")]
+    check = line_checks(PrintedTable(0, "k", ("a", "b"), False, Decimal("0.01"), off, None, []))[0]
+    assert check.status == "failed"
+
+
+def test_a_subtotal_its_rows_miss_is_named_with_the_difference_and_the_cause() -> None:
+    rows = [_row("301", 1, "911.21"), _row("30101", 2, "500.00"), _row("30102", 3, "420.96")]
+    source = line_checks(PrintedTable(0, "k", ("人员经费", "公用经费"), False, Decimal("0.01"), rows, None, []))[0]
+    assert source.status == "failed" and (source.expected, source.actual) == (Decimal("911.21"), Decimal("920.96"))
+    assert "301 name1 (p.1 row 1) 合计 printed 911.21, its rows 920.96 (-9.75)" in source.detail
+    assert "source:" in source.detail
+    # A total whose difference is a printed row yusuan read no line from: a misread.
+    leaves = [_row("2010101", 1, "100"), _row("2010102", 2, "200")]
+    lost = PrintedRow("", "行政运行", 2, 7, (Decimal("50"), None, None))
+    table = PrintedTable(3, "k", ("a", "b"), False, Decimal("0.01"), leaves, _row("", 0, "350"), [lost])
+    misread = line_checks(table)[0]
+    assert misread.status == "failed" and "misread: p.2 row 7 (行政运行) prints 50" in misread.detail
+
+
+def test_each_row_must_be_the_sum_of_its_two_parts() -> None:
+    rows = [_row("2010101", 1, "100", "60", "40"), _row("2010102", 2, "200", "150", "40")]
+    check = next(c for c in line_checks(_table(rows, None)) if c.name == "line_parts_add_up")
+    assert check.status == "failed" and "2010102 name2" in check.detail and "(+10)" in check.detail

@@ -8,6 +8,7 @@ from pathlib import Path
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.classify import classify_title
 from yusuan.extract.content import classify_content, title_lines
+from yusuan.extract.line_checks import PrintedTable, line_checks
 from yusuan.extract.metadata import (
     agency_from_captions,
     agency_from_label_cells,
@@ -150,6 +151,7 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
     )
     doc.agency_name = normalise_agency(doc.agency_name_raw)
     fallback_unit = default_unit(all_captions)
+    printed: list[PrintedTable] = []
 
     for index, grid in enumerate(grids):
         kind = classify_title(grid.title) if grid.title else TableKind.OTHER
@@ -182,6 +184,7 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
         doc.projects += facts.projects
         doc.targets += facts.targets
         doc.figures += facts.figures
+        printed += facts.printed
 
     text_figures = narrative_figures(body_text, doc.fiscal_year)
     doc.figures += text_figures
@@ -206,5 +209,5 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
     if not doc.tables:
         doc.warnings.append("no tables in this file: key figures read from the text only")
     doc.status = DocumentStatus.LOADED
-    doc.checks = reconcile(doc)
+    doc.checks = reconcile(doc) + [check for table in printed for check in line_checks(table)]
     return doc

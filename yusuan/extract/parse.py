@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from yusuan.extract.line_checks import PrintedRow, PrintedTable
 from yusuan.extract.performance import parse_performance_table
 from yusuan.extract.tables import Grid, GridRow
 from yusuan.models import EconomicLine, Figure, FunctionLine, Lineage, PerformanceTarget, ProjectLine
@@ -49,6 +50,8 @@ class ParsedFacts:
     projects: list[ProjectLine] = field(default_factory=list)
     targets: list[PerformanceTarget] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    # Line tables as printed (every coded row, the 合计, unread rows): what line checks add up.
+    printed: list[PrintedTable] = field(default_factory=list)
 
 
 def _n(text: str) -> str:
@@ -119,6 +122,21 @@ def _amount(cells: list[str], col: int | None, unit: Unit) -> Decimal | None:
     if not is_amount(text):
         return None
     return parse_yuan(text, unit)
+
+
+def _quantum(grid: Grid, columns: list[int | None], unit: Unit) -> Decimal:
+    """One unit of the last decimal the table prints in these columns, in yuan."""
+    decimals = 0
+    for row in grid.rows:
+        for c in columns:
+            text = _n(row.cells[c]).replace(",", "") if c is not None and c < len(row.cells) else ""
+            if "." in text and is_amount(text):
+                decimals = max(decimals, len(text.rsplit(".", 1)[1]))
+    return unit.factor / Decimal(10) ** decimals
+
+
+def _printed_row(code: str, name: str, row: GridRow, index: int, amounts: tuple[Decimal | None, ...]) -> PrintedRow:
+    return PrintedRow(code, _n(name), row.page_no, index, (amounts[0], amounts[1], amounts[2]))
 
 
 def _has_amounts(cells: list[str], cols: list[int]) -> bool:
@@ -269,6 +287,13 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     candidates: list[FunctionLine] = []
     inherited = ["", "", ""]
     total_seen = False
+    printed = PrintedTable(
+        table_index,
+        kind,
+        ("基本支出", "项目支出"),
+        (cols.basic is not None or bool(cols.basic_parts)) and cols.project is not None,
+        _quantum(grid, [cols.total, cols.basic, cols.project, *cols.basic_parts], unit),
+    )
     for i, row in enumerate(grid.rows):
         cells = row.cells
         lineage = Lineage(table_index, row.page_no, i)
@@ -289,11 +314,19 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
             if code:
                 name = rest
         label = _label_of(cells)
+        amounts = (
+            _amount(cells, cols.total, unit),
+            _basic_amount(cells, cols, unit),
+            _amount(cells, cols.project, unit),
+        )
         if not code and _TOTAL_LABEL.match(label):
             facts.figures += _total_figures(kind, cols, cells, unit, lineage)
+            if printed.total is None:
+                printed.total = _printed_row("", label, row, i, amounts)
             total_seen = True
             continue
         if code:
+            printed.rows.append(_printed_row(code, name, row, i, amounts))
             candidates.append(
                 FunctionLine(
                     lineage=lineage,
@@ -310,9 +343,13 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         elif not total_seen and not candidates and not name and _has_amounts(cells, cols.amounts):
             # A totals row printed without a label (e.g. a one-row 支出预算总表).
             facts.figures += _total_figures(kind, cols, cells, unit, lineage)
+            printed.total = _printed_row("", "", row, i, amounts)
             total_seen = True
+        elif _has_amounts(cells, cols.amounts):
+            printed.unread.append(_printed_row("", label, row, i, amounts))
     leaves = leaf_codes([line.func_code for line in candidates])
     facts.function_lines = [line for line in candidates if line.func_code in leaves]
+    facts.printed.append(printed)
     return facts
 
 
@@ -392,6 +429,13 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     parts = ("人员", "公用", *((*_BASIC_HEADS, *_PROJECT_HEADS) if has_project else ()))
     total = _total_column(paths, amounts, parts)
     candidates: list[EconomicLine] = []
+    printed = PrintedTable(
+        table_index,
+        kind,
+        ("人员经费", "公用经费"),
+        personnel is not None and public is not None,
+        _quantum(grid, [total, personnel, public], unit),
+    )
     for i, row in enumerate(grid.rows):
         cells = row.cells
         lineage = Lineage(table_index, row.page_no, i)
@@ -414,10 +458,16 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
             gcode = embedded if is_economic_code(embedded) else ""
             if gcode and gov_code is None:
                 gname = rest
+        amounts = (_amount(cells, total, unit), _amount(cells, personnel, unit), _amount(cells, public, unit))
         if not code and not gcode:
             if _TOTAL_LABEL.match(_label_of(cells)):
                 facts.figures += _figure("table_total", _amount(cells, total, unit), kind, 0, lineage)
+                if printed.total is None:
+                    printed.total = _printed_row("", _label_of(cells), row, i, amounts)
+            elif _has_amounts(cells, all_amounts):
+                printed.unread.append(_printed_row("", _label_of(cells), row, i, amounts))
             continue
+        printed.rows.append(_printed_row(code or gcode, name, row, i, amounts))
         candidates.append(
             EconomicLine(
                 lineage=lineage,
@@ -440,6 +490,7 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         if (line.econ_code and line.econ_code in econ_leaves)
         or (not line.econ_code and line.gov_econ_code in gov_leaves)
     ]
+    facts.printed.append(printed)
     return facts
 
 
