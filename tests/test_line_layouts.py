@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from yusuan.extract.line_checks import PrintedRow, PrintedTable, line_checks
-from yusuan.extract.parse import parse_economic_table, parse_function_table
+from yusuan.extract.parse import parse_economic_table, parse_function_table, parse_three_public_table
 from yusuan.extract.tables import RawTable, Segment, is_column_number_row, remap_continuation, to_grid
 from yusuan.models import EconomicLine, FunctionLine
 from yusuan.normalise.amounts import Unit
@@ -220,3 +220,86 @@ def test_each_row_must_be_the_sum_of_its_two_parts() -> None:
     rows = [_row("2010101", 1, "100", "60", "40"), _row("2010102", 2, "200", "150", "40")]
     check = next(c for c in line_checks(_table(rows, None)) if c.name == "line_parts_add_up")
     assert check.status == "failed" and "2010102 name2" in check.detail and "(+10)" in check.detail
+
+
+# ------------------------------------------------------------------ layouts of the other tables
+
+
+def test_a_three_public_table_that_prints_its_items_as_rows() -> None:
+    """项目 | 合计 | 一般公共预算 …, rows 行政经费 / “三公”经费 / 其中：（一）因公出国… / 公务接待费."""
+    rows: list[Row] = [
+        ["项目", "合计", "一般公共预算", "政府性基金预算"],
+        ["行政经费", "523.62", "523.62", "0.00"],
+        ["“三公”经费", "26.11", "26.11", "0.00"],
+        ["其中：（一）因公出国（境）支出", "0.00", "0.00", "0.00"],
+        ["（二）公务用车购置及运行维护支出", "24.80", "24.80", "0.00"],
+        ["1.公务用车购置费", "0.00", "0.00", "0.00"],
+        ["2.公务用车运行维护费", "24.80", "24.80", "0.00"],
+        ["（三）公务接待费", "1.31", "1.31", "0.00"],
+    ]
+    grid = _grid(rows, title="财政拨款安排的行政经费及“三公”经费预算表")
+    facts = parse_three_public_table(grid, "three_public", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    got = {f.name: f.amount for f in facts.figures}
+    assert got == {
+        "three_public_total": Decimal("261100.00"),
+        "three_public_abroad": Decimal("0.00"),
+        "three_public_vehicle_total": Decimal("248000.00"),
+        "three_public_vehicle_purchase": Decimal("0.00"),
+        "three_public_vehicle_operation": Decimal("248000.00"),
+        "three_public_reception": Decimal("13100.00"),
+    }
+
+
+def test_a_function_by_economic_cross_table_gives_one_line_per_function_code() -> None:
+    """支出总表 with 支出功能分类科目 | 政府 … | 部门支出经济分类科目 per row: the first row is a line,
+    not a label-less 合计, and a function code's pairings add up to its line."""
+    rows: list[Row] = [
+        [None, "支出功能分类科目", "政府支出经济分类科目", "部门支出经济分类科目", "合计", "基本支出", "项目支出"],
+        ["", "2040601-行政运行", "50101-工资奖金津补贴", "30101-基本工资", "10.00", "10.00", ""],
+        ["", "2040601-行政运行", "50201-办公经费", "30201-办公费", "2.00", "2.00", ""],
+        ["", "2040602-一般行政管理事务", "50205-委托业务费", "30227-委托业务费", "5.00", "", "5.00"],
+        ["", "合计", "", "", "17.00", "12.00", "5.00"],
+    ]
+    grid = _grid(rows, title="支出总表")
+    facts = parse_function_table(grid, "expenditure_summary", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    assert {line.func_code: _amounts(line) for line in facts.function_lines} == {
+        "2040601": _wan("12.00", "12.00", None),
+        "2040602": _wan("5.00", None, "5.00"),
+    }
+    assert [f.amount for f in facts.figures if f.name == "table_total"] == [Decimal("170000.00")]
+
+
+def test_amounts_printed_beside_their_header_cells_and_a_third_spending_column() -> None:
+    """合计 | | | 基本支出 | | | 项目支出 | | | 单位预留机动经费 over 37,188.34 | | | 21,968.00 …:
+    each amount is under the label one column right of it; the reserve is other spending."""
+    header: Row = ["", "合计", "", "", "基本支出", "", "", "项目支出", "", "", "单位预留机动经费", "", ""]
+    row: Row = ["37,188.34", "", "", "21,968.00", "", "", "10,208.94", "", "", "5,011.40", "", "", ""]
+    grid = _grid([header, row], title="支出预算总表")
+    facts = parse_function_table(grid, "expenditure_summary", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    got = {f.name: f.amount for f in facts.figures}
+    assert got["expenditure_total"] == Decimal("371883400.00")
+    assert got["basic_expenditure"] == Decimal("219680000.00")
+    assert got["project_expenditure"] == Decimal("102089400.00")
+    assert got["other_expenditure"] == Decimal("50114000.00")
+
+
+def test_a_split_amount_column_and_a_subtotal_printed_on_the_line_below_its_code() -> None:
+    """Word tables: 金额 spans two grid columns (类 amounts in one, items in the other), and a 类
+    row whose amount came out on a line of its own."""
+    rows: list[Row] = [
+        ["科目编码", "科目名称", "金额", None],
+        ["合计", "", "", "30.00"],
+        ["204", "公共安全支出", "", ""],
+        ["", "", "", "30.00"],
+        ["20404", "检察", "30.00", ""],
+        ["2040401", "行政运行", "20.00", ""],
+        ["2040402", "一般行政管理事务", "10.00", ""],
+    ]
+    grid = _grid(rows)
+    facts = parse_function_table(grid, "general_budget_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    assert {line.func_code: line.total for line in facts.function_lines} == {
+        "2040401": Decimal("200000.00"),
+        "2040402": Decimal("100000.00"),
+    }
+    checks = line_checks(facts.printed[0])
+    assert [(c.name, c.status) for c in checks] == [("lines_add_up", "passed")]

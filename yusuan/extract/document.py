@@ -209,5 +209,9 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
     if not doc.tables:
         doc.warnings.append("no tables in this file: key figures read from the text only")
     doc.status = DocumentStatus.LOADED
+    for table in printed:
+        following = table.table_index + 1
+        if following < len(doc.tables) and not doc.tables[following].title:
+            table.next_untitled_page = doc.tables[following].page_first
     doc.checks = reconcile(doc) + [check for table in printed for check in line_checks(table)]
     return doc

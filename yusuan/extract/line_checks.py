@@ -53,6 +53,8 @@ class PrintedTable:
     rows: list[PrintedRow] = field(default_factory=list)
     total: PrintedRow | None = None
     unread: list[PrintedRow] = field(default_factory=list)
+    # The page after the table's last one starts an untitled table: maybe its continuation.
+    next_untitled_page: int | None = None
 
     @property
     def subject(self) -> str:
@@ -144,11 +146,18 @@ def _column_name(table: PrintedTable, column: int) -> str:
 
 
 def _cause(table: PrintedTable, gap: _Gap) -> str:
-    """misread: a row yusuan read no line from makes up the difference; else the source."""
+    """Whose the gap is: yusuan's where something it did not read explains it, else the source's."""
     for row in table.unread:
         amount = row.amounts[gap.column]
         if amount is not None and amount == abs(gap.difference):
             return f"misread: {row.where()} ({row.name or 'no code'}) prints {amount} but became no line"
+    unread = sum((_value(r.amounts[gap.column]) for r in table.unread), _ZERO)
+    if unread and unread == abs(gap.difference):
+        return f"misread: {len(table.unread)} printed rows without a code make up the difference"
+    if gap.printed == _ZERO and gap.summed != _ZERO and gap.what == "its rows":
+        return "misread: the subtotal's amount was not found in its column (read as blank)"
+    if table.next_untitled_page is not None and gap.row.code == "" and gap.difference > 0:
+        return f"misread: the table may run on at p.{table.next_untitled_page}, read there as an untitled table"
     return "source: the printed rows do not add up as printed"
 
 

@@ -210,6 +210,10 @@ class _FunctionColumns:
     amounts: list[int]
     # A table without a 基本支出 column that prints 人员经费 and 公用经费: basic is their sum.
     basic_parts: list[int] = field(default_factory=list)
+    # Economic codes printed beside the function code: rows are (function, economic) pairings.
+    crossed: bool = False
+    # Spending beside 基本支出 and 项目支出 that the 合计 includes (单位预留机动经费, 上缴上级支出 …).
+    others: list[int] = field(default_factory=list)
 
 
 _BASIC_HEADS = ("基本支出",)
@@ -252,9 +256,10 @@ def _function_columns(grid: Grid) -> _FunctionColumns:
     if name is not None:
         taken.add(name)
     all_amounts = _amount_columns(grid, taken)
-    if name is None:
-        text_cols = [c for c in range(len(paths)) if c not in taken and c not in all_amounts]
-        name = text_cols[0] if text_cols else None
+    text_cols = [c for c in range(len(paths)) if c not in taken and c not in all_amounts]
+    if name is None and text_cols:
+        # The column whose cells carry function codes ("2040601-行政运行"), else the first text one.
+        name = max(text_cols, key=lambda c: (_embedded_count(grid, c, is_function_code), -c))
     amounts = budget_year_columns(paths, all_amounts)
     basic = next((c for c in amounts if _under(paths[c], _BASIC_HEADS)), None)
     project = next((c for c in amounts if _under(paths[c], _PROJECT_HEADS)), None)
@@ -265,7 +270,47 @@ def _function_columns(grid: Grid) -> _FunctionColumns:
         if personnel is not None and public is not None:
             basic_parts = [personnel, public]
     total = _total_column(paths, amounts, (*_BASIC_HEADS, *_PROJECT_HEADS, "人员", "公用"))
-    return _FunctionColumns(code, unit_code, name, total, basic, project, all_amounts, basic_parts)
+    # A 支出总表 that breaks each function line down by economic class (a row per pairing).
+    crossed = any(_embedded_count(grid, c, is_economic_code) for c in text_cols if c != name)
+    parts = {total, basic, project, *basic_parts}
+    others = [
+        c
+        for c in amounts
+        if c not in parts
+        and basic is not None
+        and project is not None
+        and _leaf(paths[c]) not in ("小计", "合计", "总计")
+        and not any(x.startswith(("其中", "人员", "公用")) for x in grid.paths[c])
+        and not _under(paths[c], (*_BASIC_HEADS, *_PROJECT_HEADS))
+        and not any(x.startswith((*_BASIC_HEADS, *_PROJECT_HEADS)) for x in paths[c])
+    ]
+    return _FunctionColumns(code, unit_code, name, total, basic, project, all_amounts, basic_parts, crossed, others)
+
+
+def _embedded_count(grid: Grid, column: int, is_code: Callable[[str], bool]) -> int:
+    return sum(1 for row in grid.rows if is_code(split_code_and_name(row.cells[column])[0]))
+
+
+def _merged_pairings(lines: list[FunctionLine]) -> list[FunctionLine]:
+    """Consecutive rows of one function code (one per economic class it is spent on) as one line:
+    their sums, with the lineage of the first."""
+    out: list[FunctionLine] = []
+    for line in lines:
+        last = out[-1] if out else None
+        if last is not None and last.func_code == line.func_code and last.lineage.row_index < line.lineage.row_index:
+            out[-1] = replace(
+                last,
+                total=_plus(last.total, line.total),
+                basic_total=_plus(last.basic_total, line.basic_total),
+                project_total=_plus(last.project_total, line.project_total),
+            )
+        else:
+            out.append(line)
+    return out
+
+
+def _plus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None and b is None else (a or Decimal(0)) + (b or Decimal(0))
 
 
 def _basic_amount(cells: list[str], cols: _FunctionColumns, unit: Unit) -> Decimal | None:
@@ -277,12 +322,76 @@ def _basic_amount(cells: list[str], cols: _FunctionColumns, unit: Unit) -> Decim
     return sum((p or Decimal(0) for p in parts), Decimal(0))
 
 
+def amounts_under_their_labels(grid: Grid) -> Grid:
+    """The grid with its header paths moved onto amounts printed beside them.
+
+    Word-made tables can print every amount a column or two left (or right) of the header cell
+    it belongs under, the header's own column blank in every row (合计 | | | 基本支出 | | … over
+    37,188.34 | | | 21,968.00 …). When every amount column sits the same offset away from the
+    start of a header label and none sits under one, the labels are moved onto the amounts."""
+    n = len(grid.paths)
+    body = [c for c in range(n) if any(is_amount(row.cells[c]) for row in grid.rows)]
+    starts = {c for c in range(n) if grid.paths[c] and (c == 0 or grid.paths[c] != grid.paths[c - 1])}
+    if not body or any(c in starts for c in body):
+        return grid
+    for shift in (1, -1, 2, -2):
+        if all(c + shift in starts for c in body):
+            paths = [grid.paths[c + shift] if 0 <= c + shift < n else [] for c in range(n)]
+            return replace(grid, paths=paths)
+    return grid
+
+
+def merged_split_amount_columns(grid: Grid) -> Grid:
+    """One amount column drawn as several: Word tables whose 金额 header cell spans two or three
+    grid columns print a 类's amount in one of them and an item's in another. Adjacent columns
+    under the same label, never both holding an amount in one row, are one column."""
+    rows = [list(r.cells) for r in grid.rows]
+    merged = False
+    for c in range(len(grid.paths) - 1):
+        d = c + 1
+        if not grid.paths[c] or grid.paths[d] != grid.paths[c] or not any(is_amount(r[d]) for r in rows):
+            continue
+        if any(is_amount(r[c]) and is_amount(r[d]) for r in rows) or any(r[d] and not is_amount(r[d]) for r in rows):
+            continue
+        for r in rows:
+            r[c], r[d] = r[c] or r[d], ""
+        merged = True
+    if not merged:
+        return grid
+    return replace(grid, rows=[GridRow(old.page_no, cells) for old, cells in zip(grid.rows, rows, strict=True)])
+
+
+def joined_split_rows(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
+    """A coded row printed without amounts, its amounts on a line of their own just below it (no
+    code, no name): one row."""
+    rows: list[GridRow] = []
+    for row in grid.rows:
+        last = rows[-1] if rows else None
+        label = _label_of(row.cells)
+        if (
+            last is not None
+            and not label
+            and any(is_amount(c) for c in row.cells)
+            and not any(is_amount(c) and not is_code(_n(c)) for c in last.cells)
+            and any(is_code(_n(c)) or is_code(split_code_and_name(c)[0]) for c in last.cells if c)
+        ):
+            cells = [a or b for a, b in zip(last.cells, row.cells, strict=True)]
+            rows[-1] = GridRow(last.page_no, cells)
+            continue
+        rows.append(row)
+    return grid if len(rows) == len(grid.rows) else replace(grid, rows=rows)
+
+
 def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
+    grid = amounts_under_their_labels(grid)
     cols = _function_columns(grid)
     if len(cols.code) == 1:
         shifted = realigned_to_body(grid, cols.code[0], is_function_code)
         if shifted is not grid:
             grid, cols = shifted, _function_columns(shifted)
+    mended = joined_split_rows(merged_split_amount_columns(grid), is_function_code)
+    if mended is not grid:
+        grid, cols = mended, _function_columns(mended)
     facts = ParsedFacts()
     candidates: list[FunctionLine] = []
     inherited = ["", "", ""]
@@ -347,6 +456,18 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
             total_seen = True
         elif _has_amounts(cells, cols.amounts):
             printed.unread.append(_printed_row("", label, row, i, amounts))
+    if cols.crossed:
+        candidates = _merged_pairings(candidates)
+        printed.rows = [
+            _printed_row(
+                c.func_code,
+                c.func_name,
+                grid.rows[c.lineage.row_index],
+                c.lineage.row_index,
+                (c.total, c.basic_total, c.project_total),
+            )
+            for c in candidates
+        ]
     leaves = leaf_codes([line.func_code for line in candidates])
     facts.function_lines = [line for line in candidates if line.func_code in leaves]
     facts.printed.append(printed)
@@ -362,6 +483,10 @@ def _total_figures(kind: str, cols: _FunctionColumns, cells: list[str], unit: Un
         priority = _FUNCTION_TOTAL_PRIORITY[kind]
         figures += _figure("basic_expenditure", _basic_amount(cells, cols, unit), kind, priority, lineage)
         figures += _figure("project_expenditure", _amount(cells, cols.project, unit), kind, priority, lineage)
+        others = [_amount(cells, c, unit) for c in cols.others]
+        if any(o for o in others):
+            other = sum((o for o in others if o is not None), Decimal(0))
+            figures += _figure("other_expenditure", other, kind, priority, lineage)
     if kind == "expenditure_summary":
         figures += _figure("expenditure_total", _amount(cells, cols.total, unit), kind, 30, lineage)
     if kind == "income_summary":
@@ -401,6 +526,7 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     single_code = _economic_code_column(grid)
     if single_code is not None:
         grid = realigned_to_body(grid, single_code, is_economic_code)
+    grid = joined_split_rows(merged_split_amount_columns(grid), is_economic_code)
     paths = _label_paths(grid)
     leaves = [_leaf(p) for p in paths]
     facts = ParsedFacts()
@@ -584,7 +710,33 @@ def _three_public_role(path: list[str], has_other_totals: bool) -> str | None:
     return None
 
 
+def _three_public_by_rows(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts | None:
+    """The layout that prints its items as rows (行政经费 | “三公”经费 | 其中：因公出国… | 公务接待费)
+    under amount columns (合计 | 一般公共预算 …): each role's amount from its row's 合计."""
+    paths = _label_paths(grid)
+    amounts = _amount_columns(grid, set())
+    total = _total_column(paths, amounts, ())
+    if total is None:
+        return None
+    found: dict[str, tuple[int, GridRow]] = {}
+    for i, row in enumerate(grid.rows):
+        role = _three_public_role([_LABEL_PREFIX.sub("", _label(_label_of(row.cells)))], True)
+        if role and role not in found:
+            found[role] = (i, row)
+    if len(found) < 2 or ("three_public_total" not in found and "three_public_abroad" not in found):
+        return None
+    facts = ParsedFacts()
+    for role, (i, row) in found.items():
+        text = row.cells[total]
+        value = parse_yuan(text, unit) if is_amount(text) else Decimal("0.00")
+        facts.figures.append(Figure(role, value, kind, 10, Lineage(table_index, row.page_no, i)))
+    return facts
+
+
 def parse_three_public_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
+    by_rows = _three_public_by_rows(grid, kind, unit, table_index)
+    if by_rows is not None:
+        return by_rows
     paths = [[_n(p) for p in path] for path in grid.paths]
     other = any("会议费" in _joined(p) or "培训费" in _joined(p) for p in paths)
     roles: dict[str, int] = {}

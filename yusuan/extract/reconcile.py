@@ -46,6 +46,57 @@ def _compare(
     return Check(name, subject, status, expected, actual, detail)
 
 
+def stated_rounding(amount: Decimal) -> Decimal:
+    """Half the unit a figure of the running text is rounded to, up to the 万元: "12,814万元" is
+    stated to the 万元 (5,000 yuan either way), "40,869.6万元" to 1,000 yuan; an exact figure
+    (128,138,600.35) allows nothing."""
+    unit = Decimal("0.01")
+    while unit < Decimal(10000) and amount % (unit * 10) == 0 and amount:
+        unit *= 10
+    return unit / 2 if unit > Decimal("0.01") else Decimal(0)
+
+
+def _table_total(doc: ExtractedDocument, figure: Figure) -> Figure | None:
+    if figure.lineage is None:
+        return None
+    return next(
+        (
+            f
+            for f in doc.figures
+            if f.name == "table_total" and f.lineage and f.lineage.table_index == figure.lineage.table_index
+        ),
+        None,
+    )
+
+
+def _basic_plus_project(doc: ExtractedDocument, basic: Figure, project: Figure, spending: Figure) -> Check:
+    """基本支出 + 项目支出 (+ the other spending the same row prints, e.g. 单位预留机动经费) = the
+    合计 of the table they were read from; the 支出总计 only when they come from no table total.
+    Each printed amount is rounded to its last decimal: two or three of them may miss by that."""
+    whole = _table_total(doc, basic) or spending
+    other = next(
+        (
+            f
+            for f in doc.figures
+            if f.name == "other_expenditure" and basic.lineage and f.lineage and f.lineage == basic.lineage
+        ),
+        None,
+    )
+    parts = basic.amount + project.amount + (other.amount if other else Decimal(0))
+    index = basic.lineage.table_index if basic.lineage else -1
+    unit = doc.tables[index].unit if 0 <= index < len(doc.tables) else ""
+    cent = Decimal(100) if unit == "万元" else Decimal("0.01")
+    named = " + 其他支出 (" + _where(other) + ")" if other else ""
+    return _compare(
+        "basic_plus_project_equals_total",
+        "document",
+        whole.amount,
+        parts,
+        f"基本支出 ({_where(basic)}) + 项目支出 ({_where(project)}){named} vs 合计 ({_where(whole)})",
+        cent * 2 if other else cent,
+    )
+
+
 def reconcile(doc: ExtractedDocument) -> list[Check]:
     checks: list[Check] = []
     income, spending = _best(doc, "income_total"), _best(doc, "expenditure_total")
@@ -61,15 +112,7 @@ def reconcile(doc: ExtractedDocument) -> list[Check]:
         )
     basic, project = _best(doc, "basic_expenditure"), _best(doc, "project_expenditure")
     if basic and project and spending:
-        checks.append(
-            _compare(
-                "basic_plus_project_equals_total",
-                "document",
-                spending.amount,
-                basic.amount + project.amount,
-                f"基本支出 ({_where(basic)}) + 项目支出 ({_where(project)}) vs 支出总计 ({_where(spending)})",
-            )
-        )
+        checks.append(_basic_plus_project(doc, basic, project, spending))
     checks += _lines_sum_to_totals(doc)
     for name in (
         "income_total",
@@ -88,6 +131,7 @@ def reconcile(doc: ExtractedDocument) -> list[Check]:
                     table.amount,
                     text.amount,
                     f"{name}: {_where(table)} vs the running text",
+                    stated_rounding(text.amount),
                 )
             )
     parts = [
