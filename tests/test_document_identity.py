@@ -10,8 +10,10 @@ from decimal import Decimal
 
 import pytest
 
+from tests.conftest import REAL_PDFS, needs_shared
 from yusuan.extract.content import classify_content
-from yusuan.extract.metadata import agency_from_label_cells, choose_agency, clean_agency
+from yusuan.extract.document import extract_document
+from yusuan.extract.metadata import agency_from_label_cells, choose_agency, clean_agency, fiscal_year
 from yusuan.extract.narrative import narrative_figures
 from yusuan.extract.parse import parse_summary_table
 from yusuan.extract.tables import Grid, GridRow
@@ -210,3 +212,41 @@ def test_an_encrypted_pdf_says_so(tmp_path) -> None:
     doc = extract_document(path, "locked")
     assert (doc.status, doc.reason, doc.content_kind) == ("quarantined", "broken_pdf", ContentKind.UNREADABLE)
     assert "encrypted PDF: a password is needed" in (doc.error or "")
+
+
+LYING_HINT = "2019年度江门市恩平市某某中心部门预算公开 预决算公开"
+
+
+def test_the_document_names_its_agency_and_year_before_any_link_text() -> None:
+    """A cover, a 情况说明's first sentence, a table's （2026年度）: each beats a link text or file
+    name that names another agency and year; the hint fills only what the document never says."""
+    cover = "北京市信访办公室部门 2026 年度部门预算\n信息公开\n目 录"
+    assert choose_agency([], cover, LYING_HINT) == "北京市信访办公室"
+    assert fiscal_year(cover, [], LYING_HINT) == 2026
+    statement = "一、部门情况说明\n北京市气象局属于公益性事业单位，职责是制定地方气象事业发展规划。"
+    assert choose_agency([], "第一部分 情况说明", LYING_HINT, [], statement) == "北京市气象局"
+    cells = "部门整体支出绩效目标表\n（2026年度）\n2025年度国民经济核算\n2027年预算安排"
+    assert fiscal_year("预算01表 收支总表", [], LYING_HINT, cells) == 2026
+    spoken = "2026年支出预算515,665.27万元，比2025年初预算数20,292.85万元增加"
+    assert fiscal_year("", [], LYING_HINT, spoken) == 2026
+    # Nothing in the document: the hint is all there is.
+    assert fiscal_year("预算01表 收支总表", [], LYING_HINT, "") == 2019
+    assert choose_agency([], "预算01表 收支总表", "2026年北京市统计局部门预算", [], "") == "北京市统计局"
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cities/002_北京/2026年北京市信访办公室部门预算.pdf",
+        "cities/002_北京/气象局_2026年部门预算.pdf",
+        "cities/002_北京/司法局_2026年部门预算.pdf",
+        "cities/021_泉州/政府办公厅_2026年度泉州市人民政府办公室（本级）单位预算.pdf.pdf",
+    ],
+)
+def test_a_lying_link_text_changes_neither_agency_nor_year_of_a_real_budget(name: str) -> None:
+    path = REAL_PDFS / name
+    truthful = extract_document(path, "x", hint=path.name)
+    lied_to = extract_document(path, "x", hint=LYING_HINT)
+    assert (lied_to.agency_name, lied_to.fiscal_year) == (truthful.agency_name, truthful.fiscal_year)
+    assert lied_to.fiscal_year == 2026 and "江门" not in lied_to.agency_name

@@ -140,12 +140,12 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
     opening = _opening(content)
     doc.title = _title(opening)
     doc.doc_kind = document_kind(opening)
-    doc.fiscal_year = fiscal_year(opening, [g.title for g in grids], hint)
-    page_one_captions = [line for line in opening.splitlines() if "：" in line or ":" in line][:6]
-    cell_names = agency_from_label_cells(
-        [cells for t in raw_tables for seg in t.segments for cells in _texts(seg.rows)]
-    )
     body_text = "\n".join(line.text for line in content.text_lines)
+    printed_cells = [cells for t in raw_tables for seg in t.segments for cells in _texts(seg.rows)]
+    cell_text = "\n".join(c for cells in printed_cells for c in cells if c)
+    doc.fiscal_year = fiscal_year(opening, [g.title for g in grids], hint, f"{body_text}\n{cell_text}")
+    page_one_captions = [line for line in opening.splitlines() if "：" in line or ":" in line][:6]
+    cell_names = agency_from_label_cells(printed_cells)
     doc.agency_name_raw = choose_agency(
         agency_from_captions(all_captions + page_one_captions), opening, hint, cell_names, body_text
     )

@@ -15,7 +15,7 @@ _AGENCY_LABEL = re.compile(
 )
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _TITLE_AGENCY = re.compile(r"(20\d{2})\s*年\s*度?\s*(.{2,40}?)\s*(?:机关)?\s*(?:部门|单位)?\s*(?:预算|决算)")
-_AGENCY_BEFORE_YEAR = re.compile(r"^(.{2,30}?)\s*(20\d{2})\s*年\s*度?\s*(?:部门|单位)?\s*(?:预算|决算)")
+_AGENCY_BEFORE_YEAR = re.compile(r"^(.{2,30}?)\s*(20\d{2})\s*(?:年\s*度?)?\s*(?:部门|单位)?\s*(?:预算|决算)")
 _QUALIFIER = re.compile(r"\s*[（(](?:机关|本级|本部|汇总|单位)[)）]\s*$")
 _NOT_AGENCY = re.compile(r"^(万元|元|[：:]|\d+)$")
 
@@ -91,8 +91,33 @@ def agency_from_title(text: str) -> str | None:
     for line in candidates:
         for pattern, group in ((_TITLE_AGENCY, 2), (_AGENCY_BEFORE_YEAR, 1)):
             match = pattern.search(line)
-            if match and plausible_agency(match.group(group)):
+            # "北京市信访办公室部门2026年度部门预算": the template's 部门 after the name goes first.
+            if match and plausible_agency(clean_agency(match.group(group))):
                 return match.group(group)
+    return None
+
+
+# The subject of the 部门情况说明's first sentence: "北京市气象局属于公益性事业单位", "市国资委是…".
+_STATEMENT_SUBJECT = re.compile(
+    r"(?:^|[。；;\n])\s*(?:[（(][一二三四五六七八九十0-9]+[）)]|[一二三四五六七八九十0-9]+[、.．])?\s*"
+    r"([^\s，。：:；;、（）()“”\d]{3,30}?)(?:[（(](?:机关|本级)[）)])?(?:属于|是|为|主要职责|的主要职责|负责|内设)"
+)
+
+
+def agency_from_statement(body_text: str) -> str | None:
+    """The agency the 部门情况说明 describes, in its own words: only the first sentences after the
+    heading (职责 / 机构 / 情况说明), and only a full name (one that prints its region)."""
+    from yusuan.normalise.regions import region_from_name
+
+    text = body_text.replace(" ", "")
+    heading = re.search(r"部门(?:基本)?情况|主要职[责能]|机构设置|部门职责", text)
+    if heading is None:
+        return None
+    window = text[heading.end() : heading.end() + 1200]
+    for match in _STATEMENT_SUBJECT.finditer(window):
+        name = clean_agency(match.group(1))
+        if plausible_agency(name) and region_from_name(name) is not None:
+            return name
     return None
 
 
@@ -103,9 +128,10 @@ def choose_agency(
     cell_names: list[str] | None = None,
     body_text: str = "",
 ) -> str:
-    """Captions ("单位名称：…") first, then the title block, then names beside label cells; the
-    link text or file name only when the document names no agency at all, and then in the form
-    the text prints it with its region ("水务局" → "北京市水务局")."""
+    """Captions ("单位名称：…") first, then the title block, then names beside label cells, then
+    the agency its 部门情况说明 describes; the link text or file name only when the document names
+    no agency at all, and then in the form the text prints it with its region ("水务局" →
+    "北京市水务局")."""
     names = [n for n in map(clean_agency, caption_names) if plausible_agency(n)]
     if names:
         return Counter(names).most_common(1)[0][0]
@@ -115,21 +141,46 @@ def choose_agency(
     names = [n for n in map(clean_agency, cell_names or []) if plausible_agency(n)]
     if names:
         return Counter(names).most_common(1)[0][0]
+    stated = agency_from_statement(body_text)
+    if stated:
+        return stated
+    # Only now the link text or file name, which may name another agency altogether.
     # File names join parts with underscores ("江苏省政协办公厅__…2019年度部门预算.pdf").
     from_hint = clean_agency(agency_from_title(re.sub(r"_+", "\n", hint)) or "")
     return qualified_name(from_hint, re.sub(r"\s+", "", body_text))
 
 
-def fiscal_year(title_text: str, table_titles: list[str], hint: str = "") -> int | None:
+# "2026 部门预算情况的说明": a year straight before the budget words, with or without 年.
+_YEAR_BEFORE_BUDGET = re.compile(r"(20\d{2})\s*(?:年\s*度?)?\s*(?:部门|单位)?\s*(?:预算|决算)")
+# Years the document budgets for, strongest first: a table's "（2026年度）", "2026年支出预算"
+# (never "比2025年初预算数", a comparison; performance targets also plan "2027年预算"), any
+# "2026年度" (which also names work years: "2025年度国民经济核算").
+_BUDGETED_YEARS = (
+    re.compile(r"[（(](20\d{2})\s*年度?[）)]"),
+    re.compile(r"(?<![比较同上])(20\d{2})\s*年(?:度|初)?[^。，,\d]{0,12}?预算"),
+    re.compile(r"(?<![比较同上])(20\d{2})\s*年度"),
+)
+
+
+def fiscal_year(title_text: str, table_titles: list[str], hint: str = "", body_text: str = "") -> int | None:
     """The budget year: from the document's opening lines, else the most common year in table
-    titles, else the link text / page title the document was found under."""
+    titles, else the year its running text budgets for; the link text / page title the document
+    was found under only when the document states no year at all."""
     for line in title_text.splitlines()[:12]:
         match = _YEAR.search(line)
         if match and ("预算" in line or "决算" in line):
             return int(match.group(1))
+        match = _YEAR_BEFORE_BUDGET.search(line)
+        if match:
+            return int(match.group(1))
     years = [int(m.group(1)) for t in table_titles for m in [_YEAR.search(t)] if m]
     if years:
         return Counter(years).most_common(1)[0][0]
+    compact = body_text.replace(" ", "")
+    for pattern in _BUDGETED_YEARS:
+        stated = Counter(int(m.group(1)) for m in pattern.finditer(compact))
+        if stated:
+            return max(stated, key=lambda year: (stated[year], year))
     for text in (hint, title_text):
         match = _YEAR.search(text)
         if match:
