@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from yusuan.extract.classify import classify_title
 from yusuan.extract.line_checks import PrintedRow, PrintedTable, line_checks
 from yusuan.extract.parse import parse_economic_table, parse_function_table, parse_three_public_table
-from yusuan.extract.tables import RawTable, Segment, is_column_number_row, remap_continuation, to_grid
+from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
+from yusuan.extract.tables import RawTable, Segment, build_tables, is_column_number_row, remap_continuation, to_grid
 from yusuan.models import EconomicLine, FunctionLine
 from yusuan.normalise.amounts import Unit
 
@@ -303,3 +305,17 @@ def test_a_split_amount_column_and_a_subtotal_printed_on_the_line_below_its_code
     }
     checks = line_checks(facts.printed[0])
     assert [(c.name, c.status) for c in checks] == [("lines_add_up", "passed")]
+
+
+def test_a_title_wrapped_over_two_lines_behind_a_table_number() -> None:
+    blocks: list[Block] = [
+        TextLine(5, 10, "表5"),
+        TextLine(5, 20, "2021年部门综合预算一般公共预算支出明细表（按支出功能分类科"),
+        TextLine(5, 30, "目-不含上年结转）"),
+        TextLine(5, 40, "单位：万元"),
+        TableBlock(5, 50, 200, [["科目编码", "科目名称", "合计"], ["2010101", "行政运行", "1.00"]]),
+    ]
+    (table,) = build_tables(blocks)
+    assert table.title == "2021年部门综合预算一般公共预算支出明细表（按支出功能分类科目-不含上年结转）"
+    assert classify_title(table.title) == "general_budget_expenditure"
+    assert "单位：万元" in table.captions

@@ -33,7 +33,7 @@ _RULES: tuple[tuple[TableKind, re.Pattern[str]], ...] = tuple(
     )
 )
 
-_TITLE_SHAPE = re.compile(r"表\s*(?:[（(][^）)]{1,12}[）)])?\s*$")
+_TITLE_SHAPE = re.compile(r"表\s*(?:[（(][^）)]{1,20}[）)])?\s*$")
 _NOT_TITLE_START = re.compile(r"^(注|备注|说明|附注|附件[:：]?\s*$|资料来源|填报|-\s*\d)")
 _ORDINAL = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]|（[一二三四五六七八九十]+）|附件\s*\d*[:：、]?)\s*"

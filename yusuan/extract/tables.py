@@ -77,12 +77,18 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
     pending_title: str | None = None
     pending_captions: list[str] = []
     current: RawTable | None = None
+    previous_text = ""
     for block in blocks:
         if isinstance(block, TextLine):
             text = block.text.strip()
             if _PAGE_NUMBER.match(text):
                 continue
-            if looks_like_title(text):
+            wrapped, previous_text = _wrapped_title(previous_text, text), text
+            if wrapped is not None:
+                # A title wrapped over two lines ("…支出明细表（按支出功能分类科" / "目-不含上年结转）").
+                pending_title = wrapped
+                pending_captions = [c for c in pending_captions if c != text]
+            elif looks_like_title(text):
                 pending_title, pending_captions = text, []
             elif _CAPTION.search(text) or len(text) < 20:
                 pending_captions.append(text)
@@ -93,6 +99,7 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
                 current = None
             continue
         assert isinstance(block, TableBlock)
+        previous_text = ""
         if not block.rows:
             continue
         inner_title, inner_captions, raw_rows = _embedded_caption(block.rows)
@@ -129,6 +136,16 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
         current.segments.append(Segment(block.page_no, rows))
         pending_title, pending_captions = None, []
     return tables
+
+
+def _wrapped_title(first: str, second: str) -> str | None:
+    """The title two printed lines make together, when neither is one alone: the first names a
+    table (表) and breaks inside its parenthesised qualifier, the second closes it."""
+    if not first or looks_like_title(first) or looks_like_title(second) or "表" not in first:
+        return None
+    opened = first.count("（") + first.count("(") > first.count("）") + first.count(")")
+    joined = first + second
+    return joined if opened and looks_like_title(joined) else None
 
 
 def _column_roles(rows: list[list[str | None]], ncols: int) -> list[str]:
