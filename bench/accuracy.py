@@ -1,6 +1,6 @@
 """Extraction accuracy: share of numeric cells extracted exactly, per table kind.
 
-    .venv/bin/python bench/accuracy.py --count 300 --start 100000
+    .venv/bin/python bench/accuracy.py --count 300 --start 100000 [--ruling none]
 
 Generated documents (seeds from --start, never the seeds the extractor was developed on) are
 rendered, extracted and compared with their true values; the shared corpus is compared with its
@@ -10,21 +10,23 @@ rendered, extracted and compared with their true values; the shared corpus is co
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from yusuan.extract.document import extract_document
 from yusuan.synth.model import generate_budget
-from yusuan.synth.render import PERFORMANCE_ROWS, render_budget
+from yusuan.synth.render import PERFORMANCE_ROWS, RenderStyle, render_budget
 from yusuan.synth.truth import Score, score
 
 
-def run(count: int, start: int) -> tuple[Score, Counter[str], float]:
+def run(count: int, start: int, ruling: str | None = None) -> tuple[Score, Counter[str], float]:
     """Numeric cells scored per table kind; ``failures`` also counts documents whose
     绩效目标 rows (text, not numbers) did not come out exactly as rendered."""
     total = Score()
@@ -34,7 +36,10 @@ def run(count: int, start: int) -> tuple[Score, Counter[str], float]:
         for seed in range(start, start + count):
             budget = generate_budget(seed)
             path = Path(tmp) / f"{seed}.pdf"
-            path.write_bytes(render_budget(budget))
+            style = RenderStyle.draw(random.Random(seed * 7919 + 1))
+            if ruling is not None:
+                style = replace(style, ruling=ruling)
+            path.write_bytes(render_budget(budget, style))
             doc = extract_document(path, str(seed))
             result = score(budget, doc)
             if result.misses:
@@ -59,8 +64,11 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--start", type=int, default=100000)
     parser.add_argument("--show-misses", type=int, default=10)
+    parser.add_argument(
+        "--ruling", choices=["grid", "horizontal", "none"], help="render every table so (none: no ruling line at all)"
+    )
     args = parser.parse_args()
-    result, failures, seconds = run(args.count, args.start)
+    result, failures, seconds = run(args.count, args.start, args.ruling)
     print(report(result, args.count, seconds))
     targets_wrong = failures.pop("performance targets not exact")
     print(f"\nperformance targets (绩效目标表) exact in {args.count - targets_wrong} of {args.count} documents")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -121,3 +122,19 @@ def test_every_table_kind_is_classified_and_parsed(tmp_path: Path) -> None:
         ["income_total", "expenditure_total", "basic_expenditure", "project_expenditure", "admin_operating_cost"],
         "passed",
     )
+
+
+def test_tables_without_any_ruling_line_are_read(tmp_path: Path) -> None:
+    """The same budgets with no rule drawn at all (text positions only): pdfplumber finds no
+    table; the borderless reader rebuilds them from their words."""
+    total = Score()
+    for seed in range(300100, 300108):
+        budget = generate_budget(seed)
+        style = dataclasses.replace(RenderStyle.draw(random.Random(seed * 7919 + 1)), ruling="none")
+        path = tmp_path / f"{seed}.pdf"
+        path.write_bytes(render_budget(budget, style))
+        doc = extract_document(path, str(seed))
+        assert doc.status is DocumentStatus.LOADED and doc.content_kind == "budget_tables"
+        total.merge(score(budget, doc))
+    assert total.share() >= 0.98, total.misses[:10]
+    assert total.share("totals") >= 0.98, [m for m in total.misses if m.startswith("totals")][:5]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from yusuan.extract.borderless import find_text_tables, trailing_header
 from yusuan.extract.classify import classify_title
+from yusuan.extract.hierarchy import nesting
 from yusuan.extract.line_checks import PrintedRow, PrintedTable, line_checks
 from yusuan.extract.parse import parse_economic_table, parse_function_table, parse_three_public_table
 from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
@@ -319,3 +321,83 @@ def test_a_title_wrapped_over_two_lines_behind_a_table_number() -> None:
     assert table.title == "2021年部门综合预算一般公共预算支出明细表（按支出功能分类科目-不含上年结转）"
     assert classify_title(table.title) == "general_budget_expenditure"
     assert "单位：万元" in table.captions
+
+
+# ------------------------------------------------------------------ tables without ruling lines
+
+
+def _line(top: float, *cells: tuple[float, str]) -> list[dict]:
+    return [{"text": t, "x0": x, "x1": x + 6 * len(t), "top": top, "bottom": top + 8} for x, t in cells]
+
+
+def test_a_table_printed_without_rules_is_found_by_its_rows_and_running_text_is_not() -> None:
+    words = [
+        *_line(10, (40, "2026年收入预算134,133.33万元，比上年增加1,000.00万元。")),
+        *_line(30, (40, "一般公共预算支出表")),
+        *_line(42, (40, "单位：万元")),
+        *_line(56, (40, "科目编码"), (120, "科目名称"), (260, "合计"), (330, "基本支出"), (410, "项目支出")),
+        *_line(68, (40, "合计"), (250, "30.00"), (330, "20.00"), (410, "10.00")),
+        *_line(80, (40, "2010101"), (120, "行政运行"), (250, "20.00"), (330, "20.00")),
+        *_line(92, (40, "2010102"), (120, "一般行政管理事务"), (250, "10.00"), (410, "10.00")),
+        *_line(130, (40, "注：本表无政府性基金预算，故不再公开。")),
+    ]
+    (table,) = find_text_tables(words)
+    assert [w["text"] for w in table.header[0]] == ["科目编码", "科目名称", "合计", "基本支出", "项目支出"]
+    assert [line[0]["text"] for line in table.body] == ["合计", "2010101", "2010102"]
+    assert table.top == 56 and table.bottom == 100
+
+
+def test_number_rows_at_the_top_of_a_page_run_on_and_a_header_at_a_page_foot_is_carried() -> None:
+    foot = [
+        *_line(700, (40, "项目支出表")),
+        *_line(712, (40, "单位：元")),
+        *_line(726, (40, "类型"), (120, "项目名称"), (300, "合计")),
+    ]
+    assert [w["text"] for line in trailing_header(foot) for w in line] == ["类型", "项目名称", "合计"]
+    top = [
+        *_line(20, (40, "合计"), (300, "1195096")),
+        *_line(32, (40, "特定目标类"), (120, "应急保障经费"), (300, "1195096")),
+    ]
+    (table,) = find_text_tables(top)
+    assert table.header == [] and len(table.body) == 2
+    # The same rows lower on a page, under running text and no header: not a table.
+    assert find_text_tables([*_line(10, (40, "正文。")), *_line(60, (40, "说明文字")), *top]) == []
+
+
+# ------------------------------------------------------------------ tables that print no codes
+
+
+def test_a_table_of_names_only_gives_its_leaves_with_their_levels() -> None:
+    """科目名称 | 合计 | 基本支出 | 项目支出 with 一般公共服务支出 / 人大事务 / 行政运行 …: the nesting
+    is read from the sums (a 类 with one 款 with one 项 prints the same amounts three times)."""
+    rows: list[Row] = [
+        ["科目名称", "合计", "基本支出", "项目支出"],
+        ["合计", "60.00", "45.00", "15.00"],
+        ["一般公共服务支出", "40.00", "25.00", "15.00"],
+        ["人大事务", "40.00", "25.00", "15.00"],
+        ["行政运行", "25.00", "25.00", ""],
+        ["一般行政管理事务", "15.00", "", "15.00"],
+        ["社会保障和就业支出", "20.00", "20.00", ""],
+        ["行政事业单位养老支出", "20.00", "20.00", ""],
+        ["机关事业单位基本养老保险缴费支出", "20.00", "20.00", ""],
+    ]
+    facts = parse_function_table(_grid(rows), "general_budget_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    got = [(line.func_code, line.func_name, line.level, _amounts(line)) for line in facts.function_lines]
+    assert got == [
+        ("", "行政运行", "item", _wan("25.00", "25.00", None)),
+        ("", "一般行政管理事务", "item", _wan("15.00", None, "15.00")),
+        ("", "机关事业单位基本养老保险缴费支出", "item", _wan("20.00", "20.00", None)),
+    ]
+
+
+def test_rows_no_nesting_explains_are_not_guessed_and_unit_groupings_are_no_classes() -> None:
+    assert nesting([(Decimal(5),), (Decimal(7),)], (Decimal(13),)) is None
+    assert nesting([(Decimal(5),), (Decimal(7),)], None) == [0, 0]
+    by_unit: list[Row] = [
+        ["支出项目类别（资金使用单位）", "总计"],
+        ["合计", "30.00"],
+        ["某某局（本级）", "30.00"],
+        ["工资福利支出", "20.00"],
+        ["商品和服务支出", "10.00"],
+    ]
+    assert _economic(by_unit) == {}

@@ -14,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from yusuan.extract.hierarchy import leaves as leaf_rows
+from yusuan.extract.hierarchy import nesting
 from yusuan.extract.line_checks import PrintedRow, PrintedTable
 from yusuan.extract.performance import parse_performance_table
 from yusuan.extract.tables import Grid, GridRow
 from yusuan.models import EconomicLine, Figure, FunctionLine, Lineage, PerformanceTarget, ProjectLine
-from yusuan.normalise.amounts import Unit, is_amount, is_blank_amount, parse_yuan
+from yusuan.normalise.amounts import Unit, is_amount, is_blank_amount, parse_amount, parse_yuan
 from yusuan.normalise.codes import (
     economic_level,
     function_level,
@@ -137,6 +139,37 @@ def _quantum(grid: Grid, columns: list[int | None], unit: Unit) -> Decimal:
 
 def _printed_row(code: str, name: str, row: GridRow, index: int, amounts: tuple[Decimal | None, ...]) -> PrintedRow:
     return PrintedRow(code, _n(name), row.page_no, index, (amounts[0], amounts[1], amounts[2]))
+
+
+def _names_a_classification(path: list[str]) -> bool:
+    """A name column of classification 科目 (科目名称, 功能分类科目), not of units or projects: only
+    there are code-less rows lines (a 部门预算基本支出预算表 groups its classes under unit rows)."""
+    joined = "".join(_label(x) for x in path)
+    return "科目" in joined and "单位" not in joined and "项目" not in joined
+
+
+def codeless_leaves(printed: PrintedTable, level_names: tuple[str, ...]) -> list[tuple[PrintedRow, str]]:
+    """The leaves of a table that prints names and no codes, each with its level, its nesting
+    read from the sums (yusuan/extract/hierarchy.py). Levels are named only where all of them are
+    printed (类, 款 and 项): a shallower tree could start at any of them, so its level stays ""."""
+    rows = printed.unread
+    if len(rows) < 2 or any(not row.name for row in rows):
+        return []
+    columns = [c for c in range(3) if any(row.amounts[c] is not None for row in rows)]
+    values = [tuple(row.amounts[c] or Decimal(0) for c in columns) for row in rows]
+    total = tuple(printed.total.amounts[c] or Decimal(0) for c in columns) if printed.total else None
+    for tolerance in (Decimal(0), printed.quantum * 2):
+        depths = nesting(values, total, len(level_names), tolerance)
+        if depths is not None:
+            break
+    else:
+        return []
+    full = max(depths) == len(level_names) - 1
+    return [
+        (row, level_names[depth] if full else "")
+        for row, depth, leaf in zip(rows, depths, leaf_rows(depths), strict=True)
+        if leaf
+    ]
 
 
 def _has_amounts(cells: list[str], cols: list[int]) -> bool:
@@ -270,6 +303,8 @@ def _function_columns(grid: Grid) -> _FunctionColumns:
         if personnel is not None and public is not None:
             basic_parts = [personnel, public]
     total = _total_column(paths, amounts, (*_BASIC_HEADS, *_PROJECT_HEADS, "人员", "公用"))
+    if total is not None and basic is not None and project is not None:
+        basic, project = _parts_checked_by_the_body(grid, amounts, total, basic, project)
     # A 支出总表 that breaks each function line down by economic class (a row per pairing).
     crossed = any(_embedded_count(grid, c, is_economic_code) for c in text_cols if c != name)
     parts = {total, basic, project, *basic_parts}
@@ -285,6 +320,31 @@ def _function_columns(grid: Grid) -> _FunctionColumns:
         and not any(x.startswith((*_BASIC_HEADS, *_PROJECT_HEADS)) for x in paths[c])
     ]
     return _FunctionColumns(code, unit_code, name, total, basic, project, all_amounts, basic_parts, crossed, others)
+
+
+def _parts_checked_by_the_body(grid: Grid, amounts: list[int], total: int, basic: int, project: int) -> tuple[int, int]:
+    """基本支出 and 项目支出 as the header places them, unless the body says otherwise: where the
+    rows' 合计 is not their sum but is the sum with one other column (a lower header row printed
+    a cell off, 公用经费 over 项目支出's 小计), that column is the part."""
+
+    def value(cells: list[str], c: int) -> Decimal:
+        return parse_amount(cells[c]) or Decimal(0)
+
+    rows = [r.cells for r in grid.rows if is_amount(r.cells[total])]
+
+    def holds(b: int, p: int) -> bool:
+        return bool(rows) and all(value(cells, total) == value(cells, b) + value(cells, p) for cells in rows)
+
+    if not rows or holds(basic, project):
+        return basic, project
+    others = [c for c in amounts if c not in (total, basic, project)]
+    projects = [c for c in others if holds(basic, c)]
+    if len(projects) == 1:
+        return basic, projects[0]
+    basics = [c for c in others if holds(c, project)]
+    if len(basics) == 1:
+        return basics[0], project
+    return basic, project
 
 
 def _embedded_count(grid: Grid, column: int, is_code: Callable[[str], bool]) -> int:
@@ -470,6 +530,22 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         ]
     leaves = leaf_codes([line.func_code for line in candidates])
     facts.function_lines = [line for line in candidates if line.func_code in leaves]
+    if not candidates and cols.name is not None and _names_a_classification(grid.paths[cols.name]):
+        # Names only, no code anywhere: the leaves by their sums, with their names and levels.
+        facts.function_lines = [
+            FunctionLine(
+                lineage=Lineage(table_index, row.page_no, row.row_index),
+                table_kind=kind,
+                func_code="",
+                func_name=grid.rows[row.row_index].cells[cols.name],
+                unit_code="",
+                total=row.amounts[0],
+                basic_total=row.amounts[1],
+                project_total=row.amounts[2],
+                level=level,
+            )
+            for row, level in codeless_leaves(printed, ("class", "section", "item"))
+        ]
     facts.printed.append(printed)
     return facts
 
@@ -616,6 +692,22 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         if (line.econ_code and line.econ_code in econ_leaves)
         or (not line.econ_code and line.gov_econ_code in gov_leaves)
     ]
+    if not candidates and econ_name is not None and _names_a_classification(grid.paths[econ_name]):
+        facts.economic_lines = [
+            EconomicLine(
+                lineage=Lineage(table_index, row.page_no, row.row_index),
+                table_kind=kind,
+                econ_code="",
+                econ_name=grid.rows[row.row_index].cells[econ_name],
+                gov_econ_code="",
+                gov_econ_name="",
+                total=row.amounts[0],
+                personnel=row.amounts[1],
+                public_funds=row.amounts[2],
+                level=level,
+            )
+            for row, level in codeless_leaves(printed, ("class", "item"))
+        ]
     facts.printed.append(printed)
     return facts
 

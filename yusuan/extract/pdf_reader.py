@@ -6,7 +6,6 @@ specifics stay in this one module.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,16 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
 from yusuan.errors import error_chain
+from yusuan.extract.borderless import borderless_grids
+from yusuan.extract.word_grid import (
+    Bands,
+    cells_by_band,
+    column_bands,
+    leaf_label_bands,
+    split_bands,
+    spread_group_labels,
+    text_lines,
+)
 
 # Characters that come out of fonts without a ToUnicode map.
 _CID_MARK = "(cid:"
@@ -70,50 +79,6 @@ def _looks_underruled(rows: list[list[str | None]]) -> bool:
     return crowded >= max(1, len(rows) // 3)
 
 
-def _merge_spans(spans: list[tuple[float, float]]) -> list[list[float]]:
-    merged: list[list[float]] = []
-    for x0, x1 in sorted(spans):
-        if merged and x0 <= merged[-1][1] + 1.0:
-            merged[-1][1] = max(merged[-1][1], x1)
-        else:
-            merged.append([x0, x1])
-    return merged
-
-
-def _column_bands(data_words: list[list[dict]], left: float, right: float) -> list[tuple[float, float]]:
-    """Column bands from the words of number rows: columns are separated by the gaps no data word
-    crosses. Where the gap falls depends on alignment: a text column (codes, names) is printed
-    left-aligned, so its cell runs right up to the next column; an amount column is right-aligned,
-    so its cell starts right after the previous column. Header labels, centred in their cells,
-    then land in the right band."""
-    from yusuan.normalise.amounts import is_amount
-
-    words = [w for row in data_words for w in row]
-    merged = _merge_spans([(w["x0"], w["x1"]) for w in words])
-    if not merged:
-        return [(left, right)]
-
-    def right_aligned(span: list[float]) -> bool:
-        inside = [w for w in words if span[0] - 0.1 <= w["x0"] and w["x1"] <= span[1] + 0.1]
-        lefts, rights = [w["x0"] for w in inside], [w["x1"] for w in inside]
-        if len(inside) < 2:
-            return bool(inside) and is_amount(inside[0]["text"]) and "." in inside[0]["text"]
-        return max(rights) - min(rights) < max(lefts) - min(lefts)
-
-    numeric = right_aligned
-
-    cuts = []
-    for a, b in itertools.pairwise(merged):
-        if numeric(b) and not numeric(a):
-            cuts.append((a[1] + b[0]) / 2)
-        elif numeric(b):
-            cuts.append(a[1] + 1.0)  # right-aligned column starts right after the previous one
-        else:
-            cuts.append(b[0] - 1.0)  # left-aligned column: the previous one runs up to it
-    edges = [left, *cuts, right]
-    return list(itertools.pairwise(edges))
-
-
 _HEADER_WORDS = ("合计", "科目", "编码", "项目", "金额", "小计", "名称", "类", "款", "支出", "经费", "预算数")
 
 
@@ -126,7 +91,7 @@ def _header_lines_above(page: pdfplumber.page.Page, bbox: tuple[float, float, fl
     if top < 2:
         return []
     area = page.crop((x0, max(page.bbox[1], top - 60), x1, top), strict=False)
-    lines = _text_lines(area.extract_words(x_tolerance=1.5))
+    lines = text_lines(area.extract_words(x_tolerance=1.5))
     taken: list[list[dict]] = []
     edge = top
     for line in reversed(lines):
@@ -144,7 +109,7 @@ def trailing_header_lines(page: pdfplumber.page.Page, below: float) -> list[list
     """Header-like lines at the foot of a page, below its last table: a header orphaned there
     belongs to the table that starts on the next page."""
     area = page.crop((page.bbox[0], max(below, page.bbox[1]), page.bbox[2], page.bbox[3]), strict=False)
-    lines = [line for line in _text_lines(area.extract_words(x_tolerance=1.5))]
+    lines = [line for line in text_lines(area.extract_words(x_tolerance=1.5))]
     out: list[list[dict]] = []
     for line in reversed(lines):
         text = "".join(w["text"] for w in line)
@@ -154,56 +119,6 @@ def trailing_header_lines(page: pdfplumber.page.Page, below: float) -> list[list
             break
         out.insert(0, line)
     return out
-
-
-def _leaf_labels(header_lines: list[list[dict]]) -> list[dict]:
-    """Header words with no header word beneath them: the labels of single columns (a group
-    label such as 基本支出 has its sub-labels below it; a wrapped label's last line is its leaf)."""
-    words = [(i, w) for i, line in enumerate(header_lines) for w in line]
-    return [w for i, w in words if not any(j > i and v["x0"] < w["x1"] and v["x1"] > w["x0"] for j, v in words)]
-
-
-def _split_bands(
-    bands: list[tuple[float, float]], header_lines: list[list[dict]], data_rows: list[list[dict]]
-) -> list[tuple[float, float]]:
-    """Split a band that holds two column labels: a column blank in every data row leaves no
-    gap of its own, but its leaf label still stands apart from its neighbour's."""
-    data_spans = [(w["x0"], w["x1"]) for row in data_rows for w in row]
-    leaves = _leaf_labels(header_lines)
-    out: list[tuple[float, float]] = []
-    for a, b in bands:
-        inside = sorted((w["x0"], w["x1"]) for w in leaves if a <= (w["x0"] + w["x1"]) / 2 <= b)
-        cuts = [
-            cut
-            for g, h in itertools.pairwise(_merge_spans(inside))
-            for cut in [(g[1] + h[0]) / 2]
-            if not any(x0 < cut < x1 for x0, x1 in data_spans)
-        ]
-        out += list(itertools.pairwise([a, *cuts, b]))
-    return out
-
-
-def _leaf_label_bands(header_lines: list[list[dict]], left: float, right: float) -> list[tuple[float, float]]:
-    """Columns centred on the header's leaf labels."""
-    centres = sorted((w["x0"] + w["x1"]) / 2 for w in _leaf_labels(header_lines))
-    if len(centres) < 2:
-        return []
-    cuts = [(a + b) / 2 for a, b in itertools.pairwise(centres)]
-    return list(itertools.pairwise([left, *cuts, right]))
-
-
-def _text_lines(words: list[dict]) -> list[list[dict]]:
-    """Words grouped into printed lines by their vertical position."""
-    lines: list[list[dict]] = []
-    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
-        if lines and abs(lines[-1][0]["top"] - w["top"]) <= 2.0:
-            lines[-1].append(w)
-        else:
-            lines.append([w])
-    return lines
-
-
-Bands = list[tuple[float, float]]
 
 
 def rows_from_words(
@@ -230,7 +145,7 @@ def rows_from_words(
         if any(is_amount(w["text"]) for w in ws):
             rows.append(ws)
         else:
-            rows += _text_lines(ws) or [[]]
+            rows += text_lines(ws) or [[]]
     data = [ws for ws in rows if any(is_amount(w["text"]) for w in ws)]
     first_data = next((i for i, ws in enumerate(rows) if ws in data), len(rows))
     x_matches = previous is not None and abs(previous[0][0] - x0) < 2 and abs(previous[-1][1] - x1) < 2
@@ -238,54 +153,16 @@ def rows_from_words(
         # A page continuing a table without repeating its header: its own data gives the best
         # columns, unless a column blank on this page left no gap; then the previous page's
         # columns are kept.
-        own = _column_bands(data, x0, x1) if len(data) > 2 else []
+        own = column_bands(data, x0, x1) if len(data) > 2 else []
         columns = own if len(own) == len(previous) else previous
     elif len(data) <= 2:
         # One or two number rows say little about columns; the header's lowest labels say more.
-        columns = _leaf_label_bands(rows[:first_data], x0, x1) or _column_bands(data, x0, x1)
+        columns = leaf_label_bands(rows[:first_data], x0, x1) or column_bands(data, x0, x1)
     else:
-        columns = _split_bands(_column_bands(data, x0, x1), rows[:first_data], data)
-    grid: list[list[str | None]] = []
-    for ws in rows:
-        cells = ["" for _ in columns]
-        for w in sorted(ws, key=lambda w: (w["top"], w["x0"])):
-            centre = (w["x0"] + w["x1"]) / 2
-            index = next((i for i, (a, b) in enumerate(columns) if a <= centre <= b), len(columns) - 1)
-            cells[index] = (cells[index] + w["text"]) if cells[index] else w["text"]
-        grid.append(list(cells))
-    _spread_group_labels(grid, first_data)
+        columns = split_bands(column_bands(data, x0, x1), rows[:first_data], data)
+    grid = cells_by_band(rows, columns)
+    spread_group_labels(grid, first_data)
     return grid, columns
-
-
-def _spread_group_labels(grid: list[list[str | None]], header_rows: int) -> None:
-    """Give a centred group label (基本支出 over 小计/人员经费/公用经费) to every column it spans.
-
-    Without vertical rules the label lands in one column only. It spans its empty neighbours
-    whose sub-labels start on the same lower header row as its own; a column equally near two
-    labels goes to the one on its right.
-    """
-    width = len(grid[0]) if grid else 0
-
-    def first_label_below(r: int, c: int) -> int | None:
-        return next((k for k in range(r + 1, header_rows) if grid[k][c]), None)
-
-    for r in range(header_rows - 1):
-        labels = [c for c in range(width) if grid[r][c]]
-        spread: dict[int, str] = {}
-        for j in range(width):
-            if grid[r][j]:
-                continue
-            below = first_label_below(r, j)
-            candidates = sorted(
-                (abs(c - j), -c) for c in labels if below is not None and first_label_below(r, c) == below
-            )
-            reachable = [
-                -neg for dist, neg in candidates if all(not grid[r][k] for k in range(min(j, -neg) + 1, max(j, -neg)))
-            ]
-            if reachable:
-                spread[j] = grid[r][reachable[0]] or ""
-        for j, label in spread.items():
-            grid[r][j] = label
 
 
 def _why(exc: BaseException) -> str:
@@ -322,6 +199,7 @@ def read_pdf(path: Path) -> PdfContent:
         content = PdfContent(page_count=len(pdf.pages), char_count=0, cid_char_count=0)
         last_bands: Bands | None = None
         carried: list[list[dict]] = []
+        carried_text: list[list[dict]] = []
         for page_no, page in enumerate(pdf.pages, start=1):
             try:
                 content.char_count += len(page.chars)
@@ -331,6 +209,15 @@ def read_pdf(path: Path) -> PdfContent:
                 tables = page.find_tables()
                 boxes = [t.bbox for t in tables]
                 page_blocks: list[Block] = []
+                if not tables:
+                    # No ruled table: the page may still print one with no rule at all.
+                    grids, carried_text = borderless_grids(page.extract_words(x_tolerance=1.5), carried_text)
+                    text_blocks = [TableBlock(page_no, t.top, t.bottom, grid) for t, grid in grids]
+                    page_blocks += text_blocks
+                    boxes = [(page.bbox[0], b.top, page.bbox[2], b.bottom) for b in text_blocks]
+                    boxes += [(0, line[0]["top"], 0, line[0]["bottom"]) for line in carried_text]
+                else:
+                    carried_text = []
                 for n, t in enumerate(tables):
                     rows = t.extract()
                     if _looks_underruled(rows):

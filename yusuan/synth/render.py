@@ -37,7 +37,7 @@ CHINESE_ORDINALS = "一二三四五六七八九十"
 @dataclass(frozen=True, slots=True)
 class RenderStyle:
     landscape: bool
-    ruling: str  # grid | horizontal
+    ruling: str  # grid | horizontal | none (text only, no ruling line at all; never drawn by chance)
     split_codes: bool
     header_depth: int
     project_first: bool
@@ -138,7 +138,7 @@ class _Renderer:
         ]
         if self.s.ruling == "grid":
             commands.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
-        else:
+        elif self.s.ruling == "horizontal":
             commands += [
                 ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.black),
                 ("BOX", (0, 0), (-1, -1), 0.5, colors.black),

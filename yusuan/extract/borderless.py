@@ -1,0 +1,174 @@
+"""Tables printed without any ruling line, rebuilt from the positions of their words.
+
+Some publishers lay tables out with tab stops or invisible cell borders: pdfplumber finds no
+table on the page, only text. A table still shows itself by its rows: lines that carry amounts
+(``15782.14``), stacked closely under a few lines of column labels (合计 / 基本支出 / 人员经费 …).
+Columns are the gaps no word of the number rows crosses (the same reading as a grid whose
+vertical rules are missing, ``pdf_reader.rows_from_words``); rows are the printed lines.
+
+Running text is never taken for a table: a block ends at a sentence (。，), a title, a caption
+(单位：万元) or a wide vertical gap, and a block needs a header and two number rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from yusuan.extract.classify import looks_like_title
+from yusuan.extract.word_grid import (
+    cells_by_band,
+    column_bands,
+    fill_up,
+    leaf_label_bands,
+    split_bands,
+    spread_group_labels,
+    text_lines,
+)
+from yusuan.normalise.amounts import is_amount
+from yusuan.normalise.codes import is_economic_code, is_function_code
+
+Word = dict  # a pdfplumber word: text, x0, x1, top, bottom
+
+_HEADER_WORDS = re.compile(r"合计|小计|总计|科目|编码|代码|名称|项目|金额|预算|支出|收入|经费|费|类|款|项|单位|级次")
+_SENTENCE = re.compile(r"[。，；]")
+_CAPTION = re.compile(r"[:：]|^单位")
+_MAX_HEADER_LINES = 4
+
+
+@dataclass(frozen=True, slots=True)
+class TextTable:
+    """One rebuilt table: its printed lines split into header and body, and its vertical extent."""
+
+    top: float
+    bottom: float
+    header: list[list[Word]]
+    body: list[list[Word]]
+
+
+def _text(line: list[Word]) -> str:
+    return "".join(w["text"] for w in line)
+
+
+def _number(word: Word) -> bool:
+    """An amount as tables print them (15782.14, 1,234): not a bare code such as 201 or 01."""
+    text = word["text"]
+    return is_amount(text) and ("." in text or "," in text)
+
+
+def _is_data(line: list[Word]) -> bool:
+    """A row with amounts: one printed as amounts are (decimals, separators), or whole numbers
+    right of a label (元 tables print 109398135), never a row of bare codes."""
+    if _SENTENCE.search(_text(line)):
+        return False
+    labelled = False
+    for n, w in enumerate(line):
+        if _number(w) or (labelled and is_amount(w["text"])):
+            return True
+        # A code leading the row labels it as a name would (its name wrapped onto other lines).
+        code = n == 0 and (is_function_code(w["text"]) or is_economic_code(w["text"]))
+        labelled = labelled or code or not is_amount(w["text"])
+    return False
+
+
+def _stops_a_table(line: list[Word]) -> bool:
+    text = _text(line)
+    return bool(_SENTENCE.search(text)) or looks_like_title(text) or bool(_CAPTION.search(text))
+
+
+def _is_header(line: list[Word]) -> bool:
+    return not _stops_a_table(line) and not _is_data(line) and all(_HEADER_WORDS.search(w["text"]) for w in line)
+
+
+def _height(line: list[Word]) -> float:
+    return max(w["bottom"] for w in line) - min(w["top"] for w in line)
+
+
+def find_text_tables(words: list[Word]) -> list[TextTable]:
+    """Every borderless table on a page, top to bottom."""
+    lines = text_lines(words)
+    tables: list[TextTable] = []
+    i = 0
+    while i < len(lines):
+        # A row of bare whole numbers right under a header (a 三公 table in 元) is data too.
+        under_header = i > 0 and _is_header(lines[i - 1]) and len(lines[i]) >= 2
+        if not (_is_data(lines[i]) or (under_header and all(is_amount(w["text"]) for w in lines[i]))):
+            i += 1
+            continue
+        # Header: the label lines right above the first number row, over at most two lines of a
+        # wrapped name (a unit name printed above its row's amounts).
+        first = i
+        while first > 0 and i - first < 2 and not _stops_a_table(lines[first - 1]) and not _is_header(lines[first - 1]):
+            first -= 1
+        if first > 0 and not _is_header(lines[first - 1]):
+            first = i
+        start = first
+        while start > 0 and first - start < _MAX_HEADER_LINES and _is_header(lines[start - 1]):
+            gap = lines[start][0]["top"] - lines[start - 1][0]["bottom"]
+            if gap > 2.5 * _height(lines[start - 1]):
+                break
+            start -= 1
+        # Body: number rows and the label-only rows between them (a 收支总表's blank lines).
+        end = i + 1
+        last_data = i
+        while end < len(lines) and not _stops_a_table(lines[end]):
+            gap = lines[end][0]["top"] - lines[end - 1][0]["bottom"]
+            if gap > 2.5 * max(_height(lines[end - 1]), 1.0):
+                break
+            if _is_data(lines[end]):
+                last_data = end
+            elif end - last_data > 2:
+                break
+            end += 1
+        header = lines[start:first]
+        # Number rows with no header at all only at the very top of a page, where a table runs
+        # on (after at most a wrapped name's first line or two).
+        runs_on = not header and i <= 2 and not any(_stops_a_table(line) for line in lines[:i])
+        body = lines[0 if runs_on else first : last_data + 1]
+        # One number row is a table only under a header of several labels (a 三公 table).
+        rows = max(1, sum(1 for line in body if _is_data(line)))
+        if runs_on or (header and (rows >= 2 or sum(len(line) for line in header) >= 3)):
+            top = min(w["top"] for line in (header or body) for w in line)
+            bottom = max(w["bottom"] for w in body[-1])
+            tables.append(TextTable(top, bottom, header, body))
+        i = last_data + 1
+    return tables
+
+
+def trailing_header(words: list[Word]) -> list[list[Word]]:
+    """Label lines at the foot of a page, under a title or caption and over no number row: a
+    header whose table starts on the next page."""
+    lines = [line for line in text_lines(words) if not _text(line).strip("-— ").isdigit()]
+    out: list[list[Word]] = []
+    for line in reversed(lines):
+        if not _is_header(line) or len(out) == _MAX_HEADER_LINES:
+            break
+        out.insert(0, line)
+    before = len(lines) - len(out) - 1
+    return out if out and before >= 0 and _stops_a_table(lines[before]) else []
+
+
+def borderless_grids(
+    words: list[Word], carried: list[list[Word]]
+) -> tuple[list[tuple[TextTable, list[list[str | None]]]], list[list[Word]]]:
+    """The page's borderless tables with their grids (cells by column), and the header lines
+    left at its foot for the next page. ``carried``: the previous page's such lines, the header
+    of a table whose rows start this page."""
+    out = []
+    for n, table in enumerate(find_text_tables(words)):
+        if n == 0 and not table.header and carried:
+            table = replace(table, header=carried)
+        lines = [*table.header, *table.body]
+        left = min(w["x0"] for line in lines for w in line) - 1
+        right = max(w["x1"] for line in lines for w in line) + 1
+        data = [line for line in table.body if any(is_amount(w["text"]) for w in line)]
+        if len(data) <= 2:
+            # One or two number rows say little about columns; the header's lowest labels say more.
+            columns = leaf_label_bands(table.header, left, right) or column_bands(data, left, right)
+        else:
+            columns = split_bands(column_bands(data, left, right), table.header, data)
+        grid = cells_by_band(lines, columns)
+        spread_group_labels(grid, len(table.header))
+        fill_up(grid, len(table.header))
+        out.append((table, grid))
+    return out, trailing_header(words)

@@ -1,0 +1,156 @@
+"""Columns and cells from word positions: the geometry shared by the readers of tables whose
+rules are missing (pdf_reader.rows_from_words: horizontal rules only; borderless.py: none).
+
+Plain functions on pdfplumber word dicts (text, x0, x1, top, bottom), no page object.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from yusuan.normalise.amounts import is_amount
+
+Bands = list[tuple[float, float]]
+
+
+def merge_spans(spans: list[tuple[float, float]]) -> list[list[float]]:
+    merged: list[list[float]] = []
+    for x0, x1 in sorted(spans):
+        if merged and x0 <= merged[-1][1] + 1.0:
+            merged[-1][1] = max(merged[-1][1], x1)
+        else:
+            merged.append([x0, x1])
+    return merged
+
+
+def column_bands(data_words: list[list[dict]], left: float, right: float) -> list[tuple[float, float]]:
+    """Column bands from the words of number rows: columns are separated by the gaps no data word
+    crosses. Where the gap falls depends on alignment: a text column (codes, names) is printed
+    left-aligned, so its cell runs right up to the next column; an amount column is right-aligned,
+    so its cell starts right after the previous column. Header labels, centred in their cells,
+    then land in the right band."""
+    words = [w for row in data_words for w in row]
+    merged = merge_spans([(w["x0"], w["x1"]) for w in words])
+    if not merged:
+        return [(left, right)]
+
+    def right_aligned(span: list[float]) -> bool:
+        inside = [w for w in words if span[0] - 0.1 <= w["x0"] and w["x1"] <= span[1] + 0.1]
+        lefts, rights = [w["x0"] for w in inside], [w["x1"] for w in inside]
+        if len(inside) < 2:
+            return bool(inside) and is_amount(inside[0]["text"]) and "." in inside[0]["text"]
+        return max(rights) - min(rights) < max(lefts) - min(lefts)
+
+    numeric = right_aligned
+
+    cuts = []
+    for a, b in itertools.pairwise(merged):
+        if numeric(b) and not numeric(a):
+            cuts.append((a[1] + b[0]) / 2)
+        elif numeric(b):
+            cuts.append(a[1] + 1.0)  # right-aligned column starts right after the previous one
+        else:
+            cuts.append(b[0] - 1.0)  # left-aligned column: the previous one runs up to it
+    edges = [left, *cuts, right]
+    return list(itertools.pairwise(edges))
+
+
+def _leaf_labels(header_lines: list[list[dict]]) -> list[dict]:
+    """Header words with no header word beneath them: the labels of single columns (a group
+    label such as 基本支出 has its sub-labels below it; a wrapped label's last line is its leaf)."""
+    words = [(i, w) for i, line in enumerate(header_lines) for w in line]
+    return [w for i, w in words if not any(j > i and v["x0"] < w["x1"] and v["x1"] > w["x0"] for j, v in words)]
+
+
+def split_bands(
+    bands: list[tuple[float, float]], header_lines: list[list[dict]], data_rows: list[list[dict]]
+) -> list[tuple[float, float]]:
+    """Split a band that holds two column labels: a column blank in every data row leaves no
+    gap of its own, but its leaf label still stands apart from its neighbour's."""
+    data_spans = [(w["x0"], w["x1"]) for row in data_rows for w in row]
+    leaves = _leaf_labels(header_lines)
+    out: list[tuple[float, float]] = []
+    for a, b in bands:
+        inside = sorted((w["x0"], w["x1"]) for w in leaves if a <= (w["x0"] + w["x1"]) / 2 <= b)
+        cuts = [
+            cut
+            for g, h in itertools.pairwise(merge_spans(inside))
+            for cut in [(g[1] + h[0]) / 2]
+            if not any(x0 < cut < x1 for x0, x1 in data_spans)
+        ]
+        out += list(itertools.pairwise([a, *cuts, b]))
+    return out
+
+
+def leaf_label_bands(header_lines: list[list[dict]], left: float, right: float) -> list[tuple[float, float]]:
+    """Columns centred on the header's leaf labels."""
+    centres = sorted((w["x0"] + w["x1"]) / 2 for w in _leaf_labels(header_lines))
+    if len(centres) < 2:
+        return []
+    cuts = [(a + b) / 2 for a, b in itertools.pairwise(centres)]
+    return list(itertools.pairwise([left, *cuts, right]))
+
+
+def text_lines(words: list[dict]) -> list[list[dict]]:
+    """Words grouped into printed lines by their vertical position, each line left to right."""
+    lines: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if lines and abs(lines[-1][0]["top"] - w["top"]) <= 2.0:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+
+
+def cells_by_band(rows: list[list[dict]], columns: Bands) -> list[list[str | None]]:
+    """Each row's words into the column whose band holds the word's centre."""
+    grid: list[list[str | None]] = []
+    for ws in rows:
+        cells = ["" for _ in columns]
+        for w in sorted(ws, key=lambda w: (w["top"], w["x0"])):
+            centre = (w["x0"] + w["x1"]) / 2
+            index = next((i for i, (a, b) in enumerate(columns) if a <= centre <= b), len(columns) - 1)
+            cells[index] = (cells[index] + w["text"]) if cells[index] else w["text"]
+        grid.append(list(cells))
+    return grid
+
+
+def fill_up(grid: list[list[str | None]], header_rows: int) -> None:
+    """A label printed on a lower header line with nothing above it (科目名称 centred between
+    the lines of a three-line header) is a cell spanning the lines above: it fills them, so that
+    the top line's blank does not read as part of its left neighbour's merged cell."""
+    for c in range(len(grid[0]) if grid else 0):
+        for r in range(header_rows - 2, -1, -1):
+            if not grid[r][c] and grid[r + 1][c]:
+                grid[r][c] = grid[r + 1][c]
+
+
+def spread_group_labels(grid: list[list[str | None]], header_rows: int) -> None:
+    """Give a centred group label (基本支出 over 小计/人员经费/公用经费) to every column it spans.
+
+    Without vertical rules the label lands in one column only. It spans its empty neighbours
+    whose sub-labels start on the same lower header row as its own; a column equally near two
+    labels goes to the one on its right.
+    """
+    width = len(grid[0]) if grid else 0
+
+    def first_label_below(r: int, c: int) -> int | None:
+        return next((k for k in range(r + 1, header_rows) if grid[k][c]), None)
+
+    for r in range(header_rows - 1):
+        labels = [c for c in range(width) if grid[r][c]]
+        spread: dict[int, str] = {}
+        for j in range(width):
+            if grid[r][j]:
+                continue
+            below = first_label_below(r, j)
+            candidates = sorted(
+                (abs(c - j), -c) for c in labels if below is not None and first_label_below(r, c) == below
+            )
+            reachable = [
+                -neg for dist, neg in candidates if all(not grid[r][k] for k in range(min(j, -neg) + 1, max(j, -neg)))
+            ]
+            if reachable:
+                spread[j] = grid[r][reachable[0]] or ""
+        for j, label in spread.items():
+            grid[r][j] = label
