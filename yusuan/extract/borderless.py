@@ -59,16 +59,19 @@ def _number(word: Word) -> bool:
 def _is_data(line: list[Word]) -> bool:
     """A row with amounts: one printed as amounts are (decimals, separators), or whole numbers
     right of a label (元 tables print 109398135), never a row of bare codes."""
-    if _SENTENCE.search(_text(line)):
+    if _stops_a_table(line):
         return False
-    labelled = False
+    if any(_number(w) for w in line):
+        return True
+    # Whole numbers only: two of them right of a label (a contents line or a heading prints one,
+    # its page or its year). A code leading the row labels it as a name would.
+    labelled, whole = False, 0
     for n, w in enumerate(line):
-        if _number(w) or (labelled and is_amount(w["text"])):
-            return True
-        # A code leading the row labels it as a name would (its name wrapped onto other lines).
+        if labelled and is_amount(w["text"]):
+            whole += 1
         code = n == 0 and (is_function_code(w["text"]) or is_economic_code(w["text"]))
         labelled = labelled or code or not is_amount(w["text"])
-    return False
+    return whole >= 2
 
 
 def _stops_a_table(line: list[Word]) -> bool:
@@ -76,16 +79,28 @@ def _stops_a_table(line: list[Word]) -> bool:
     return bool(_SENTENCE.search(text)) or looks_like_title(text) or bool(_CAPTION.search(text))
 
 
+# 一、收入预算情况说明 / 第二部分 …: headings and contents entries, never column labels.
+_ORDINAL = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+部分)"
+)
+
+
 def _is_header(line: list[Word]) -> bool:
-    return not _stops_a_table(line) and not _is_data(line) and all(_HEADER_WORDS.search(w["text"]) for w in line)
+    return (
+        not _stops_a_table(line)
+        and not _ORDINAL.match(_text(line))
+        and not _is_data(line)
+        and all(_HEADER_WORDS.search(w["text"]) for w in line)
+    )
 
 
 def _height(line: list[Word]) -> float:
     return max(w["bottom"] for w in line) - min(w["top"] for w in line)
 
 
-def find_text_tables(words: list[Word]) -> list[TextTable]:
-    """Every borderless table on a page, top to bottom."""
+def find_text_tables(words: list[Word], continuing: bool = False) -> list[TextTable]:
+    """Every borderless table on a page, top to bottom. ``continuing``: the previous page ended
+    with such a table (or its header), so number rows at the top of this one may run it on."""
     lines = text_lines(words)
     tables: list[TextTable] = []
     i = 0
@@ -123,7 +138,7 @@ def find_text_tables(words: list[Word]) -> list[TextTable]:
         header = lines[start:first]
         # Number rows with no header at all only at the very top of a page, where a table runs
         # on (after at most a wrapped name's first line or two).
-        runs_on = not header and i <= 2 and not any(_stops_a_table(line) for line in lines[:i])
+        runs_on = continuing and not header and i <= 2 and not any(_stops_a_table(line) for line in lines[:i])
         body = lines[0 if runs_on else first : last_data + 1]
         # One number row is a table only under a header of several labels (a 三公 table).
         rows = max(1, sum(1 for line in body if _is_data(line)))
@@ -149,13 +164,13 @@ def trailing_header(words: list[Word]) -> list[list[Word]]:
 
 
 def borderless_grids(
-    words: list[Word], carried: list[list[Word]]
+    words: list[Word], carried: list[list[Word]], continuing: bool
 ) -> tuple[list[tuple[TextTable, list[list[str | None]]]], list[list[Word]]]:
     """The page's borderless tables with their grids (cells by column), and the header lines
     left at its foot for the next page. ``carried``: the previous page's such lines, the header
-    of a table whose rows start this page."""
+    of a table whose rows start this page; ``continuing``: the previous page had such a table."""
     out = []
-    for n, table in enumerate(find_text_tables(words)):
+    for n, table in enumerate(find_text_tables(words, continuing or bool(carried))):
         if n == 0 and not table.header and carried:
             table = replace(table, header=carried)
         lines = [*table.header, *table.body]

@@ -200,6 +200,7 @@ def read_pdf(path: Path) -> PdfContent:
         last_bands: Bands | None = None
         carried: list[list[dict]] = []
         carried_text: list[list[dict]] = []
+        continuing = False  # the previous page ended in a borderless table: this one may run it on
         for page_no, page in enumerate(pdf.pages, start=1):
             try:
                 content.char_count += len(page.chars)
@@ -211,13 +212,15 @@ def read_pdf(path: Path) -> PdfContent:
                 page_blocks: list[Block] = []
                 if not tables:
                     # No ruled table: the page may still print one with no rule at all.
-                    grids, carried_text = borderless_grids(page.extract_words(x_tolerance=1.5), carried_text)
+                    words = page.extract_words(x_tolerance=1.5)
+                    grids, carried_text = borderless_grids(words, carried_text, continuing)
                     text_blocks = [TableBlock(page_no, t.top, t.bottom, grid) for t, grid in grids]
+                    continuing = bool(text_blocks)
                     page_blocks += text_blocks
                     boxes = [(page.bbox[0], b.top, page.bbox[2], b.bottom) for b in text_blocks]
                     boxes += [(0, line[0]["top"], 0, line[0]["bottom"]) for line in carried_text]
                 else:
-                    carried_text = []
+                    carried_text, continuing = [], False
                 for n, t in enumerate(tables):
                     rows = t.extract()
                     if _looks_underruled(rows):
