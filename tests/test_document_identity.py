@@ -15,8 +15,8 @@ from yusuan.extract.content import classify_content
 from yusuan.extract.document import extract_document
 from yusuan.extract.metadata import agency_from_label_cells, choose_agency, clean_agency, fiscal_year
 from yusuan.extract.narrative import narrative_figures
-from yusuan.extract.parse import parse_summary_table
-from yusuan.extract.tables import Grid, GridRow
+from yusuan.extract.parse import parse_function_table, parse_summary_table
+from yusuan.extract.tables import Grid, GridRow, RawTable, Segment, to_grid
 from yusuan.models import ContentKind
 from yusuan.normalise.amounts import Unit
 from yusuan.normalise.regions import agency_region, qualified_name, region_from_name, resolve_region
@@ -250,3 +250,24 @@ def test_a_lying_link_text_changes_neither_agency_nor_year_of_a_real_budget(name
     lied_to = extract_document(path, "x", hint=LYING_HINT)
     assert (lied_to.agency_name, lied_to.fiscal_year) == (truthful.agency_name, truthful.fiscal_year)
     assert lied_to.fiscal_year == 2026 and "江门" not in lied_to.agency_name
+
+
+def test_a_figure_is_never_read_from_the_qizhong_clause_that_breaks_it_down() -> None:
+    text = "2026年项目支出共计3,000.00万元，其中：特定目标类项目支出1,200.00万元。"
+    assert {f.name: f.amount for f in narrative_figures(text, 2026)} == {"project_expenditure": Decimal("30000000.00")}
+    parts = "支出总计5,000万元，其中：基本支出2,000万元，项目支出3,000万元。"
+    figures = {f.name: f.amount for f in narrative_figures(parts, 2026)}
+    assert figures["project_expenditure"] == Decimal("30000000.00")
+
+
+def test_a_column_number_row_is_never_a_tables_total() -> None:
+    """单位名称 | 合计 | 一般公共预算 … with an unlabelled column-number row (| 1 | 2) under it: the total is the 合计 row's."""
+    table = RawTable(
+        "收入总体情况表",
+        ["单位：万元"],
+        [Segment(1, [["单位名称", "合计", "一般公共预算"], ["", "1", "2"], ["合计", "91.20", "91.20"]])],
+    )
+    facts = parse_function_table(to_grid(table), "income_summary", Unit.WAN_YUAN, 0)
+    assert {f.name: f.amount for f in facts.figures if f.name == "income_total"} == {
+        "income_total": Decimal("912000.00")
+    }

@@ -10,7 +10,7 @@ from yusuan.models import Figure
 from yusuan.normalise.amounts import Unit, to_yuan
 
 _NUMBER = r"([0-9][0-9,，]*(?:\.[0-9]+)?)\s*(万元|元)"
-_CONNECTOR = r"(?:支出)?(?:预算)?(?:安排)?(?:数|总额|总计)?(?:为|是|共|合计|达)?[:：]?"
+_CONNECTOR = r"(?:支出)?(?:预算)?(?:安排)?(?:数|总额|总计)?(?:为|是|共计|共|合计|达)?[:：]?"
 # "收入预算" / "支出预算" name the whole budget only as a sentence's subject: after a year
 # ("2026年度收入预算…"), a heading or punctuation. After 一般公共, 拨款, 基金 … it is a part.
 _SUBJECT = r"(?:(?<=[年度。，；：:、）)])|(?<=部门)|(?<=单位)|(?<=说明)|^)"
@@ -58,6 +58,8 @@ def narrative_figures(text: str, fiscal_year: int | None = None) -> list[Figure]
                 continue
             if TOTAL_NAMES & set(names) and _inside_qizhong(compact, match.start()):
                 continue
+            if _part_of_itself(compact, match):
+                continue
             amount = to_yuan(Decimal(match.group(1).replace(",", "").replace("，", "")), Unit(match.group(2)))
             if amount is None:
                 continue
@@ -73,6 +75,18 @@ def _inside_qizhong(text: str, start: int) -> bool:
     before = text[max(0, start - 200) : start]
     at = before.rfind("其中")
     return at >= 0 and not re.search(r"[。；;]", before[at:])
+
+
+def _part_of_itself(text: str, match: re.Match[str]) -> bool:
+    """Whether the match lies in a 其中 clause that breaks down the same label stated earlier in
+    its sentence ("项目支出3,000万元，其中：特定目标类项目支出1,200万元"): a part, not the figure."""
+    before = text[max(0, match.start() - 200) : match.start()]
+    at = before.rfind("其中")
+    if at < 0 or re.search(r"[。；;]", before[at:]):
+        return False
+    sentence = re.split(r"[。；;]", before[:at])[-1]
+    label = re.match(r"\D+", match.group(0))
+    return label is not None and label.group(0)[:4] in sentence
 
 
 _YEAR_BEFORE = re.compile(r"(20\d{2})年度?(?:部门|单位)?$")
