@@ -261,7 +261,8 @@ def test_a_figure_is_never_read_from_the_qizhong_clause_that_breaks_it_down() ->
 
 
 def test_a_column_number_row_is_never_a_tables_total() -> None:
-    """单位名称 | 合计 | 一般公共预算 … with an unlabelled column-number row (| 1 | 2) under it: the total is the 合计 row's."""
+    """单位名称 | 合计 | 一般公共预算 … with an unlabelled column-number row (| 1 | 2) under it: the
+    total is the 合计 row's, never 1.00."""
     table = RawTable(
         "收入总体情况表",
         ["单位：万元"],
