@@ -23,20 +23,18 @@ import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import real
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from storage.database import drop_database, engine_for, ensure_database, sqlalchemy_url
+from storage.line_views import visible_lines as visible_lines_by_sha
 from storage.migrate import upgrade
 from storage.repository import load_document, record_fetch
 from yusuan.evaluation.lines import (
-    TABLE_KINDS,
     LineScorecard,
     StoredLine,
     read_truth,
@@ -95,20 +93,9 @@ def visible_lines(database_url: str, docs: list[tuple[Path, ExtractedDocument]])
         with engine.begin() as conn:
             record_fetch(conn, fetched, "bench-lines")
             load_document(conn, doc, fetched, "bench-lines", at, agency_region(doc.agency_name, None))
-    out: dict[str, list[StoredLine]] = {}
-    queries = {
-        "gbe": "SELECT d.sha256, l.func_code, l.func_name, l.total, l.basic_total, l.project_total "
-        "FROM budget.function_lines l JOIN yusuan.documents d USING (document_id) WHERE l.table_kind = :kind",
-        "gbb": "SELECT d.sha256, l.econ_code, l.econ_name, l.total, l.personnel, l.public_funds "
-        "FROM budget.economic_lines l JOIN yusuan.documents d USING (document_id) WHERE l.table_kind = :kind",
-    }
     by_sha = {doc.sha256: str(path) for path, doc in docs}
     with engine.connect() as conn:
-        for table, sql in queries.items():
-            for sha, code, name, a, b, c in conn.execute(text(sql), {"kind": TABLE_KINDS[table]}):
-                amounts: tuple[Decimal | None, Decimal | None, Decimal | None] = (a, b, c)
-                out.setdefault(by_sha[sha], []).append(StoredLine(table, code, name, amounts))
-    return out
+        return {by_sha[sha]: lines for sha, lines in visible_lines_by_sha(conn).items() if sha in by_sha}
 
 
 def scratch_database() -> str:

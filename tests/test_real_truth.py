@@ -18,9 +18,10 @@ import pytest
 from sqlalchemy import text
 
 from storage.database import engine_for
+from storage.line_views import visible_lines
 from tests.conftest import REAL_PDFS, ingest_column, needs_shared
 from yusuan.demo.site import Article, Attachment, Column
-from yusuan.evaluation.lines import TABLE_KINDS, StoredLine, read_truth, score_files, truth_by_file
+from yusuan.evaluation.lines import read_truth, score_files, truth_by_file
 from yusuan.evaluation.truth import BUDGET_KINDS, Label, present, read_labels, same_agency
 from yusuan.normalise.regions import region_from_name
 
@@ -150,19 +151,9 @@ def test_labelled_lines_are_stored_exactly_and_visible_in_the_views(database_url
     filings only, so a 情况说明 that hid its tables' lines fails here)."""
     truth = {f: t for f, t in truth_by_file(read_truth(LINES)).items() if f.startswith("pdf/cities/")}
     sha_of = {f: hashlib.sha256((LINES.parent / f).read_bytes()).hexdigest() for f in truth}
-    shown: dict[str, list[StoredLine]] = {}
-    queries = {
-        "gbe": "SELECT d.sha256, l.func_code, l.func_name, l.total, l.basic_total, l.project_total "
-        "FROM budget.function_lines l JOIN yusuan.documents d USING (document_id) WHERE l.table_kind = :k",
-        "gbb": "SELECT d.sha256, l.econ_code, l.econ_name, l.total, l.personnel, l.public_funds "
-        "FROM budget.economic_lines l JOIN yusuan.documents d USING (document_id) WHERE l.table_kind = :k",
-    }
-    file_of = {sha: f for f, sha in sha_of.items()}
     with engine_for(database_url).connect() as conn:
-        for table, sql in queries.items():
-            for sha, code, name, a, b, c in conn.execute(text(sql), {"k": TABLE_KINDS[table]}):
-                if sha in file_of:
-                    shown.setdefault(file_of[sha], []).append(StoredLine(table, code, name, (a, b, c)))
+        by_sha = visible_lines(conn)
+    shown = {f: by_sha.get(sha, []) for f, sha in sha_of.items()}
     card = score_files(truth, shown)
     assert card.leaves >= 800
     assert card.share >= 0.99, [(t.file, t.table, t.misses) for t in card.tables if t.misses]
