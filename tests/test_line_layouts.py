@@ -355,13 +355,15 @@ def test_number_rows_at_the_top_of_a_page_run_on_and_a_header_at_a_page_foot_is_
     ]
     assert [w["text"] for line in trailing_header(foot) for w in line] == ["类型", "项目名称", "合计"]
     top = [
-        *_line(20, (40, "合计"), (300, "1195096")),
-        *_line(32, (40, "特定目标类"), (120, "应急保障经费"), (300, "1195096")),
+        *_line(20, (40, "合计"), (300, "1195096"), (380, "1195096")),
+        *_line(32, (40, "特定目标类"), (120, "应急保障经费"), (300, "1195096"), (380, "1195096")),
     ]
-    (table,) = find_text_tables(top)
+    (table,) = find_text_tables(top, continuing=True)
     assert table.header == [] and len(table.body) == 2
-    # The same rows lower on a page, under running text and no header: not a table.
-    assert find_text_tables([*_line(10, (40, "正文。")), *_line(60, (40, "说明文字")), *top]) == []
+    # The same rows on a page whose previous one ended in no such table, or under running text:
+    # not a table.
+    assert find_text_tables(top) == []
+    assert find_text_tables([*_line(10, (40, "正文。")), *top], continuing=True) == []
 
 
 # ------------------------------------------------------------------ tables that print no codes
