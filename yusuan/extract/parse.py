@@ -9,6 +9,7 @@ share; split apart, every template change would touch several files.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -308,17 +309,18 @@ def _function_columns(grid: Grid) -> _FunctionColumns:
     # A 支出总表 that breaks each function line down by economic class (a row per pairing).
     crossed = any(_embedded_count(grid, c, is_economic_code) for c in text_cols if c != name)
     parts = {total, basic, project, *basic_parts}
-    others = [
-        c
-        for c in amounts
-        if c not in parts
-        and basic is not None
-        and project is not None
-        and _leaf(paths[c]) not in ("小计", "合计", "总计")
-        and not any(x.startswith(("其中", "人员", "公用")) for x in grid.paths[c])
-        and not _under(paths[c], (*_BASIC_HEADS, *_PROJECT_HEADS))
-        and not any(x.startswith((*_BASIC_HEADS, *_PROJECT_HEADS)) for x in paths[c])
-    ]
+    others = (
+        [
+            c
+            for c in amounts
+            if c not in parts
+            and _leaf(paths[c]) not in ("小计", "合计", "总计")
+            and not any(x.startswith(("其中", "人员", "公用")) for x in grid.paths[c])
+            and not any(x.startswith((*_BASIC_HEADS, *_PROJECT_HEADS)) for x in paths[c])
+        ]
+        if basic is not None and project is not None
+        else []
+    )
     return _FunctionColumns(code, unit_code, name, total, basic, project, all_amounts, basic_parts, crossed, others)
 
 
@@ -376,10 +378,7 @@ def _plus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 def _basic_amount(cells: list[str], cols: _FunctionColumns, unit: Unit) -> Decimal | None:
     if cols.basic is not None or not cols.basic_parts:
         return _amount(cells, cols.basic, unit)
-    parts = [_amount(cells, c, unit) for c in cols.basic_parts]
-    if all(p is None for p in parts):
-        return None
-    return sum((p or Decimal(0) for p in parts), Decimal(0))
+    return functools.reduce(_plus, (_amount(cells, c, unit) for c in cols.basic_parts))
 
 
 def amounts_under_their_labels(grid: Grid) -> Grid:
@@ -503,9 +502,9 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
                     func_code=code,
                     func_name=name,
                     unit_code=cells[cols.unit_code] if cols.unit_code is not None else "",
-                    total=_amount(cells, cols.total, unit),
-                    basic_total=_basic_amount(cells, cols, unit),
-                    project_total=_amount(cells, cols.project, unit),
+                    total=amounts[0],
+                    basic_total=amounts[1],
+                    project_total=amounts[2],
                     level=function_level(code),
                 )
             )
@@ -663,7 +662,7 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         amounts = (_amount(cells, total, unit), _amount(cells, personnel, unit), _amount(cells, public, unit))
         if not code and not gcode:
             if _TOTAL_LABEL.match(_label_of(cells)):
-                facts.figures += _figure("table_total", _amount(cells, total, unit), kind, 0, lineage)
+                facts.figures += _figure("table_total", amounts[0], kind, 0, lineage)
                 if printed.total is None:
                     printed.total = _printed_row("", _label_of(cells), row, i, amounts)
             elif _has_amounts(cells, all_amounts):
@@ -678,9 +677,9 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
                 econ_name=name,
                 gov_econ_code=gcode,
                 gov_econ_name=gname,
-                total=_amount(cells, total, unit),
-                personnel=_amount(cells, personnel, unit),
-                public_funds=_amount(cells, public, unit),
+                total=amounts[0],
+                personnel=amounts[1],
+                public_funds=amounts[2],
                 level=economic_level(code or gcode),
             )
         )
