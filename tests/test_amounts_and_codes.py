@@ -63,6 +63,7 @@ def test_wrapped_cell_text_joins_without_spaces() -> None:
 def test_function_code_parts_join() -> None:
     assert join_code_parts(["208", "05", "05"]) == "2080505"
     assert join_code_parts(["210", "", ""]) == "210"
+    assert join_code_parts(["301", "2"]) == "30102"  # a number cell drops the 款's leading zero
     assert join_code_parts(["", "", ""]) == ""
     assert join_code_parts(["合计", "", ""]) == ""
 

@@ -309,6 +309,118 @@ def test_a_split_amount_column_and_a_subtotal_printed_on_the_line_below_its_code
     assert [(c.name, c.status) for c in checks] == [("lines_add_up", "passed")]
 
 
+def test_a_second_header_row_led_by_a_spaced_out_total_is_no_total_row() -> None:
+    """本年政府性基金预算支出 over 合 计 | 基本支出 | 项目支出: the spaced 合 计 labels a column,
+    the table's 合计 is the row below it (read as blank, the check failed with 'misread')."""
+    rows: list[Row] = [
+        ["科目编码", "科目名称", "本年政府性基金预算支出", None, None],
+        [None, None, "合 计", "基本支出", "项目支出"],
+        ["", "合计", "27600.00", "", "27600.00"],
+        ["212", "城乡社区支出", "12600.00", "", "12600.00"],
+        ["21208", "国有土地使用权出让收入安排的支出", "12600.00", "", "12600.00"],
+        ["2120899", "其他国有土地使用权出让收入安排的支出", "12600.00", "", "12600.00"],
+        ["229", "其他支出", "15000.00", "", "15000.00"],
+        ["2290402", "其他地方自行试点项目收益专项债券收入安排的支出", "15000.00", "", "15000.00"],
+    ]
+    grid = _grid(rows, title="政府性基金预算支出表")
+    facts = parse_function_table(grid, "gov_fund_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    assert {line.func_code: line.project_total for line in facts.function_lines} == {
+        "2120899": Decimal("126000000.00"),
+        "2290402": Decimal("150000000.00"),
+    }
+    assert {c.name: c.status for c in line_checks(facts.printed[0])}["lines_add_up"] == "passed"
+
+
+def test_a_caption_inside_the_grid_wrapped_over_two_rows_stays_out_of_the_header() -> None:
+    """部门名称：江苏省高级人民法 / 院 单位：万元 printed in the grid's first rows: a caption,
+    so 金额 is the amount column's label (and its two grid columns are one)."""
+    block = TableBlock(
+        12,
+        50,
+        300,
+        [
+            ["部门名称：江苏省高级人民法", None, None, None],
+            ["院", None, None, "单位：万元"],
+            ["功能科目编码", "功能科目名称", "金额", None],
+            ["合计", "", "", "3.00"],
+            ["204", "公共安全支出", "", "3.00"],
+            ["2040501", "行政运行", "2.00", ""],
+            ["2040502", "一般行政管理事务", "1.00", ""],
+        ],
+    )
+    (table,) = build_tables([TextLine(12, 10, "一般公共预算支出预算表（功能科目）"), block])
+    assert "部门名称：江苏省高级人民法" in table.captions
+    grid = to_grid(table)
+    facts = parse_function_table(grid, "general_budget_expenditure", Unit.WAN_YUAN, 0)
+    assert {line.func_code: line.total for line in facts.function_lines} == {
+        "2040501": Decimal("20000.00"),
+        "2040502": Decimal("10000.00"),
+    }
+    assert [c.status for c in line_checks(facts.printed[0])] == ["passed"]
+
+
+def test_an_amount_column_split_in_two_on_a_body_that_sits_off_its_header() -> None:
+    """Word tables: the codes in a blank column left of 科目编码, the names under 科目编码, and
+    金额 spanning two grid columns, a 类 and an item (the first row of a page) in the second.
+    The two 金额 columns are one before the header is moved onto the body; a name spanning two
+    grid columns is never taken for an amount column."""
+    rows: list[Row] = [
+        ["", "科目编码", "科目编码", "科目编码", "科目名称", "科目名称", "金额", "金额"],
+        ["", "", "", "", "合计", "", "35.00", ""],
+        ["302", "", "", "商品和服务支出", "", "", "20.00", ""],
+        ["30201", "", "", "办公费", "", "", "15.00", ""],
+        ["30206", "", "", "电费", "", "", "", "5.00"],
+        ["303", "", "", "对个人和家庭的补助", "", "", "", "15.00"],
+        ["30301", "", "", "离休费", "", "", "10.00", ""],
+        ["30302", "", "", "退休费", "", "", "5.00", ""],
+    ]
+    grid = _grid(rows, title="一般公共预算基本支出表")
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    assert {line.econ_code: line.total for line in facts.economic_lines} == {
+        "30201": Decimal("150000.00"),
+        "30206": Decimal("50000.00"),
+        "30301": Decimal("100000.00"),
+        "30302": Decimal("50000.00"),
+    }
+    assert [c.status for c in line_checks(facts.printed[0])] == ["passed"]
+
+
+def test_the_end_of_a_wrapped_name_in_front_of_the_next_rows_code_goes_back_to_its_row() -> None:
+    """'缴费支出 2080506-机关事业单位职业年金': the first words end the name above."""
+    rows: list[Row] = [
+        ["支出功能分类科目", "部门支出经济分类科目", "合计", "基本支出", "项目支出"],
+        ["2080505-机关事业单位基本养老保险", "30108-机关事业单位基本养老保险缴费", "3.00", "3.00", ""],
+        ["缴费支出 2080506-机关事业单位职业年金", "30109-职业年金缴费", "2.00", "2.00", ""],
+        ["缴费支出 2080599-其他行政事业单位养老", "30299-其他商品和服务支出", "1.00", "1.00", ""],
+        ["合 计", "", "6.00", "6.00", ""],
+    ]
+    grid = _grid(rows, title="支出总表")
+    facts = parse_function_table(grid, "expenditure_summary", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    names = {line.func_code: line.func_name for line in facts.function_lines}
+    assert names == {
+        "2080505": "机关事业单位基本养老保险缴费支出",
+        "2080506": "机关事业单位职业年金缴费支出",
+        "2080599": "其他行政事业单位养老",
+    }
+    assert [c.status for c in line_checks(facts.printed[0])] == ["passed"]
+
+
+def test_split_codes_whose_leading_zero_a_spreadsheet_dropped() -> None:
+    """类 | 款 printed as 301 | 2 (a number cell): 30102, not 3012."""
+    rows: list[Row] = [
+        ["部门预算经济分类科目编码", None, "经济分类科目名称", "合计", "人员经费", "公用经费"],
+        ["类", "款", None, None, None, None],
+        ["301", "", "工资福利支出", "30", "30", "0"],
+        ["301", "01", "基本工资", "10", "10", "0"],
+        ["301", "2", "津贴补贴", "20", "20", "0"],
+        ["合计", "", "", "30", "30", "0"],
+    ]
+    grid = _grid(rows, title="一般公共预算基本支出表")
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.YUAN, 0)  # type: ignore[arg-type]
+    assert sorted(line.econ_code for line in facts.economic_lines) == ["30101", "30102"]
+    assert [c.status for c in line_checks(facts.printed[0])] == ["passed", "passed"]
+
+
 def test_a_title_wrapped_over_two_lines_behind_a_table_number() -> None:
     blocks: list[Block] = [
         TextLine(5, 10, "表5"),
@@ -403,3 +515,26 @@ def test_rows_no_nesting_explains_are_not_guessed_and_unit_groupings_are_no_clas
         ["商品和服务支出", "10.00"],
     ]
     assert _economic(by_unit) == {}
+
+
+def test_a_spending_summary_table_agrees_with_this_years_spending_when_the_total_adds_carry_over() -> None:
+    """收支总表: 本年支出合计 514,823.34, 年终结转结余 14,437.00, 支出总计 529,260.34; the 支出总表's
+    合计 is this year's spending. It agrees with the 本年支出合计, and a 合计 matching neither fails."""
+    from yusuan.extract.reconcile import reconcile
+    from yusuan.models import DocumentStatus, ExtractedDocument, Figure, Lineage
+
+    def doc(summary_total: str) -> ExtractedDocument:
+        d = ExtractedDocument(sha256="x", status=DocumentStatus.LOADED, extractor_version="t")
+        d.figures = [
+            Figure("expenditure_total", Decimal("5292603428.92"), "income_expenditure_summary", 1, Lineage(0, 1, 28)),
+            Figure("expenditure_total", Decimal("5148233428.92"), "income_expenditure_summary", 3, Lineage(0, 1, 26)),
+            Figure("table_total", Decimal(summary_total), "expenditure_summary", 0, Lineage(2, 5, 67)),
+        ]
+        return d
+
+    def status(summary_total: str) -> str:
+        return next(c.status for c in reconcile(doc(summary_total)) if c.name == "expenditure_tables_agree")
+
+    assert status("5148233428.92") == "passed"
+    assert status("5292603428.92") == "passed"
+    assert status("21998000.00") == "failed"

@@ -208,12 +208,20 @@ def realigned_to_body(grid: Grid, header_code: int | None, is_code: Callable[[st
         return grid
     paths = [grid.paths[c + shift] if 0 <= c + shift < n else [] for c in range(n)]
     # Such tables also print a 类 or 合计 amount a column right of the others, under the same
-    # merged 金额 header cell: it belongs to the column its header starts at.
+    # merged 金额 header cell: it belongs to the column its header starts at, when that column
+    # is where the body's amounts are (not a name column the shift put under 金额).
+    held = [sum(1 for row in grid.rows if is_amount(row.cells[c])) for c in range(n)]
     rows = []
     for row in grid.rows:
         cells = list(row.cells)
         for c in range(n - 1, 0, -1):
-            if paths[c] and paths[c] == paths[c - 1] and is_amount(cells[c]) and not cells[c - 1]:
+            if (
+                paths[c]
+                and paths[c] == paths[c - 1]
+                and held[c - 1] > held[c]
+                and is_amount(cells[c])
+                and not cells[c - 1]
+            ):
                 cells[c - 1], cells[c] = cells[c], ""
         rows.append(GridRow(row.page_no, cells))
     return replace(grid, paths=paths, rows=rows)
@@ -408,7 +416,10 @@ def merged_split_amount_columns(grid: Grid) -> Grid:
     merged = False
     for c in range(len(grid.paths) - 1):
         d = c + 1
-        if not grid.paths[c] or grid.paths[d] != grid.paths[c] or not any(is_amount(r[d]) for r in rows):
+        if not grid.paths[c] or grid.paths[d] != grid.paths[c]:
+            continue
+        # Both hold amounts: a name column spanning two grid columns is not an amount column.
+        if not any(is_amount(r[d]) for r in rows) or not any(is_amount(r[c]) for r in rows):
             continue
         if any(is_amount(r[c]) and is_amount(r[d]) for r in rows) or any(r[d] and not is_amount(r[d]) for r in rows):
             continue
@@ -416,6 +427,31 @@ def merged_split_amount_columns(grid: Grid) -> Grid:
             r[c], r[d] = r[c] or r[d], ""
         merged = True
     if not merged:
+        return grid
+    return replace(grid, rows=[GridRow(old.page_no, cells) for old, cells in zip(grid.rows, rows, strict=True)])
+
+
+# "缴费支出 2080506-机关事业单位职业年金": the end of the row above's wrapped name, then this
+# row's own code and name. The tail has no digit; the code is followed by its separator.
+_CARRIED_TAIL = re.compile(r"^([^\d\s][^\d]*?)\s+(\d{3,7}\s*[-－—_:：].*)$", re.S)
+
+
+def returned_name_tails(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
+    """Word-made rows whose name wraps: the wrapped end can land in front of the next row's
+    code-name cell. It goes back to the row above (whose cell holds a code too)."""
+    rows = [list(r.cells) for r in grid.rows]
+    moved = False
+    for i in range(1, len(rows)):
+        for c, text in enumerate(rows[i]):
+            match = _CARRIED_TAIL.match(text or "")
+            if not match or not is_code(split_code_and_name(match.group(2))[0]):
+                continue
+            if not is_code(split_code_and_name(rows[i - 1][c])[0]):
+                continue
+            rows[i - 1][c] = rows[i - 1][c] + match.group(1).strip()
+            rows[i][c] = match.group(2)
+            moved = True
+    if not moved:
         return grid
     return replace(grid, rows=[GridRow(old.page_no, cells) for old, cells in zip(grid.rows, rows, strict=True)])
 
@@ -442,7 +478,8 @@ def joined_split_rows(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
 
 
 def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
-    grid = amounts_under_their_labels(grid)
+    grid = merged_split_amount_columns(amounts_under_their_labels(grid))
+    grid = returned_name_tails(returned_name_tails(grid, is_function_code), is_economic_code)
     cols = _function_columns(grid)
     if len(cols.code) == 1:
         shifted = realigned_to_body(grid, cols.code[0], is_function_code)
@@ -598,6 +635,8 @@ def _embedded_economic_columns(grid: Grid, columns: list[int]) -> dict[str, int]
 
 
 def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
+    # Split amount columns are merged under their own header before a shift can part them.
+    grid = returned_name_tails(merged_split_amount_columns(grid), is_economic_code)
     single_code = _economic_code_column(grid)
     if single_code is not None:
         grid = realigned_to_body(grid, single_code, is_economic_code)

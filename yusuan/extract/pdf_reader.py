@@ -121,6 +121,39 @@ def trailing_header_lines(page: pdfplumber.page.Page, below: float) -> list[list
     return out
 
 
+def data_lines_above(
+    page: pdfplumber.page.Page, table: object, rows: list[list[str | None]]
+) -> tuple[list[list[str | None]], float]:
+    """Data rows printed just above a ruled table that continues from the previous page.
+
+    A row cut by the page break loses its top rule, and pdfplumber finds no cell there: the
+    first line of the page (2210201 住房公积金 1,029.15) would be dropped. Only when the table
+    itself opens with data (a continuation, no header) are the lines right above it, inside its
+    width, with an amount, cut into its columns. Returns the rows and the top they start at."""
+    from yusuan.normalise.amounts import is_amount
+
+    x0, top, x1, _bottom = table.bbox  # type: ignore[attr-defined]
+    if top < 2 or not rows or not any(c and is_amount(c.strip()) for c in rows[0]):
+        return [], top
+    area = page.crop((page.bbox[0], page.bbox[1], page.bbox[2], top), strict=False)
+    lines = text_lines(area.extract_words(x_tolerance=1.5))
+    taken: list[list[dict]] = []
+    edge = top
+    for line in reversed(lines):
+        if edge - max(w["bottom"] for w in line) > 12 or any(w["x0"] < x0 - 1 or w["x1"] > x1 + 1 for w in line):
+            break
+        if not any(is_amount(w["text"]) for w in line):
+            break
+        taken.insert(0, line)
+        edge = min(w["top"] for w in line)
+    if not taken:
+        return [], top
+    # The cut row is cut as the first row below it is: merged cells span several grid columns.
+    first = table.rows[0].cells  # type: ignore[attr-defined]
+    bands = [(cell[0], cell[2]) if cell else (-1.0, -1.0) for cell in first]
+    return cells_by_band(taken, bands), edge
+
+
 def rows_from_words(
     page: pdfplumber.page.Page,
     table: object,
@@ -223,12 +256,17 @@ def read_pdf(path: Path) -> PdfContent:
                     carried_text, continuing = [], False
                 for n, t in enumerate(tables):
                     rows = t.extract()
+                    top = t.bbox[1]
+                    if n == 0:
+                        above, top = data_lines_above(page, t, rows)
+                        rows = above + rows
+                        boxes[n] = (t.bbox[0], top, t.bbox[2], t.bbox[3])
                     if _looks_underruled(rows):
                         try:
                             rows, last_bands = rows_from_words(page, t, last_bands, carried if n == 0 else None)
                         except (ValueError, IndexError, KeyError):
                             pass  # the rebuild is a heuristic: keep pdfplumber's grid rather than lose the page
-                    page_blocks.append(TableBlock(page_no, t.bbox[1], t.bbox[3], rows))
+                    page_blocks.append(TableBlock(page_no, top, t.bbox[3], rows))
                 carried = trailing_header_lines(page, max((t.bbox[3] for t in tables), default=0.0))
                 for line in page.extract_text_lines(return_chars=False):
                     text = line["text"].strip()

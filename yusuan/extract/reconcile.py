@@ -171,13 +171,21 @@ def reconcile(doc: ExtractedDocument) -> list[Check]:
         (f for f in doc.figures if f.name == "table_total" and f.table_kind == "expenditure_summary"), None
     )
     if summary_total and spending and spending.table_kind != "expenditure_summary":
+        # A 支出总表 sums this year's spending: templates print it as the 收支总表's 支出总计 or,
+        # where that adds 年终结转结余, as its 本年支出合计. Either printed figure may be the match.
+        printed = [
+            f
+            for f in doc.figures
+            if f.name == "expenditure_total" and f.source == "table" and f.table_kind == spending.table_kind
+        ]
+        closest = min(printed or [spending], key=lambda f: abs(f.amount - summary_total.amount))
         checks.append(
             _compare(
                 "expenditure_tables_agree",
                 "支出总体 vs 收支总体",
-                spending.amount,
+                closest.amount,
                 summary_total.amount,
-                f"支出总计 ({_where(spending)}) vs 支出总体情况表 合计 ({_where(summary_total)})",
+                f"支出 ({_where(closest)}) vs 支出总体情况表 合计 ({_where(summary_total)})",
             )
         )
     return checks

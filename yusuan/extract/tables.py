@@ -64,7 +64,7 @@ def _embedded_caption(rows: list[list[str | None]]) -> tuple[str | None, list[st
                     title = part
                 else:
                     captions.append(part)
-        elif find_unit(" ".join(texts)) is not None:
+        elif find_unit(" ".join(texts)) is not None or all(_CAPTION.match(t) for t in texts):
             captions.append(" ".join(clean_cell(t) for t in texts))
         else:
             break
@@ -247,7 +247,8 @@ def is_column_number_row(cells: list[str | None]) -> bool:
 
 def is_header_row(cells: list[str | None]) -> bool:
     """A row of column labels only, whatever its first label."""
-    texts = [c for c in cells if c and c.strip()]
+    # Publishers space out short labels (合 计): the words are matched without their spaces.
+    texts = [_norm(c) for c in cells if c and c.strip()]
     return (
         len(texts) >= 2
         and not any(is_amount(t) for t in texts)

@@ -19,15 +19,17 @@ def join_code_parts(parts: list[str]) -> str:
     """类/款/项 printed in separate columns → one code (``208``, ``05``, ``05`` → ``2080505``).
 
     Empty trailing parts mean a row at a higher level (类 or 款), which yields a shorter code.
+    A spreadsheet cell formatted as a number drops a 款's or 项's leading zero (``2`` for ``02``):
+    those parts are two digits wide by definition.
     """
     code = ""
-    for part in parts:
+    for n, part in enumerate(parts):
         part = digits_only(part)
         if not part:
             break
         if not _DIGITS.match(part):
             return ""
-        code += part
+        code += part.zfill(2) if n > 0 and len(part) == 1 else part
     return code
 
 
