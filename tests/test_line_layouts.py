@@ -504,6 +504,50 @@ def test_a_table_of_names_only_gives_its_leaves_with_their_levels() -> None:
     ]
 
 
+def test_names_only_lines_take_the_code_the_documents_coded_table_gives_them_under_their_parent() -> None:
+    """The same budget prints its 支出总表 with codes: 行政运行 is 2010101 under 人大事务 and
+    2010301 under 政府办公厅, so each resolves by its printed parent; a name the coded table
+    does not print (or prints under two codes in the same parent) keeps its empty code."""
+    from yusuan.extract.code_names import with_resolved_codes
+
+    coded: list[Row] = [
+        ["科目编码", "科目名称", "合计"],
+        ["合计", "", "100.00"],
+        ["201", "一般公共服务支出", "100.00"],
+        ["20101", "人大事务", "30.00"],
+        ["2010101", "行政运行", "30.00"],
+        ["20103", "政府办公厅（室）及相关机构事务", "70.00"],
+        ["2010301", "行政运行", "50.00"],
+        ["2010302", "一般行政管理事务", "20.00"],
+    ]
+    names_only: list[Row] = [
+        ["科目名称", "合计"],
+        ["合计", "110.00"],
+        ["一般公共服务支出", "110.00"],
+        ["人大事务", "30.00"],
+        ["行政运行", "30.00"],
+        ["政府办公厅(室)及相关机构事务", "80.00"],
+        ["行政运行", "50.00"],
+        ["一般行政管理事务", "20.00"],
+        ["专项业务", "10.00"],
+    ]
+    first = parse_function_table(_grid(coded, title="支出总表"), "expenditure_summary", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    second = parse_function_table(_grid(names_only), "general_budget_expenditure", Unit.WAN_YUAN, 1)  # type: ignore[arg-type]
+    lines, _ = with_resolved_codes(
+        first.function_lines + second.function_lines, [], first.printed + second.printed, second.parents
+    )
+    got = [(line.func_code, line.func_name, line.level) for line in lines if line.lineage.table_index == 1]
+    assert got == [
+        ("2010101", "行政运行", "item"),
+        ("2010301", "行政运行", "item"),
+        ("2010302", "一般行政管理事务", "item"),
+        ("", "专项业务", "item"),
+    ]
+    # Without the coded table nothing is resolved, and nothing is guessed.
+    alone, _ = with_resolved_codes(second.function_lines, [], second.printed, second.parents)
+    assert [line.func_code for line in alone] == ["", "", "", ""]
+
+
 def test_rows_no_nesting_explains_are_not_guessed_and_unit_groupings_are_no_classes() -> None:
     assert nesting([(Decimal(5),), (Decimal(7),)], (Decimal(13),)) is None
     assert nesting([(Decimal(5),), (Decimal(7),)], None) == [0, 0]

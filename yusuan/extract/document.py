@@ -7,6 +7,7 @@ from pathlib import Path
 
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.classify import classify_title
+from yusuan.extract.code_names import with_resolved_codes
 from yusuan.extract.content import classify_content, title_lines
 from yusuan.extract.line_checks import PrintedTable, line_checks
 from yusuan.extract.metadata import (
@@ -29,6 +30,7 @@ from yusuan.models import (
     DocumentStatus,
     ExtractedDocument,
     ExtractedTable,
+    Lineage,
     QuarantineReason,
     TableKind,
     TableRow,
@@ -152,6 +154,7 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
     doc.agency_name = normalise_agency(doc.agency_name_raw)
     fallback_unit = default_unit(all_captions)
     printed: list[PrintedTable] = []
+    parents: dict[Lineage, tuple[str, ...]] = {}
 
     for index, grid in enumerate(grids):
         kind = classify_title(grid.title) if grid.title else TableKind.OTHER
@@ -185,6 +188,10 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
         doc.targets += facts.targets
         doc.figures += facts.figures
         printed += facts.printed
+        parents.update(facts.parents)
+    doc.function_lines, doc.economic_lines = with_resolved_codes(
+        doc.function_lines, doc.economic_lines, printed, parents
+    )
 
     text_figures = narrative_figures(body_text, doc.fiscal_year)
     doc.figures += text_figures

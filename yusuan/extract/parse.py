@@ -55,6 +55,8 @@ class ParsedFacts:
     figures: list[Figure] = field(default_factory=list)
     # Line tables as printed (every coded row, the 合计, unread rows): what line checks add up.
     printed: list[PrintedTable] = field(default_factory=list)
+    # Lines of tables that print no codes: the names of the rows each sits under.
+    parents: dict[Lineage, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _n(text: str) -> str:
@@ -149,10 +151,13 @@ def _names_a_classification(path: list[str]) -> bool:
     return "科目" in joined and "单位" not in joined and "项目" not in joined
 
 
-def codeless_leaves(printed: PrintedTable, level_names: tuple[str, ...]) -> list[tuple[PrintedRow, str]]:
-    """The leaves of a table that prints names and no codes, each with its level, its nesting
-    read from the sums (yusuan/extract/hierarchy.py). Levels are named only where all of them are
-    printed (类, 款 and 项): a shallower tree could start at any of them, so its level stays ""."""
+def codeless_leaves(
+    printed: PrintedTable, level_names: tuple[str, ...]
+) -> list[tuple[PrintedRow, str, tuple[str, ...]]]:
+    """The leaves of a table that prints names and no codes, each with its level and the names of
+    the rows it sits under, its nesting read from the sums (yusuan/extract/hierarchy.py). Levels
+    are named only where all of them are printed (类, 款 and 项): a shallower tree could start at
+    any of them, so its level stays ""."""
     rows = printed.unread
     if len(rows) < 2 or any(not row.name for row in rows):
         return []
@@ -166,11 +171,14 @@ def codeless_leaves(printed: PrintedTable, level_names: tuple[str, ...]) -> list
     else:
         return []
     full = max(depths) == len(level_names) - 1
-    return [
-        (row, level_names[depth] if full else "")
-        for row, depth, leaf in zip(rows, depths, leaf_rows(depths), strict=True)
-        if leaf
-    ]
+    out: list[tuple[PrintedRow, str, tuple[str, ...]]] = []
+    above: list[str] = []  # the names of the open rows, one per depth
+    for row, depth, leaf in zip(rows, depths, leaf_rows(depths), strict=True):
+        del above[depth:]
+        if leaf:
+            out.append((row, level_names[depth] if full else "", tuple(above)))
+        above.append(row.name)
+    return out
 
 
 def _has_amounts(cells: list[str], cols: list[int]) -> bool:
@@ -568,6 +576,8 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     facts.function_lines = [line for line in candidates if line.func_code in leaves]
     if not candidates and cols.name is not None and _names_a_classification(grid.paths[cols.name]):
         # Names only, no code anywhere: the leaves by their sums, with their names and levels.
+        leaves_found = codeless_leaves(printed, ("class", "section", "item"))
+        facts.parents = {Lineage(table_index, row.page_no, row.row_index): up for row, _, up in leaves_found}
         facts.function_lines = [
             FunctionLine(
                 lineage=Lineage(table_index, row.page_no, row.row_index),
@@ -580,7 +590,7 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
                 project_total=row.amounts[2],
                 level=level,
             )
-            for row, level in codeless_leaves(printed, ("class", "section", "item"))
+            for row, level, _ in leaves_found
         ]
     facts.printed.append(printed)
     return facts
@@ -731,6 +741,8 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         or (not line.econ_code and line.gov_econ_code in gov_leaves)
     ]
     if not candidates and econ_name is not None and _names_a_classification(grid.paths[econ_name]):
+        leaves_found = codeless_leaves(printed, ("class", "item"))
+        facts.parents = {Lineage(table_index, row.page_no, row.row_index): up for row, _, up in leaves_found}
         facts.economic_lines = [
             EconomicLine(
                 lineage=Lineage(table_index, row.page_no, row.row_index),
@@ -744,7 +756,7 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
                 public_funds=row.amounts[2],
                 level=level,
             )
-            for row, level in codeless_leaves(printed, ("class", "item"))
+            for row, level, _ in leaves_found
         ]
     facts.printed.append(printed)
     return facts
