@@ -152,6 +152,42 @@ def test_a_dripped_body_ends_at_its_deadline_and_leaves_nothing(tmp_path: Path) 
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
+def test_a_transfer_below_the_low_speed_limit_is_cut_as_stalled_long_before_its_deadline(tmp_path: Path) -> None:
+    """curl's --speed-limit: 50 bytes/s against a limit of 1,000 bytes/s over a 1-s window is
+    stalled after about a second, though the total deadline is 60 s; recorded, nothing kept."""
+    import time
+
+    faults = Faults(drip_bytes_per_second={ZHENGZHOU: 50.0})
+    limits = BodyLimits(
+        max_bytes=50 * 1024 * 1024, deadline_seconds=60.0, min_bytes_per_second=1000.0, speed_window_seconds=1.0
+    )
+    with PortalServer(faults=faults) as portal, _client(timeout=5.0) as client:
+        started = time.monotonic()
+        fetched = download(_link(portal.attachment_url(ZHENGZHOU)), client, RawStore(tmp_path), FAST, limits=limits)
+        elapsed = time.monotonic() - started
+    assert not fetched.ok and (fetched.error or "").startswith("stalled: ")
+    assert "below the low-speed limit of 1000 bytes/s" in (fetched.error or "")
+    assert not fetched.transient
+    assert elapsed < 4.0
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_steady_transfer_above_the_low_speed_limit_is_never_cut(tmp_path: Path) -> None:
+    """The same limit and window on a body sent at 80,000 bytes/s for about 2.5 s (two windows
+    and more): it completes, byte for byte."""
+    from yusuan.demo.site import asset_bytes
+
+    faults = Faults(drip_bytes_per_second={ZHENGZHOU: 80_000.0})
+    limits = BodyLimits(
+        max_bytes=50 * 1024 * 1024, deadline_seconds=60.0, min_bytes_per_second=1000.0, speed_window_seconds=1.0
+    )
+    with PortalServer(faults=faults) as portal, _client(timeout=5.0) as client:
+        fetched = download(_link(portal.attachment_url(ZHENGZHOU)), client, RawStore(tmp_path), FAST, limits=limits)
+    assert fetched.ok, fetched.error
+    expected = asset_bytes("zhengzhou-yibao-2023.pdf")
+    assert RawStore(tmp_path).path_for(fetched.sha256 or "").read_bytes() == expected
+
+
 def test_a_gzip_bomb_page_is_refused_by_its_decoded_size() -> None:
     """A page of a few hundred KB on the wire that inflates to 64 MB: the cap counts decoded bytes."""
     faults = Faults(gzip_bomb_bytes={"/ybj/ysgk/index.html": 64 * 1024 * 1024})
@@ -199,3 +235,69 @@ def test_host_policy_refusals() -> None:
     assert "not an http(s) URL (file scheme)" in (policy.refusal("file:///etc/passwd", True) or "")
     open_policy = HostPolicy.for_portal("http://127.0.0.1:8000/", ["localhost"], allow_private=True)
     assert open_policy.refusal("http://localhost:8000/a.pdf", attachment=True) is None
+
+
+@pytest.mark.slow
+def test_the_default_low_speed_limit_cuts_a_drip_within_a_minute_and_not_a_steady_large_download(
+    tmp_path: Path,
+) -> None:
+    """With the shipped settings (1,000 bytes/s over 30 s): a server dripping 1 byte a second is
+    stalled within a minute (its 600-s deadline would have held the run 10 minutes), while 90 MB
+    sent steadily at 2 MB/s (45 s, more than a window) arrives whole, both at once."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from yusuan.settings import Settings
+
+    steady_bytes, rate, chunk = 90 * 1024 * 1024, 2 * 1024 * 1024, 64 * 1024
+
+    class Stream(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            size = 600 if self.path == "/drip" else steady_bytes
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            try:
+                if self.path == "/drip":
+                    for _ in range(size):
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                        time.sleep(1.0)
+                else:
+                    started, sent = time.monotonic(), 0
+                    while sent < size:
+                        self.wfile.write(b"y" * chunk)
+                        sent += chunk
+                        time.sleep(max(0.0, sent / rate - (time.monotonic() - started)))
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client cut the transfer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Stream)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    config = HttpConfig.from_settings(Settings())
+    assert (config.download_limits.min_bytes_per_second, config.download_limits.speed_window_seconds) == (1000, 30)
+
+    def fetch(path: str, store: Path) -> tuple[float, object]:
+        started = time.monotonic()
+        with make_client(config) as client:
+            fetched = download(_link(base + path), client, RawStore(store), FAST, limits=config.download_limits)
+        return time.monotonic() - started, fetched
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            drip = pool.submit(fetch, "/drip", tmp_path / "drip")
+            steady = pool.submit(fetch, "/steady", tmp_path / "steady")
+            (drip_seconds, dripped), (_, whole) = drip.result(), steady.result()
+    finally:
+        httpd.shutdown()
+    assert not dripped.ok and dripped.error.startswith("stalled: ")  # type: ignore[attr-defined]
+    assert drip_seconds < 60
+    assert whole.ok and whole.size_bytes == steady_bytes, whole.error  # type: ignore[attr-defined]

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     download_deadline_seconds: float = Field(default=600.0, gt=0)
     max_page_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     max_download_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    # The low-speed cut-off, as curl's --speed-limit/--speed-time: a body averaging under this
+    # many bytes a second over a whole window is stalled (a 1 byte/s drip ends within the window
+    # instead of at the total deadline); 0 turns it off. A steady 2 MB/s is 2,000 times over it.
+    low_speed_bytes_per_second: float = Field(default=1000.0, ge=0)
+    low_speed_window_seconds: float = Field(default=30.0, gt=0)
     # Each file is parsed in a child process that is stopped past this time or memory.
     parse_deadline_seconds: float = Field(default=300.0, gt=0)
     parse_memory_mb: int = Field(default=2048, gt=0)

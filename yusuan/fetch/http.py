@@ -35,10 +35,14 @@ class BodyLimits:
     deadline_seconds: float
     # Asked between two network reads: True ends the body at once (the run is stopping).
     stopped: Callable[[], bool] | None = field(default=None, compare=False)
+    # The low-speed cut-off (curl's --speed-limit / --speed-time): a transfer that averages
+    # fewer bytes a second than this over a whole window is stalled. 0 turns it off.
+    min_bytes_per_second: float = 0.0
+    speed_window_seconds: float = 30.0
 
 
-PAGE_LIMITS = BodyLimits(max_bytes=8 * 1024 * 1024, deadline_seconds=60.0)
-DOWNLOAD_LIMITS = BodyLimits(max_bytes=200 * 1024 * 1024, deadline_seconds=600.0)
+PAGE_LIMITS = BodyLimits(max_bytes=8 * 1024 * 1024, deadline_seconds=60.0, min_bytes_per_second=1000.0)
+DOWNLOAD_LIMITS = BodyLimits(max_bytes=200 * 1024 * 1024, deadline_seconds=600.0, min_bytes_per_second=1000.0)
 _STARTED = "yusuan.started"
 
 
@@ -46,22 +50,51 @@ class BodyRejected(Exception):
     """A body over its size cap or past its deadline: recorded, not retried (it would cost the same again)."""
 
 
+class TransferStalled(BodyRejected):
+    """A body arriving slower than the low-speed limit for a whole window."""
+
+
+@dataclass(slots=True)
+class _SpeedWindow:
+    """Bytes counted since the window opened; a window that closes below the minimum rate stalls
+    the transfer, one that closes above it opens the next."""
+
+    opened: float
+    bytes_at_open: int = 0
+
+    def check(self, limits: BodyLimits, total: int, now: float, url: object) -> None:
+        elapsed = now - self.opened
+        if not limits.min_bytes_per_second or elapsed < limits.speed_window_seconds:
+            return
+        rate = (total - self.bytes_at_open) / elapsed
+        if rate < limits.min_bytes_per_second:
+            raise TransferStalled(
+                f"stalled: {rate:.0f} bytes/s over {elapsed:.0f} s, below the low-speed limit of "
+                f"{limits.min_bytes_per_second:g} bytes/s, after {total} bytes at {url}"
+            )
+        self.opened, self.bytes_at_open = now, total
+
+
 def read_body(response: httpx.Response, limits: BodyLimits) -> Iterator[bytes]:
     """The decoded body in chunks, stopped by ``limits`` with the reason."""
     started = response.extensions.get(_STARTED, time.monotonic())
+    window = _SpeedWindow(started)
     total = 0
     # No chunk_size: httpx would buffer until it has that many bytes, and a dripping server
-    # would never reach the deadline check. Each network read is checked as it arrives.
+    # would never reach the deadline check. Each network read is checked as it arrives. A server
+    # that sends nothing at all is the per-read timeout's (httpx.ReadTimeout, retried).
     for chunk in response.iter_bytes():
         total += len(chunk)
         if total > limits.max_bytes:
             raise BodyRejected(f"body larger than {limits.max_bytes} bytes (after decoding) at {response.url}")
         if limits.stopped is not None and limits.stopped():
             raise BodyRejected(f"stopped after {total} bytes at {response.url}: the run is stopping")
-        if time.monotonic() - started > limits.deadline_seconds:
+        now = time.monotonic()
+        if now - started > limits.deadline_seconds:
             raise BodyRejected(
                 f"deadline of {limits.deadline_seconds:g} s passed after {total} bytes at {response.url}"
             )
+        window.check(limits, total, now, response.url)
         yield chunk
 
 
@@ -112,8 +145,18 @@ class HttpConfig:
             settings.http_attempts,
             settings.http_backoff_seconds,
             settings.http_backoff_max_seconds,
-            BodyLimits(settings.max_page_bytes, settings.page_deadline_seconds),
-            BodyLimits(settings.max_download_bytes, settings.download_deadline_seconds),
+            BodyLimits(
+                settings.max_page_bytes,
+                settings.page_deadline_seconds,
+                min_bytes_per_second=settings.low_speed_bytes_per_second,
+                speed_window_seconds=settings.low_speed_window_seconds,
+            ),
+            BodyLimits(
+                settings.max_download_bytes,
+                settings.download_deadline_seconds,
+                min_bytes_per_second=settings.low_speed_bytes_per_second,
+                speed_window_seconds=settings.low_speed_window_seconds,
+            ),
         )
 
 
