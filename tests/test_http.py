@@ -254,7 +254,7 @@ def test_the_default_low_speed_limit_cuts_a_drip_within_a_minute_and_not_a_stead
     steady_bytes, rate, chunk = 90 * 1024 * 1024, 2 * 1024 * 1024, 64 * 1024
 
     class Stream(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             size = 600 if self.path == "/drip" else steady_bytes
             self.send_response(200)
             self.send_header("Content-Type", "application/pdf")
