@@ -14,7 +14,12 @@ Unlike Prefect's, this server:
 - on Linux, is ended by the kernel if the CLI process dies without cleaning up (kill -9), rather
   than being orphaned;
 - writes its output to ``temporary-api-server.log`` in the Prefect home, shown when it fails to
-  start.
+  start (``temporary-api-server.<pid>.log`` while another run's server holds that one);
+- starts one at a time per Prefect home: two CLI runs started together (two terminals, cron
+  over a run still going) each start a server on the home's one SQLite database, and two
+  servers migrating it at once fail (``duplicate column``, ``No such index``). A lock on the
+  home is held from the spawn until the server answers, so the second migrates a database that
+  is already current; after that both serve side by side (writes wait their turn, as below).
 
 The run still counts as a run on an ephemeral server: ``TEMPORARY_API_URL_ENV`` names the URL,
 so the limits do not take it for a server shared by other runs.
@@ -25,6 +30,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import fcntl
 import os
 import signal
 import subprocess
@@ -43,6 +49,9 @@ _PORT_ATTEMPTS = 3
 _POLL_SECONDS = 0.05
 _STOP_SECONDS = 5.0
 LOG_NAME = "temporary-api-server.log"
+START_LOCK_NAME = "temporary-api-server.start.lock"
+# Another run's server may take this long to migrate a new home's database and answer.
+_START_LOCK_SECONDS = 120.0
 _APP = "flows.temporary_api_app:create_app"
 # Prefect's own default; ``use`` sets the configured one.
 _DEFAULT_STARTUP_TIMEOUT = 20.0
@@ -65,14 +74,35 @@ class TemporaryApiServer:
 
     def __init__(self, env: dict[str, str], log_path: Path, startup_timeout: float) -> None:
         self._env = env
-        self.log_path = log_path
         self.startup_timeout = startup_timeout
         self._log: IO[bytes] | None = None
+        self._own_log = False
+        self.log_path = self._claim_log(log_path)
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
         self._in_use = False
+        self._start_lock: IO[bytes] | None = _lock(log_path.parent / START_LOCK_NAME, _START_LOCK_SECONDS)
         self._spawn()
         atexit.register(self.stop)
+
+    def _claim_log(self, path: Path) -> Path:
+        """The home's log, locked for this server's life; a log of its own when another live
+        run's server holds it (deleted when this one stops cleanly)."""
+        self._log = path.open("ab")
+        try:
+            fcntl.flock(self._log, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._log.close()
+            path = path.with_name(f"{path.stem}.{os.getpid()}{path.suffix}")
+            self._log, self._own_log = path.open("ab"), True
+        self._log.truncate(0)
+        return path
+
+    def _started(self) -> None:
+        """The database is migrated and the server answers: the next run's server may start."""
+        lock, self._start_lock = self._start_lock, None
+        if lock is not None:
+            lock.close()  # closing the file releases its lock
 
     @classmethod
     def spawn(cls, home: Path, env: dict[str, str] | None = None) -> TemporaryApiServer:
@@ -102,8 +132,6 @@ class TemporaryApiServer:
 
     def _spawn(self) -> None:
         self.port = free_port()
-        if self._log is None:
-            self._log = self.log_path.open("wb")
         # Prefect's SubprocessASGIServer command (its app under uvicorn, no UI), with SQLite
         # write transactions that take the write lock first (flows.temporary_api_app).
         command = [sys.executable, "-m", "uvicorn", "--factory", _APP]
@@ -140,13 +168,16 @@ class TemporaryApiServer:
                     self._spawn()
                     continue
                 if code is not None:
+                    self._started()
                     raise TemporaryApiServerError(f"exited with code {code} while starting: {self.log_tail()}")
                 with contextlib.suppress(httpx.TransportError):
                     if client.get(f"{self.api_url}/health").status_code == 200:
+                        self._started()
                         return
                 if time.monotonic() > deadline:
+                    tail = self.log_tail()
                     self.stop()
-                    raise TemporaryApiServerError(f"not answering after {timeout:.0f} s: {self.log_tail()}")
+                    raise TemporaryApiServerError(f"not answering after {timeout:.0f} s: {tail}")
                 time.sleep(_POLL_SECONDS)
 
     def log_tail(self, lines: int = 5) -> str:
@@ -157,7 +188,9 @@ class TemporaryApiServer:
         return " | ".join(text.splitlines()[-lines:]) or "(nothing logged)"
 
     def stop(self) -> None:
+        self._started()
         process, self.process = self.process, None
+        clean = process is not None and process.poll() is None
         if process is not None and process.poll() is None:
             process.terminate()
             try:
@@ -168,6 +201,25 @@ class TemporaryApiServer:
         if self._log is not None:
             self._log.close()
             self._log = None
+            if self._own_log and clean:
+                self.log_path.unlink(missing_ok=True)
+
+
+def _lock(path: Path, seconds: float) -> IO[bytes] | None:
+    """An exclusive lock on ``path`` (the open file holds it; the kernel drops it if this process
+    dies), waited for up to ``seconds``; None when it could not be had in time: then the start
+    goes ahead and a collision, should one follow, says so in the log."""
+    handle = path.open("ab")
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                handle.close()
+                return None
+            time.sleep(_POLL_SECONDS)
 
 
 def _point_prefect_at(api_url: str) -> None:

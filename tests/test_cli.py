@@ -128,3 +128,55 @@ def test_ingest_runs_every_portal_and_its_exit_code_tells_the_truth(db: str, tmp
     assert "郑州市医疗保障局" in both.stdout  # the second portal ran after the first failed
     assert one.returncode == 3, one.stdout + one.stderr
     assert "download_failed" in one.stdout and "partial" in one.stdout
+
+
+# What one ingest of a portal leaves, whoever ran it and how often: the files, the documents and
+# their facts. (Run records, pages asked and source history grow with every run by design.)
+_FACT_TABLES = (
+    "files",
+    "sources",
+    "documents",
+    "doc_tables",
+    "table_rows",
+    "function_lines",
+    "economic_lines",
+    "project_lines",
+    "figures",
+    "checks",
+)
+
+
+def test_two_cli_runs_started_together_on_one_prefect_home_both_finish(db: str, tmp_path: Path) -> None:
+    """Two terminals, or cron starting a run while the last still goes: two `yusuan ingest` of
+    the same portal started within 100 ms, on one data dir and one Prefect home, each round on a
+    new home (both servers used to migrate its database at once; one run failed to start). Both
+    exit 0 and the database holds what a single run leaves."""
+    import shutil
+
+    from yusuan.demo.server import PortalServer
+
+    with PortalServer() as portal:
+
+        def start(data: Path) -> subprocess.Popen[str]:
+            env = {
+                **os.environ,
+                "DATABASE_URL": db,
+                "YUSUAN_DATA_DIR": str(data),
+                "PREFECT_HOME": str(data / "prefect"),
+                "YUSUAN_RECHECK_AFTER_HOURS": "0",
+            }
+            command = [sys.executable, "-m", "flows", "ingest", "--portal", portal.entry_url]
+            return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+        single = start(tmp_path / "single")
+        out, _ = single.communicate(timeout=300)
+        assert single.returncode == 0, out
+        once = {t: n for t, n in count_rows(db).items() if t in _FACT_TABLES}
+        assert once["function_lines"] > 0
+        for _ in range(2):
+            shutil.rmtree(tmp_path / "data", ignore_errors=True)
+            runs = [start(tmp_path / "data"), start(tmp_path / "data")]
+            outputs = [run.communicate(timeout=300)[0] for run in runs]
+            assert [run.returncode for run in runs] == [0, 0], outputs
+            assert all("郑州市医疗保障局" in out for out in outputs)
+            assert {t: n for t, n in count_rows(db).items() if t in _FACT_TABLES} == once

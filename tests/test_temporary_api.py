@@ -217,3 +217,42 @@ def test_writes_at_once_wait_their_turn_on_its_sqlite_rather_than_failing(tmp_pa
     finally:
         server.stop()
     assert sorted(set(statuses)) == [201] and len(statuses) == 96
+
+
+def test_a_second_server_on_the_same_home_starts_after_the_first_answers_with_a_log_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """Two runs on one Prefect home: the second server waits for the home's start lock (held
+    from the first's spawn until it answers: their migrations never overlap), writes its own log
+    while the first holds the home's, and removes that log when it stops cleanly."""
+    import threading
+    import time
+
+    import httpx
+
+    from flows.temporary_api import LOG_NAME
+
+    home = tmp_path / "prefect"
+    first = TemporaryApiServer.spawn(home, {"PREFECT_HOME": str(home)})
+    second: TemporaryApiServer | None = None
+    try:
+        first.startup_timeout = 120.0  # the first start migrates a new database
+        ready = threading.Thread(target=first.wait_ready)  # as the first run's CLI would, meanwhile
+        ready.start()
+        spawned = time.monotonic()
+        second = TemporaryApiServer.spawn(home, {"PREFECT_HOME": str(home)})
+        waited = time.monotonic() - spawned
+        answered = httpx.get(f"{first.api_url}/health", timeout=5, trust_env=False).status_code == 200
+        ready.join()
+        # The second was spawned only once the first answered: its spawn waited for the lock.
+        assert answered and 0.5 < waited < 60
+        second.startup_timeout = 120.0
+        second.wait_ready()
+        assert first.log_path == home / LOG_NAME
+        assert second.log_path != first.log_path and second.log_path.exists()
+    finally:
+        if second is not None:
+            second.stop()
+        first.stop()
+    assert second is not None and not second.log_path.exists()
+    assert (home / LOG_NAME).exists()
