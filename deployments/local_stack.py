@@ -58,6 +58,11 @@ def stack_env(home: Path, api_port: int, extra: dict[str, str] | None = None) ->
         "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_EXTRA_LOGGERS": "yusuan",
         "PREFECT_UI_ENABLED": os.environ.get("PREFECT_UI_ENABLED", "true"),
+        # Global concurrency slots are held on leases. Prefect's default keeps leases in the
+        # server's memory: a restarted server forgets them, and the slots they held (a portal
+        # host's, the parses') stay taken for good, every later run waiting on them. On disk in
+        # the Prefect home, they expire after a restart as they would have (docs/operations.md).
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.filesystem",
         "YUSUAN_HOME": str(REPO),
         **(extra or {}),
     }

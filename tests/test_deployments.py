@@ -3,6 +3,7 @@ Completed and its facts are in Postgres."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -166,3 +167,78 @@ def test_ingest_runs_its_tasks_on_a_dask_cluster(db: str, tmp_path: Path) -> Non
     assert len(executed) == 2 and all(count > 0 for count in executed.values()), executed
     with engine_for(db).connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM budget.totals")).scalar_one() == 3
+
+
+def _final_state(api: httpx.Client, run_id: str, seconds: float) -> dict | None:
+    state = None
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = api.get(f"/flow_runs/{run_id}").json()["state"]
+        except httpx.HTTPError:
+            state = None  # the server is down: ask again
+        if state and state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            return state
+        time.sleep(1)
+    return state
+
+
+def test_a_prefect_server_restart_during_a_deployment_run(db: str, tmp_path: Path) -> None:
+    """`make serve`'s stack on Postgres: the Prefect server is stopped for 30 s while a group
+    run is downloading (its files arrive slowly) and parsing, then started again. The run's
+    process waits the outage out (Prefect's client retries a refused connection once it has
+    connected), the run ends Completed with every document loaded once, and yusuan's run rows
+    are final."""
+    import uuid
+
+    from deployments.local_stack import prefect_server_database
+
+    server_db = prefect_server_database(db, name=f"yusuan_prefect_{uuid.uuid4().hex[:8]}")
+    if server_db is None:
+        pytest.skip("this Postgres server cannot host Prefect's database (no pg_trgm)")
+    pdfs = [a.name for article in demo_column().articles for a in article.attachments if a.name.endswith(".pdf")]
+    env = {
+        "DATABASE_URL": db,
+        "YUSUAN_DATA_DIR": str(tmp_path / "data"),
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": server_db,
+    }
+    with (
+        PortalServer(faults=Faults(delay_seconds=dict.fromkeys(pdfs, 12.0))) as portal,
+        LocalStack(tmp_path / "prefect", free_port(), env) as stack,
+    ):
+        config = tmp_path / "portals.yaml"
+        config.write_text(
+            f"version: 1\nportals:\n  - name: henan-ybj\n    group: test\n    entry_urls: [{portal.entry_url!r}]\n",
+            encoding="utf-8",
+        )
+        stack.start_server()
+        stack.deploy()
+        stack.start_worker()
+        api = httpx.Client(base_url=stack.api_url, timeout=10)
+        deployments = {d["name"]: d for d in api.post("/deployments/filter", json={}).json()}
+        run = _create_flow_run(api, deployments["demo"]["id"], {"group": "test", "config_path": str(config)})
+        # Wait until the files are being downloaded: the portal has been asked for one.
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not any(p.endswith(".pdf") for p in portal.log.paths):
+            time.sleep(0.5)
+        assert any(p.endswith(".pdf") for p in portal.log.paths), (stack.home / "worker.log").read_text()[-3000:]
+        server = stack.processes[0]
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+        stopped = time.monotonic()
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{stack.api_url}/health", timeout=2)
+        time.sleep(max(0.0, 30 - (time.monotonic() - stopped)))
+        stack.start_server()
+        state = _final_state(api, run["id"], 300)
+        assert state is not None and state["type"] == "COMPLETED", (
+            state,
+            (stack.home / "worker.log").read_text()[-4000:],
+        )
+        assert state["message"] == "1 of 1 portal entries ingested, 3 documents loaded"
+
+    with engine_for(db).connect() as conn:
+        documents = conn.execute(text("SELECT sha256, count(*) FROM budget.documents GROUP BY sha256")).all()
+        statuses = conn.execute(text("SELECT status FROM yusuan.last_runs")).scalars().all()
+    assert len(documents) == 3 and all(n == 1 for _sha, n in documents)
+    assert statuses and all(s == "completed" for s in statuses), statuses
