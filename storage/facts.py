@@ -93,7 +93,11 @@ class FactTable:
 
 
 def _table_rows(doc: ExtractedDocument) -> Iterable[object]:
-    return (_Cells(tb.index, r.row_index, r.page_no, list(r.cells)) for tb in doc.tables for r in tb.rows)
+    return (
+        _Cells(tb.index, r.row_index, r.page_no, list(r.cells), *(r.box or (None, None, None, None)))
+        for tb in doc.tables
+        for r in tb.rows
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,10 @@ class _Cells:
     row_index: int
     page_no: int
     cells: list[str]
+    x0: float | None
+    top: float | None
+    x1: float | None
+    bottom: float | None
 
 
 FACT_TABLES: tuple[FactTable, ...] = (

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -189,7 +190,19 @@ doc_tables = Table(
     Column("header_rows", Integer, nullable=False),
     Column("captions", JSONB, nullable=False),
     Column("column_labels", JSONB, nullable=False),
+    Column("header_box", JSONB, comment="[x0, top, x1, bottom] of the header rows on page_first, PDF points"),
 )
+
+
+def _box_columns() -> list[Column]:
+    """Where a row is printed on its page: PDF points (1/72 inch), top measured down from the
+    page's top edge, the union of the row's lines; NULL where unknown."""
+    return [
+        Column("x0", Float, comment="left edge of the printed row, PDF points"),
+        Column("top", Float, comment="top edge, PDF points from the page's top"),
+        Column("x1", Float, comment="right edge, PDF points"),
+        Column("bottom", Float, comment="bottom edge, PDF points from the page's top"),
+    ]
 
 
 def _row_key(table_name: str) -> list:
@@ -212,6 +225,7 @@ table_rows = Table(
     metadata,
     *_row_key("table_rows"),
     Column("cells", JSONB, nullable=False, comment="cells as printed, left to right"),
+    *_box_columns(),
 )
 
 function_lines = Table(

@@ -22,6 +22,8 @@ def test_backfill_reloads_from_the_raw_store_without_network(pipeline_env: str) 
     # The portal is gone: any download attempt would fail. Pretend an old extractor loaded it all.
     with engine_for(pipeline_env).begin() as conn:
         conn.execute(text("UPDATE yusuan.documents SET extractor_version = '0.0.1'"))
+        # Rows stored before migration 0009 have no box: the backfill gives them theirs.
+        conn.execute(text("UPDATE yusuan.table_rows SET x0 = NULL, top = NULL, x1 = NULL, bottom = NULL"))
         before = conn.execute(text("SELECT * FROM budget.totals ORDER BY document_id")).all()
     counts = count_rows(pipeline_env)
 
@@ -32,6 +34,9 @@ def test_backfill_reloads_from_the_raw_store_without_network(pipeline_env: str) 
         after = conn.execute(text("SELECT * FROM budget.totals ORDER BY document_id")).all()
     assert versions == [EXTRACTOR_VERSION]
     assert after == before
+    with engine_for(pipeline_env).connect() as conn:
+        unboxed = conn.execute(text("SELECT count(*) FROM budget.table_rows WHERE x0 IS NULL")).scalar_one()
+    assert unboxed == 0
     assert count_rows(pipeline_env) == counts
 
     # Up to date now: a second backfill selects nothing, unless forced or filtered.

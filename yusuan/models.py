@@ -203,11 +203,16 @@ class StoredBlob:
 # ---------------------------------------------------------------- extract
 
 
+# x0, top, x1, bottom in PDF points (1/72 inch, top measured from the page's top), on the page.
+Box = tuple[float, float, float, float]
+
+
 @dataclass(frozen=True, slots=True)
 class TableRow:
     row_index: int
     page_no: int
     cells: tuple[str, ...]
+    box: Box | None = None  # where the row is printed (the union of its lines)
 
 
 @dataclass(slots=True)
@@ -222,6 +227,7 @@ class ExtractedTable:
     column_labels: list[str]
     header_rows: int
     rows: list[TableRow]
+    header_box: Box | None = None  # around the header rows on ``page_first``
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from yusuan.extract.classify import looks_like_title
 from yusuan.extract.word_grid import (
+    Box,
     cells_by_band,
     column_bands,
     fill_up,
@@ -24,6 +25,7 @@ from yusuan.extract.word_grid import (
     split_bands,
     spread_group_labels,
     text_lines,
+    words_box,
 )
 from yusuan.normalise.amounts import is_amount
 from yusuan.normalise.codes import is_economic_code, is_function_code
@@ -165,14 +167,15 @@ def trailing_header(words: list[Word]) -> list[list[Word]]:
 
 def borderless_grids(
     words: list[Word], carried: list[list[Word]], continuing: bool
-) -> tuple[list[tuple[TextTable, list[list[str | None]]]], list[list[Word]]]:
+) -> tuple[list[tuple[TextTable, list[list[str | None]], list[Box | None]]], list[list[Word]]]:
     """The page's borderless tables with their grids (cells by column), and the header lines
     left at its foot for the next page. ``carried``: the previous page's such lines, the header
     of a table whose rows start this page; ``continuing``: the previous page had such a table."""
     out = []
     for n, table in enumerate(find_text_tables(words, continuing or bool(carried))):
+        carried_rows = 0
         if n == 0 and not table.header and carried:
-            table = replace(table, header=carried)
+            table, carried_rows = replace(table, header=carried), len(carried)
         lines = [*table.header, *table.body]
         left = min(w["x0"] for line in lines for w in line) - 1
         right = max(w["x1"] for line in lines for w in line) + 1
@@ -185,5 +188,7 @@ def borderless_grids(
         grid = cells_by_band(lines, columns)
         spread_group_labels(grid, len(table.header))
         fill_up(grid, len(table.header))
-        out.append((table, grid))
+        # Each row is a printed line; a header carried from the previous page has no box here.
+        boxes = [None if i < carried_rows else words_box(line) for i, line in enumerate(lines)]
+        out.append((table, grid, boxes))
     return out, trailing_header(words)

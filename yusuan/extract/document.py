@@ -176,7 +176,8 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
                 captions=grid.captions,
                 column_labels=["/".join(p) for p in grid.paths],
                 header_rows=len(grid.header),
-                rows=[TableRow(i, r.page_no, tuple(r.cells)) for i, r in enumerate(grid.rows)],
+                rows=[TableRow(i, r.page_no, tuple(r.cells), r.box) for i, r in enumerate(grid.rows)],
+                header_box=grid.header_box,
             )
         )
         if doc.doc_kind.endswith("决算"):

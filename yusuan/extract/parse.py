@@ -231,7 +231,7 @@ def realigned_to_body(grid: Grid, header_code: int | None, is_code: Callable[[st
                 and not cells[c - 1]
             ):
                 cells[c - 1], cells[c] = cells[c], ""
-        rows.append(GridRow(row.page_no, cells))
+        rows.append(GridRow(row.page_no, cells, row.box))
     return replace(grid, paths=paths, rows=rows)
 
 
@@ -436,7 +436,8 @@ def merged_split_amount_columns(grid: Grid) -> Grid:
         merged = True
     if not merged:
         return grid
-    return replace(grid, rows=[GridRow(old.page_no, cells) for old, cells in zip(grid.rows, rows, strict=True)])
+    rebuilt = [GridRow(old.page_no, cells, old.box) for old, cells in zip(grid.rows, rows, strict=True)]
+    return replace(grid, rows=rebuilt)
 
 
 # "缴费支出 2080506-机关事业单位职业年金": the end of the row above's wrapped name, then this
@@ -461,7 +462,8 @@ def returned_name_tails(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
             moved = True
     if not moved:
         return grid
-    return replace(grid, rows=[GridRow(old.page_no, cells) for old, cells in zip(grid.rows, rows, strict=True)])
+    rebuilt = [GridRow(old.page_no, cells, old.box) for old, cells in zip(grid.rows, rows, strict=True)]
+    return replace(grid, rows=rebuilt)
 
 
 def joined_split_rows(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
@@ -479,7 +481,7 @@ def joined_split_rows(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
             and any(is_code(_n(c)) or is_code(split_code_and_name(c)[0]) for c in last.cells if c)
         ):
             cells = [a or b for a, b in zip(last.cells, row.cells, strict=True)]
-            rows[-1] = GridRow(last.page_no, cells)
+            rows[-1] = GridRow(last.page_no, cells, last.box)
             continue
         rows.append(row)
     return grid if len(rows) == len(grid.rows) else replace(grid, rows=rows)

@@ -18,12 +18,14 @@ from yusuan.errors import error_chain
 from yusuan.extract.borderless import borderless_grids
 from yusuan.extract.word_grid import (
     Bands,
+    Box,
     cells_by_band,
     column_bands,
     leaf_label_bands,
     split_bands,
     spread_group_labels,
     text_lines,
+    words_box,
 )
 
 # Characters that come out of fonts without a ToUnicode map.
@@ -47,6 +49,9 @@ class TableBlock:
     top: float
     bottom: float
     rows: list[list[str | None]]
+    # Where each row is printed on the page, in step with ``rows`` (None where unknown: a header
+    # carried over from the previous page). Empty when nothing is known.
+    boxes: list[Box | None] = field(default_factory=list)
 
 
 Block = TextLine | TableBlock
@@ -64,6 +69,11 @@ class PdfContent:
     @property
     def text_lines(self) -> list[TextLine]:
         return [b for b in self.blocks if isinstance(b, TextLine)]
+
+
+def _rounded(box: tuple[float, float, float, float]) -> Box:
+    x0, top, x1, bottom = box
+    return (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
 
 
 def _inside(top: float, bottom: float, boxes: list[tuple[float, float, float, float]]) -> bool:
@@ -123,18 +133,19 @@ def trailing_header_lines(page: pdfplumber.page.Page, below: float) -> list[list
 
 def data_lines_above(
     page: pdfplumber.page.Page, table: object, rows: list[list[str | None]]
-) -> tuple[list[list[str | None]], float]:
+) -> tuple[list[list[str | None]], list[Box | None], float]:
     """Data rows printed just above a ruled table that continues from the previous page.
 
     A row cut by the page break loses its top rule, and pdfplumber finds no cell there: the
     first line of the page (2210201 住房公积金 1,029.15) would be dropped. Only when the table
     itself opens with data (a continuation, no header) are the lines right above it, inside its
-    width, with an amount, cut into its columns. Returns the rows and the top they start at."""
+    width, with an amount, cut into its columns. Returns the rows, their boxes and the top they
+    start at."""
     from yusuan.normalise.amounts import is_amount
 
     x0, top, x1, _bottom = table.bbox  # type: ignore[attr-defined]
     if top < 2 or not rows or not any(c and is_amount(c.strip()) for c in rows[0]):
-        return [], top
+        return [], [], top
     area = page.crop((page.bbox[0], page.bbox[1], page.bbox[2], top), strict=False)
     lines = text_lines(area.extract_words(x_tolerance=1.5))
     taken: list[list[dict]] = []
@@ -147,11 +158,11 @@ def data_lines_above(
         taken.insert(0, line)
         edge = min(w["top"] for w in line)
     if not taken:
-        return [], top
+        return [], [], top
     # The cut row is cut as the first row below it is: merged cells span several grid columns.
     first = table.rows[0].cells  # type: ignore[attr-defined]
     bands = [(cell[0], cell[2]) if cell else (-1.0, -1.0) for cell in first]
-    return cells_by_band(taken, bands), edge
+    return cells_by_band(taken, bands), [words_box(line) for line in taken], edge
 
 
 def rows_from_words(
@@ -159,7 +170,7 @@ def rows_from_words(
     table: object,
     previous: Bands | None = None,
     carried_header: list[list[dict]] | None = None,
-) -> tuple[list[list[str | None]], Bands]:
+) -> tuple[list[list[str | None]], Bands, list[Box | None]]:
     """Rebuild a table whose vertical rules are missing.
 
     Rows come from its horizontal rules; a band without numbers (the header) is split into its
@@ -172,7 +183,9 @@ def rows_from_words(
     x0, _top, x1, _bottom = table.bbox  # type: ignore[attr-defined]
     words = page.crop(table.bbox, strict=False).extract_words(x_tolerance=1.5, keep_blank_chars=False)  # type: ignore[attr-defined]
     # Header lines may sit above the rules, or at the foot of the previous page (carried over).
-    rows: list[list[dict]] = _header_lines_above(page, table.bbox) or list(carried_header or [])  # type: ignore[attr-defined]
+    above = _header_lines_above(page, table.bbox)  # type: ignore[attr-defined]
+    rows: list[list[dict]] = above or list(carried_header or [])
+    carried_rows = 0 if above else len(rows)  # printed on the previous page: no box here
     for band in bands:
         ws = [w for w in words if band[1] - 0.5 <= (w["top"] + w["bottom"]) / 2 <= band[3] + 0.5]
         if any(is_amount(w["text"]) for w in ws):
@@ -195,7 +208,8 @@ def rows_from_words(
         columns = split_bands(column_bands(data, x0, x1), rows[:first_data], data)
     grid = cells_by_band(rows, columns)
     spread_group_labels(grid, first_data)
-    return grid, columns
+    boxes = [None if i < carried_rows else words_box(ws) for i, ws in enumerate(rows)]
+    return grid, columns, boxes
 
 
 def _why(exc: BaseException) -> str:
@@ -247,7 +261,7 @@ def read_pdf(path: Path) -> PdfContent:
                     # No ruled table: the page may still print one with no rule at all.
                     words = page.extract_words(x_tolerance=1.5)
                     grids, carried_text = borderless_grids(words, carried_text, continuing)
-                    text_blocks = [TableBlock(page_no, t.top, t.bottom, grid) for t, grid in grids]
+                    text_blocks = [TableBlock(page_no, t.top, t.bottom, grid, boxes) for t, grid, boxes in grids]
                     continuing = bool(text_blocks)
                     page_blocks += text_blocks
                     boxes = [(page.bbox[0], b.top, page.bbox[2], b.bottom) for b in text_blocks]
@@ -256,17 +270,19 @@ def read_pdf(path: Path) -> PdfContent:
                     carried_text, continuing = [], False
                 for n, t in enumerate(tables):
                     rows = t.extract()
+                    row_boxes: list[Box | None] = [_rounded(row.bbox) for row in t.rows]
                     top = t.bbox[1]
                     if n == 0:
-                        above, top = data_lines_above(page, t, rows)
-                        rows = above + rows
+                        above, above_boxes, top = data_lines_above(page, t, rows)
+                        rows, row_boxes = above + rows, above_boxes + row_boxes
                         boxes[n] = (t.bbox[0], top, t.bbox[2], t.bbox[3])
                     if _looks_underruled(rows):
                         try:
-                            rows, last_bands = rows_from_words(page, t, last_bands, carried if n == 0 else None)
+                            carry = carried if n == 0 else None
+                            rows, last_bands, row_boxes = rows_from_words(page, t, last_bands, carry)
                         except (ValueError, IndexError, KeyError):
                             pass  # the rebuild is a heuristic: keep pdfplumber's grid rather than lose the page
-                    page_blocks.append(TableBlock(page_no, top, t.bbox[3], rows))
+                    page_blocks.append(TableBlock(page_no, top, t.bbox[3], rows, row_boxes))
                 carried = trailing_header_lines(page, max((t.bbox[3] for t in tables), default=0.0))
                 for line in page.extract_text_lines(return_chars=False):
                     text = line["text"].strip()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from yusuan.extract.classify import looks_like_title
 from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
+from yusuan.extract.word_grid import Box
 from yusuan.normalise.amounts import clean_cell, find_unit, is_amount
 from yusuan.normalise.codes import is_economic_code, is_function_code
 
@@ -29,6 +30,11 @@ _BODY_TEXT_MIN = 45
 class Segment:
     page_no: int
     rows: list[list[str | None]]
+    # Where each row is printed (pdf_reader.TableBlock.boxes); empty or None where unknown.
+    boxes: list[Box | None] = field(default_factory=list)
+
+    def box(self, index: int) -> Box | None:
+        return self.boxes[index] if index < len(self.boxes) else None
 
 
 @dataclass(slots=True)
@@ -42,8 +48,11 @@ class RawTable:
         return len(self.segments[0].rows[0]) if self.segments and self.segments[0].rows else 0
 
 
-def _clean_rows(rows: list[list[str | None]]) -> list[list[str | None]]:
-    return [[None if c is None else clean_cell(c) for c in row] for row in rows if row]
+def _clean_rows(
+    rows: list[list[str | None]], boxes: list[Box | None]
+) -> tuple[list[list[str | None]], list[Box | None]]:
+    kept = [(row, boxes[i] if i < len(boxes) else None) for i, row in enumerate(rows) if row]
+    return [[None if c is None else clean_cell(c) for c in row] for row, _ in kept], [box for _, box in kept]
 
 
 def _embedded_caption(rows: list[list[str | None]]) -> tuple[str | None, list[str], list[list[str | None]]]:
@@ -103,7 +112,8 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
         if not block.rows:
             continue
         inner_title, inner_captions, raw_rows = _embedded_caption(block.rows)
-        rows = _clean_rows(raw_rows)
+        # The caption rows came off the top: the boxes of the rows left are the last ones.
+        rows, boxes = _clean_rows(raw_rows, block.boxes[len(block.rows) - len(raw_rows) :])
         if not rows:
             continue
         title = inner_title or pending_title
@@ -133,7 +143,7 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
         else:
             current = RawTable(title="", captions=pending_captions + inner_captions)
             tables.append(current)
-        current.segments.append(Segment(block.page_no, rows))
+        current.segments.append(Segment(block.page_no, rows, boxes))
         pending_title, pending_captions = None, []
     return tables
 
@@ -310,6 +320,7 @@ def column_paths(header: list[list[str | None]], ncols: int) -> list[list[str]]:
 class GridRow:
     page_no: int
     cells: list[str]
+    box: Box | None = None  # where the row is printed on its page
 
 
 @dataclass(slots=True)
@@ -321,6 +332,14 @@ class Grid:
     header: list[list[str | None]]
     paths: list[list[str]]
     rows: list[GridRow]
+    header_box: Box | None = None  # around the header rows, on the first page
+
+
+def _union(boxes: list[Box | None]) -> Box | None:
+    known = [b for b in boxes if b is not None]
+    if not known:
+        return None
+    return (min(b[0] for b in known), min(b[1] for b in known), max(b[2] for b in known), max(b[3] for b in known))
 
 
 def to_grid(table: RawTable, header_rows: int | None = None) -> Grid:
@@ -333,15 +352,20 @@ def to_grid(table: RawTable, header_rows: int | None = None) -> Grid:
     ncols = table.ncols
     body: list[GridRow] = []
     for index, segment in enumerate(table.segments):
-        rows = segment.rows[n_header:] if index == 0 else segment.rows
+        start = n_header if index == 0 else 0
         if index > 0:
             # Drop a header repeated at the top of a continuation page.
-            while rows and not is_data_row(rows[0]) and all(_norm(c) in header_texts for c in rows[0] if c):
-                rows = rows[1:]
-        for row in rows:
+            while (
+                start < len(segment.rows)
+                and not is_data_row(segment.rows[start])
+                and all(_norm(c) in header_texts for c in segment.rows[start] if c)
+            ):
+                start += 1
+        for i in range(start, len(segment.rows)):
+            row = segment.rows[i]
             cells = [(row[c] or "") if c < len(row) else "" for c in range(ncols)]
             if any(cells) and not is_column_number_row(cells):
-                body.append(GridRow(segment.page_no, cells))
+                body.append(GridRow(segment.page_no, cells, segment.box(i)))
     return Grid(
         title=table.title,
         captions=table.captions,
@@ -350,4 +374,5 @@ def to_grid(table: RawTable, header_rows: int | None = None) -> Grid:
         header=header,
         paths=column_paths(header, ncols),
         rows=body,
+        header_box=_union([first.box(i) for i in range(min(n_header, len(first.rows)))]),
     )

@@ -91,6 +91,21 @@ def leaf_label_bands(header_lines: list[list[dict]], left: float, right: float) 
     return list(itertools.pairwise([left, *cuts, right]))
 
 
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, on the row's page
+
+
+def words_box(words: list[dict]) -> Box | None:
+    """The box around ``words`` (a printed row over one or several lines); None for no word."""
+    if not words:
+        return None
+    return (
+        round(min(w["x0"] for w in words), 2),
+        round(min(w["top"] for w in words), 2),
+        round(max(w["x1"] for w in words), 2),
+        round(max(w["bottom"] for w in words), 2),
+    )
+
+
 def text_lines(words: list[dict]) -> list[list[dict]]:
     """Words grouped into printed lines by their vertical position, each line left to right."""
     lines: list[list[dict]] = []
