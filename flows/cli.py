@@ -19,6 +19,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 
 from flows.bootstrap import Bootstrap, bootstrap, written_dirs
+from flows.evidence_commands import evidence, review, serve_reviews
 from flows.terminal import console, failed_documents, merge, print_summary, quiet_console
 from yusuan.errors import low_disk, one_line
 from yusuan.settings import load_settings
@@ -31,6 +32,9 @@ portal_app = typer.Typer(help="The bundled demo portal.", no_args_is_help=True)
 db_app = typer.Typer(help="Database chores.", no_args_is_help=True)
 app.add_typer(portal_app, name="portal")
 app.add_typer(db_app, name="db")
+app.command()(evidence)
+app.command()(review)
+app.command("serve-reviews")(serve_reviews)
 
 
 def _failure_reason(error: str) -> str:
@@ -338,55 +342,6 @@ def backfill(
         )
     console.print(table)
     console.print(state.message)
-
-
-@app.command()
-def evidence(
-    document: Annotated[str, typer.Argument(help="Document id, or its sha256 (8 characters or more)")],
-    line: Annotated[str | None, typer.Option(help="A line's code (2080505, 30101) or a project's name")] = None,
-    table: Annotated[int | None, typer.Option(help="Table index (with --row): any printed row")] = None,
-    row: Annotated[int | None, typer.Option(help="Row index within --table")] = None,
-    out: Annotated[Path | None, typer.Option(help="PNG to write (default: evidence-<doc>-<table>-<row>.png)")] = None,
-    open_it: Annotated[bool, typer.Option("--open", help="Open the picture for a person")] = False,
-) -> None:
-    """A PNG of where a stored line is printed: its page cropped to the table's header and the
-    row, the row outlined. One file per matching row; the paths are printed."""
-    from storage.database import engine_for
-    from storage.raw_store import RawStore
-    from yusuan.evidence.crop import write_row_png
-    from yusuan.evidence.rows import EvidenceNotFound, find_document, row_evidence, rows_of_line
-
-    if (line is None) == (table is None or row is None):
-        console.print("give either --line CODE or --table N --row M")
-        raise typer.Exit(2)
-    boot = bootstrap(runs_flows=False)
-    settings = load_settings()
-    try:
-        with engine_for(boot.database_url).connect() as conn:
-            document_id, sha256 = find_document(conn, document)
-            places = rows_of_line(conn, document_id, line) if line is not None else [(table, row)]
-            if not places:
-                raise EvidenceNotFound(f"document {document_id} has no line {line}")
-            rows = [row_evidence(conn, document_id, t, r) for t, r in places]  # type: ignore[arg-type]
-    except EvidenceNotFound as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
-    raw = RawStore(settings.raw_dir).path_for(sha256)
-    if not raw.is_file():
-        console.print(f"[red]the raw file of document {document_id} is not in {settings.raw_dir}[/red]")
-        raise typer.Exit(1)
-    for n, found in enumerate(rows):
-        target = out or Path(f"evidence-{document_id}-{found.table_index}-{found.row_index}.png")
-        if out is not None and len(rows) > 1:
-            target = out.with_name(f"{out.stem}-{n + 1}{out.suffix or '.png'}")
-        try:
-            written = write_row_png(raw, found, target)
-        except ValueError as exc:
-            console.print(f"[red]{exc}[/red]")
-            raise typer.Exit(1) from exc
-        console.print(f"{written}  {found.label}: {' | '.join(c for c in found.cells if c)}")
-        if open_it:
-            typer.launch(str(written))
 
 
 @app.command("prune-cache")

@@ -30,8 +30,10 @@ from sqlalchemy.exc import DBAPIError
 from flows.documents import LinkFeed, run_documents
 from flows.progress import ThrottledProgress
 from flows.summary import IngestSummary, report_document, summarise_discovery, summary_markdown
-from storage.database import resolve_database_url
+from storage.database import engine_for, resolve_database_url
+from storage.evidence import read_review
 from storage.migrate import upgrade
+from storage.raw_store import RawStore
 from storage.recheck import portal_source_urls
 from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction, with_retries
 from storage.runs import close_stale_runs, record_run_finish, record_run_start, run_lease
@@ -43,6 +45,7 @@ from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
 from tasks.runner import task_runner_for, untagged
 from tasks.stopping import PROCESS_STOP, StopRequest, stop_on_signals
 from yusuan.errors import one_line
+from yusuan.evidence.review import render_review, review_dir
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.models import DiscoveryResult
 from yusuan.normalise.regions import resolve_region
@@ -250,7 +253,7 @@ def _finish(ctx: RunContext, results_dir: Path, summary: IngestSummary, status: 
         if status != "cancelled":
             state = Failed(message=f"{state.message}; {reason}")
     state.data = summary.as_json() | (state.data if isinstance(state.data, dict) else {})
-    _publish_artifacts(summary)
+    _publish_artifacts(summary, _review_pages(ctx, summary) if status != "cancelled" else {})
     prune_parse_cache(results_dir)
     message = ", ".join(f"{k}={v}" for k, v in (summary.totals() | summary.change_counts()).items())
     logger.info("run summary: %s", message)
@@ -263,7 +266,28 @@ def _final_message(summary: IngestSummary) -> str:
     return text + (f", {summary.failures} failed (see the summary artifact)" if summary.failures else "")
 
 
-def _publish_artifacts(summary: IngestSummary) -> None:
+def _review_pages(ctx: RunContext, summary: IngestSummary) -> dict[int, Path]:
+    """The review pages (yusuan/evidence/review.py) of this run's documents whose checks failed,
+    for the summary artifact to link to."""
+    failed = [d.document_id for d in summary.documents if d.verdict == "failed" and d.document_id is not None]
+    if not failed:
+        return {}
+    store, out = RawStore(ctx.raw_dir), review_dir(ctx.raw_dir)
+    written: dict[int, Path] = {}
+    for document_id in failed:
+        try:
+            with engine_for(ctx.database_url).connect() as conn:
+                review = read_review(conn, document_id)
+            out.mkdir(parents=True, exist_ok=True)
+            page = out / f"{document_id}.html"
+            page.write_text(render_review(review, store.path_for(review.sha256)), encoding="utf-8")
+            written[document_id] = page
+        except Exception as exc:  # noqa: BLE001 - a help for the operator, never a reason to fail the run
+            get_run_logger().warning("review page of document %d not written: %s", document_id, one_line(exc))
+    return written
+
+
+def _publish_artifacts(summary: IngestSummary, reviews: dict[int, Path] | None = None) -> None:
     key = _artifact_key(summary.portal)
     create_table_artifact(
         key=f"{key}-documents",
@@ -291,4 +315,8 @@ def _publish_artifacts(summary: IngestSummary) -> None:
         or [{"change": "none", "url": "nothing appeared, changed, reverted, vanished or returned"}],
         description=f"What changed at portal {summary.portal} since its last run",
     )
-    create_markdown_artifact(key=f"{key}-summary", markdown=summary_markdown(summary), description="Run summary")
+    create_markdown_artifact(
+        key=f"{key}-summary",
+        markdown=summary_markdown(summary, reviews, load_settings().review_base_url),
+        description="Run summary",
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from storage.versions import Change
@@ -133,8 +134,16 @@ def summarise_discovery(summary: IngestSummary, discovery: DiscoveryResult) -> N
 NEEDS_ATTENTION = tuple(outcome for outcome in Outcome if outcome.needs_attention)
 
 
-def summary_markdown(summary: IngestSummary) -> str:
-    """The run's markdown artifact: totals, data-quality verdicts, and every problem with its URL."""
+def review_link(page: Path, base_url: str | None) -> str:
+    """Where an operator opens a review page: under ``base_url`` where one serves them, else the file."""
+    return f"{base_url.rstrip('/')}/{page.name}" if base_url else page.resolve().as_uri()
+
+
+def summary_markdown(
+    summary: IngestSummary, reviews: dict[int, Path] | None = None, review_base_url: str | None = None
+) -> str:
+    """The run's markdown artifact: totals, data-quality verdicts, and every problem with its URL;
+    a document whose checks failed links to its review page (``reviews``: document id → page)."""
     lines = [f"# Ingest of {summary.portal}", "", "| measure | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary.totals().items()]
     verdicts = Counter(d.verdict for d in summary.documents if d.verdict)
@@ -153,7 +162,12 @@ def summary_markdown(summary: IngestSummary) -> str:
         lines += ["", "Published as budgets but not budgets (recorded, not loaded):", ""]
         lines += [f"- [{d.link_text or d.url}]({d.url}): {d.detail}" for d in not_budgets]
     for d in (d for d in summary.documents if d.verdict == "failed"):
-        lines += ["", f"- **checks failed** {d.agency_name} {d.fiscal_year} {d.doc_kind} ([source]({d.url})):"]
+        page = (reviews or {}).get(d.document_id) if d.document_id is not None else None
+        review = f", [review page]({review_link(page, review_base_url)})" if page is not None else ""
+        lines += [
+            "",
+            f"- **checks failed** {d.agency_name} {d.fiscal_year} {d.doc_kind} ([source]({d.url}){review}):",
+        ]
         lines += [f"  - {check}" for check in d.failed_checks]
     changed = [c for c in summary.changes if c["change"] != "appeared"]
     if changed:

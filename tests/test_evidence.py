@@ -108,3 +108,87 @@ def test_yusuan_evidence_draws_a_stored_line_where_it_is_printed(
     assert width > (x1 - x0) and height > (bottom - top) * 2  # the header above the row
     missing = CliRunner().invoke(app, ["evidence", str(document_id), "--line", "9999999"])
     assert missing.exit_code == 1 and "has no line 9999999" in missing.output
+
+
+@needs_shared
+def test_every_lines_lineage_is_the_stored_row_it_was_read_from() -> None:
+    """省法院2019 prints a 类's amount on a line of its own below its code: the two lines are read
+    as one, and the rows after them keep their stored index, so each line's lineage row (and
+    its box) is the row that prints its code."""
+    path = next(p for p in REAL_PDFS.rglob("*.pdf") if "江苏省高级人民法院2019" in p.name)
+    doc = extract_document(path, hashlib.sha256(path.read_bytes()).hexdigest(), path.name)
+    lines = [(line.lineage, line.func_code) for line in doc.function_lines] + [
+        (line.lineage, line.econ_code) for line in doc.economic_lines
+    ]
+    assert len(lines) > 30
+    for lineage, code in lines:
+        printed = doc.tables[lineage.table_index].rows[lineage.row_index]
+        assert printed.page_no == lineage.page_no
+        assert any(_squeezed(cell).startswith(code) for cell in printed.cells), (code, printed.cells)
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_chromium() is None, reason="needs Debian's chromium (make screenshot-deps installs it)")
+def test_a_run_links_the_review_page_of_a_document_whose_checks_failed_and_it_opens_in_a_browser(
+    pipeline_env: str, tmp_path: Path
+) -> None:
+    """A budget whose 支出总表 does not add up: the run's summary artifact links its review page;
+    the page opens in headless Chromium with its page images shown, and the failed check links
+    to the row it names, which is in the page (and outlined on the page image)."""
+    import subprocess
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    from flows.ingest import ingest
+    from yusuan.demo.site import Article, Attachment, demo_column
+    from yusuan.synth.model import generate_budget
+    from yusuan.synth.render import render_budget
+
+    budget = generate_budget(4242)
+    column = demo_column()
+    name = f"{budget.year}年{budget.agency}部门预算.pdf"
+    pdf = render_budget(budget, corrupt_total=True)
+    column.articles.append(
+        Article("t20250301_009", f"{budget.agency}部门预算公开", "2025-03-01", "详见附件。", (Attachment(name, pdf),))
+    )
+    with PortalServer(columns=[column]) as portal:
+        result = ingest(portal.entry_url, portal="review")
+    flagged = next(d for d in result["documents"] if d["verdict"] == "failed")
+    with get_client(sync_client=True) as client:
+        key = ArtifactFilterKey(any_=["ingest-review-summary"])
+        markdown = max(client.read_artifacts(artifact_filter=ArtifactFilter(key=key)), key=lambda a: a.created).data
+    link = re.search(r"\[review page\]\((file://[^)]+)\)", markdown)
+    assert link is not None, markdown
+    page = Path(link.group(1).removeprefix("file://"))
+    assert page.name == f"{flagged['document_id']}.html" and page.stat().st_size < 20_000_000
+
+    dom = subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=15000",
+         "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    tree = HTMLParser(dom)
+    body = tree.css_first("body")
+    assert body is not None and int(body.attributes.get("data-images-shown") or 0) >= 1
+    failed = [li for li in tree.css("li.failed") if li.css_first("a")]
+    assert failed, "a failed check links to its row"
+    target = failed[0].css_first("a").attributes["href"].lstrip("#")  # type: ignore[union-attr]
+    assert tree.css_first(f"tr#{target}") is not None  # the row as read
+    assert tree.css_first(f"a#box-{target}.flagged") is not None  # its outline on the page image
+    assert budget.agency in tree.css_first("h1").text()  # type: ignore[union-attr]
+
+
+def test_a_review_page_is_linked_where_it_is_served_else_as_a_file() -> None:
+    from flows.summary import review_link
+
+    page = Path("/data/review/17.html")
+    assert review_link(page, "http://review.example:8765/") == "http://review.example:8765/17.html"
+    assert review_link(page, None) == "file:///data/review/17.html"

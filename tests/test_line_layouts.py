@@ -307,6 +307,10 @@ def test_a_split_amount_column_and_a_subtotal_printed_on_the_line_below_its_code
     }
     checks = line_checks(facts.printed[0])
     assert [(c.name, c.status) for c in checks] == [("lines_add_up", "passed")]
+    # Lineage names the stored row each line was read from (the joined line below its code
+    # does not shift the rows after it).
+    for line in facts.function_lines:
+        assert grid.rows[line.lineage.row_index].cells[0] == line.func_code  # type: ignore[attr-defined]
 
 
 def test_a_second_header_row_led_by_a_spaced_out_total_is_no_total_row() -> None:

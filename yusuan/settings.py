@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     # A run does not start with less free space than this where it writes (data dir, Prefect home).
     min_free_disk_mb: int = Field(default=64, ge=0)
     max_documents_per_run: int | None = None
+    # Where the review pages a run writes (data_dir/review/<document_id>.html) are served, e.g.
+    # ``http://review-host:8765`` (``yusuan serve-reviews``) or a static bucket: the summary
+    # artifact links there, one click from the Prefect UI. Unset: a file:// link (browsers do
+    # not follow those from a web page; copy it into the address bar).
+    review_base_url: str | None = None
     # With the parse slots, sizes the documents a run has in flight at once (``document_window``).
     workers: int = 4
     # PDFs parsed at once, each in its own process: pdfminer is pure Python, so this is what

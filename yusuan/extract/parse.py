@@ -468,8 +468,10 @@ def returned_name_tails(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
 
 def joined_split_rows(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
     """A coded row printed without amounts, its amounts on a line of their own just below it (no
-    code, no name): one row."""
+    code, no name): one row, on the coded row's index. The amounts' row stays as a blank row, so
+    that every row keeps the index of the stored row it was read from (lineage)."""
     rows: list[GridRow] = []
+    joined = False
     for row in grid.rows:
         last = rows[-1] if rows else None
         label = _label_of(row.cells)
@@ -482,9 +484,11 @@ def joined_split_rows(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
         ):
             cells = [a or b for a, b in zip(last.cells, row.cells, strict=True)]
             rows[-1] = GridRow(last.page_no, cells, last.box)
+            rows.append(GridRow(row.page_no, [""] * len(row.cells), row.box))
+            joined = True
             continue
         rows.append(row)
-    return grid if len(rows) == len(grid.rows) else replace(grid, rows=rows)
+    return replace(grid, rows=rows) if joined else grid
 
 
 def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
