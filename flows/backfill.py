@@ -6,6 +6,7 @@ documents or a filter (agency, year, documents extracted by a version older than
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -20,6 +21,7 @@ from prefect.states import Completed, Failed, State
 from sqlalchemy.exc import DBAPIError
 
 from flows.ingest import prepare_database
+from storage.object_store import object_store_of
 from storage.repository import LoadOutcome, StoredDocument, stored_documents
 from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction
 from tasks.context import RunContext
@@ -46,14 +48,19 @@ def select_for_backfill(documents: list[StoredDocument], older_than: str | None,
 
 @task(cache_policy=NO_CACHE, name="re-extract", task_run_name=document_run_name("re-extract"))
 def reextract_task(ctx: RunContext, stored: StoredDocument, force: bool = False) -> LoadOutcome:
+    fetched = stored.fetched
     if not Path(stored.storage_path).is_file():
-        raise FileNotFoundError(
-            f"raw file of document {stored.document_id} (sha256 {stored.sha256[:12]}…) is not in the raw store"
-            f" at {stored.storage_path}: run ingest with full_refresh to download it again"
-        )
+        # Stored by another machine, or this one's raw store moved: the object store has it.
+        try:
+            fetched = dataclasses.replace(fetched, raw_path=str(ctx.raw_store().local(stored.sha256)))
+        except FileNotFoundError as exc:
+            raise FileNotFoundError(
+                f"raw file of document {stored.document_id} (sha256 {stored.sha256[:12]}…) is not in the raw store"
+                f" at {stored.storage_path}: run ingest with full_refresh to download it again"
+            ) from exc
     # force re-parses even what the cache holds for this extractor version (refresh_cache).
-    doc = extract_for(ctx, refresh=force)(ctx, stored.fetched)
-    outcome = load(ctx, doc, stored.fetched)
+    doc = extract_for(ctx, refresh=force)(ctx, fetched)
+    outcome = load(ctx, doc, fetched)
     get_run_logger().info(
         "document %d %s (%s): %d facts", outcome.document_id, outcome.action, outcome.status, outcome.facts
     )
@@ -93,7 +100,7 @@ def backfill(
     except (DatabaseUnavailable, DBAPIError) as exc:
         return Failed(message=f"backfill: {one_line(exc)}")
     run_id = str(flow_run.id or uuid.uuid4())
-    storage = ensure_result_storage(settings.results_dir)
+    storage = ensure_result_storage(settings.results_dir, object_store_of(settings))
     ctx = RunContext.for_run(settings, run_id, database_url, "backfill", storage)
     ensure_extraction_limit(ctx.limits)
     chosen = select_for_backfill(candidates, older_than_version, force)

@@ -33,7 +33,7 @@ from flows.summary import IngestSummary, report_document, summarise_discovery, s
 from storage.database import engine_for, resolve_database_url
 from storage.evidence import read_review
 from storage.migrate import upgrade
-from storage.raw_store import RawStore
+from storage.object_store import object_store_of
 from storage.recheck import portal_source_urls
 from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction, with_retries
 from storage.runs import close_stale_runs, record_run_finish, record_run_start, run_lease
@@ -131,7 +131,7 @@ def ingest(
             run_id,
             database_url,
             portal,
-            ensure_result_storage(settings.results_dir),
+            ensure_result_storage(settings.results_dir, object_store_of(settings)),
             full_refresh=full_refresh,
             region=portal_region,
             hosts=HostPolicy.for_portal(entry_url, allowed_hosts, attachment_hosts, allow_private_addresses),
@@ -272,7 +272,7 @@ def _review_pages(ctx: RunContext, summary: IngestSummary) -> dict[int, Path]:
     failed = [d.document_id for d in summary.documents if d.verdict == "failed" and d.document_id is not None]
     if not failed:
         return {}
-    store, out = RawStore(ctx.raw_dir), review_dir(ctx.raw_dir)
+    store, out = ctx.raw_store(), review_dir(ctx.raw_dir)
     written: dict[int, Path] = {}
     for document_id in failed:
         try:
@@ -280,7 +280,7 @@ def _review_pages(ctx: RunContext, summary: IngestSummary) -> dict[int, Path]:
                 review = read_review(conn, document_id)
             out.mkdir(parents=True, exist_ok=True)
             page = out / f"{document_id}.html"
-            page.write_text(render_review(review, store.path_for(review.sha256)), encoding="utf-8")
+            page.write_text(render_review(review, store.local(review.sha256)), encoding="utf-8")
             written[document_id] = page
         except Exception as exc:  # noqa: BLE001 - a help for the operator, never a reason to fail the run
             get_run_logger().warning("review page of document %d not written: %s", document_id, one_line(exc))

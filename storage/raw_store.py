@@ -9,18 +9,36 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from storage.object_store import ObjectStore
 from yusuan.models import StoredBlob
 
 
 class RawStore:
-    def __init__(self, root: Path) -> None:
+    """The raw files on this machine, and (``mirror``) the object store that keeps them for
+    every machine: what is put here is put there too, and what is missing here is fetched."""
+
+    def __init__(self, root: Path, mirror: ObjectStore | None = None) -> None:
         self.root = root
+        self.mirror = mirror
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def has(self, sha256: str) -> bool:
-        return self.path_for(sha256).is_file()
+        return self.path_for(sha256).is_file() or (self.mirror is not None and self.mirror.has(sha256))
+
+    def local(self, sha256: str) -> Path:
+        """The file on this machine, fetched from the object store when another machine stored it;
+        FileNotFoundError when neither has it."""
+        path = self.path_for(sha256)
+        if path.is_file():
+            return path
+        if self.mirror is None:
+            raise FileNotFoundError(f"raw file {sha256} is not in {self.root}")
+        try:
+            return self.mirror.fetch(sha256, path)
+        except FileNotFoundError as exc:
+            raise FileNotFoundError(f"raw file {sha256} is neither in {self.root} nor in {self.mirror.url}") from exc
 
     def put_chunks(self, chunks: Iterable[bytes]) -> StoredBlob:
         """Write a stream while hashing it; the blob appears under its hash only when complete."""
@@ -45,6 +63,11 @@ class RawStore:
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
+        if self.mirror is not None:
+            try:
+                self.mirror.put(target, sha256)
+            except Exception as exc:  # s3fs and botocore errors alike: one recorded reason
+                raise OSError(f"object store {self.mirror.url}: {type(exc).__name__}: {exc}") from exc
         return StoredBlob(sha256, size, target)
 
     def put_bytes(self, data: bytes) -> StoredBlob:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from storage.object_store import ObjectStore, object_store_of
+from storage.raw_store import RawStore
 from storage.retrying import DbRetry
 from tasks.limits import HostGate, LimitPlan, ParseSlots
 from tasks.stopping import PROCESS_STOP
@@ -71,6 +73,13 @@ class RunContext:
     recheck_after_hours: float = 0.0
     # False when the parse slots are a group run's (``GROUP_PARSE_SLOTS``): the group closes them.
     owns_parse_slots: bool = True
+    # The object store every machine shares the raw files through (YUSUAN_STORAGE_URL); None:
+    # this machine's raw store is the archive.
+    objects: ObjectStore | None = None
+
+    def raw_store(self) -> RawStore:
+        """This process's raw store, mirrored to the object store when there is one."""
+        return RawStore(self.raw_dir, self.objects)
 
     def recheck_since(self, now: datetime) -> datetime | None:
         """Readings after this moment stand without a request; None when every URL is asked for."""
@@ -112,6 +121,7 @@ class RunContext:
             group_slots or ParseSlots.for_plan(limits),
             settings.recheck_after_hours,
             owns_parse_slots=group_slots is None,
+            objects=object_store_of(settings),
         )
 
     def close(self) -> None:

@@ -21,7 +21,6 @@ from prefect.logging import get_run_logger
 from prefect.runtime import task_run
 from sqlalchemy import Connection
 
-from storage.raw_store import RawStore
 from storage.repository import needs_extraction, record_fetch, stored_source
 from storage.retrying import in_transaction
 from storage.versions import Change
@@ -83,7 +82,7 @@ def request_link(
     fetched = download(
         link,
         client,
-        RawStore(ctx.raw_dir),
+        ctx.raw_store(),
         ONE_REQUEST,
         previous_etag=previous.etag if previous else None,
         previous_last_modified=previous.last_modified if previous else None,

@@ -20,9 +20,10 @@ from typing import Any
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
 from prefect.context import TaskRunContext
-from prefect.filesystems import LocalFileSystem
+from prefect.filesystems import LocalFileSystem, RemoteFileSystem
 from prefect.logging import get_run_logger
 
+from storage.object_store import ObjectStore
 from storage.result_cache import prune_expired_results
 from tasks.context import RunContext
 from tasks.limits import extraction_slot
@@ -77,8 +78,12 @@ def extract_task(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument:
     is stopping: a failed task run caches nothing, and the next run parses the file."""
     if not fetched.ok or fetched.sha256 is None or fetched.raw_path is None:
         raise ValueError(f"nothing to extract: {fetched.link.url} has no stored file")
+    raw = Path(fetched.raw_path)
+    if not raw.is_file():
+        # Downloaded on another machine (a worker, an earlier run elsewhere): from the object store.
+        raw = ctx.raw_store().local(fetched.sha256)
     with extraction_slot(ctx.limits, ctx.parse_slots):
-        doc = parse_file(Path(fetched.raw_path), fetched.sha256, fetch_hint(fetched), ctx.parse_budget)
+        doc = parse_file(raw, fetched.sha256, fetch_hint(fetched), ctx.parse_budget)
     logger = get_run_logger()
     if doc.error:
         logger.warning("%s: %s", doc.status.value, doc.error)
@@ -108,11 +113,17 @@ def extract_for(ctx: RunContext, refresh: bool = False) -> Task[[RunContext, Fet
     return extract_task.with_options(**options)
 
 
-def ensure_result_storage(results_dir: Path) -> str:
-    """Save (once per directory) the Prefect storage block the parse results go to; returns its
+def ensure_result_storage(results_dir: Path, objects: ObjectStore | None = None) -> str:
+    """Save (once per place) the Prefect storage block the parse results go to; returns its
     slug. Prefect wants result storage saved server-side, so that any process of a run (a Dask
-    worker, a retry) finds the same place; the name derives from the path, so two data
-    directories on one Prefect server never share a block."""
+    worker, a retry, a worker on another machine) finds the same place; the name derives from
+    the place, so two data directories (or stores) on one Prefect server never share a block.
+    With an object store the results live there, beside the raw files, for every machine."""
+    if objects is not None:
+        basepath = objects.results_url
+        name = "yusuan-results-" + hashlib.sha1(basepath.encode()).hexdigest()[:12]
+        RemoteFileSystem(basepath=basepath, settings=objects.options).save(name, overwrite=True)
+        return f"remote-file-system/{name}"
     basepath = str(results_dir.resolve())
     name = "yusuan-results-" + hashlib.sha1(basepath.encode()).hexdigest()[:12]
     try:

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     # A run does not start with less free space than this where it writes (data dir, Prefect home).
     min_free_disk_mb: int = Field(default=64, ge=0)
     max_documents_per_run: int | None = None
+    # Where the raw files and the parse cache live for every machine (storage/object_store.py):
+    # ``s3://bucket/prefix`` (any fsspec URL); unset (or file://): this machine's data_dir only.
+    # ``storage_options``: fsspec options as JSON, e.g. {"client_kwargs": {"endpoint_url":
+    # "http://minio:9000"}, "key": "…", "secret": "…"} (or the usual AWS_* environment).
+    storage_url: str | None = None
+    storage_options: str | None = None
     # Where the review pages a run writes (data_dir/review/<document_id>.html) are served, e.g.
     # ``http://review-host:8765`` (``yusuan serve-reviews``) or a static bucket: the summary
     # artifact links there, one click from the Prefect UI. Unset: a file:// link (browsers do

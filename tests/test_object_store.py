@@ -1,0 +1,79 @@
+"""The raw archive and the parse cache in an S3-compatible object store: a real one, moto's
+server, started on 127.0.0.1 by the tests (no cloud account)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storage.database import engine_for
+from storage.object_store import ObjectStore
+from storage.raw_store import RawStore
+from yusuan.ports import free_port
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[ObjectStore]:
+    """A moto S3 server on a free loopback port, a bucket, and the store over it."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
+    boto3.client("s3", endpoint_url=endpoint, **credentials).create_bucket(Bucket="yusuan")
+    options = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": endpoint}}
+    try:
+        yield ObjectStore("s3://yusuan/run", options)
+    finally:
+        server.stop()
+
+
+def test_a_raw_file_put_on_one_machine_is_fetched_whole_on_another(s3: ObjectStore, tmp_path: Path) -> None:
+    here, there = RawStore(tmp_path / "a", s3), RawStore(tmp_path / "b", s3)
+    blob = here.put_bytes(b"%PDF-1.7 one budget")
+    assert s3.has(blob.sha256) and there.has(blob.sha256)
+    assert not there.path_for(blob.sha256).exists()
+    fetched = there.local(blob.sha256)
+    assert fetched == there.path_for(blob.sha256) and fetched.read_bytes() == b"%PDF-1.7 one budget"
+    assert [p.name for p in fetched.parent.iterdir()] == [blob.sha256]  # no temporary file left
+    with pytest.raises(FileNotFoundError, match="neither in"):
+        there.local("0" * 64)
+
+
+def test_an_ingest_archives_to_the_object_store_and_a_backfill_elsewhere_reads_from_it(
+    pipeline_env: str, s3: ObjectStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With YUSUAN_STORAGE_URL the raw files and the parse cache go to the object store. A
+    backfill on "another machine" (an empty data directory) re-extracts every document from
+    the objects, with no network to the portal."""
+    from flows.backfill import backfill
+    from flows.ingest import ingest
+    from yusuan.demo.server import PortalServer
+
+    monkeypatch.setenv("YUSUAN_STORAGE_URL", s3.url)
+    monkeypatch.setenv("YUSUAN_STORAGE_OPTIONS", json.dumps(s3.options))
+    with PortalServer() as portal:
+        result = ingest(portal.entry_url, portal="objects")
+    assert result["totals"]["loaded"] == 3
+    with engine_for(pipeline_env).connect() as conn:
+        shas = conn.execute(text("SELECT sha256 FROM yusuan.documents")).scalars().all()
+    assert len(shas) == 3 and all(s3.has(sha) for sha in shas)
+    fs = s3._fs()
+    assert fs.find(s3.results_url), "the parse cache is in the object store"
+
+    # Another machine: its own empty data directory, and the first one's disk out of reach.
+    import shutil
+
+    shutil.rmtree(tmp_path / "data")
+    monkeypatch.setenv("YUSUAN_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert not (tmp_path / "elsewhere").exists()
+    results = backfill(force=True)
+    assert sorted(r["status"] for r in results) == ["loaded"] * 3, results
+    assert all(RawStore(tmp_path / "elsewhere" / "raw").path_for(sha).is_file() for sha in shas)
