@@ -85,10 +85,11 @@ class LocalStack:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}/api"
 
-    def _spawn(self, *args: str, log: str) -> subprocess.Popen:
+    def _spawn(self, *args: str, log: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         self.home.mkdir(parents=True, exist_ok=True)
         out = (self.home / log).open("ab")
-        process = subprocess.Popen(args, env=self.env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        environment = {**self.env, **(env or {})}
+        process = subprocess.Popen(args, env=environment, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
 
@@ -117,8 +118,13 @@ class LocalStack:
         if deployed.returncode != 0:
             raise RuntimeError(f"deploy: {deployed.stdout}{deployed.stderr}")
 
-    def start_worker(self) -> None:
-        self._spawn(PREFECT, "worker", "start", "--pool", POOL, "--type", "process", log="worker.log")
+    def start_worker(self, name: str | None = None, env: dict[str, str] | None = None) -> subprocess.Popen:
+        """A process worker polling the pool; ``env`` overrides the stack's (a worker's own data
+        directory, as on a machine of its own)."""
+        args = [PREFECT, "worker", "start", "--pool", POOL, "--type", "process"]
+        if name:
+            args += ["--name", name]
+        return self._spawn(*args, log=f"worker-{name}.log" if name else "worker.log", env=env)
 
     def start_dask(self, port: int, workers: int = 1, threads: int = 2, timeout: float = 60) -> str:
         """A Dask scheduler and workers (prefect-dask's `dask` CLI) with this stack's environment;

@@ -242,3 +242,81 @@ def test_a_prefect_server_restart_during_a_deployment_run(db: str, tmp_path: Pat
         statuses = conn.execute(text("SELECT status FROM yusuan.last_runs")).scalars().all()
     assert len(documents) == 3 and all(n == 1 for _sha, n in documents)
     assert statuses and all(s == "completed" for s in statuses), statuses
+
+
+def test_two_workers_with_their_own_disks_share_only_postgres_and_the_object_store(db: str, tmp_path: Path) -> None:
+    """A Prefect server on Postgres, one process pool, two workers each with its own empty data
+    directory, an S3-compatible store (moto's server on 127.0.0.1). The group deployment runs on
+    one worker: every document loaded once, the raw files in the store. That worker is then
+    stopped and a forced backfill runs on the other, whose disk never saw the files: it parses
+    all of them from the store."""
+    import json
+    import uuid
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from deployments.local_stack import prefect_server_database
+    from storage.object_store import ObjectStore
+
+    server_db = prefect_server_database(db, name=f"yusuan_prefect_{uuid.uuid4().hex[:8]}")
+    if server_db is None:
+        pytest.skip("this Postgres server cannot host Prefect's database (no pg_trgm)")
+    s3_port = free_port()
+    s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=s3_port, verbose=False)
+    s3.start()
+    endpoint = f"http://127.0.0.1:{s3_port}"
+    keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
+    boto3.client("s3", endpoint_url=endpoint, **keys).create_bucket(Bucket="shared")
+    options = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": endpoint}}
+    store = ObjectStore("s3://shared/yusuan", options)
+    env = {
+        "DATABASE_URL": db,
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": server_db,
+        "YUSUAN_STORAGE_URL": store.url,
+        "YUSUAN_STORAGE_OPTIONS": json.dumps(options),
+    }
+    disks = {name: tmp_path / f"disk-{name}" for name in ("a", "b")}
+    try:
+        with PortalServer() as portal, LocalStack(tmp_path / "prefect", free_port(), env) as stack:
+            config = tmp_path / "portals.yaml"
+            config.write_text(
+                f"version: 1\nportals:\n  - name: henan-ybj\n    group: test\n    entry_urls: [{portal.entry_url!r}]\n",
+                encoding="utf-8",
+            )
+            stack.start_server()
+            stack.deploy()
+            workers = {name: stack.start_worker(name, {"YUSUAN_DATA_DIR": str(disk)}) for name, disk in disks.items()}
+            api = httpx.Client(base_url=stack.api_url, timeout=10)
+            deployments = {d["name"]: d for d in api.post("/deployments/filter", json={}).json()}
+            run = _create_flow_run(api, deployments["demo"]["id"], {"group": "test", "config_path": str(config)})
+            state = _final_state(api, run["id"], 240)
+            assert state is not None and state["type"] == "COMPLETED", state
+            assert state["message"] == "1 of 1 portal entries ingested, 3 documents loaded"
+            ran = [name for name, disk in disks.items() if (disk / "raw").is_dir()]
+            assert len(ran) == 1, ran
+            other = "b" if ran == ["a"] else "a"
+            workers[ran[0]].send_signal(signal.SIGINT)
+            time.sleep(0.5)
+            workers[ran[0]].send_signal(signal.SIGINT)
+            workers[ran[0]].wait(timeout=30)
+            # Its disk goes with it: the stored paths point nowhere on the other machine.
+            import shutil
+
+            shutil.rmtree(disks[ran[0]])
+            backfill = _create_flow_run(api, deployments["backfill"]["id"], {"force": True})
+            state = _final_state(api, backfill["id"], 240)
+            assert state is not None and state["type"] == "COMPLETED", (
+                state,
+                (stack.home / f"worker-{other}.log").read_text()[-3000:],
+            )
+        with engine_for(db).connect() as conn:
+            shas = conn.execute(text("SELECT sha256 FROM yusuan.documents")).scalars().all()
+            loaded = conn.execute(text("SELECT count(*) FROM budget.totals")).scalar_one()
+        assert len(shas) == 3 and loaded == 3
+        assert all(store.has(sha) for sha in shas)
+        # The backfill parsed every file on the worker that never downloaded one.
+        fetched = [p.name for p in (disks[other] / "raw").rglob("*") if p.is_file()]
+        assert sorted(fetched) == sorted(shas)
+    finally:
+        s3.stop()
