@@ -9,7 +9,7 @@ import typer
 
 from flows.bootstrap import bootstrap
 from flows.terminal import console
-from yusuan.settings import load_settings
+from yusuan.settings import Settings, load_settings
 
 
 def evidence(
@@ -24,7 +24,6 @@ def evidence(
     row, the row outlined. One file per matching row; the paths are printed."""
     from storage.database import engine_for
     from storage.evidence import find_document, row_evidence, rows_of_line
-    from storage.raw_store import RawStore
     from yusuan.evidence.crop import write_row_png
     from yusuan.evidence.rows import EvidenceNotFound
 
@@ -43,10 +42,7 @@ def evidence(
     except EvidenceNotFound as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
-    raw = RawStore(settings.raw_dir).path_for(sha256)
-    if not raw.is_file():
-        console.print(f"[red]the raw file of document {document_id} is not in {settings.raw_dir}[/red]")
-        raise typer.Exit(1)
+    raw = _raw_file(settings, sha256)
     for n, found in enumerate(rows):
         target = out or Path(f"evidence-{document_id}-{found.table_index}-{found.row_index}.png")
         if out is not None and len(rows) > 1:
@@ -61,6 +57,19 @@ def evidence(
             typer.launch(str(written))
 
 
+def _raw_file(settings: Settings, sha256: str) -> Path:
+    """The document's PDF on this machine (fetched from the object store when only it has it);
+    the command ends saying where it looked when neither has it."""
+    from storage.object_store import object_store_of
+    from storage.raw_store import RawStore
+
+    try:
+        return RawStore(settings.raw_dir, object_store_of(settings)).local(sha256)
+    except FileNotFoundError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
 def review(
     document: Annotated[str, typer.Argument(help="Document id, or its sha256 (8 characters or more)")],
     out: Annotated[Path | None, typer.Option(help="HTML file to write (default: review-<doc>.html)")] = None,
@@ -71,7 +80,6 @@ def review(
     checks in red, linked to their rows."""
     from storage.database import engine_for
     from storage.evidence import find_document, read_review
-    from storage.raw_store import RawStore
     from yusuan.evidence.review import render_review
     from yusuan.evidence.rows import EvidenceNotFound
 
@@ -80,10 +88,7 @@ def review(
     try:
         with engine_for(boot.database_url).connect() as conn:
             document_id, sha256 = find_document(conn, document)
-            raw = RawStore(settings.raw_dir).path_for(sha256)
-            if not raw.is_file():
-                console.print(f"[red]the raw file of document {document_id} is not in {settings.raw_dir}[/red]")
-                raise typer.Exit(1)
+            raw = _raw_file(settings, sha256)
             review_doc = read_review(conn, document_id)
         written = out or Path(f"review-{document_id}.html")
         written.parent.mkdir(parents=True, exist_ok=True)

@@ -34,21 +34,33 @@ def _create_flow_run(api: httpx.Client, deployment_id: str, parameters: dict) ->
     return response.json()
 
 
+def _deployed_with_a_worker(stack: LocalStack) -> tuple[httpx.Client, dict[str, dict]]:
+    """The stack's server started, yusuan's deployments deployed, a worker polling: the API
+    client and the deployments by name."""
+    stack.start_server()
+    stack.deploy()
+    stack.start_worker()
+    api = httpx.Client(base_url=stack.api_url, timeout=10)
+    return api, {d["name"]: d for d in api.post("/deployments/filter", json={}).json()}
+
+
+def _group_config(tmp_path: Path, entry_url: str) -> Path:
+    """portals.yaml with the demo portal as the one entry of group ``test``."""
+    config = tmp_path / "portals.yaml"
+    config.write_text(
+        f"version: 1\nportals:\n  - name: henan-ybj\n    group: test\n    entry_urls: [{entry_url!r}]\n",
+        encoding="utf-8",
+    )
+    return config
+
+
 def test_deployment_run_through_server_and_worker(db: str, tmp_path: Path) -> None:
     """The scheduled group deployment, started through the API, runs on the worker: Completed,
     one ingest subflow per portal, facts in Postgres."""
     env = {"DATABASE_URL": db, "YUSUAN_DATA_DIR": str(tmp_path / "data")}
     with PortalServer() as portal, LocalStack(tmp_path / "prefect", free_port(), env) as stack:
-        config = tmp_path / "portals.yaml"
-        config.write_text(
-            f"version: 1\nportals:\n  - name: henan-ybj\n    group: test\n    entry_urls: [{portal.entry_url!r}]\n",
-            encoding="utf-8",
-        )
-        stack.start_server()
-        stack.deploy()
-        stack.start_worker()
-        api = httpx.Client(base_url=stack.api_url, timeout=10)
-        deployments = {d["name"]: d for d in api.post("/deployments/filter", json={}).json()}
+        config = _group_config(tmp_path, portal.entry_url)
+        api, deployments = _deployed_with_a_worker(stack)
         assert {"demo", "henan", "adhoc", "backfill"} <= set(deployments)
         assert all(d["work_pool_name"] == "yusuan-process" for d in deployments.values())
         assert [s["active"] for s in deployments["demo"]["schedules"]] == [True, True]
@@ -206,16 +218,8 @@ def test_a_prefect_server_restart_during_a_deployment_run(db: str, tmp_path: Pat
         PortalServer(faults=Faults(delay_seconds=dict.fromkeys(pdfs, 12.0))) as portal,
         LocalStack(tmp_path / "prefect", free_port(), env) as stack,
     ):
-        config = tmp_path / "portals.yaml"
-        config.write_text(
-            f"version: 1\nportals:\n  - name: henan-ybj\n    group: test\n    entry_urls: [{portal.entry_url!r}]\n",
-            encoding="utf-8",
-        )
-        stack.start_server()
-        stack.deploy()
-        stack.start_worker()
-        api = httpx.Client(base_url=stack.api_url, timeout=10)
-        deployments = {d["name"]: d for d in api.post("/deployments/filter", json={}).json()}
+        config = _group_config(tmp_path, portal.entry_url)
+        api, deployments = _deployed_with_a_worker(stack)
         run = _create_flow_run(api, deployments["demo"]["id"], {"group": "test", "config_path": str(config)})
         # Wait until the files are being downloaded: the portal has been asked for one.
         deadline = time.monotonic() + 180
@@ -253,37 +257,22 @@ def test_two_workers_with_their_own_disks_share_only_postgres_and_the_object_sto
     import json
     import uuid
 
-    import boto3
-    from moto.server import ThreadedMotoServer
-
     from deployments.local_stack import prefect_server_database
-    from storage.object_store import ObjectStore
+    from tests.s3_server import s3_store
 
     server_db = prefect_server_database(db, name=f"yusuan_prefect_{uuid.uuid4().hex[:8]}")
     if server_db is None:
         pytest.skip("this Postgres server cannot host Prefect's database (no pg_trgm)")
-    s3_port = free_port()
-    s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=s3_port, verbose=False)
-    s3.start()
-    endpoint = f"http://127.0.0.1:{s3_port}"
-    keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
-    boto3.client("s3", endpoint_url=endpoint, **keys).create_bucket(Bucket="shared")
-    options = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": endpoint}}
-    store = ObjectStore("s3://shared/yusuan", options)
-    env = {
-        "DATABASE_URL": db,
-        "PREFECT_SERVER_DATABASE_CONNECTION_URL": server_db,
-        "YUSUAN_STORAGE_URL": store.url,
-        "YUSUAN_STORAGE_OPTIONS": json.dumps(options),
-    }
-    disks = {name: tmp_path / f"disk-{name}" for name in ("a", "b")}
-    try:
+    with s3_store("shared", "yusuan") as store:
+        env = {
+            "DATABASE_URL": db,
+            "PREFECT_SERVER_DATABASE_CONNECTION_URL": server_db,
+            "YUSUAN_STORAGE_URL": store.url,
+            "YUSUAN_STORAGE_OPTIONS": json.dumps(store.options),
+        }
+        disks = {name: tmp_path / f"disk-{name}" for name in ("a", "b")}
         with PortalServer() as portal, LocalStack(tmp_path / "prefect", free_port(), env) as stack:
-            config = tmp_path / "portals.yaml"
-            config.write_text(
-                f"version: 1\nportals:\n  - name: henan-ybj\n    group: test\n    entry_urls: [{portal.entry_url!r}]\n",
-                encoding="utf-8",
-            )
+            config = _group_config(tmp_path, portal.entry_url)
             stack.start_server()
             stack.deploy()
             workers = {name: stack.start_worker(name, {"YUSUAN_DATA_DIR": str(disk)}) for name, disk in disks.items()}
@@ -318,5 +307,3 @@ def test_two_workers_with_their_own_disks_share_only_postgres_and_the_object_sto
         # The backfill parsed every file on the worker that never downloaded one.
         fetched = [p.name for p in (disks[other] / "raw").rglob("*") if p.is_file()]
         assert sorted(fetched) == sorted(shas)
-    finally:
-        s3.stop()

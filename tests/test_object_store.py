@@ -13,26 +13,13 @@ from sqlalchemy import text
 from storage.database import engine_for
 from storage.object_store import ObjectStore
 from storage.raw_store import RawStore
-from yusuan.ports import free_port
+from tests.s3_server import s3_store
 
 
 @pytest.fixture(scope="module")
 def s3() -> Iterator[ObjectStore]:
-    """A moto S3 server on a free loopback port, a bucket, and the store over it."""
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
-    boto3.client("s3", endpoint_url=endpoint, **credentials).create_bucket(Bucket="yusuan")
-    options = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": endpoint}}
-    try:
-        yield ObjectStore("s3://yusuan/run", options)
-    finally:
-        server.stop()
+    with s3_store("yusuan", "run") as store:
+        yield store
 
 
 def test_a_raw_file_put_on_one_machine_is_fetched_whole_on_another(s3: ObjectStore, tmp_path: Path) -> None:
