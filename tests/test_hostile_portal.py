@@ -151,3 +151,42 @@ def test_a_hostile_portal_loads_the_good_budgets_and_records_every_bad_case(
         FAKE: "unchanged",
     }
     assert count_rows(pipeline_env) == after_first
+
+
+def test_with_the_shipped_limits_a_drip_and_a_silent_server_end_the_run_within_minutes(pipeline_env: str) -> None:
+    """The same portal with yusuan's own defaults (no deadline shortened), its drip at 1 byte a
+    second and one more file whose server never answers: the drip is cut as stalled by the
+    low-speed limit (not at its 600-s deadline), the silent one by the read timeout after its
+    attempts, every case is recorded with its reason, and the run ends within 5 minutes."""
+    silent = "2022年某队部门预算.pdf"
+    column = _hostile_column()
+    column.articles.append(
+        Article(
+            "t10",
+            "某队2022年部门预算",
+            "2023-02-15",
+            "某队",
+            (Attachment(silent, asset_bytes("jiyuan-yibao-2022.pdf")),),
+        )
+    )
+    faults = Faults(
+        too_many_requests={SLOWED: 2},
+        retry_after="1",
+        drip_bytes_per_second={DRIPPED: 1.0},
+        delay_seconds={silent: 3600.0},
+        transient_errors={FAILING: 1_000},
+        redirects={REDIRECTED: "http://203.0.113.9/elsewhere.pdf"},
+        html_instead_of_pdf={FAKE},
+        gzip_bomb_bytes={"t9.html": 512 * 1024 * 1024},
+    )
+    with PortalServer([column], faults=faults) as portal:
+        started = time.monotonic()
+        result = ingest(portal.entry_url, portal="hostile", allowed_hosts=["127.0.0.1"], allow_private_addresses=True)
+        seconds = time.monotonic() - started
+    print(f"hostile portal with the shipped limits: {seconds:.1f} s")
+    outcomes = {d["link_text"]: (d["outcome"], d["detail"]) for d in result["documents"]}
+    assert outcomes[GOOD][0] == outcomes[SLOWED][0] == "loaded"
+    assert outcomes[DRIPPED][0] == "download_failed" and "stalled: " in outcomes[DRIPPED][1]
+    assert outcomes[silent][0] == "download_failed" and "Timeout" in outcomes[silent][1]
+    assert outcomes[FAKE][0] == "quarantined" and len(outcomes) == 7
+    assert seconds < 300, seconds
