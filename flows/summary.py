@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from storage.versions import Change
+from yusuan.evidence.review import ReviewCheck
 from yusuan.models import Check, DiscoveryResult, LoadAction, Outcome
 
 if TYPE_CHECKING:
@@ -168,7 +169,11 @@ def summary_markdown(
             "",
             f"- **checks failed** {d.agency_name} {d.fiscal_year} {d.doc_kind} ([source]({d.url}){review}):",
         ]
-        lines += [f"  - {check}" for check in d.failed_checks]
+        for check in d.failed_checks:
+            # Straight to the row the check names, outlined on its page.
+            anchor = ReviewCheck("", check, "failed", check).row_anchor() if page is not None else None
+            to_row = f" [→ the row]({review_link(page, review_base_url)}#{anchor})" if page and anchor else ""
+            lines.append(f"  - {check}{to_row}")
     changed = [c for c in summary.changes if c["change"] != "appeared"]
     if changed:
         lines += ["", "## Changed at the portal since the last run", ""]

@@ -167,6 +167,9 @@ def test_a_run_links_the_review_page_of_a_document_whose_checks_failed_and_it_op
         markdown = max(client.read_artifacts(artifact_filter=ArtifactFilter(key=key)), key=lambda a: a.created).data
     link = re.search(r"\[review page\]\((file://[^)]+)\)", markdown)
     assert link is not None, markdown
+    # Each failed check that names a row links straight to it on the review page.
+    to_row = re.search(r"\[→ the row\]\((file://[^)#]+)#(t\d+-r\d+)\)", markdown)
+    assert to_row is not None and to_row.group(1) == link.group(1), markdown
     page = Path(link.group(1).removeprefix("file://"))
     assert page.name == f"{flagged['document_id']}.html" and page.stat().st_size < 20_000_000
 
@@ -183,6 +186,7 @@ def test_a_run_links_the_review_page_of_a_document_whose_checks_failed_and_it_op
     target = failed[0].css_first("a").attributes["href"].lstrip("#")  # type: ignore[union-attr]
     assert tree.css_first(f"tr#{target}") is not None  # the row as read
     assert tree.css_first(f"a#box-{target}.flagged") is not None  # its outline on the page image
+    assert tree.css_first(f"tr#{to_row.group(2)}") is not None  # where the artifact's link lands
     assert budget.agency in tree.css_first("h1").text()  # type: ignore[union-attr]
 
 
