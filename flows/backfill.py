@@ -129,7 +129,7 @@ def backfill(
     if rows:
         message += ": " + ", ".join(f"{counts[action]} {action}" for action in sorted(counts))
     logger.info("backfill: %s", message)
-    prune_parse_cache(settings.results_dir)
+    prune_parse_cache(settings.results_dir, object_store_of(settings))
     return Completed(message=message, data=rows)
 
 

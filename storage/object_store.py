@@ -40,7 +40,7 @@ class ObjectStore:
             return None
         return cls(url.rstrip("/"), json.loads(options_json) if options_json else {})
 
-    def _fs(self) -> fsspec.AbstractFileSystem:
+    def filesystem(self) -> fsspec.AbstractFileSystem:
         protocol = self.url.split("://", 1)[0]
         # A new instance each time: s3fs caches listings per instance, and another machine's
         # upload must be seen at once.
@@ -55,11 +55,11 @@ class ObjectStore:
         return f"{self.url}/results"
 
     def has(self, sha256: str) -> bool:
-        return bool(self._fs().exists(self.key(sha256)))
+        return bool(self.filesystem().exists(self.key(sha256)))
 
     def put(self, local: Path, sha256: str) -> None:
         """Upload a raw file once; an object already there (same bytes, same name) stays."""
-        fs = self._fs()
+        fs = self.filesystem()
         key = self.key(sha256)
         if not fs.exists(key):
             fs.put_file(str(local), key)
@@ -70,7 +70,7 @@ class ObjectStore:
         fd, tmp = tempfile.mkstemp(dir=local.parent, prefix=".fetching-")
         os.close(fd)
         try:
-            self._fs().get_file(self.key(sha256), tmp)
+            self.filesystem().get_file(self.key(sha256), tmp)
             os.replace(tmp, local)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from storage.object_store import ObjectStore
+
 # Prefect's result record starts with its metadata; the expiration is in the first few hundred bytes.
 _EXPIRATION = re.compile(rb'"expiration"\s*:\s*("[^"]*"|null)')
 _HEAD_BYTES = 1024
@@ -28,7 +30,11 @@ class PruneReport:
 def expiration_of(path: Path) -> datetime | None:
     """When the cached record in ``path`` expires; None when it never does or cannot be told."""
     with path.open("rb") as handle:
-        head = handle.read(_HEAD_BYTES)
+        return expiration_in(handle.read(_HEAD_BYTES))
+
+
+def expiration_in(head: bytes) -> datetime | None:
+    """The expiration a record's first bytes state; None when it never expires or cannot be told."""
     match = _EXPIRATION.search(head)
     if match is None or match.group(1) == b"null":
         return None
@@ -62,4 +68,30 @@ def prune_expired_results(results_dir: Path, now: datetime) -> PruneReport:
             continue
         files += 1
         size += length
+    return PruneReport(files, size, kept)
+
+
+def prune_expired_objects(store: ObjectStore, now: datetime) -> PruneReport:
+    """The same for a parse cache in the object store (``store.results_url``): each record's
+    first bytes are read, the expired ones deleted."""
+    fs = store.filesystem()
+    files = size = kept = 0
+    try:
+        listing = fs.ls(store.results_url, detail=True)
+    except FileNotFoundError:
+        return PruneReport(0, 0, 0)
+    for entry in listing:
+        if entry.get("type") != "file":
+            continue
+        try:
+            with fs.open(entry["name"], "rb") as handle:
+                expires = expiration_in(handle.read(_HEAD_BYTES))
+            if expires is None or expires > now:
+                kept += 1
+                continue
+            fs.rm(entry["name"])
+        except FileNotFoundError:  # another run pruned it first
+            continue
+        files += 1
+        size += int(entry.get("size") or 0)
     return PruneReport(files, size, kept)

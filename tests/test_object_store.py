@@ -52,7 +52,7 @@ def test_an_ingest_archives_to_the_object_store_and_a_backfill_elsewhere_reads_f
     with engine_for(pipeline_env).connect() as conn:
         shas = conn.execute(text("SELECT sha256 FROM yusuan.documents")).scalars().all()
     assert len(shas) == 3 and all(s3.has(sha) for sha in shas)
-    fs = s3._fs()
+    fs = s3.filesystem()
     assert fs.find(s3.results_url), "the parse cache is in the object store"
 
     # Another machine: its own empty data directory, and the first one's disk out of reach.
@@ -64,3 +64,26 @@ def test_an_ingest_archives_to_the_object_store_and_a_backfill_elsewhere_reads_f
     results = backfill(force=True)
     assert sorted(r["status"] for r in results) == ["loaded"] * 3, results
     assert all(RawStore(tmp_path / "elsewhere" / "raw").path_for(sha).is_file() for sha in shas)
+
+
+def test_expired_parse_results_in_the_object_store_are_pruned_and_live_ones_kept(s3: ObjectStore) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from storage.result_cache import prune_expired_objects
+
+    s3 = ObjectStore(f"{s3.url}/pruning", s3.options)  # its own prefix: other tests cache parses too
+    now = datetime.now(UTC)
+    fs = s3.filesystem()
+
+    def record(name: str, expiration: datetime | None) -> None:
+        stamp = json.dumps(expiration.isoformat() if expiration else None)
+        with fs.open(f"{s3.results_url}/{name}", "wb") as handle:
+            handle.write(b'{"metadata": {"expiration": ' + stamp.encode() + b'}, "result": "x"}')
+
+    record("parse-old", now - timedelta(days=1))
+    record("parse-live", now + timedelta(days=29))
+    record("parse-forever", None)
+    report = prune_expired_objects(s3, now)
+    assert (report.files, report.kept) == (1, 2)
+    left = sorted(path.rsplit("/", 1)[-1] for path in fs.ls(s3.results_url, detail=False))
+    assert "parse-old" not in left and {"parse-live", "parse-forever"} <= set(left)
