@@ -80,7 +80,7 @@ def review(
     checks in red, linked to their rows."""
     from storage.database import engine_for
     from storage.evidence import find_document, read_review
-    from yusuan.evidence.review import render_review
+    from yusuan.evidence.review import write_review
     from yusuan.evidence.rows import EvidenceNotFound
 
     boot = bootstrap(runs_flows=False)
@@ -90,9 +90,7 @@ def review(
             document_id, sha256 = find_document(conn, document)
             raw = _raw_file(settings, sha256)
             review_doc = read_review(conn, document_id)
-        written = out or Path(f"review-{document_id}.html")
-        written.parent.mkdir(parents=True, exist_ok=True)
-        written.write_text(render_review(review_doc, raw), encoding="utf-8")
+        written = write_review(review_doc, raw, out or Path(f"review-{document_id}.html"))
     except EvidenceNotFound as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc

@@ -45,7 +45,7 @@ from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
 from tasks.runner import task_runner_for, untagged
 from tasks.stopping import PROCESS_STOP, StopRequest, stop_on_signals
 from yusuan.errors import one_line
-from yusuan.evidence.review import render_review, review_dir
+from yusuan.evidence.review import review_dir, write_review
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.models import DiscoveryResult
 from yusuan.normalise.regions import resolve_region
@@ -272,16 +272,13 @@ def _review_pages(ctx: RunContext, summary: IngestSummary) -> dict[int, Path]:
     failed = [d.document_id for d in summary.documents if d.verdict == "failed" and d.document_id is not None]
     if not failed:
         return {}
-    store, out = ctx.raw_store(), review_dir(ctx.raw_dir)
+    store, out, engine = ctx.raw_store(), review_dir(ctx.raw_dir), engine_for(ctx.database_url)
     written: dict[int, Path] = {}
     for document_id in failed:
         try:
-            with engine_for(ctx.database_url).connect() as conn:
+            with engine.connect() as conn:
                 review = read_review(conn, document_id)
-            out.mkdir(parents=True, exist_ok=True)
-            page = out / f"{document_id}.html"
-            page.write_text(render_review(review, store.local(review.sha256)), encoding="utf-8")
-            written[document_id] = page
+            written[document_id] = write_review(review, store.local(review.sha256), out / f"{document_id}.html")
         except Exception as exc:  # noqa: BLE001 - a help for the operator, never a reason to fail the run
             get_run_logger().warning("review page of document %d not written: %s", document_id, one_line(exc))
     return written

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from storage.versions import Change
-from yusuan.evidence.review import ReviewCheck
+from yusuan.evidence.review import row_anchors
 from yusuan.models import Check, DiscoveryResult, LoadAction, Outcome
 
 if TYPE_CHECKING:
@@ -164,15 +164,16 @@ def summary_markdown(
         lines += [f"- [{d.link_text or d.url}]({d.url}): {d.detail}" for d in not_budgets]
     for d in (d for d in summary.documents if d.verdict == "failed"):
         page = (reviews or {}).get(d.document_id) if d.document_id is not None else None
-        review = f", [review page]({review_link(page, review_base_url)})" if page is not None else ""
+        link = review_link(page, review_base_url) if page is not None else None
+        review = f", [review page]({link})" if link else ""
         lines += [
             "",
             f"- **checks failed** {d.agency_name} {d.fiscal_year} {d.doc_kind} ([source]({d.url}){review}):",
         ]
         for check in d.failed_checks:
             # Straight to the row the check names, outlined on its page.
-            anchor = ReviewCheck("", check, "failed", check).row_anchor() if page is not None else None
-            to_row = f" [→ the row]({review_link(page, review_base_url)}#{anchor})" if page and anchor else ""
+            anchors = row_anchors(check, check) if link else []
+            to_row = f" [→ the row]({link}#{anchors[0]})" if anchors else ""
             lines.append(f"  - {check}{to_row}")
     changed = [c for c in summary.changes if c["change"] != "appeared"]
     if changed:

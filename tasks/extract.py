@@ -113,6 +113,10 @@ def extract_for(ctx: RunContext, refresh: bool = False) -> Task[[RunContext, Fet
     return extract_task.with_options(**options)
 
 
+def _block_name(basepath: str) -> str:
+    return "yusuan-results-" + hashlib.sha1(basepath.encode()).hexdigest()[:12]
+
+
 def ensure_result_storage(results_dir: Path, objects: ObjectStore | None = None) -> str:
     """Save (once per place) the Prefect storage block the parse results go to; returns its
     slug. Prefect wants result storage saved server-side, so that any process of a run (a Dask
@@ -120,12 +124,11 @@ def ensure_result_storage(results_dir: Path, objects: ObjectStore | None = None)
     the place, so two data directories (or stores) on one Prefect server never share a block.
     With an object store the results live there, beside the raw files, for every machine."""
     if objects is not None:
-        basepath = objects.results_url
-        name = "yusuan-results-" + hashlib.sha1(basepath.encode()).hexdigest()[:12]
-        RemoteFileSystem(basepath=basepath, settings=objects.options).save(name, overwrite=True)
+        name = _block_name(objects.results_url)
+        RemoteFileSystem(basepath=objects.results_url, settings=objects.options).save(name, overwrite=True)
         return f"remote-file-system/{name}"
     basepath = str(results_dir.resolve())
-    name = "yusuan-results-" + hashlib.sha1(basepath.encode()).hexdigest()[:12]
+    name = _block_name(basepath)
     try:
         LocalFileSystem.load(name)
     except ValueError:  # not saved yet on this server

@@ -58,15 +58,20 @@ class ReviewCheck:
 
     def row_anchors(self) -> list[str]:
         """The rows this check names (``t5-r74``), in the order it names them."""
-        table = _TABLE_REF.search(self.subject) or _TABLE_REF.search(self.detail)
-        if table is None:
-            return []
-        return list(dict.fromkeys(f"t{table.group(1)}-r{row}" for _page, row in _ROW_REF.findall(self.detail)))
+        return row_anchors(self.subject, self.detail)
 
     def row_anchor(self) -> str | None:
         """The first row this check names, when it names one."""
         anchors = self.row_anchors()
         return anchors[0] if anchors else None
+
+
+def row_anchors(subject: str, detail: str) -> list[str]:
+    """The rows a check's text names (``t5-r74``): "p.11 row 74" in the table the subject names."""
+    table = _TABLE_REF.search(subject) or _TABLE_REF.search(detail)
+    if table is None:
+        return []
+    return list(dict.fromkeys(f"t{table.group(1)}-r{row}" for _page, row in _ROW_REF.findall(detail)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +226,13 @@ def _table_section(table: ReviewTable, images: dict[int, tuple[str, float, float
             )
         out.append("</div>")
     out.append("</div></div>")
+    return out
+
+
+def write_review(review: ReviewDocument, pdf_path: Path, out: Path) -> Path:
+    """Write the review page of ``review`` (its pages rendered from ``pdf_path``) to ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_review(review, pdf_path), encoding="utf-8")
     return out
 
 

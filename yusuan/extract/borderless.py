@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 
 from yusuan.extract.classify import looks_like_title
 from yusuan.extract.word_grid import (
-    Box,
     cells_by_band,
     column_bands,
     fill_up,
@@ -27,6 +26,7 @@ from yusuan.extract.word_grid import (
     text_lines,
     words_box,
 )
+from yusuan.models import Box
 from yusuan.normalise.amounts import is_amount
 from yusuan.normalise.codes import is_economic_code, is_function_code
 

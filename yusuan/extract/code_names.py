@@ -14,12 +14,14 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from yusuan.extract.line_checks import PrintedTable
 from yusuan.models import EconomicLine, FunctionLine, Lineage
 from yusuan.normalise.codes import economic_level, function_level, is_economic_code, is_function_code
 
 _PARENS = str.maketrans("（）", "()")
+Line = TypeVar("Line", FunctionLine, EconomicLine)
 
 
 def _key(name: str) -> str:
@@ -46,6 +48,24 @@ def resolve(name: str, parents: tuple[str, ...], names: dict[str, set[str]]) -> 
     return next(iter(candidates)) if len(candidates) == 1 else ""
 
 
+def _resolved(
+    lines: list[Line],
+    name_of: str,
+    code_of: str,
+    names: dict[str, set[str]],
+    parents: dict[Lineage, tuple[str, ...]],
+    level_of: Callable[[str], str],
+) -> list[Line]:
+    out = []
+    for line in lines:
+        code = resolve(getattr(line, name_of), parents[line.lineage], names) if line.lineage in parents else ""
+        # A level read from the sums must agree with the code's (an item is a 7-digit code).
+        if code and not getattr(line, code_of) and line.level in ("", level_of(code)):
+            line = replace(line, **{code_of: code, "level": level_of(code)})
+        out.append(line)
+    return out
+
+
 def with_resolved_codes(
     function_lines: list[FunctionLine],
     economic_lines: list[EconomicLine],
@@ -57,17 +77,7 @@ def with_resolved_codes(
         return function_lines, economic_lines
     function_names = codes_by_name(printed, is_function_code)
     economic_names = codes_by_name(printed, is_economic_code)
-    functions = []
-    for line in function_lines:
-        code = resolve(line.func_name, parents[line.lineage], function_names) if line.lineage in parents else ""
-        # A level read from the sums must agree with the code's (an item is a 7-digit code).
-        if code and not line.func_code and line.level in ("", function_level(code)):
-            line = replace(line, func_code=code, level=function_level(code))
-        functions.append(line)
-    economics = []
-    for line in economic_lines:
-        code = resolve(line.econ_name, parents[line.lineage], economic_names) if line.lineage in parents else ""
-        if code and not line.econ_code and line.level in ("", economic_level(code)):
-            line = replace(line, econ_code=code, level=economic_level(code))
-        economics.append(line)
-    return functions, economics
+    return (
+        _resolved(function_lines, "func_name", "func_code", function_names, parents, function_level),
+        _resolved(economic_lines, "econ_name", "econ_code", economic_names, parents, economic_level),
+    )

@@ -18,7 +18,7 @@ from yusuan.errors import error_chain
 from yusuan.extract.borderless import borderless_grids
 from yusuan.extract.word_grid import (
     Bands,
-    Box,
+    box_union,
     cells_by_band,
     column_bands,
     leaf_label_bands,
@@ -27,6 +27,7 @@ from yusuan.extract.word_grid import (
     text_lines,
     words_box,
 )
+from yusuan.models import Box
 
 # Characters that come out of fonts without a ToUnicode map.
 _CID_MARK = "(cid:"
@@ -69,11 +70,6 @@ class PdfContent:
     @property
     def text_lines(self) -> list[TextLine]:
         return [b for b in self.blocks if isinstance(b, TextLine)]
-
-
-def _rounded(box: tuple[float, float, float, float]) -> Box:
-    x0, top, x1, bottom = box
-    return (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
 
 
 def _inside(top: float, bottom: float, boxes: list[tuple[float, float, float, float]]) -> bool:
@@ -270,7 +266,7 @@ def read_pdf(path: Path) -> PdfContent:
                     carried_text, continuing = [], False
                 for n, t in enumerate(tables):
                     rows = t.extract()
-                    row_boxes: list[Box | None] = [_rounded(row.bbox) for row in t.rows]
+                    row_boxes: list[Box | None] = [box_union([row.bbox]) for row in t.rows]
                     top = t.bbox[1]
                     if n == 0:
                         above, above_boxes, top = data_lines_above(page, t, rows)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from yusuan.extract.classify import looks_like_title
 from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
-from yusuan.extract.word_grid import Box
+from yusuan.extract.word_grid import box_union
+from yusuan.models import Box
 from yusuan.normalise.amounts import clean_cell, find_unit, is_amount
 from yusuan.normalise.codes import is_economic_code, is_function_code
 
@@ -335,13 +336,6 @@ class Grid:
     header_box: Box | None = None  # around the header rows, on the first page
 
 
-def _union(boxes: list[Box | None]) -> Box | None:
-    known = [b for b in boxes if b is not None]
-    if not known:
-        return None
-    return (min(b[0] for b in known), min(b[1] for b in known), max(b[2] for b in known), max(b[3] for b in known))
-
-
 def to_grid(table: RawTable, header_rows: int | None = None) -> Grid:
     """``header_rows`` overrides where the header ends (tables without amounts, whose data rows
     the numeric test cannot tell from header rows)."""
@@ -374,5 +368,5 @@ def to_grid(table: RawTable, header_rows: int | None = None) -> Grid:
         header=header,
         paths=column_paths(header, ncols),
         rows=body,
-        header_box=_union([first.box(i) for i in range(min(n_header, len(first.rows)))]),
+        header_box=box_union([first.box(i) for i in range(min(n_header, len(first.rows)))]),
     )

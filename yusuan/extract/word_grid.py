@@ -7,7 +7,9 @@ Plain functions on pdfplumber word dicts (text, x0, x1, top, bottom), no page ob
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
+from yusuan.models import Box
 from yusuan.normalise.amounts import is_amount
 
 Bands = list[tuple[float, float]]
@@ -91,19 +93,22 @@ def leaf_label_bands(header_lines: list[list[dict]], left: float, right: float) 
     return list(itertools.pairwise([left, *cuts, right]))
 
 
-Box = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, on the row's page
+def box_union(boxes: Iterable[Box | None]) -> Box | None:
+    """The box around ``boxes`` (unknown ones skipped), to the hundredth of a point; None for none."""
+    known = [b for b in boxes if b is not None]
+    if not known:
+        return None
+    return (
+        round(min(b[0] for b in known), 2),
+        round(min(b[1] for b in known), 2),
+        round(max(b[2] for b in known), 2),
+        round(max(b[3] for b in known), 2),
+    )
 
 
 def words_box(words: list[dict]) -> Box | None:
     """The box around ``words`` (a printed row over one or several lines); None for no word."""
-    if not words:
-        return None
-    return (
-        round(min(w["x0"] for w in words), 2),
-        round(min(w["top"] for w in words), 2),
-        round(max(w["x1"] for w in words), 2),
-        round(max(w["bottom"] for w in words), 2),
-    )
+    return box_union((w["x0"], w["top"], w["x1"], w["bottom"]) for w in words)
 
 
 def text_lines(words: list[dict]) -> list[list[dict]]:
