@@ -126,22 +126,41 @@ class LocalStack:
             args += ["--name", name]
         return self._spawn(*args, log=f"worker-{name}.log" if name else "worker.log", env=env)
 
-    def start_dask(self, port: int, workers: int = 1, threads: int = 2, timeout: float = 60) -> str:
+    def start_dask(
+        self,
+        port: int,
+        workers: int = 1,
+        threads: int = 2,
+        timeout: float = 60,
+        worker_envs: list[dict[str, str]] | None = None,
+    ) -> str:
         """A Dask scheduler and workers (prefect-dask's `dask` CLI) with this stack's environment;
-        returns the scheduler address for YUSUAN_DASK_ADDRESS."""
-        from distributed import Client
-
+        returns the scheduler address for YUSUAN_DASK_ADDRESS. ``worker_envs[i]`` overrides worker
+        i's environment (its own data directory, as on a machine of its own)."""
         dask = str(Path(sys.executable).with_name("dask"))
         address = f"tcp://127.0.0.1:{port}"
         self._spawn(dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard", log="dask.log")
+        envs = worker_envs or [{} for _ in range(workers)]
         for i in range(workers):
-            self._spawn(
-                dask, "worker", address, "--nthreads", str(threads), "--name", f"yusuan-dask-{i}",
-                "--no-dashboard", log="dask.log",
-            )  # fmt: skip
+            self.start_dask_worker(address, f"yusuan-dask-{i}", envs[i] if i < len(envs) else {}, threads)
+        self.wait_for_dask_workers(address, workers, timeout)
+        return address
+
+    def start_dask_worker(
+        self, address: str, name: str, env: dict[str, str] | None = None, threads: int = 2
+    ) -> subprocess.Popen:
+        dask = str(Path(sys.executable).with_name("dask"))
+        return self._spawn(
+            dask, "worker", address, "--nthreads", str(threads), "--name", name, "--no-dashboard",
+            log="dask.log", env=env,
+        )  # fmt: skip
+
+    @staticmethod
+    def wait_for_dask_workers(address: str, workers: int, timeout: float = 60) -> None:
+        from distributed import Client
+
         with Client(address, timeout=timeout) as client:
             client.wait_for_workers(workers, timeout=timeout)
-        return address
 
     def stop(self) -> None:
         for process in reversed(self.processes):

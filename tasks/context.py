@@ -23,7 +23,7 @@ from yusuan.extract.isolated import ParseBudget
 from yusuan.fetch.http import HttpConfig
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.normalise.regions import Region
-from yusuan.settings import Settings, core_count
+from yusuan.settings import Settings, core_count, load_settings
 
 # The parse slots of a group run (flows.portals), for the runs of its lanes: the cores are one
 # budget however many portals are crawled at once. A flow parameter must be a plain value Prefect
@@ -78,8 +78,17 @@ class RunContext:
     objects: ObjectStore | None = None
 
     def raw_store(self) -> RawStore:
-        """This process's raw store, mirrored to the object store when there is one."""
-        return RawStore(self.raw_dir, self.objects)
+        """The raw store of the process the task runs in, mirrored to the object store when
+        there is one.
+
+        With an object store, the store is the archive and a machine's directory only a cache of
+        it, so the directory is the executing process's own (its ``YUSUAN_DATA_DIR``): a Dask
+        worker on another machine has its own disk, where the flow process's path may not exist
+        or may be another machine's. Without one, the run's workers share the flow's directory.
+        """
+        if self.objects is None:
+            return RawStore(self.raw_dir, None)
+        return RawStore(load_settings().raw_dir.resolve(), self.objects)
 
     def recheck_since(self, now: datetime) -> datetime | None:
         """Readings after this moment stand without a request; None when every URL is asked for."""

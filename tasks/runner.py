@@ -4,8 +4,9 @@ Locally, a thread pool: downloads wait on the network, loads on Postgres, and pa
 own processes (one per core, ``tasks.limits.ParseSlots``), so threads are enough. With
 ``YUSUAN_DASK_ADDRESS`` set (a running Dask scheduler, ``tcp://host:8786``) tasks go to that
 cluster through prefect-dask, which scales extraction across machines; the workers then need the
-project installed, the same ``DATABASE_URL`` and data directory (raw store), and
-``PREFECT_API_URL`` of a shared Prefect server.
+project installed, the same ``DATABASE_URL``, ``PREFECT_API_URL`` of a shared Prefect server, and
+either the object store (``YUSUAN_STORAGE_URL``: each worker keeps its own data directory) or
+the flow's data directory at the same path (a shared disk).
 
 The choice is read when the flow module is imported, so a deployment picks it up from its
 worker's environment; ``ingest.with_options(task_runner=...)`` overrides it per call.

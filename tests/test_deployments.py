@@ -307,3 +307,69 @@ def test_two_workers_with_their_own_disks_share_only_postgres_and_the_object_sto
         # The backfill parsed every file on the worker that never downloaded one.
         fetched = [p.name for p in (disks[other] / "raw").rglob("*") if p.is_file()]
         assert sorted(fetched) == sorted(shas)
+
+
+def test_dask_workers_with_their_own_disks_share_only_postgres_and_the_object_store(db: str, tmp_path: Path) -> None:
+    """The Dask runner with two workers, each with its own empty data directory (as on machines
+    of their own), and an S3-compatible store: every document loaded once, every raw file in the
+    store, none on the flow process's disk. Then both workers and their disks go, a third with an
+    empty disk joins, and a forced backfill parses every file there, from the store."""
+    import json
+    import shutil
+
+    from distributed import Client
+
+    from tests.s3_server import s3_store
+
+    disks = {name: tmp_path / f"disk-{name}" for name in ("flow", "a", "b", "c")}
+    with s3_store("dask", "yusuan") as store:
+        env = {
+            "DATABASE_URL": db,
+            "YUSUAN_DATA_DIR": str(disks["flow"]),
+            "YUSUAN_STORAGE_URL": store.url,
+            "YUSUAN_STORAGE_OPTIONS": json.dumps(store.options),
+        }
+        with PortalServer() as portal, LocalStack(tmp_path / "prefect", free_port(), env) as stack:
+            stack.start_server()
+            address = stack.start_dask(
+                free_port(), workers=2, worker_envs=[{"YUSUAN_DATA_DIR": str(disks[n])} for n in ("a", "b")]
+            )
+            workers = stack.processes[-2:]
+
+            def run_on_cluster(call: str) -> None:
+                run = subprocess.run(
+                    [sys.executable, "-c", call],
+                    env={**stack.env, "YUSUAN_DASK_ADDRESS": address},
+                    cwd=REPO,
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    check=False,
+                )
+                assert run.returncode == 0, run.stderr[-3000:]
+
+            run_on_cluster(f"from flows.ingest import ingest; ingest({portal.entry_url!r}, portal='dask')")
+            with engine_for(db).connect() as conn:
+                shas = sorted(conn.execute(text("SELECT sha256 FROM yusuan.documents")).scalars())
+                loaded = conn.execute(text("SELECT count(*) FROM budget.totals")).scalar_one()
+            assert len(shas) == 3 and loaded == 3
+            assert all(store.has(sha) for sha in shas)
+            on_disk = {n: sorted(p.name for p in (disks[n] / "raw").rglob("*") if p.is_file()) for n in ("a", "b")}
+            assert sorted(set(on_disk["a"]) | set(on_disk["b"])) == shas, on_disk
+            assert not (disks["flow"] / "raw").exists() or not any((disks["flow"] / "raw").rglob("*.pdf"))
+
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+                worker.wait(timeout=30)
+            for name in ("a", "b"):
+                shutil.rmtree(disks[name])
+            stack.start_dask_worker(address, "yusuan-dask-c", {"YUSUAN_DATA_DIR": str(disks["c"])})
+            stack.wait_for_dask_workers(address, 1)
+            run_on_cluster("from flows.backfill import backfill; backfill(force=True)")
+            with Client(address) as client:
+                assert [w["name"] for w in client.scheduler_info()["workers"].values()] == ["yusuan-dask-c"]
+    with engine_for(db).connect() as conn:
+        assert sorted(conn.execute(text("SELECT sha256 FROM yusuan.documents")).scalars()) == shas
+        extracted = conn.execute(text("SELECT count(*) FROM budget.totals")).scalar_one()
+    assert extracted == 3
+    assert sorted(p.name for p in (disks["c"] / "raw").rglob("*") if p.is_file()) == shas
