@@ -65,3 +65,42 @@ def test_a_parse_over_its_memory_bound_is_stopped_and_quarantined(tmp_path: Path
     assert (doc.status, doc.reason) == (DocumentStatus.QUARANTINED, QuarantineReason.PARSE_BUDGET)
     # A MemoryError in Python, or an allocation refused inside a C library (a signal): both say so.
     assert "more than 64 MB" in (doc.error or "") or "memory bound of 64 MB" in (doc.error or "")
+
+
+_PROBE_MAIN = """
+import sys
+from pathlib import Path
+
+import probe_dependency  # noqa: F401 - what the main module costs to import
+
+from yusuan.extract.isolated import ParseBudget, extract_within
+
+if __name__ == "__main__":
+    for n in range(3):
+        doc = extract_within(Path(sys.argv[1]), f"z{n}", "", ParseBudget(seconds=120, memory_mb=4096))
+        assert doc.agency_name, doc
+"""
+
+
+def test_a_parse_child_does_not_import_its_parents_main_module_again(tmp_path: Path) -> None:
+    """A process worker runs a flow as ``python -m prefect.engine``: a forkserver child runs its
+    parent's main module again before its target, so every parse imported what that module
+    imports (Prefect: 0.7 s of CPU each). Here the main module is ``python -m probe_main``, whose
+    dependency records each process that imports it: the parent and the forkserver, never one
+    per parse."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "probe_main.py").write_text(_PROBE_MAIN, encoding="utf-8")
+    imported = tmp_path / "imported.txt"
+    (tmp_path / "probe_dependency.py").write_text(
+        f"import os\nwith open({str(imported)!r}, 'a') as f:\n    f.write(f'{{os.getpid()}}\\n')\n", encoding="utf-8"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(repo)])}
+    probe = [sys.executable, "-m", "probe_main", str(PDF)]
+    run = subprocess.run(probe, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    pids = imported.read_text().split()
+    assert len(set(pids)) == len(pids) <= 2, pids
