@@ -20,8 +20,8 @@ generated portals.yaml, started through the API as a schedule would:
 1. the first run;
 2. the re-run within the recheck window (list pages only);
 3. the re-run after the window (``YUSUAN_RECHECK_AFTER_HOURS=0`` as the run's job variable);
-4. with ``--second-worker``: on a fresh yusuan database, the group split in two halves run at
-   once, first on one worker, then on two.
+4. with ``--second-worker``: on a fresh yusuan database, the first ``--second-worker-portals``
+   portals as two groups run at once, first on one worker, then (fresh again) on two.
 
 Measured per run: wall time (the flow run's own, from the API), Prefect API requests (the
 server's access log), task and flow runs, log rows, database growth of both databases, peak
@@ -223,6 +223,8 @@ class RunResult:
     task_runs: int
     flow_runs: int
     log_rows: int
+    # Task and flow run states reach the server as events over a websocket, not as requests.
+    events: int
     documents_loaded: int
     prefect_db_growth_mb: float
     yusuan_db_growth_mb: float
@@ -259,7 +261,7 @@ class Databases:
         with self.prefect.connect() as conn:
             return {
                 table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-                for table in ("flow_run", "task_run", "log", "artifact")
+                for table in ("flow_run", "task_run", "log", "artifact", "events")
             }
 
     def documents(self) -> int:
@@ -318,6 +320,7 @@ def run_group(
         task_runs=after_counts["task_run"] - before_counts["task_run"],
         flow_runs=after_counts["flow_run"] - before_counts["flow_run"],
         log_rows=after_counts["log"] - before_counts["log"],
+        events=after_counts["events"] - before_counts["events"],
         documents_loaded=dbs.documents() - before_docs,
         prefect_db_growth_mb=round(dbs.size_mb(dbs.prefect) - before_sizes[0], 1),
         yusuan_db_growth_mb=round(dbs.size_mb(dbs.yusuan) - before_sizes[1], 1),
@@ -327,7 +330,8 @@ def run_group(
     print(
         f"{name}: {result.state} in {result.flow_seconds} s (wall {result.wall_seconds} s), "
         f"{result.documents_loaded} new documents, {result.api_requests} API requests, "
-        f"{result.task_runs} task runs, peak RSS {tree.peak_rss_mb}, CPU {tree.cpu_seconds}",
+        f"{result.task_runs} task runs, {result.events} events, {result.log_rows} log rows, "
+        f"peak RSS {tree.peak_rss_mb}, CPU {tree.cpu_seconds}",
         flush=True,
     )
     return result
@@ -351,6 +355,7 @@ def main() -> None:
         "--database-url", default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     )
     parser.add_argument("--second-worker", action="store_true")
+    parser.add_argument("--second-worker-portals", type=int, default=60, help="portals of the split runs")
     parser.add_argument("--floor-pages", type=int, default=400)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -435,7 +440,7 @@ def main() -> None:
 
             if args.second_worker:
                 halves = scratch / "halves.yaml"
-                write_config(halves, servers, groups=2)
+                write_config(halves, servers[: args.second_worker_portals], groups=2)
                 split = [{**parameters, "group": f"{GROUP}-{n}", "config_path": str(halves)} for n in (1, 2)]
                 for workers in (1, 2):
                     drop_database(database_url)

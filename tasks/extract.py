@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import Task, task
+from prefect.blocks.core import Block
 from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
 from prefect.context import TaskRunContext
 from prefect.filesystems import LocalFileSystem, RemoteFileSystem
@@ -109,7 +110,10 @@ def extract_for(ctx: RunContext, refresh: bool = False) -> Task[[RunContext, Fet
         return extract_task.with_options(cache_policy=NO_CACHE, persist_result=False)
     options: dict[str, Any] = {"cache_expiration": timedelta(days=ctx.cache_days), "refresh_cache": refresh}
     if ctx.result_storage is not None:
-        options["result_storage"] = ctx.result_storage
+        # The block, loaded once here: given its slug, Prefect loads it from the API for every
+        # task run, two requests per parse (a third of a first run's API requests, measured by
+        # bench/national.py).
+        options["result_storage"] = Block.load(ctx.result_storage)
     return extract_task.with_options(**options)
 
 
