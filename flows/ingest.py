@@ -254,7 +254,8 @@ def _finish(ctx: RunContext, results_dir: Path, summary: IngestSummary, status: 
             state = Failed(message=f"{state.message}; {reason}")
     state.data = summary.as_json() | (state.data if isinstance(state.data, dict) else {})
     _publish_artifacts(summary, _review_pages(ctx, summary) if status != "cancelled" else {})
-    prune_parse_cache(results_dir, ctx.objects)
+    if ctx.prunes_parse_cache:
+        prune_parse_cache(results_dir, ctx.objects)
     message = ", ".join(f"{k}={v}" for k, v in (summary.totals() | summary.change_counts()).items())
     logger.info("run summary: %s", message)
     return state

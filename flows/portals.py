@@ -24,7 +24,9 @@ from prefect.logging import get_run_logger
 from prefect.states import Cancelled, Completed, Failed, State
 
 from flows.ingest import ingest
+from storage.object_store import object_store_of
 from tasks.context import GROUP_PARSE_SLOTS
+from tasks.extract import prune_parse_cache
 from tasks.limits import LimitPlan, ParseSlots
 from tasks.stopping import StopRequest, stop_on_signals
 from yusuan.discover.lanes import PortalEntry, host_lanes, portal_entries
@@ -98,6 +100,11 @@ def ingest_portals(
     finally:
         GROUP_PARSE_SLOTS.reset(shared_slots)
         slots.close()
+    # Once for the whole group: its entries leave the parse cache to it (RunContext.prunes_parse_cache).
+    try:
+        prune_parse_cache(settings.results_dir, object_store_of(settings))
+    except Exception as exc:  # noqa: BLE001 - housekeeping: the entries' outcomes stand
+        logger.warning("parse cache not pruned: %s", one_line(exc))
     rows = [done[position] for position in sorted(done)]
     create_table_artifact(
         key=key,

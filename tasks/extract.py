@@ -108,7 +108,15 @@ def extract_for(ctx: RunContext, refresh: bool = False) -> Task[[RunContext, Fet
     if ctx.cache_days <= 0:
         # Prefect reads a zero expiration as "never expires": a lifetime of 0 means no cache at all.
         return extract_task.with_options(cache_policy=NO_CACHE, persist_result=False)
-    options: dict[str, Any] = {"cache_expiration": timedelta(days=ctx.cache_days), "refresh_cache": refresh}
+    options: dict[str, Any] = {
+        "cache_expiration": timedelta(days=ctx.cache_days),
+        "refresh_cache": refresh,
+        # Persisted, so not kept in memory too: Prefect's result store holds up to 1,000 records
+        # in memory, shared by a run's task runs, and a parsed document is 0.1–0.2 MB, so a
+        # group's flow process grew by 0.17 MB per document (276 → 788 MB over 3,142 documents,
+        # bench/national.py). The flow reads each result back from the cache once, to load it.
+        "cache_result_in_memory": False,
+    }
     if ctx.result_storage is not None:
         # The block, loaded once here: given its slug, Prefect loads it from the API for every
         # task run, two requests per parse (a third of a first run's API requests, measured by

@@ -357,6 +357,11 @@ def test_dask_workers_with_their_own_disks_share_only_postgres_and_the_object_st
             on_disk = {n: sorted(p.name for p in (disks[n] / "raw").rglob("*") if p.is_file()) for n in ("a", "b")}
             assert sorted(set(on_disk["a"]) | set(on_disk["b"])) == shas, on_disk
             assert not (disks["flow"] / "raw").exists() or not any((disks["flow"] / "raw").rglob("*.pdf"))
+            # The parse cache too is the store's, not any machine's.
+            assert store.filesystem().find(store.results_url), "the parse cache is in the object store"
+            assert not any(
+                any((disks[n] / "results").rglob("*")) for n in ("flow", "a", "b") if (disks[n] / "results").exists()
+            )
 
             for worker in workers:
                 worker.send_signal(signal.SIGTERM)

@@ -213,3 +213,48 @@ def test_a_chain_of_shared_hosts_joins_lanes_found_apart() -> None:
     z = _portal("z", "http://z.gov.cn/", allowed=["z.gov.cn", "y.gov.cn"], attach=["x.gov.cn"])
     lanes = host_lanes(portal_entries([x, y, z]))
     assert [[entry.portal.name for entry in lane] for lane in lanes] == [["x", "y", "z"]]
+
+
+def test_a_group_prunes_the_parse_cache_once_at_its_end(
+    pipeline_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pruning reads the head of every cached parse; an entry each made a group of n entries
+    over m parses read n × m records. Its entries leave it to the group, which prunes once:
+    an expired record is gone after the run, and the cache was read once."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    import flows.ingest
+    import flows.portals
+    from tasks.extract import prune_parse_cache
+    from yusuan.settings import load_settings
+
+    pruned: list[Path] = []
+
+    def counted(results_dir: Path, objects: object = None) -> None:
+        pruned.append(results_dir)
+        prune_parse_cache(results_dir, objects)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(flows.ingest, "prune_parse_cache", counted)
+    monkeypatch.setattr(flows.portals, "prune_parse_cache", counted)
+    results = load_settings().results_dir
+    results.mkdir(parents=True)
+    expired = results / "expired-record"
+    expired.write_text(json.dumps({"metadata": {"expiration": (datetime.now(UTC) - timedelta(days=1)).isoformat()}}))
+    with PortalServer() as first, PortalServer() as second:
+        config = tmp_path / "portals.yaml"
+        config.write_text(
+            "version: 1\nportals:\n"
+            + "".join(
+                f"  - name: p{n}\n    group: test\n    entry_urls: [{server.entry_url!r}]\n"
+                for n, server in enumerate((first, second))
+            ),
+            encoding="utf-8",
+        )
+        state = ingest_portals(group="test", config_path=str(config), max_documents=1, return_state=True)
+    assert state.is_completed(), state.message
+    assert [row["state"] for row in state.result()] == ["Completed", "Completed"]
+    assert pruned == [results]
+    assert not expired.exists()
+    kept = [path.name for path in results.iterdir()]
+    assert kept and all(name.startswith("parse-") for name in kept), kept  # the entries' own parses stay
