@@ -357,6 +357,10 @@ def main() -> None:
     parser.add_argument("--second-worker", action="store_true")
     parser.add_argument("--second-worker-portals", type=int, default=60, help="portals of the split runs")
     parser.add_argument("--floor-pages", type=int, default=400)
+    parser.add_argument("--first-run-only", action="store_true", help="no re-runs (a memory or speed check)")
+    parser.add_argument(
+        "--rerun-at-once", type=int, default=None, help="also a re-run within the window with this portal_concurrency"
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
@@ -430,13 +434,24 @@ def main() -> None:
             figures["first_run_of_floor"] = round(ratio, 3)
             print(f"first run: {pages / first.flow_seconds:.1f} pages/s = {ratio:.3f} x {cores} cores x floor "
                   f"{floor:.2f} pages/s", flush=True)  # fmt: skip
-            within = run_group(stack, api, demo, "re-run within the window", parameters, dbs, roots)
-            figures["rerun_within_window"] = asdict(within)
-            after = run_group(
-                stack, api, demo, "re-run after the window", parameters, dbs, roots,
-                job_env={"YUSUAN_RECHECK_AFTER_HOURS": "0"},
-            )  # fmt: skip
-            figures["rerun_after_window"] = asdict(after)
+            if args.first_run_only:
+                args.rerun_at_once, args.second_worker = None, False
+            within = (
+                None
+                if args.first_run_only
+                else run_group(stack, api, demo, "re-run within the window", parameters, dbs, roots)
+            )
+            if within is not None:
+                figures["rerun_within_window"] = asdict(within)
+                after = run_group(
+                    stack, api, demo, "re-run after the window", parameters, dbs, roots,
+                    job_env={"YUSUAN_RECHECK_AFTER_HOURS": "0"},
+                )  # fmt: skip
+                figures["rerun_after_window"] = asdict(after)
+            if args.rerun_at_once:
+                wider = {**parameters, "portal_concurrency": args.rerun_at_once}
+                name = f"re-run within the window, {args.rerun_at_once} at once"
+                figures["rerun_within_window_wider"] = asdict(run_group(stack, api, demo, name, wider, dbs, roots))
 
             if args.second_worker:
                 halves = scratch / "halves.yaml"
