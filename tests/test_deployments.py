@@ -151,6 +151,20 @@ def test_two_runs_on_one_server_share_the_per_host_limit(db: str, tmp_path: Path
         assert conn.execute(text("SELECT count(*) FROM budget.documents")).scalar_one() == 3
 
 
+def _run_on_cluster(stack: LocalStack, address: str, call: str) -> None:
+    """``call`` in a child process whose flows send their tasks to the Dask scheduler at ``address``."""
+    run = subprocess.run(
+        [sys.executable, "-c", call],
+        env={**stack.env, "YUSUAN_DASK_ADDRESS": address},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+
+
 def test_ingest_runs_its_tasks_on_a_dask_cluster(db: str, tmp_path: Path) -> None:
     """YUSUAN_DASK_ADDRESS sends the tasks to a Dask cluster: two workers, each its own process,
     sharing the raw store and the database, both doing part of the run."""
@@ -160,17 +174,7 @@ def test_ingest_runs_its_tasks_on_a_dask_cluster(db: str, tmp_path: Path) -> Non
     with PortalServer() as portal, LocalStack(tmp_path / "prefect", free_port(), env) as stack:
         stack.start_server()
         address = stack.start_dask(free_port(), workers=2)
-        call = f"ingest({portal.entry_url!r}, portal='dask')['totals']"
-        run = subprocess.run(
-            [sys.executable, "-c", f"from flows.ingest import ingest; print({call})"],
-            env={**stack.env, "YUSUAN_DASK_ADDRESS": address},
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert run.returncode == 0, run.stderr[-3000:]
+        _run_on_cluster(stack, address, f"from flows.ingest import ingest; ingest({portal.entry_url!r}, portal='dask')")
         with Client(address) as client:
             # The scheduler's record of the task functions its workers ran.
             ran = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
@@ -335,20 +339,8 @@ def test_dask_workers_with_their_own_disks_share_only_postgres_and_the_object_st
                 free_port(), workers=2, worker_envs=[{"YUSUAN_DATA_DIR": str(disks[n])} for n in ("a", "b")]
             )
             workers = stack.processes[-2:]
-
-            def run_on_cluster(call: str) -> None:
-                run = subprocess.run(
-                    [sys.executable, "-c", call],
-                    env={**stack.env, "YUSUAN_DASK_ADDRESS": address},
-                    cwd=REPO,
-                    capture_output=True,
-                    text=True,
-                    timeout=300,
-                    check=False,
-                )
-                assert run.returncode == 0, run.stderr[-3000:]
-
-            run_on_cluster(f"from flows.ingest import ingest; ingest({portal.entry_url!r}, portal='dask')")
+            ingest_call = f"from flows.ingest import ingest; ingest({portal.entry_url!r}, portal='dask')"
+            _run_on_cluster(stack, address, ingest_call)
             with engine_for(db).connect() as conn:
                 shas = sorted(conn.execute(text("SELECT sha256 FROM yusuan.documents")).scalars())
                 loaded = conn.execute(text("SELECT count(*) FROM budget.totals")).scalar_one()
@@ -370,7 +362,7 @@ def test_dask_workers_with_their_own_disks_share_only_postgres_and_the_object_st
                 shutil.rmtree(disks[name])
             stack.start_dask_worker(address, "yusuan-dask-c", {"YUSUAN_DATA_DIR": str(disks["c"])})
             stack.wait_for_dask_workers(address, 1)
-            run_on_cluster("from flows.backfill import backfill; backfill(force=True)")
+            _run_on_cluster(stack, address, "from flows.backfill import backfill; backfill(force=True)")
             with Client(address) as client:
                 assert [w["name"] for w in client.scheduler_info()["workers"].values()] == ["yusuan-dask-c"]
     with engine_for(db).connect() as conn:
