@@ -56,6 +56,9 @@ _RENEW_AFTER = 1 / 3
 # A refused holder asks again after the server's "retry after", at most this long: a run that
 # closes meanwhile is not kept waiting for it.
 _MAX_REFUSED_WAIT = 5.0
+# How long an ask waits out a Prefect server that does not answer (restarting, failing over)
+# before the use fails: as long as a database touch waits out the database (DbRetry's default).
+SERVER_AWAY_SECONDS = 180.0
 
 
 def rate_chunk(min_interval: float) -> int:
@@ -86,19 +89,26 @@ class HeldSlots:
     """One process's holdings of global concurrency limits, at most ``size`` slots of each; shared
     by the run's threads."""
 
-    def __init__(self, size: int, linger: float = LINGER_SECONDS, max_hold: float = MAX_HOLD_SECONDS) -> None:
+    def __init__(
+        self,
+        size: int,
+        linger: float = LINGER_SECONDS,
+        max_hold: float = MAX_HOLD_SECONDS,
+        server_away_seconds: float = SERVER_AWAY_SECONDS,
+    ) -> None:
         self.size = size
         self.linger = linger
         self.max_hold = max_hold
+        self.server_away_seconds = server_away_seconds
         self._cond = threading.Condition()
         self._limits: dict[str, _Limit] = {}
         self._holders: list[threading.Thread] = []
         self._closing = False
         self._closed = threading.Event()  # wakes holders waiting to ask the server again
 
-    def __reduce__(self) -> tuple[type[HeldSlots], tuple[int, float, float]]:
+    def __reduce__(self) -> tuple[type[HeldSlots], tuple[int, float, float, float]]:
         # Threads and leases stay in the process that took them; a copy (a Dask worker's) starts empty.
-        return (HeldSlots, (self.size, self.linger, self.max_hold))
+        return (HeldSlots, (self.size, self.linger, self.max_hold, self.server_away_seconds))
 
     def __repr__(self) -> str:
         return f"HeldSlots(size={self.size}, linger={self.linger}, max_hold={self.max_hold})"
@@ -178,6 +188,7 @@ class HeldSlots:
         ``concurrency`` retries inside a per-process service instead, and a wait still going on
         at exit was completed by the service's exit drain after the holder thread was gone: the
         slot granted then stayed taken, refusing every other run, until its lease expired."""
+        away_since: float | None = None
         while True:
             try:
                 # A limit deleted on the server is granted with an empty lease: unbounded, not failing.
@@ -189,6 +200,15 @@ class HeldSlots:
                 if exc.response.status_code != httpx.codes.LOCKED:
                     raise
                 retry_after = _retry_after(exc.response)
+            except httpx.TransportError:
+                # The server is away (a restart): a parse or request waits for it instead of
+                # failing its document, as the run's other API calls do. Found when the asks
+                # stopped being preceded by a block load, whose client waited for the server.
+                now = time.monotonic()
+                away_since = away_since if away_since is not None else now
+                if now - away_since > self.server_away_seconds:
+                    raise
+                retry_after = 1.0
             if self._closed.wait(min(retry_after, _MAX_REFUSED_WAIT)):
                 return None
 
