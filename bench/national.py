@@ -201,13 +201,11 @@ class TreeSampler(threading.Thread):
     def stop(self) -> TreeSample:
         self.done.set()
         self.join()
-        cpu: dict[str, float] = {}
+        cpu: Counter[str] = Counter()
         for role, seconds in self._cpu.values():
-            cpu[role.replace("forkserver", "parse")] = cpu.get(role, 0.0) + seconds
+            # Each flow run has its own forkserver: theirs add up to the parses' CPU.
+            cpu["parse" if role == "forkserver" else role] += seconds
         self.sample.cpu_seconds = {role: round(seconds, 1) for role, seconds in cpu.items()}
-        if os.environ.get("NATIONAL_DEBUG"):
-            for pid, (role, seconds) in self._cpu.items():
-                print("   ", pid, role, round(seconds, 1), file=sys.stderr)
         return self.sample
 
 

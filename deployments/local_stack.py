@@ -20,6 +20,7 @@ import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 PREFECT = str(Path(sys.executable).with_name("prefect"))
+DASK = str(Path(sys.executable).with_name("dask"))
 POOL = "yusuan-process"
 
 
@@ -137,21 +138,19 @@ class LocalStack:
         """A Dask scheduler and workers (prefect-dask's `dask` CLI) with this stack's environment;
         returns the scheduler address for YUSUAN_DASK_ADDRESS. ``worker_envs[i]`` overrides worker
         i's environment (its own data directory, as on a machine of its own)."""
-        dask = str(Path(sys.executable).with_name("dask"))
         address = f"tcp://127.0.0.1:{port}"
-        self._spawn(dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard", log="dask.log")
-        envs = worker_envs or [{} for _ in range(workers)]
+        self._spawn(DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard", log="dask.log")
+        envs = worker_envs or []
         for i in range(workers):
-            self.start_dask_worker(address, f"yusuan-dask-{i}", envs[i] if i < len(envs) else {}, threads)
+            self.start_dask_worker(address, f"yusuan-dask-{i}", envs[i] if i < len(envs) else None, threads)
         self.wait_for_dask_workers(address, workers, timeout)
         return address
 
     def start_dask_worker(
         self, address: str, name: str, env: dict[str, str] | None = None, threads: int = 2
     ) -> subprocess.Popen:
-        dask = str(Path(sys.executable).with_name("dask"))
         return self._spawn(
-            dask, "worker", address, "--nthreads", str(threads), "--name", name, "--no-dashboard",
+            DASK, "worker", address, "--nthreads", str(threads), "--name", name, "--no-dashboard",
             log="dask.log", env=env,
         )  # fmt: skip
 

@@ -348,14 +348,11 @@ def backfill(
 def prune_cache() -> None:
     """Delete expired parse results from the cache (the flows also do it at the end of each run)."""
     from storage.object_store import object_store_of
-    from storage.result_cache import prune_expired_objects, prune_expired_results
+    from storage.result_cache import prune_parse_results
 
     settings = load_settings()
-    objects, now = object_store_of(settings), datetime.now(UTC)
-    if objects is not None:
-        console.print(f"{objects.results_url}: {prune_expired_objects(objects, now)}")
-    else:
-        console.print(f"{settings.results_dir}: {prune_expired_results(settings.results_dir, now)}")
+    place, report = prune_parse_results(settings.results_dir, object_store_of(settings), datetime.now(UTC))
+    console.print(f"{place}: {report}")
 
 
 @portal_app.command("serve")

@@ -95,3 +95,11 @@ def prune_expired_objects(store: ObjectStore, now: datetime) -> PruneReport:
         files += 1
         size += int(entry.get("size") or 0)
     return PruneReport(files, size, kept)
+
+
+def prune_parse_results(results_dir: Path, objects: ObjectStore | None, now: datetime) -> tuple[str, PruneReport]:
+    """Prune the parse cache where it lives (the object store when there is one, else
+    ``results_dir``): the place pruned and what was pruned."""
+    if objects is not None:
+        return objects.results_url, prune_expired_objects(objects, now)
+    return str(results_dir), prune_expired_results(results_dir, now)

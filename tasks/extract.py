@@ -25,7 +25,7 @@ from prefect.filesystems import LocalFileSystem, RemoteFileSystem
 from prefect.logging import get_run_logger
 
 from storage.object_store import ObjectStore
-from storage.result_cache import prune_expired_objects, prune_expired_results
+from storage.result_cache import prune_parse_results
 from tasks.context import RunContext
 from tasks.limits import extraction_slot
 from tasks.naming import document_run_name
@@ -151,7 +151,6 @@ def ensure_result_storage(results_dir: Path, objects: ObjectStore | None = None)
 def prune_parse_cache(results_dir: Path, objects: ObjectStore | None = None) -> None:
     """Delete the expired parse results (Prefect never does), in the object store when the cache
     lives there; a run calls it when it ends."""
-    now = datetime.now(UTC)
-    pruned = prune_expired_objects(objects, now) if objects is not None else prune_expired_results(results_dir, now)
+    _place, pruned = prune_parse_results(results_dir, objects, datetime.now(UTC))
     if pruned.files:
         get_run_logger().info("parse cache: %s", pruned)
