@@ -27,9 +27,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 from uuid import UUID
 
 import httpx
@@ -59,6 +60,8 @@ _MAX_REFUSED_WAIT = 5.0
 # How long an ask waits out a Prefect server that does not answer (restarting, failing over)
 # before the use fails: as long as a database touch waits out the database (DbRetry's default).
 SERVER_AWAY_SECONDS = 180.0
+
+T = TypeVar("T")
 
 
 def rate_chunk(min_interval: float) -> int:
@@ -188,27 +191,21 @@ class HeldSlots:
         ``concurrency`` retries inside a per-process service instead, and a wait still going on
         at exit was completed by the service's exit drain after the holder thread was gone: the
         slot granted then stayed taken, refusing every other run, until its lease expired."""
-        away_since: float | None = None
         while True:
             try:
                 # A limit deleted on the server is granted with an empty lease: unbounded, not failing.
-                response = client.increment_concurrency_slots_with_lease(
-                    names=[limit], slots=1, mode="concurrency", lease_duration=LEASE_SECONDS
+                response = while_server_away(
+                    lambda: client.increment_concurrency_slots_with_lease(
+                        names=[limit], slots=1, mode="concurrency", lease_duration=LEASE_SECONDS
+                    ),
+                    self.server_away_seconds,
+                    self._closed,
                 )
                 return UUID(response.json()["lease_id"])
             except httpx.HTTPStatusError as exc:
                 if exc.response.status_code != httpx.codes.LOCKED:
                     raise
                 retry_after = _retry_after(exc.response)
-            except httpx.TransportError:
-                # The server is away (a restart): a parse or request waits for it instead of
-                # failing its document, as the run's other API calls do. Found when the asks
-                # stopped being preceded by a block load, whose client waited for the server.
-                now = time.monotonic()
-                away_since = away_since if away_since is not None else now
-                if now - away_since > self.server_away_seconds:
-                    raise
-                retry_after = 1.0
             if self._closed.wait(min(retry_after, _MAX_REFUSED_WAIT)):
                 return None
 
@@ -273,6 +270,41 @@ def _release(client: SyncPrefectClient, limit: str, lease: UUID) -> None:
         log.warning("could not give back a slot of %s (it frees itself in %.0f s): %s", limit, LEASE_SECONDS, exc)
 
 
+def server_away(exc: BaseException) -> bool:
+    """Whether ``exc`` says the Prefect server did not answer: a transport error, itself or as the
+    cause Prefect's own helpers wrap (``rate_limit`` raises ConcurrencySlotAcquisitionError)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, httpx.TransportError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def while_server_away(
+    ask: Callable[[], T], seconds: float = SERVER_AWAY_SECONDS, closed: threading.Event | None = None
+) -> T:
+    """``ask()``, asked again every second while the Prefect server does not answer (a restart,
+    a failover), for up to ``seconds``: a parse or a request waits for the server instead of
+    failing its document, as the run's other API calls do. Gives up at once when ``closed`` is
+    set (the run is over)."""
+    away_since: float | None = None
+    while True:
+        try:
+            return ask()
+        except Exception as exc:
+            if not server_away(exc):
+                raise
+            now = time.monotonic()
+            away_since = now if away_since is None else away_since
+            if now - away_since > seconds or (closed is not None and closed.is_set()):
+                raise
+        if closed is not None:
+            closed.wait(1.0)
+        else:
+            time.sleep(1.0)
+
+
 def _retry_after(response: httpx.Response) -> float:
     try:
         return max(0.0, float(response.headers.get("Retry-After", "1")))
@@ -317,6 +349,6 @@ class ChunkedRate:
                 # Spent early. The server refills the bucket only once the last chunk has decayed;
                 # asked before, it answers "locked, retry in ≈ chunk × interval", which halves the rate.
                 time.sleep(tokens.until - now + _DECAY_MARGIN)
-            rate_limit(limit, occupy=self.chunk, strict=False)
+            while_server_away(lambda: rate_limit(limit, occupy=self.chunk, strict=False))
             tokens.left = self.chunk - 1
             tokens.until = time.monotonic() + self.chunk * self.min_interval

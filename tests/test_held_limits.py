@@ -270,3 +270,51 @@ def test_a_run_ending_while_refused_a_slot_leaves_no_slot_taken() -> None:
     while _active_slots(host) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _active_slots(host) == 0
+
+
+def test_an_ask_waits_out_a_server_that_does_not_answer_and_nothing_else() -> None:
+    """Slot and rate-token asks go through ``while_server_away``: a refused connection, bare or
+    wrapped the way Prefect's ``rate_limit`` wraps it, is asked again until the server answers
+    or the bound passes; any other error fails at once."""
+    from collections.abc import Callable
+
+    import httpx
+    from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
+
+    from tasks.held_limits import while_server_away
+
+    def refused() -> Exception:
+        try:
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+        except httpx.ConnectError as exc:
+            try:
+                raise ConcurrencySlotAcquisitionError("Unable to acquire concurrency slots") from exc
+            except ConcurrencySlotAcquisitionError as wrapped:
+                return wrapped
+
+    answers: list[object] = [refused(), httpx.ConnectError("refused"), "granted"]
+
+    def ask() -> object:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert while_server_away(ask, seconds=30) == "granted" and answers == []
+
+    def failing(error: Exception) -> Callable[[], object]:
+        def ask() -> object:
+            raise error
+
+        return ask
+
+    with pytest.raises(ValueError):
+        while_server_away(failing(ValueError("not the server's absence")), seconds=30)
+    started = time.monotonic()
+    with pytest.raises(ConcurrencySlotAcquisitionError):
+        while_server_away(failing(refused()), seconds=1.5)
+    assert time.monotonic() - started < 5
+    closed = threading.Event()
+    closed.set()
+    with pytest.raises(httpx.ConnectError):  # the run is over: no waiting at all
+        while_server_away(failing(httpx.ConnectError("refused")), closed=closed)
