@@ -29,7 +29,7 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.settings import get_current_settings
 
-from tasks.held_limits import LINGER_SECONDS, MAX_CHUNK, ChunkedRate, HeldSlots
+from tasks.held_limits import LINGER_SECONDS, MAX_CHUNK, ChunkedRate, HeldSlots, while_server_away
 from yusuan.fetch.politeness import HostLimiter
 from yusuan.runtime import TEMPORARY_API_URL_ENV
 from yusuan.settings import Settings
@@ -71,10 +71,15 @@ class LimitPlan:
 
 def _upsert_limit(client: SyncPrefectClient, name: str, limit: int, slot_decay_per_second: float | None = None) -> None:
     """Create or resize a global limit. Two runs starting together may both find it missing and
-    both create it: the second gets ObjectAlreadyExists, and then resizes the one that exists."""
+    both create it: the second gets ObjectAlreadyExists, and then resizes the one that exists.
+    A host's limits are created on its first request, so they too wait out a server that is away."""
     for attempt in (1, 2):
         try:
-            client.upsert_global_concurrency_limit_by_name(name, limit, slot_decay_per_second=slot_decay_per_second)
+            while_server_away(
+                lambda: client.upsert_global_concurrency_limit_by_name(
+                    name, limit, slot_decay_per_second=slot_decay_per_second
+                )
+            )
             return
         except ObjectAlreadyExists:
             if attempt == 2:
