@@ -23,6 +23,7 @@ from typing import Any
 from prefect.futures import PrefectFuture
 
 from storage.repository import LoadOutcome
+from tasks.as_is import AsIs
 from tasks.context import RunContext
 from tasks.download import Downloaded, DownloadFailed, download_with_retries
 from tasks.extract import extract_for
@@ -208,7 +209,7 @@ def run_documents(
             watch(stage, index, extract.submit(ctx, run.fetched, wait_for=after))
         else:
             assert run.doc is not None and run.fetched is not None
-            watch(stage, index, load_task.submit(ctx, run.doc, run.fetched, wait_for=after))
+            watch(stage, index, load_task.submit(ctx, AsIs(run.doc), run.fetched, wait_for=after))
 
     def take_links() -> None:
         nonlocal pending_since

@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from storage.repository import LoadOutcome, load_document, stored_region_code
 from storage.retrying import in_transaction
+from tasks.as_is import AsIs
 from tasks.context import RunContext
 from tasks.naming import document_run_name
 from yusuan.models import ExtractedDocument, FetchedFile
@@ -37,8 +38,8 @@ def load(ctx: RunContext, doc: ExtractedDocument, fetched: FetchedFile) -> LoadO
     name="load",
     task_run_name=document_run_name("load"),
 )
-def load_task(ctx: RunContext, doc: ExtractedDocument, fetched: FetchedFile) -> LoadOutcome:
-    outcome = load(ctx, doc, fetched)
+def load_task(ctx: RunContext, parsed: AsIs[ExtractedDocument], fetched: FetchedFile) -> LoadOutcome:
+    outcome = load(ctx, parsed.value, fetched)
     get_run_logger().info(
         "document %d %s (%s): %d facts", outcome.document_id, outcome.action, outcome.status, outcome.facts
     )

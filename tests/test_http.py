@@ -301,3 +301,82 @@ def test_the_default_low_speed_limit_cuts_a_drip_within_a_minute_and_not_a_stead
     assert not dripped.ok and dripped.error.startswith("stalled: ")  # type: ignore[attr-defined]
     assert drip_seconds < 60
     assert whole.ok and whole.size_bytes == steady_bytes, whole.error  # type: ignore[attr-defined]
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    from datetime import UTC, datetime, timedelta
+    from ipaddress import IPv4Address
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def test_https_is_verified_against_the_certificate_store_every_client_shares(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clients share one TLS context (reading the CA bundle per client cost 25 ms a download),
+    which still verifies: a server whose certificate the store does not hold is refused, and
+    ``SSL_CERT_FILE`` names the store, as for httpx itself."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from yusuan.fetch.http import tls_context
+
+    class Hello(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = "<html>部门预算</html>".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    cert, key = _self_signed(tmp_path)
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hello)
+    server.socket = server_side.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{server.server_address[1]}/"
+    tls_context.cache_clear()
+    try:
+        with _client() as client, pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            client.get(url)
+        tls_context.cache_clear()
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        with _client() as first, _client() as second:
+            assert first.get(url).text == second.get(url).text == "<html>部门预算</html>"
+        assert tls_context.cache_info().misses == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+        tls_context.cache_clear()  # later tests get the default store again

@@ -9,6 +9,7 @@ from collections import Counter
 from decimal import Decimal
 from uuid import UUID
 
+import prefect.utilities.collections as prefect_collections
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
@@ -20,7 +21,7 @@ from storage.facts import FACT_TABLES, copy_rows, model_row
 from tests.conftest import count_rows
 from yusuan.demo.portals import demo_portals
 from yusuan.demo.server import PortalServer
-from yusuan.models import Figure, Lineage
+from yusuan.models import ExtractedDocument, ExtractedTable, Figure, FunctionLine, Lineage, TableRow
 from yusuan.settings import load_settings
 
 
@@ -120,6 +121,37 @@ def test_a_batch_hands_changed_and_failing_files_on(pipeline_env: str, portal: P
         f"load {replaced.name}",
     ], names
     assert f"download {flaky.name}" in names
+
+
+def test_a_parsed_document_goes_to_its_load_without_prefect_walking_it(
+    pipeline_env: str, portal: PortalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prefect walks every task input looking for futures (90 ms of the flow's CPU per real
+    budget, twice per load); the document goes over as one object, and the load's task run
+    still names the extract it waited for."""
+    walked: Counter[str] = Counter()
+    parts = (ExtractedDocument, ExtractedTable, TableRow, FunctionLine, Figure)
+    walk = prefect_collections.visit_collection
+
+    def spy(expr: object, *args: object, **kwargs: object) -> object:
+        if isinstance(expr, parts):
+            walked[type(expr).__name__] += 1
+        return walk(expr, *args, **kwargs)  # type: ignore[call-overload]
+
+    # Every nested step of a walk calls the module's own name, whoever started it.
+    monkeypatch.setattr(prefect_collections, "visit_collection", spy)
+    result = ingest(portal.entry_url, portal="demo")
+    assert result["totals"]["loaded"] == 3
+    assert not walked, walked
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(result["run_id"])])))
+    by_id = {run.id: run for run in runs}
+    loads = [run for run in runs if run.name.startswith("load ")]
+    assert len(loads) == 3
+    for run in loads:
+        upstream = [by_id[item.id].name for item in run.task_inputs["wait_for"]]  # type: ignore[union-attr]
+        assert upstream == ["extract " + run.name.removeprefix("load ")], upstream
 
 
 def test_documents_stream_through_a_bounded_window(pipeline_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
