@@ -203,3 +203,4 @@ class HostGate:
         """The run is over: global slots still held go back to the server now."""
         if self.shared is not None:
             self.shared.slots.close()
+            self.shared.rate.close()

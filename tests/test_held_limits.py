@@ -272,6 +272,28 @@ def test_a_run_ending_while_refused_a_slot_leaves_no_slot_taken() -> None:
     assert _active_slots(host) == 0
 
 
+def test_rate_tokens_of_many_hosts_leave_no_thread_behind() -> None:
+    """A group crawls a new host per portal. Prefect's ``rate_limit`` kept an acquisition
+    service (a thread, an event loop, an API client) per limit name to the end of the process,
+    so a group's flow process grew a thread and ≈ 1 MB per entry; one client per run asks now."""
+    interval = 0.1
+    plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=2, per_host_min_interval=interval)
+    hosts = [_host(plan) for _ in range(8)]
+    rate = ChunkedRate(interval)
+    rate.take(host_rate_limit_name(hosts[0]))  # the first ask opens the run's client
+    before = threading.active_count()
+    for host in hosts:
+        rate.take(host_rate_limit_name(host))
+    assert threading.active_count() == before, [t.name for t in threading.enumerate()]
+    with get_client(sync_client=True) as client:
+        taken = [client.read_global_concurrency_limit_by_name(host_rate_limit_name(h)).active_slots for h in hosts]
+    # Each host's bucket holds the chunk just taken (less what decayed since).
+    assert all(0 < slots <= MAX_CHUNK for slots in taken), taken
+    rate.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        rate.take(host_rate_limit_name(f"another-{hosts[0]}"))
+
+
 def test_an_ask_waits_out_a_server_that_does_not_answer_and_nothing_else() -> None:
     """Slot and rate-token asks go through ``while_server_away``: a refused connection, bare or
     wrapped the way Prefect's ``rate_limit`` wraps it, is asked again until the server answers
