@@ -243,7 +243,9 @@ def test_a_prefect_server_restart_during_a_deployment_run(db: str, tmp_path: Pat
             state,
             (stack.home / "worker.log").read_text()[-4000:],
         )
-        assert state["message"] == "1 of 1 portal entries ingested, 3 documents loaded"
+        with engine_for(db).connect() as conn:
+            failed_pages = conn.execute(text("SELECT url, error FROM yusuan.pages WHERE error IS NOT NULL")).all()
+        assert state["message"] == "1 of 1 portal entries ingested, 3 documents loaded", failed_pages
 
     with engine_for(db).connect() as conn:
         documents = conn.execute(text("SELECT sha256, count(*) FROM budget.documents GROUP BY sha256")).all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -380,3 +382,20 @@ def test_https_is_verified_against_the_certificate_store_every_client_shares(
         server.shutdown()
         server.server_close()
         tls_context.cache_clear()  # later tests get the default store again
+
+
+def test_time_waiting_at_the_gate_is_not_counted_against_the_body() -> None:
+    """A request that waited its turn (politeness, a global slot, a rate token while the Prefect
+    server restarts) gets its whole deadline and low-speed window once it is sent."""
+    from contextlib import contextmanager
+
+    class SlowGate:
+        @contextmanager
+        def slot(self, url: str) -> Iterator[None]:
+            time.sleep(1.5)
+            yield
+
+    limits = BodyLimits(max_bytes=1 << 20, deadline_seconds=1.0, min_bytes_per_second=1000.0, speed_window_seconds=1.0)
+    with PortalServer() as portal, _client() as client:
+        _response, html = get_page(client, portal.entry_url, FAST, limiter=SlowGate(), limits=limits)
+    assert "<html" in html.lower()

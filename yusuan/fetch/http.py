@@ -226,11 +226,15 @@ def request_with_retries(
     last_status: int | None = None
     retry_after: float | None = None
     for attempt in range(1, policy.attempts + 1):
-        started = time.monotonic()
         stream = client.stream("GET", url, headers=headers)
         # The limiter bounds when a request may start; the slot is held while its body is read.
         gate = limiter.slot(url) if limiter is not None else nullcontext()
         gate.__enter__()
+        # The body's deadline and low-speed window count from here, when the request goes out:
+        # time spent at the gate (politeness, a global slot, a rate token waiting out a Prefect
+        # server restart) is not the portal's, and counted it made a page that waited 40 s for
+        # a token "stalled" the moment its first bytes arrived.
+        started = time.monotonic()
         try:
             response = stream.__enter__()
         except (httpx.TimeoutException, httpx.TransportError) as exc:
