@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError
 from flows.documents import LinkFeed, run_documents
 from flows.progress import ThrottledProgress
 from flows.summary import IngestSummary, report_document, summarise_discovery, summary_markdown
-from storage.database import engine_for, resolve_database_url
+from storage.database import create_missing_database, engine_for, resolve_database_url
 from storage.evidence import read_review
 from storage.migrate import upgrade
 from storage.object_store import object_store_of
@@ -56,6 +56,7 @@ def prepare_database(database_url: str | None, pgdata_dir: Path, retry: DbRetry 
     """The database URL (an embedded server when none is given), migrated; a database that is
     restarting is waited for within ``retry``."""
     url = resolve_database_url(database_url, pgdata_dir)
+    create_missing_database(url)
     with_retries("migrating the database", lambda: upgrade(url), retry or DbRetry())
     return url
 

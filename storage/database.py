@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +59,37 @@ def engine_for(url: str) -> Engine:
     return create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def ensure_database(url: str) -> None:
-    """Create the database named in ``url`` if it does not exist (needs rights on ``postgres``)."""
+def create_missing_database(url: str) -> bool:
+    """Create the database ``url`` names when its server answers without it (a new DATABASE_URL
+    on a server that exists); True when it did. Postgres reports a missing database at connect
+    time with no SQLSTATE, in the server's language, so the connection that follows could not
+    tell it from a server that is away and would wait its retry budget out. A server that does
+    not answer, or a role that may not read or create databases, leaves it to that connection."""
+    try:
+        created = ensure_database(url)
+    except DBAPIError as exc:
+        log.debug("database of %s not checked: %s", redact(url), exc)
+        return False
+    if created:
+        log.warning("created the database %s, which its server did not have", redact(url))
+    return created
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database named in ``url`` if it does not exist (needs rights on ``postgres``);
+    True when it was created."""
     target = make_url(sqlalchemy_url(url))
     name = target.database
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    # A host that does not answer fails in seconds, not after the operating system's TCP timeout.
+    admin = create_engine(
+        target.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 10}
+    )
     try:
         with admin.connect() as conn:
             exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
             if not exists:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
+            return not exists
     finally:
         admin.dispose()
 

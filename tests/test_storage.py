@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -331,3 +333,32 @@ def test_a_list_page_with_thousands_of_links_is_recorded(db: str) -> None:
         record_discovery(conn, result, "run-big", now)
         record_discovery(conn, result, "run-big", now)  # seen again: updated, not duplicated
     assert count_rows(db)["links"] == 9_000
+
+
+def test_a_database_url_naming_a_database_its_server_lacks_gets_it_created(database_url: str) -> None:
+    """Postgres says "database … does not exist" at connect time with no SQLSTATE (and in its own
+    language), so the migration's retries took it for a server that is away and waited their
+    whole budget: a new DATABASE_URL on an existing server is created and migrated at once."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from flows.ingest import prepare_database
+    from storage.database import drop_database, sqlalchemy_url
+    from storage.retrying import DbRetry
+
+    fresh = (
+        make_url(sqlalchemy_url(database_url))
+        .set(database=f"yusuan_new_{uuid.uuid4().hex[:8]}")
+        .render_as_string(hide_password=False)
+    )
+    started = time.monotonic()
+    try:
+        assert prepare_database(fresh, Path("unused"), DbRetry(60.0)) == fresh
+        assert time.monotonic() - started < 30
+        with engine_for(fresh).connect() as conn:
+            versions = conn.execute(text("SELECT version_num FROM yusuan.alembic_version")).scalars().all()
+        assert versions == [head_revision()]
+    finally:
+        engine_for(fresh).dispose()
+        drop_database(fresh)
