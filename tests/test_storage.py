@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -285,31 +287,44 @@ def test_concurrent_first_upgrades_take_turns(database_url: str) -> None:
     alembic_version; under the advisory lock every process ends at head."""
     import subprocess
     import sys
-    import uuid
 
-    from sqlalchemy.engine import make_url
+    from storage.database import ensure_database
 
-    from storage.database import drop_database, ensure_database, sqlalchemy_url
-
-    fresh = (
-        make_url(sqlalchemy_url(database_url))
-        .set(database=f"yusuan_race_{uuid.uuid4().hex[:8]}")
-        .render_as_string(hide_password=False)
-    )
-    ensure_database(fresh)
-    try:
+    with _unused_database(database_url, "race") as fresh:
+        ensure_database(fresh)
         code = "import sys; from storage.migrate import upgrade; upgrade(sys.argv[1])"
         procs = [
             subprocess.Popen([sys.executable, "-c", code, fresh], stderr=subprocess.PIPE, text=True) for _ in range(6)
         ]
         results = [(p.wait(timeout=180), p.stderr.read()[-500:]) for p in procs]
         assert [rc for rc, _ in results] == [0] * 6, results
-        with engine_for(fresh).connect() as conn:
-            versions = conn.execute(text("SELECT version_num FROM yusuan.alembic_version")).scalars().all()
-        assert versions == [head_revision()]
+        assert _migrated_to(fresh) == [head_revision()]
+
+
+@contextmanager
+def _unused_database(database_url: str, label: str) -> Iterator[str]:
+    """The URL of a database on ``database_url``'s server that does not exist yet; dropped after."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from storage.database import drop_database, sqlalchemy_url
+
+    fresh = (
+        make_url(sqlalchemy_url(database_url))
+        .set(database=f"yusuan_{label}_{uuid.uuid4().hex[:8]}")
+        .render_as_string(hide_password=False)
+    )
+    try:
+        yield fresh
     finally:
         engine_for(fresh).dispose()
         drop_database(fresh)
+
+
+def _migrated_to(url: str) -> list[str]:
+    with engine_for(url).connect() as conn:
+        return list(conn.execute(text("SELECT version_num FROM yusuan.alembic_version")).scalars())
 
 
 def test_a_list_page_with_thousands_of_links_is_recorded(db: str) -> None:
@@ -339,26 +354,11 @@ def test_a_database_url_naming_a_database_its_server_lacks_gets_it_created(datab
     """Postgres says "database … does not exist" at connect time with no SQLSTATE (and in its own
     language), so the migration's retries took it for a server that is away and waited their
     whole budget: a new DATABASE_URL on an existing server is created and migrated at once."""
-    import uuid
-
-    from sqlalchemy.engine import make_url
-
     from flows.ingest import prepare_database
-    from storage.database import drop_database, sqlalchemy_url
     from storage.retrying import DbRetry
 
-    fresh = (
-        make_url(sqlalchemy_url(database_url))
-        .set(database=f"yusuan_new_{uuid.uuid4().hex[:8]}")
-        .render_as_string(hide_password=False)
-    )
-    started = time.monotonic()
-    try:
+    with _unused_database(database_url, "new") as fresh:
+        started = time.monotonic()
         assert prepare_database(fresh, Path("unused"), DbRetry(60.0)) == fresh
         assert time.monotonic() - started < 30
-        with engine_for(fresh).connect() as conn:
-            versions = conn.execute(text("SELECT version_num FROM yusuan.alembic_version")).scalars().all()
-        assert versions == [head_revision()]
-    finally:
-        engine_for(fresh).dispose()
-        drop_database(fresh)
+        assert _migrated_to(fresh) == [head_revision()]
