@@ -194,23 +194,15 @@ class HeldSlots:
         ``concurrency`` retries inside a per-process service instead, and a wait still going on
         at exit was completed by the service's exit drain after the holder thread was gone: the
         slot granted then stayed taken, refusing every other run, until its lease expired."""
-        while True:
-            try:
-                # A limit deleted on the server is granted with an empty lease: unbounded, not failing.
-                response = while_server_away(
-                    lambda: client.increment_concurrency_slots_with_lease(
-                        names=[limit], slots=1, mode="concurrency", lease_duration=LEASE_SECONDS
-                    ),
-                    self.server_away_seconds,
-                    self._closed,
-                )
-                return UUID(response.json()["lease_id"])
-            except httpx.HTTPStatusError as exc:
-                if exc.response.status_code != httpx.codes.LOCKED:
-                    raise
-                retry_after = _retry_after(exc.response)
-            if self._closed.wait(min(retry_after, _MAX_REFUSED_WAIT)):
-                return None
+        # A limit deleted on the server is granted with an empty lease: unbounded, not failing.
+        response = granted(
+            lambda: client.increment_concurrency_slots_with_lease(
+                names=[limit], slots=1, mode="concurrency", lease_duration=LEASE_SECONDS
+            ),
+            self._closed,
+            self.server_away_seconds,
+        )
+        return None if response is None else UUID(response.json()["lease_id"])
 
     def _hold(self, limit: str, state: _Limit) -> None:
         """A holder thread: takes one slot on a lease (renewed while held) and keeps it until the
@@ -308,6 +300,24 @@ def while_server_away(
             time.sleep(1.0)
 
 
+def granted(
+    ask: Callable[[], httpx.Response], closed: threading.Event, server_away_seconds: float = SERVER_AWAY_SECONDS
+) -> httpx.Response | None:
+    """The server's grant of ``ask`` (a slot or tokens of a global limit); None when ``closed``
+    is set (the run is over) while the server refuses (423: full, try again after its
+    Retry-After, at most ``_MAX_REFUSED_WAIT``). A server that is away is waited out
+    (``while_server_away``); any other error is raised."""
+    while True:
+        try:
+            return while_server_away(ask, server_away_seconds, closed)
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code != httpx.codes.LOCKED:
+                raise
+            retry_after = _retry_after(exc.response)
+        if closed.wait(min(retry_after, _MAX_REFUSED_WAIT)):
+            return None
+
+
 def _retry_after(response: httpx.Response) -> float:
     try:
         return max(0.0, float(response.headers.get("Retry-After", "1")))
@@ -355,19 +365,12 @@ class ChunkedRate:
     def _ask(self, limit: str) -> None:
         """``chunk`` tokens of ``limit``, waiting out refusals (the bucket not yet decayed) and a
         server that is away. A limit that does not exist grants nothing and refuses nothing."""
-        while True:
-            try:
-                while_server_away(
-                    lambda: self._api().increment_concurrency_slots(names=[limit], slots=self.chunk, mode="rate_limit"),
-                    closed=self._closed,
-                )
-                return
-            except httpx.HTTPStatusError as exc:
-                if exc.response.status_code != httpx.codes.LOCKED:
-                    raise
-                retry_after = _retry_after(exc.response)
-            if self._closed.wait(min(retry_after, _MAX_REFUSED_WAIT)):
-                raise RuntimeError(f"the run closed its limits while waiting for a token of {limit}")
+
+        def ask() -> httpx.Response:
+            return self._api().increment_concurrency_slots(names=[limit], slots=self.chunk, mode="rate_limit")
+
+        if granted(ask, self._closed) is None:
+            raise RuntimeError(f"the run closed its limits while waiting for a token of {limit}")
 
     def __reduce__(self) -> tuple[type[ChunkedRate], tuple[float]]:
         return (ChunkedRate, (self.min_interval,))
