@@ -56,8 +56,18 @@ def prepare_database(database_url: str | None, pgdata_dir: Path, retry: DbRetry 
     """The database URL (an embedded server when none is given), migrated; a database that is
     restarting is waited for within ``retry``."""
     url = resolve_database_url(database_url, pgdata_dir)
-    create_missing_database(url)
-    with_retries("migrating the database", lambda: upgrade(url), retry or DbRetry())
+
+    def migrate() -> None:
+        try:
+            upgrade(url)
+        except DBAPIError:
+            # A database its server lacks fails to connect like a server that is away (no
+            # SQLSTATE): asked only then, so a run (a group's every entry) that connects pays nothing.
+            if not create_missing_database(url):
+                raise
+            upgrade(url)
+
+    with_retries("migrating the database", migrate, retry or DbRetry())
     return url
 
 
