@@ -2,8 +2,8 @@
 
 Before every task run Prefect walks each input through and through, twice (looking for futures
 to wait on and for upstream runs to record), and a dataclass field by field: a parsed budget is
-thousands of objects, so its load cost the flow 90 ms of CPU per real document, 17 % of a first
-run's flow process (bench/throughput.py under py-spy). Prefect's own ``quote`` stops the walk but
+thousands of objects, so its load cost the flow 90 ms of CPU per real document, 27 % of a first
+run's flow process's busy samples (bench/throughput.py under py-spy). Prefect's own ``quote`` stops the walk but
 is a tuple, and Dask's graph packing turns a tuple subclass into a bare tuple, so a task under
 the Dask runner would receive ``(doc,)``. ``AsIs`` is neither a collection nor a dataclass: to
 Prefect and to Dask it is one object.

@@ -190,7 +190,8 @@ def is_transient_status(status: int) -> bool:
 def tls_context() -> ssl.SSLContext:
     """The certificate store every client of this process verifies against, read once. Each
     new ``httpx.Client`` would otherwise parse the whole CA bundle again: 25 ms of CPU per
-    download task run, 5 % of a first run's flow process (bench/throughput.py under py-spy).
+    download task run, 9 % of a first run's flow process's busy samples (bench/throughput.py
+    under py-spy).
     A context is safe to share between threads; it honours ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``
     as httpx does."""
     return httpx.create_ssl_context()
