@@ -25,7 +25,7 @@ from storage.object_store import object_store_of
 from storage.repository import LoadOutcome, StoredDocument, stored_documents
 from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction
 from tasks.context import RunContext
-from tasks.extract import ensure_result_storage, extract_for, prune_parse_cache
+from tasks.extract import ParseCache, describe_parse, ensure_result_storage, parse_fetched, prune_parse_cache
 from tasks.limits import ensure_extraction_limit
 from tasks.load import load
 from tasks.naming import document_run_name
@@ -47,7 +47,7 @@ def select_for_backfill(documents: list[StoredDocument], older_than: str | None,
 
 
 @task(cache_policy=NO_CACHE, name="re-extract", task_run_name=document_run_name("re-extract"))
-def reextract_task(ctx: RunContext, stored: StoredDocument, force: bool = False) -> LoadOutcome:
+def reextract_task(ctx: RunContext, stored: StoredDocument, cache: ParseCache, force: bool = False) -> LoadOutcome:
     fetched = stored.fetched
     if not Path(stored.storage_path).is_file():
         # Stored by another machine, or this one's raw store moved: the object store has it.
@@ -58,11 +58,16 @@ def reextract_task(ctx: RunContext, stored: StoredDocument, force: bool = False)
                 f"raw file of document {stored.document_id} (sha256 {stored.sha256[:12]}…) is not in the raw store"
                 f" at {stored.storage_path}: run ingest with full_refresh to download it again"
             ) from exc
-    # force re-parses even what the cache holds for this extractor version (refresh_cache).
-    doc = extract_for(ctx, refresh=force)(ctx, fetched)
-    outcome = load(ctx, doc, fetched)
+    # force re-parses even what the cache holds for this extractor version.
+    parsed = parse_fetched(ctx, fetched, cache, refresh=force)
+    outcome = load(ctx, parsed.doc, fetched)
     get_run_logger().info(
-        "document %d %s (%s): %d facts", outcome.document_id, outcome.action, outcome.status, outcome.facts
+        "%s; document %d %s (%s), %d facts",
+        describe_parse(parsed),
+        outcome.document_id,
+        outcome.action,
+        outcome.status,
+        outcome.facts,
     )
     return outcome
 
@@ -108,7 +113,7 @@ def backfill(
     logger.info(
         "backfill: %d of %d stored documents selected (extractor %s)", len(chosen), len(candidates), EXTRACTOR_VERSION
     )
-    futures = reextract_task.map(unmapped(ctx), chosen, force=unmapped(force))
+    futures = reextract_task.map(unmapped(ctx), chosen, unmapped(ParseCache.for_run(ctx)), force=unmapped(force))
     progress = create_progress_artifact(0.0, key="backfill-progress", description=f"Documents done of {len(chosen)}")
     rows: list[dict[str, object]] = []
     try:

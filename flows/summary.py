@@ -90,33 +90,33 @@ class IngestSummary:
 
 
 def report_document(run: DocumentRun) -> DocumentReport:
-    """One line of the run report from what each stage gave for this document."""
+    """One line of the run report from what the document's task runs gave."""
     base = {"url": run.link.url, "link_text": run.link.link_text}
-    fetched, doc, outcome = run.fetched, run.doc, run.outcome
+    fetched, parsed, outcome = run.fetched, run.parsed, run.outcome
     if run.failed_stage is not None:
-        return DocumentReport(**base, outcome=Outcome.FAILED, detail=f"{run.failed_stage} task failed: {run.failure}")
+        return DocumentReport(**base, outcome=Outcome.FAILED, detail=f"{run.failed_stage} failed: {run.failure}")
     if fetched is None:
-        return DocumentReport(**base, outcome=Outcome.FAILED, detail="download task gave no fetch")
+        return DocumentReport(**base, outcome=Outcome.FAILED, detail="the document's task run gave no fetch")
     if fetched.error:
         return DocumentReport(**base, outcome=Outcome.DOWNLOAD_FAILED, detail=fetched.error)
-    if run.unchanged or doc is None or outcome is None:
+    if run.unchanged or parsed is None or outcome is None:
         detail = f"sha256 {(fetched.sha256 or '')[:12]} already loaded"
         if run.recent:
             detail += f"; fetched {fetched.fetched_at:%Y-%m-%d %H:%M} UTC, within the recheck window: not requested"
         return DocumentReport(**base, outcome=Outcome.UNCHANGED, detail=detail)
     return DocumentReport(
         **base,
-        outcome=Outcome(doc.status.value) if outcome.action is not LoadAction.UNCHANGED else Outcome.UNCHANGED,
-        agency_name=doc.agency_name,
-        fiscal_year=doc.fiscal_year,
-        doc_kind=doc.doc_kind,
-        content_kind=doc.content_kind.value,
+        outcome=Outcome(parsed.status) if outcome.action is not LoadAction.UNCHANGED else Outcome.UNCHANGED,
+        agency_name=parsed.agency_name,
+        fiscal_year=parsed.fiscal_year,
+        doc_kind=parsed.doc_kind,
+        content_kind=parsed.content_kind,
         region=f"{outcome.region_name} ({outcome.region_code})" if outcome.region_code else "",
         document_id=outcome.document_id,
         facts=outcome.facts,
-        detail=doc.error or doc.kind_reason,
-        verdict=doc.verdict if doc.status.value == "loaded" else "",
-        failed_checks=tuple(_describe(c) for c in doc.checks if c.status == "failed"),
+        detail=parsed.error or parsed.kind_reason,
+        verdict=parsed.verdict if parsed.status == "loaded" else "",
+        failed_checks=tuple(_describe(c) for c in parsed.failed_checks),
     )
 
 

@@ -1,9 +1,9 @@
-"""The ``download`` task: one attachment into the raw store, its fetch recorded.
+"""A document's download stage: one attachment into the raw store, its fetch recorded.
 
 Transient failures (timeouts, dropped connections, HTTP 5xx/408/429) are retried by Prefect, not
-by a loop inside the task: each attempt is one request, and the operator sees the task run go
-``AwaitingRetry`` → ``Retrying`` with its reason and run count; ``yusuan.sources`` records the
-last attempt with its number. The delays are full-jitter exponential backoff computed per
+by a loop inside the task: each attempt is one request, and the operator sees the document's
+task run go ``AwaitingRetry`` → ``Retrying`` with its reason and run count; ``yusuan.sources``
+records the last attempt with its number. The delays are full-jitter exponential backoff computed per
 document (Prefect's own ``retry_jitter_factor`` is not relied on, see FIELD_NOTES); a 404 fails
 at once.
 """
@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from httpx import Client
-from prefect import Task, task
-from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
-from prefect.runtime import task_run
 from sqlalchemy import Connection
 
 from storage.repository import needs_extraction, record_fetch, stored_source
 from storage.retrying import in_transaction
 from storage.versions import Change
 from tasks.context import RunContext
-from tasks.naming import document_run_name
 from tasks.stopping import PROCESS_STOP
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.fetch.download import download
@@ -121,7 +117,9 @@ class DownloadFailed(Exception):
         return f"DownloadFailed({str(self)!r})"
 
 
-def _retry_if_transient(task: object, task_run: object, state: object) -> bool:
+def retry_if_transient(task: object, task_run: object, state: object) -> bool:
+    """Prefect's retry condition for a document's task run: another attempt only for a download
+    that failed for a reason that passes (a 404, a bad file or a bug fail at once)."""
     try:
         state.result()  # type: ignore[attr-defined]
     except DownloadFailed as exc:
@@ -131,14 +129,9 @@ def _retry_if_transient(task: object, task_run: object, state: object) -> bool:
     return False
 
 
-@task(
-    cache_policy=NO_CACHE,
-    name="download",
-    task_run_name=document_run_name("download"),
-    retry_condition_fn=_retry_if_transient,
-)
-def download_task(ctx: RunContext, link: DisclosureLink) -> Downloaded:
-    attempt = task_run.run_count or 1
+def download_attempt(ctx: RunContext, link: DisclosureLink, attempt: int) -> Downloaded:
+    """Attempt ``attempt`` at ``link``, logged in the calling task run; raises ``DownloadFailed``
+    (the fetch recorded with its reason) when it failed, unless the run is stopping."""
     downloaded = fetch_link(ctx, link, attempt)
     fetched, change = downloaded.fetched, downloaded.change
     logger = get_run_logger()
@@ -155,7 +148,7 @@ def download_task(ctx: RunContext, link: DisclosureLink) -> Downloaded:
             PROCESS_STOP.wait(fetched.retry_after)
         # A failed task run in the UI, with its reason; the flow goes on with the others.
         raise DownloadFailed(fetched)
-    elif fetched.http_status == 304:
+    if fetched.http_status == 304:
         logger.info("not modified since last fetch: %s", link.url)
     else:
         logger.info("downloaded %s bytes, sha256 %s", fetched.size_bytes, (fetched.sha256 or "")[:12])
@@ -164,8 +157,8 @@ def download_task(ctx: RunContext, link: DisclosureLink) -> Downloaded:
     return downloaded
 
 
-def download_with_retries(http: HttpConfig) -> Task[[RunContext, DisclosureLink], Downloaded]:
-    """``download_task`` with ``http.attempts`` attempts and fresh jittered delays between them."""
+def retry_options(http: HttpConfig) -> dict[str, Any]:
+    """Task options for ``http.attempts`` attempts with fresh jittered delays between them."""
     policy = RetryPolicy.from_config(http)
     delays = [policy.delay(attempt) for attempt in range(1, policy.attempts)]
-    return download_task.with_options(retries=len(delays), retry_delay_seconds=delays or 0)
+    return {"retries": len(delays), "retry_delay_seconds": delays or 0}

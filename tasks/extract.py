@@ -1,34 +1,29 @@
-"""The ``extract`` task: parse one downloaded file that needs parsing (the download stage
-decided that, see ``storage.repository.needs_extraction``).
+"""A document's extract stage: parse one downloaded file that needs parsing (the download
+stage decided that, see ``storage.repository.needs_extraction``).
 
 The parse is a pure function of the file's bytes (its sha256), the link text that hints at
-agency and year, and the extractor version, so the task's result is cached by exactly those
-values (``parse_cache_key``) and persisted under the data directory: a file re-downloaded into
-a fresh database, a load that failed after extraction, or a backfill with the same extractor is
-not parsed again, and a new extractor version misses the cache. One task run per document does
-both the cache lookup and the parse: a separate cached child task would cost the Prefect API a
-fourth task run per new document, which on a first run competes with the parses for the cores.
+agency and year, and the extractor version, so its result is cached by exactly those values
+(``parse_cache_key``) and persisted in the run's result storage: a file re-downloaded into a
+fresh database, a load that failed after extraction, or a backfill with the same extractor is
+not parsed again, and a new extractor version misses the cache.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from prefect import Task, task
 from prefect.blocks.core import Block
-from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
-from prefect.context import TaskRunContext
-from prefect.filesystems import LocalFileSystem, RemoteFileSystem
+from prefect.filesystems import LocalFileSystem, RemoteFileSystem, WritableFileSystem
 from prefect.logging import get_run_logger
+from prefect.results import ResultStore
 
 from storage.object_store import ObjectStore
 from storage.result_cache import prune_parse_results
 from tasks.context import RunContext
 from tasks.limits import extraction_slot
-from tasks.naming import document_run_name
 from tasks.stopping import PROCESS_STOP
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.document import extract_document
@@ -63,66 +58,82 @@ def parse_cache_key(sha256: str, hint: str) -> str:
     return f"parse-{EXTRACTOR_VERSION}-{sha256}-{hinted}"
 
 
-def _extract_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
-    fetched: FetchedFile = parameters["fetched"]
-    return parse_cache_key(fetched.sha256 or "", fetch_hint(fetched))
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    doc: ExtractedDocument
+    from_cache: bool
 
 
-# A policy, not ``cache_key_fn``: a run with a cache lifetime of 0 swaps it for NO_CACHE, and
-# Prefect lets a task's ``cache_key_fn`` win over any policy given later.
-PARSE_CACHE_POLICY = CacheKeyFnPolicy(cache_key_fn=_extract_cache_key)
+class ParseCache:
+    """Parsed documents kept by ``parse_cache_key`` in the run's Prefect result storage (local
+    or the object store), as Prefect's own cached tasks keep theirs: the same record format, the
+    same expiration in its head (``storage.result_cache`` prunes it), shared by every machine
+    that shares the storage. Looked up inside the document's task run rather than as a cached
+    task of its own: a task run per stage cost the Prefect server more CPU than a parse of a
+    small budget (bench/national.py)."""
+
+    def __init__(self, storage: WritableFileSystem | None, days: float) -> None:
+        # Not kept in memory: a group's flow process would hold up to 1,000 parsed documents
+        # (0.1–0.2 MB each) in Prefect's in-memory record cache.
+        self.store = ResultStore(result_storage=storage, cache_result_in_memory=False) if days > 0 else None
+        self.days = days
+
+    @classmethod
+    def for_run(cls, ctx: RunContext) -> ParseCache:
+        """The block is loaded once, here: given its slug, Prefect loads it from the API for every use."""
+        if ctx.cache_days <= 0:
+            return cls(None, 0)
+        storage = Block.load(ctx.result_storage) if ctx.result_storage is not None else None
+        return cls(storage, ctx.cache_days)
+
+    def read(self, key: str) -> ExtractedDocument | None:
+        """The cached document, or None when absent, expired or unreadable (then it is parsed again)."""
+        if self.store is None:
+            return None
+        try:
+            record = self.store.read(key)
+        except Exception:  # noqa: BLE001 - a missing or damaged record is a miss, not a failure
+            return None
+        expiration = record.metadata.expiration
+        if expiration is not None and expiration <= datetime.now(UTC):
+            return None
+        return record.result if isinstance(record.result, ExtractedDocument) else None
+
+    def write(self, key: str, doc: ExtractedDocument) -> None:
+        if self.store is not None:
+            self.store.write(doc, key=key, expiration=datetime.now(UTC) + timedelta(days=self.days))
 
 
-@task(name="extract", task_run_name=document_run_name("extract"), cache_policy=PARSE_CACHE_POLICY, persist_result=True)
-def extract_task(ctx: RunContext, fetched: FetchedFile) -> ExtractedDocument:
-    """Parse ``fetched`` in this run's extraction slots. Raises ``ParseStopped`` when the run
-    is stopping: a failed task run caches nothing, and the next run parses the file."""
+def parse_fetched(ctx: RunContext, fetched: FetchedFile, cache: ParseCache, refresh: bool = False) -> Parsed:
+    """The parsed document of ``fetched``: from ``cache`` unless ``refresh``, else parsed in this
+    run's extraction slots and cached. Raises ``ParseStopped`` when the run is stopping (nothing
+    is cached; the next run parses the file)."""
     if not fetched.ok or fetched.sha256 is None or fetched.raw_path is None:
         raise ValueError(f"nothing to extract: {fetched.link.url} has no stored file")
+    key = parse_cache_key(fetched.sha256, fetch_hint(fetched))
+    cached = None if refresh else cache.read(key)
+    if cached is not None:
+        return Parsed(cached, from_cache=True)
     raw = Path(fetched.raw_path)
     if not raw.is_file():
         # Downloaded on another machine (a worker, an earlier run elsewhere): from the object store.
         raw = ctx.raw_store().local(fetched.sha256)
     with extraction_slot(ctx.limits, ctx.parse_slots):
         doc = parse_file(raw, fetched.sha256, fetch_hint(fetched), ctx.parse_budget)
-    logger = get_run_logger()
+    cache.write(key, doc)
+    return Parsed(doc, from_cache=False)
+
+
+def describe_parse(parsed: Parsed) -> str:
+    """One log line for a parse: what the document is, or why it is quarantined."""
+    doc = parsed.doc
+    source = "from the parse cache" if parsed.from_cache else f"parsed by extractor {doc.extractor_version}"
     if doc.error:
-        logger.warning("%s: %s", doc.status.value, doc.error)
-    else:
-        logger.info(
-            "%s %s %s: %d tables, %d function / %d economic lines, %d projects",
-            doc.agency_name,
-            doc.fiscal_year,
-            doc.doc_kind,
-            len(doc.tables),
-            len(doc.function_lines),
-            len(doc.economic_lines),
-            len(doc.projects),
-        )
-    return doc
-
-
-def extract_for(ctx: RunContext, refresh: bool = False) -> Task[[RunContext, FetchedFile], ExtractedDocument]:
-    """``extract_task`` with this run's result location and cache lifetime; ``refresh`` parses
-    again what the cache holds (and replaces it)."""
-    if ctx.cache_days <= 0:
-        # Prefect reads a zero expiration as "never expires": a lifetime of 0 means no cache at all.
-        return extract_task.with_options(cache_policy=NO_CACHE, persist_result=False)
-    options: dict[str, Any] = {
-        "cache_expiration": timedelta(days=ctx.cache_days),
-        "refresh_cache": refresh,
-        # Persisted, so not kept in memory too: Prefect's result store holds up to 1,000 records
-        # in memory, shared by a run's task runs, and a parsed document is 0.1–0.2 MB, so a
-        # group's flow process grew by 0.17 MB per document (276 → 788 MB over 3,142 documents,
-        # bench/national.py). The flow reads each result back from the cache once, to load it.
-        "cache_result_in_memory": False,
-    }
-    if ctx.result_storage is not None:
-        # The block, loaded once here: given its slug, Prefect loads it from the API for every
-        # task run, two requests per parse (a third of a first run's API requests, measured by
-        # bench/national.py).
-        options["result_storage"] = Block.load(ctx.result_storage)
-    return extract_task.with_options(**options)
+        return f"{doc.status.value} ({source}): {doc.error}"
+    return (
+        f"{doc.agency_name} {doc.fiscal_year} {doc.doc_kind} ({source}): {len(doc.tables)} tables,"
+        f" {len(doc.function_lines)} function / {len(doc.economic_lines)} economic lines, {len(doc.projects)} projects"
+    )
 
 
 def _block_name(basepath: str) -> str:

@@ -2,16 +2,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-from prefect.logging import get_run_logger
 from sqlalchemy import Connection
 
 from storage.repository import LoadOutcome, load_document, stored_region_code
 from storage.retrying import in_transaction
-from tasks.as_is import AsIs
 from tasks.context import RunContext
-from tasks.naming import document_run_name
 from yusuan.models import ExtractedDocument, FetchedFile
 from yusuan.normalise.regions import agency_region, region_for_code
 
@@ -31,16 +26,3 @@ def load(ctx: RunContext, doc: ExtractedDocument, fetched: FetchedFile) -> LoadO
     # A unique violation is another run loading the same file at the same moment: the retry
     # finds it there ("unchanged").
     return in_transaction(ctx.database_url, "loading the document", work, ctx.db_retry, also=UNIQUE_VIOLATION)
-
-
-@task(
-    cache_policy=NO_CACHE,
-    name="load",
-    task_run_name=document_run_name("load"),
-)
-def load_task(ctx: RunContext, parsed: AsIs[ExtractedDocument], fetched: FetchedFile) -> LoadOutcome:
-    outcome = load(ctx, parsed.value, fetched)
-    get_run_logger().info(
-        "document %d %s (%s): %d facts", outcome.document_id, outcome.action, outcome.status, outcome.facts
-    )
-    return outcome

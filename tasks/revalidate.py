@@ -8,9 +8,9 @@ itself. A batch of known URLs is checked in one task run instead:
 - otherwise one conditional request each, several in flight (the host's limits still hold);
 - every fetch of the batch recorded in one transaction, with what changed at its URL.
 
-What needs parsing goes on to ``extract``; a failure worth another attempt goes back to its own
-``download`` task run, which retries it with backoff; a URL the database does not know goes
-there too.
+What needs parsing goes on to its ``document`` task run, which starts at the parse; a failure
+worth another attempt goes to a ``document`` task run that downloads it again and retries it
+with backoff; a URL the database does not know goes there too.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Verdict(StrEnum):
     UNCHANGED = "unchanged"  # asked: the bytes this version already loaded
     CHANGED = "changed"  # asked: bytes to parse
     FAILED = "failed"  # asked: a failure another attempt would not mend (recorded)
-    DOWNLOAD = "download"  # unknown, or a transient failure: its own download task run
+    DOWNLOAD = "download"  # unknown, or a transient failure: its own document task run
     STOPPED = "stopped"  # the run is stopping: left for the next run
 
 

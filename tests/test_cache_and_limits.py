@@ -1,4 +1,4 @@
-"""Prefect task caching of the PDF parse, and the project's global concurrency limits."""
+"""The parse cache (in Prefect's result storage), and the project's global concurrency limits."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterName
+from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from sqlalchemy import text
 
 import tasks.extract
@@ -24,21 +24,23 @@ from yusuan.demo.server import PortalServer
 from yusuan.settings import load_settings
 
 
-def _parse_states(run_id: str, expected: int) -> list[str]:
-    """State names of the run's extract task runs (the API records them shortly after the run)."""
-    names: list[str] = []
+def _parse_sources(run_id: str, expected: int) -> list[str]:
+    """Where each loaded document's parse came from ("cache" or "parsed"), as the run's document
+    task runs log it (the API receives the logs shortly after the run)."""
+    found: list[str] = []
     deadline = time.monotonic() + 20
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
-            runs = client.read_task_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(run_id)])),
-                task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="extract ")),
+            logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(run_id)])))
+            found = sorted(
+                "cache" if "(from the parse cache)" in log.message else "parsed"
+                for log in logs
+                if "; document " in log.message
             )
-            names = sorted(r.state.name for r in runs if r.state is not None and r.state.is_final())
-            if len(names) == expected:
+            if len(found) == expected:
                 break
             time.sleep(0.5)
-    return names
+    return found
 
 
 def test_unchanged_file_is_not_parsed_again_and_a_new_extractor_misses_the_cache(
@@ -55,7 +57,7 @@ def test_unchanged_file_is_not_parsed_again_and_a_new_extractor_misses_the_cache
 
     first = ingest(portal.entry_url, portal="demo", max_documents=2)
     assert first["totals"]["loaded"] == 2 and len(parsed) == 2
-    assert _parse_states(first["run_id"], 2) == ["Completed", "Completed"]
+    assert _parse_sources(first["run_id"], 2) == ["parsed", "parsed"]
     results = load_settings().results_dir
     assert results.is_dir() and len(list(results.iterdir())) >= 2  # persisted, where settings say
 
@@ -64,7 +66,7 @@ def test_unchanged_file_is_not_parsed_again_and_a_new_extractor_misses_the_cache
     second = ingest(portal.entry_url, portal="demo", max_documents=2)
     assert second["totals"]["loaded"] == 2
     assert len(parsed) == 2, "the cached parse was used"
-    assert _parse_states(second["run_id"], 2) == ["Cached", "Cached"]
+    assert _parse_sources(second["run_id"], 2) == ["cache", "cache"]
 
     # A new extractor version is a new cache key: the same files are parsed again.
     monkeypatch.setattr(tasks.extract, "EXTRACTOR_VERSION", "99.0.0")
@@ -72,7 +74,7 @@ def test_unchanged_file_is_not_parsed_again_and_a_new_extractor_misses_the_cache
     third = ingest(portal.entry_url, portal="demo", max_documents=2)
     assert third["totals"]["loaded"] == 2
     assert len(parsed) == 4
-    assert _parse_states(third["run_id"], 2) == ["Completed", "Completed"]
+    assert _parse_sources(third["run_id"], 2) == ["parsed", "parsed"]
 
 
 def test_expired_parse_results_are_pruned_and_live_ones_kept(
@@ -144,7 +146,7 @@ def test_project_creates_its_global_limits_and_gives_every_slot_back(
 def test_a_parse_stopped_by_the_run_is_not_cached_and_the_next_run_parses_the_file(
     pipeline_env: str, portal: PortalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A parse abandoned because the run is stopping is no verdict on the file: its extract task
+    """A parse abandoned because the run is stopping is no verdict on the file: its document task
     run fails, nothing goes to the cache or the database, and the next run parses it."""
     from yusuan.extract.isolated import ParseStopped
 

@@ -132,7 +132,7 @@ def test_run_is_recorded_with_its_summary(pipeline_env: str, portal: PortalServe
 
 
 def test_download_retries_are_task_retries_the_ui_shows(pipeline_env: str) -> None:
-    """Two 503s, then the file: the download task run is retried by Prefect (AwaitingRetry →
+    """Two 503s, then the file: the document's task run is retried by Prefect (AwaitingRetry →
     Retrying, run count 3, one log line per retry with the reason), the source row records the
     attempt that succeeded, and the document loads. A 404 is not retried: one attempt, a failed task run.
     A 503 forever is recorded after its four attempts, and says so."""
@@ -155,7 +155,7 @@ def test_download_retries_are_task_retries_the_ui_shows(pipeline_env: str) -> No
                 r.name: r
                 for r in client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
             }
-            retried, missing = runs.get(f"download {ZHENGZHOU}"), runs.get(f"download {HUAXIAN}")
+            retried, missing = runs.get(f"document {ZHENGZHOU}"), runs.get(f"document {HUAXIAN}")
             settled = retried and missing and retried.state and missing.state and missing.state.is_final()
             if settled or time.monotonic() > deadline:
                 break

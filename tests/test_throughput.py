@@ -48,7 +48,7 @@ def _requests(portal: PortalServer) -> Counter[str]:
 
 def test_an_unchanged_rerun_checks_its_files_in_one_task_run(pipeline_env: str, portal: PortalServer) -> None:
     """Every URL is asked again (recheck window 0): one conditional request per file, all of
-    them in one ``revalidate`` task run; no download, extract, parse or load task run."""
+    them in one ``revalidate`` task run; no document task run, no parse."""
     first = ingest(portal.entry_url, portal="demo")
     assert first["totals"]["loaded"] == 3
     before, requests_before = count_rows(pipeline_env), _requests(portal)
@@ -99,8 +99,9 @@ def test_a_rerun_within_the_recheck_window_reads_only_the_list_pages(
 
 
 def test_a_batch_hands_changed_and_failing_files_on(pipeline_env: str, portal: PortalServer) -> None:
-    """On a re-run, a file whose bytes changed goes from its batch to extract and load; one that
-    answers 503 goes back to its own download task run, which retries it."""
+    """On a re-run, a file whose bytes changed goes from its batch to its document task run, which
+    parses and loads it; one that answers 503 gets a document task run that downloads it again.
+    Both name the batch as their upstream."""
     first = ingest(portal.entry_url, portal="demo")
     assert first["totals"]["loaded"] == 3
     pdfs = [a for article in portal.columns[0].articles for a in article.attachments if a.name.endswith(".pdf")]
@@ -113,22 +114,26 @@ def test_a_batch_hands_changed_and_failing_files_on(pipeline_env: str, portal: P
     totals = second["totals"]
     assert totals["failed"] == totals["download_failed"] == 0, second["documents"]
     assert totals["unchanged"] == 2 and totals["loaded"] == 1 and second["changes"]["changed"] == 1
-    names = _task_run_names(second["run_id"], 6)
-    stages = sorted({n.split(" ")[0] for n in names})
-    assert stages == ["discover", "download", "extract", "load", "revalidate"], names
-    assert [n for n in names if n.startswith(("extract", "load"))] == [
-        f"extract {replaced.name}",
-        f"load {replaced.name}",
-    ], names
-    assert f"download {flaky.name}" in names
+    names = _task_run_names(second["run_id"], 4)
+    assert sorted({n.split(" ")[0] for n in names}) == ["discover", "document", "revalidate"], names
+    assert [n for n in names if n.startswith("document")] == sorted(
+        [f"document {replaced.name}", f"document {flaky.name}"]
+    )
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(second["run_id"])])))
+    by_id = {run.id: run for run in runs}
+    for run in (run for run in runs if run.name.startswith("document")):
+        upstream = [by_id[item.id].name for item in run.task_inputs["wait_for"]]  # type: ignore[union-attr]
+        assert [name.split(" ")[0] for name in upstream] == ["revalidate"], (run.name, upstream)
 
 
-def test_a_parsed_document_goes_to_its_load_without_prefect_walking_it(
+def test_a_document_is_one_task_run_and_no_parsed_document_passes_through_prefect(
     pipeline_env: str, portal: PortalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Prefect walks every task input looking for futures (90 ms of the flow's CPU per real
-    budget, twice per load); the document goes over as one object, and the load's task run
-    still names the extract it waited for."""
+    """Each task run costs the Prefect server state changes, events and log rows: a new document
+    is one task run (download, parse, load), not one per stage. And Prefect walks every task
+    input and result looking for futures (90 ms of the flow's CPU per real budget): no parsed
+    document is ever an input or a result."""
     walked: Counter[str] = Counter()
     parts = (ExtractedDocument, ExtractedTable, TableRow, FunctionLine, Figure)
     walk = prefect_collections.visit_collection
@@ -144,14 +149,8 @@ def test_a_parsed_document_goes_to_its_load_without_prefect_walking_it(
     assert result["totals"]["loaded"] == 3
     assert not walked, walked
 
-    with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(result["run_id"])])))
-    by_id = {run.id: run for run in runs}
-    loads = [run for run in runs if run.name.startswith("load ")]
-    assert len(loads) == 3
-    for run in loads:
-        upstream = [by_id[item.id].name for item in run.task_inputs["wait_for"]]  # type: ignore[union-attr]
-        assert upstream == ["extract " + run.name.removeprefix("load ")], upstream
+    names = _task_run_names(result["run_id"], 4)
+    assert [name.split(" ")[0] for name in names] == ["discover", "document", "document", "document"], names
 
 
 def test_documents_stream_through_a_bounded_window(pipeline_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
