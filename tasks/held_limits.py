@@ -38,7 +38,9 @@ from typing import TypeVar
 from uuid import UUID
 
 import httpx
-from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.orchestration import SyncPrefectClient
+
+from tasks.prefect_api import api_client
 
 # Under "yusuan" so that runs forward it to the Prefect API (PREFECT_LOGGING_EXTRA_LOGGERS).
 log = logging.getLogger("yusuan.limits")
@@ -209,7 +211,7 @@ class HeldSlots:
         slot is retired or has been unused for ``linger``."""
         acquired = False
         try:
-            with get_client(sync_client=True) as client:
+            with api_client() as client:
                 lease = self._take(client, limit)
                 if lease is None:
                     with self._cond:
@@ -357,7 +359,7 @@ class ChunkedRate:
             if self._closed.is_set():
                 raise RuntimeError("rate tokens asked for after the run closed its limits")
             if self._client is None:
-                client = get_client(sync_client=True)
+                client = api_client()
                 client.__enter__()
                 self._client = client
             return self._client

@@ -24,12 +24,13 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.orchestration import SyncPrefectClient
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.settings import get_current_settings
 
 from tasks.held_limits import LINGER_SECONDS, MAX_CHUNK, ChunkedRate, HeldSlots, while_server_away
+from tasks.prefect_api import api_client
 from yusuan.fetch.politeness import HostLimiter
 from yusuan.runtime import TEMPORARY_API_URL_ENV
 from yusuan.settings import Settings
@@ -88,14 +89,14 @@ def _upsert_limit(client: SyncPrefectClient, name: str, limit: int, slot_decay_p
 
 def ensure_extraction_limit(plan: LimitPlan) -> None:
     if plan.shared:
-        with get_client(sync_client=True) as client:
+        with api_client() as client:
             _upsert_limit(client, EXTRACTION_LIMIT, plan.extraction_slots)
 
 
 def ensure_host_limits(plan: LimitPlan, host: str) -> None:
     if not plan.shared:
         return
-    with get_client(sync_client=True) as client:
+    with api_client() as client:
         _upsert_limit(client, host_limit_name(host), plan.per_host_slots)
         if plan.per_host_min_interval > 0:
             # Slots that decay at 1/min_interval per second: request starts at most that often on

@@ -340,3 +340,41 @@ def test_an_ask_waits_out_a_server_that_does_not_answer_and_nothing_else() -> No
     closed.set()
     with pytest.raises(httpx.ConnectError):  # the run is over: no waiting at all
         while_server_away(failing(httpx.ConnectError("refused")), closed=closed)
+
+
+def test_the_limits_api_clients_build_one_tls_context_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Prefect's client parses the whole CA bundle in its constructor (25 ms), even for an HTTP
+    API; a group opens several clients per entry for its limits (8 % of the flow process's busy
+    samples, bench/national.py). Eight hosts' limits and two runs' slot holders and tokens: no
+    context is built after the first."""
+    import ssl
+
+    from prefect.settings import PREFECT_API_TLS_INSECURE_SKIP_VERIFY, temporary_settings
+
+    from tasks.prefect_api import api_tls_context
+
+    interval = 0.1
+    plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=2, per_host_min_interval=interval)
+    hosts = [_host(plan) for _ in range(8)]  # (the helper's own client builds a context each)
+    api_tls_context()
+    built: list[object] = []
+    real = ssl.create_default_context
+
+    def counted(*args: object, **kwargs: object) -> ssl.SSLContext:
+        built.append(args or kwargs)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    for host in hosts:
+        ensure_host_limits(plan, host)
+    runs = [(HeldSlots(2, linger=0.05), ChunkedRate(interval)) for _ in range(2)]
+    for host in hosts[:2]:
+        _requests(runs, host_limit_name(host), host_rate_limit_name(host), count=6, threads=3)
+    for held, rate in runs:
+        held.close()
+        rate.close()
+    assert built == []
+    # Prefect's own setting still decides the verification.
+    with temporary_settings(updates={PREFECT_API_TLS_INSECURE_SKIP_VERIFY: True}):
+        assert api_tls_context().verify_mode == ssl.CERT_NONE
+    assert api_tls_context().verify_mode == ssl.CERT_REQUIRED
