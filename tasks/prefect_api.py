@@ -3,7 +3,7 @@ one TLS context per process.
 
 Prefect's client builds an ``ssl.SSLContext`` from the whole CA bundle in its constructor, even
 for a plain-HTTP API URL, unless it is handed one: 25 ms of CPU per client. A group run opens
-several clients per portal entry (the host's limits, the slot holders, the rate tokens), and
+several clients per portal entry (the slot holders' threads, the rate tokens), and
 ``bench/national.py`` found that 8 % of the flow process's busy samples were those contexts.
 The context is built as Prefect builds it (``PREFECT_API_TLS_INSECURE_SKIP_VERIFY``,
 ``PREFECT_API_SSL_CERT_FILE``, else certifi's bundle) and cached per setting.
@@ -16,6 +16,7 @@ import ssl
 
 import certifi
 from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.context import SyncClientContext
 from prefect.settings import PREFECT_API_SSL_CERT_FILE, PREFECT_API_TLS_INSECURE_SKIP_VERIFY
 
 
@@ -37,6 +38,10 @@ def api_tls_context() -> ssl.SSLContext:
 
 
 def api_client() -> SyncPrefectClient:
-    """``get_client(sync_client=True)`` with this process's shared TLS context; use it as a
-    context manager, as Prefect's own."""
+    """``get_client(sync_client=True)``: the client of the calling flow or task run's context
+    when there is one (no new client at all), else a new one with this process's shared TLS
+    context. Use it as a context manager, as Prefect's own."""
+    context = SyncClientContext.get()
+    if context is not None and context.client is not None:
+        return get_client(sync_client=True)
     return get_client(sync_client=True, httpx_settings={"verify": api_tls_context()})
