@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import text
 
 from flows.ingest import ingest
@@ -249,3 +250,47 @@ def test_a_migration_down_and_up_is_healed_by_the_next_run(
             text("SELECT region_code FROM budget.documents WHERE agency_name = '郑州市医疗保障局'")
         ).scalar_one()
     assert region == "410100"
+
+
+def test_a_failed_stage_fails_the_documents_task_run_and_names_itself(
+    pipeline_env: str, portal: PortalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One task run does a document's download, parse and load: a load that fails fails that
+    task run with the stage in its message and in the run's report, the other documents load,
+    and the next run loads it (the database does not hold its bytes)."""
+    import time
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    import tasks.document
+
+    real_load = tasks.document.load
+
+    def failing_load(ctx, doc, fetched):  # type: ignore[no-untyped-def]
+        if fetched.link.link_text.endswith(ZHENGZHOU):
+            raise RuntimeError("the database said no")
+        return real_load(ctx, doc, fetched)
+
+    monkeypatch.setattr(tasks.document, "load", failing_load)
+    result = ingest(portal.entry_url, portal="demo")
+    assert result["totals"]["loaded"] == 2 and result["totals"]["failed"] == 1, result["totals"]
+    (failed,) = [d for d in result["documents"] if d["outcome"] == "failed"]
+    assert failed["detail"] == "load failed: RuntimeError: the database said no", failed
+    run_id = UUID(result["run_id"])
+    with get_client(sync_client=True) as client:
+        deadline = time.monotonic() + 20
+        while True:
+            runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+            states = {r.name: r.state for r in runs if r.name.startswith("document ") and r.state}
+            if (len(states) == 3 and all(s.is_final() for s in states.values())) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    failed_runs = {name: state for name, state in states.items() if state.is_failed()}
+    assert list(failed_runs) == [f"document {ZHENGZHOU}"], states
+    assert "load failed: RuntimeError: the database said no" in (failed_runs[f"document {ZHENGZHOU}"].message or "")
+
+    monkeypatch.setattr(tasks.document, "load", real_load)
+    again = ingest(portal.entry_url, portal="demo")
+    assert again["totals"]["loaded"] == 1 and again["totals"]["unchanged"] == 2, again["totals"]
