@@ -25,7 +25,8 @@ from storage.object_store import object_store_of
 from storage.repository import LoadOutcome, StoredDocument, stored_documents
 from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction
 from tasks.context import RunContext
-from tasks.extract import ParseCache, describe_parse, ensure_result_storage, parse_fetched, prune_parse_cache
+from tasks.document import log_parsed_and_loaded
+from tasks.extract import ParseCache, ensure_result_storage, parse_fetched, prune_parse_cache
 from tasks.limits import ensure_extraction_limit
 from tasks.load import load
 from tasks.naming import document_run_name
@@ -61,14 +62,7 @@ def reextract_task(ctx: RunContext, stored: StoredDocument, cache: ParseCache, f
     # force re-parses even what the cache holds for this extractor version.
     parsed = parse_fetched(ctx, fetched, cache, refresh=force)
     outcome = load(ctx, parsed.doc, fetched)
-    get_run_logger().info(
-        "%s; document %d %s (%s), %d facts",
-        describe_parse(parsed),
-        outcome.document_id,
-        outcome.action,
-        outcome.status,
-        outcome.facts,
-    )
+    log_parsed_and_loaded(parsed, outcome)
     return outcome
 
 

@@ -26,7 +26,7 @@ from prefect.runtime import task_run
 from storage.repository import LoadOutcome
 from tasks.context import RunContext
 from tasks.download import Downloaded, download_attempt, retry_if_transient, retry_options
-from tasks.extract import ParseCache, describe_parse, parse_fetched
+from tasks.extract import ParseCache, Parsed, describe_parse, parse_fetched
 from tasks.load import load
 from tasks.naming import document_run_name
 from yusuan.errors import one_line
@@ -97,6 +97,20 @@ class DocumentDone:
     from_cache: bool = False
 
 
+def log_parsed_and_loaded(parsed: Parsed, outcome: LoadOutcome) -> None:
+    """One line in the task run's log for the parse and the load (a warning for a quarantine)."""
+    log = get_run_logger()
+    level = log.warning if parsed.doc.error else log.info
+    level(
+        "%s; document %d %s (%s), %d facts",
+        describe_parse(parsed),
+        outcome.document_id,
+        outcome.action,
+        outcome.status,
+        outcome.facts,
+    )
+
+
 def process_document(
     ctx: RunContext,
     link: DisclosureLink,
@@ -122,16 +136,7 @@ def process_document(
         outcome = load(ctx, parsed.doc, fetched)
     except Exception as exc:
         raise StageFailed(Stage.LOAD, one_line(exc)) from exc
-    log = get_run_logger()
-    level = log.warning if parsed.doc.error else log.info
-    level(
-        "%s; document %d %s (%s), %d facts",
-        describe_parse(parsed),
-        outcome.document_id,
-        outcome.action,
-        outcome.status,
-        outcome.facts,
-    )
+    log_parsed_and_loaded(parsed, outcome)
     return DocumentDone(fetched, ParsedDigest.of(parsed.doc), outcome, parsed.from_cache)
 
 
