@@ -100,14 +100,15 @@ def backfill(
         return Failed(message=f"backfill: {one_line(exc)}")
     run_id = str(flow_run.id or uuid.uuid4())
     storage = ensure_result_storage(settings.results_dir, object_store_of(settings))
-    ctx = RunContext.for_run(settings, run_id, database_url, "backfill", storage)
+    ctx = RunContext.for_run(settings, run_id, database_url, "backfill", storage.slug)
     ensure_extraction_limit(ctx.limits)
     chosen = select_for_backfill(candidates, older_than_version, force)
     logger = get_run_logger()
     logger.info(
         "backfill: %d of %d stored documents selected (extractor %s)", len(chosen), len(candidates), EXTRACTOR_VERSION
     )
-    futures = reextract_task.map(unmapped(ctx), chosen, unmapped(ParseCache.for_run(ctx)), force=unmapped(force))
+    cache = ParseCache.for_run(ctx, storage)
+    futures = reextract_task.map(unmapped(ctx), chosen, unmapped(cache), force=unmapped(force))
     progress = create_progress_artifact(0.0, key="backfill-progress", description=f"Documents done of {len(chosen)}")
     rows: list[dict[str, object]] = []
     try:

@@ -150,6 +150,7 @@ def run_documents(
     known: Container[str] = frozenset(),
     batch_size: int = 64,
     batch_wait_seconds: float = 1.0,
+    cache: ParseCache | None = None,
 ) -> Iterator[DocumentRun]:
     """Download → extract → load every link of ``feed`` in a ``document`` task run each, at most
     ``window`` documents in flight, and yield each document when it is finished; ends when the
@@ -163,7 +164,8 @@ def run_documents(
     upstream in the UI; no failed future is ever handed to a task, which behaves the same on
     every task runner: prefect-dask turns ``allow_failure(...)`` into a bare tuple).
 
-    When ``stop`` is set, no further task run is submitted and the generator ends.
+    When ``stop`` is set, no further task run is submitted and the generator ends. ``cache``:
+    the run's parse cache (by default the one its context names).
     """
     # A task run's end, or None: the feed changed (a link offered, the crawl over).
     finished: queue.SimpleQueue[tuple[bool, int, PrefectFuture[Any]] | None] = queue.SimpleQueue()
@@ -171,7 +173,7 @@ def run_documents(
     runs: list[DocumentRun] = []
     batches: list[list[int]] = []
     document = document_task_for(ctx)
-    cache = ParseCache.for_run(ctx)
+    cache = cache or ParseCache.for_run(ctx)
     # Documents waiting for room in the window: index, its fetch (from a batch), the batch.
     waiting: deque[tuple[int, Downloaded | None, PrefectFuture[Any] | None]] = deque()
     pending: list[int] = []  # known links for the next batch

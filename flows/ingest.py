@@ -40,7 +40,7 @@ from storage.runs import close_stale_runs, record_run_finish, record_run_start, 
 from storage.versions import run_changes
 from tasks.context import RunContext
 from tasks.discover import discover_task
-from tasks.extract import ensure_result_storage, prune_parse_cache
+from tasks.extract import ParseCache, ensure_result_storage, prune_parse_cache
 from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
 from tasks.runner import task_runner_for, untagged
 from tasks.stopping import PROCESS_STOP, StopRequest, stop_on_signals
@@ -137,19 +137,23 @@ def ingest(
             return Failed(message=f"{portal}: {one_line(exc)}")
         for stale in closed:
             logger.warning("the last run of %s never finished (its process was killed): closed as failed", stale)
+        storage = ensure_result_storage(settings.results_dir, object_store_of(settings))
         ctx = RunContext.for_run(
             settings,
             run_id,
             database_url,
             portal,
-            ensure_result_storage(settings.results_dir, object_store_of(settings)),
+            storage.slug,
             full_refresh=full_refresh,
             region=portal_region,
             hosts=HostPolicy.for_portal(entry_url, allowed_hosts, attachment_hosts, allow_private_addresses),
             entry_url=entry_url,
         )
         try:
-            return _run(ctx, settings, entry_url, max_pages, allowed_hosts, years, max_documents, stop, started, known)
+            cache = ParseCache.for_run(ctx, storage)
+            return _run(
+                ctx, settings, entry_url, max_pages, allowed_hosts, years, max_documents, stop, started, known, cache
+            )
         finally:
             ctx.close()
 
@@ -165,6 +169,7 @@ def _run(
     stop: StopRequest,
     started: float,
     known: set[str],
+    cache: ParseCache,
 ) -> State:
     logger = get_run_logger()
     portal = ctx.portal
@@ -201,6 +206,7 @@ def _run(
             stop=stop,
             window=settings.document_window,
             known=known,
+            cache=cache,
         ):
             summary.documents.append(report_document(document))
             fetched = document.fetched

@@ -79,12 +79,15 @@ class ParseCache:
         self.days = days
 
     @classmethod
-    def for_run(cls, ctx: RunContext) -> ParseCache:
-        """The block is loaded once, here: given its slug, Prefect loads it from the API for every use."""
+    def for_run(cls, ctx: RunContext, storage: ResultStorage | None = None) -> ParseCache:
+        """The block is ``storage``'s, else loaded once, here, from the run's slug: given a slug,
+        Prefect loads the block from the API for every use."""
         if ctx.cache_days <= 0:
             return cls(None, 0)
-        storage = Block.load(ctx.result_storage) if ctx.result_storage is not None else None
-        return cls(storage, ctx.cache_days)
+        if storage is not None and storage.slug == ctx.result_storage:
+            return cls(storage.block, ctx.cache_days)
+        block = Block.load(ctx.result_storage) if ctx.result_storage is not None else None
+        return cls(block, ctx.cache_days)
 
     def read(self, key: str) -> ExtractedDocument | None:
         """The cached document, or None when absent, expired or unreadable (then it is parsed again)."""
@@ -140,23 +143,41 @@ def _block_name(basepath: str) -> str:
     return "yusuan-results-" + hashlib.sha1(basepath.encode()).hexdigest()[:12]
 
 
-def ensure_result_storage(results_dir: Path, objects: ObjectStore | None = None) -> str:
-    """Save (once per place) the Prefect storage block the parse results go to; returns its
-    slug. Prefect wants result storage saved server-side, so that any process of a run (a Dask
-    worker, a retry, a worker on another machine) finds the same place; the name derives from
-    the place, so two data directories (or stores) on one Prefect server never share a block.
-    With an object store the results live there, beside the raw files, for every machine."""
+@dataclass(frozen=True, slots=True)
+class ResultStorage:
+    """The saved Prefect storage block of the parse results: its slug (what a run's context
+    carries to any process) and the block itself, loaded once."""
+
+    slug: str
+    block: WritableFileSystem
+
+
+def ensure_result_storage(results_dir: Path, objects: ObjectStore | None = None) -> ResultStorage:
+    """Save (once per place) the Prefect storage block the parse results go to. Prefect wants
+    result storage saved server-side, so that any process of a run (a Dask worker, a retry, a
+    worker on another machine) finds the same place; the name derives from the place, so two
+    data directories (or stores) on one Prefect server never share a block. With an object
+    store the results live there, beside the raw files, for every machine. A block already
+    saved as it should be is only read: a group's entries each call this (one read, where a
+    save is several requests)."""
     if objects is not None:
         name = _block_name(objects.results_url)
-        RemoteFileSystem(basepath=objects.results_url, settings=objects.options).save(name, overwrite=True)
-        return f"remote-file-system/{name}"
-    basepath = str(results_dir.resolve())
-    name = _block_name(basepath)
+        wanted = RemoteFileSystem(basepath=objects.results_url, settings=objects.options)
+        slug = f"remote-file-system/{name}"
+    else:
+        name = _block_name(str(results_dir.resolve()))
+        wanted = LocalFileSystem(basepath=str(results_dir.resolve()))
+        slug = f"local-file-system/{name}"
     try:
-        LocalFileSystem.load(name)
+        saved = type(wanted).load(name)
     except ValueError:  # not saved yet on this server
-        LocalFileSystem(basepath=basepath).save(name, overwrite=True)
-    return f"local-file-system/{name}"
+        saved = None
+    fields = set(type(wanted).model_fields)  # the block's own, not the saved document's id and name
+    if saved is not None and saved.model_dump(include=fields) == wanted.model_dump(include=fields):
+        return ResultStorage(slug, saved)
+    # New, or the store's options changed (its credentials, say): saved as they are now.
+    wanted.save(name, overwrite=True)
+    return ResultStorage(slug, wanted)
 
 
 def prune_parse_cache(results_dir: Path, objects: ObjectStore | None = None) -> None:

@@ -253,3 +253,35 @@ def test_a_run_keeps_no_parsed_document_in_memory_once_loaded(pipeline_env: str,
     before = alive()
     assert ingest(portal.entry_url, portal="demo")["totals"]["loaded"] == 3
     assert alive() == before
+
+
+def test_the_parse_results_block_is_saved_once_and_again_only_when_the_store_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every entry of a group asks for the results block: one it finds saved as it should be is
+    read, not saved again (a save is several API requests); a store whose options changed (its
+    credentials) is saved as it is now."""
+    from prefect.blocks.core import Block
+
+    from storage.object_store import ObjectStore
+    from tasks.extract import ensure_result_storage
+
+    saves: list[str] = []
+    real_save = Block.save
+
+    def counted(self: Block, name: str | None = None, *args: object, **kwargs: object) -> object:
+        saves.append(str(name))
+        return real_save(self, name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Block, "save", counted)
+    results = tmp_path / f"results-{time.monotonic_ns()}"
+    local = [ensure_result_storage(results) for _ in range(2)]
+    assert len(saves) == 1 and local[0].slug == local[1].slug
+    assert local[1].block._block_document_id is not None  # the saved block, as read back
+
+    store = ObjectStore(f"s3://bucket-{time.monotonic_ns()}/yusuan", {"key": "a", "secret": "b"})
+    first, again = ensure_result_storage(tmp_path, store), ensure_result_storage(tmp_path, store)
+    assert len(saves) == 2 and first.slug == again.slug and first.slug.startswith("remote-file-system/")
+    rotated = ObjectStore(store.url, {"key": "a", "secret": "c"})
+    assert ensure_result_storage(tmp_path, rotated).slug == first.slug and len(saves) == 3
+    assert Block.load(first.slug).settings == {"key": "a", "secret": "c"}  # type: ignore[attr-defined]
