@@ -11,6 +11,7 @@ not parsed again, and a new extractor version misses the cache.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,10 +26,14 @@ from storage.result_cache import prune_parse_results
 from tasks.context import RunContext
 from tasks.limits import extraction_slot
 from tasks.stopping import PROCESS_STOP
+from yusuan.errors import one_line
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.extract.document import extract_document
 from yusuan.extract.isolated import ParseBudget, ParseStopped, extract_within
 from yusuan.models import ExtractedDocument, FetchedFile, QuarantineReason
+
+# Under "yusuan" so that runs forward it to the Prefect API (PREFECT_LOGGING_EXTRA_LOGGERS).
+log = logging.getLogger("yusuan.parse_cache")
 
 
 def parse_file(path: Path, sha256: str, hint: str, budget: ParseBudget | None = None) -> ExtractedDocument:
@@ -103,8 +108,13 @@ class ParseCache:
         return record.result if isinstance(record.result, ExtractedDocument) else None
 
     def write(self, key: str, doc: ExtractedDocument) -> None:
-        if self.store is not None:
+        """Keep ``doc`` under ``key``; a store that refuses (full, away) costs a later parse, not this document."""
+        if self.store is None:
+            return
+        try:
             self.store.write(doc, key=key, expiration=datetime.now(UTC) + timedelta(days=self.days))
+        except Exception as exc:  # noqa: BLE001 - the parse stands; only its reuse is lost
+            log.warning("parse cache: %s not kept: %s", key, one_line(exc))
 
 
 def parse_fetched(ctx: RunContext, fetched: FetchedFile, cache: ParseCache, refresh: bool = False) -> Parsed:

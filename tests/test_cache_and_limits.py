@@ -285,3 +285,28 @@ def test_the_parse_results_block_is_saved_once_and_again_only_when_the_store_cha
     rotated = ObjectStore(store.url, {"key": "a", "secret": "c"})
     assert ensure_result_storage(tmp_path, rotated).slug == first.slug and len(saves) == 3
     assert Block.load(first.slug).settings == {"key": "a", "secret": "c"}  # type: ignore[attr-defined]
+
+
+def test_a_parse_cache_that_refuses_a_write_costs_a_later_parse_not_the_document(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The parse succeeded; a full or absent store only loses its reuse: a warning, no error."""
+    from prefect.filesystems import LocalFileSystem
+
+    from tasks.extract import ParseCache
+    from yusuan.models import ExtractedDocument, QuarantineReason
+
+    class RefusingStorage(LocalFileSystem):
+        def write_path(self, path: str, content: bytes, **kwargs: object) -> str:
+            raise OSError(28, "No space left on device")
+
+    doc = ExtractedDocument.quarantined("ab" * 32, "0.7.0", QuarantineReason.EXTRACT_FAILED, "a test")
+    cache = ParseCache(RefusingStorage(basepath=str(tmp_path)), days=1)
+    with caplog.at_level("WARNING", logger="yusuan.parse_cache"):
+        cache.write("parse-key", doc)
+    assert cache.read("parse-key") is None
+    assert "parse cache: parse-key not kept" in caplog.text and "No space left" in caplog.text
+
+    kept = ParseCache(LocalFileSystem(basepath=str(tmp_path)), days=1)
+    kept.write("parse-key", doc)
+    assert kept.read("parse-key") == doc
