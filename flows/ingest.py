@@ -218,7 +218,10 @@ def _run(
     progress.flush()
     summary.skipped_by_year = feed.skipped_by_year
     try:
-        discovery: DiscoveryResult | None = crawl.result(timeout=None if not stop.is_set() else 10.0)
+        # A stopping run waits for the crawl only briefly: the crawl may be queued for a host slot
+        # that a slow download holds, and the run's end must be recorded within the CLI's grace
+        # (flows.cli.STOP_GRACE_SECONDS, 6 s); a cancelled run's summary does without its page counts.
+        discovery: DiscoveryResult | None = crawl.result(timeout=None if not stop.is_set() else 2.0)
         failure = ""
     except Exception as exc:  # noqa: BLE001 - the run ends recorded, with the reason, not as a traceback
         discovery, failure = None, one_line(exc)

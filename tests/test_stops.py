@@ -71,7 +71,7 @@ def test_ctrl_c_stops_the_run_cleanly_and_a_rerun_finishes_it(db: str, tmp_path:
         assert elapsed < 10, f"took {elapsed:.1f} s to stop"
         assert f"stopped by {signal.Signals(signum).name}" in out
         assert "Traceback" not in out + err, out + err
-        assert _run_status(db) == "cancelled"
+        assert _run_status(db) == "cancelled", out[-3000:] + err[-3000:]
         assert ("CANCELLED", "Cancelled") in _prefect_states(tmp_path / "prefect")
         with engine_for(db).connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM yusuan.documents")).scalar_one() == 0
@@ -163,7 +163,7 @@ def test_a_stop_inside_a_load_leaves_no_partial_document(
             assert process.returncode == 128 + signum, out + err
             assert elapsed < 10, f"took {elapsed:.1f} s to stop"
             assert f"stopped by {signal.Signals(signum).name}" in out and "Traceback" not in out + err
-            assert _run_status(db) == "cancelled"
+            assert _run_status(db) == "cancelled", out[-3000:] + err[-3000:]
         deadline = time.monotonic() + 30
         while _loads_waiting(db) and time.monotonic() < deadline:
             time.sleep(0.2)  # the server notices the dropped connections
