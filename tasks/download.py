@@ -47,7 +47,7 @@ class Validators(Protocol):
 class Downloaded:
     """A fetched file, what changed at its URL, and whether it goes on to be parsed and loaded
     (False: the database holds these bytes from this extractor version, the document is
-    unchanged and its chain ends here, with no further task run)."""
+    unchanged and its task run ends here, with no parse and no load)."""
 
     fetched: FetchedFile
     change: Change | None
