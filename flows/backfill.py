@@ -100,7 +100,7 @@ def backfill(
         return Failed(message=f"backfill: {one_line(exc)}")
     run_id = str(flow_run.id or uuid.uuid4())
     storage = ensure_result_storage(settings.results_dir, object_store_of(settings))
-    ctx = RunContext.for_run(settings, run_id, database_url, "backfill", storage.slug)
+    ctx = RunContext.for_run(settings, run_id, database_url, "backfill")
     ensure_extraction_limit(ctx.limits)
     chosen = select_for_backfill(candidates, older_than_version, force)
     logger = get_run_logger()

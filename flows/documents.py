@@ -100,7 +100,6 @@ class DocumentRun:
     unchanged: bool = False
     recent: bool = False
     stopped: bool = False
-    from_cache: bool = False
 
 
 def _take(run: DocumentRun, future: PrefectFuture[DocumentDone]) -> None:
@@ -119,7 +118,7 @@ def _take(run: DocumentRun, future: PrefectFuture[DocumentDone]) -> None:
     except Exception as exc:  # noqa: BLE001 - reported per document, the run goes on
         run.failed_stage, run.failure = Stage.DOWNLOAD if run.fetched is None else Stage.EXTRACT, repr(exc)
         return
-    run.fetched, run.parsed, run.outcome, run.from_cache = done.fetched, done.parsed, done.outcome, done.from_cache
+    run.fetched, run.parsed, run.outcome = done.fetched, done.parsed, done.outcome
     run.unchanged = done.outcome is None and not done.fetched.error
 
 
@@ -150,7 +149,8 @@ def run_documents(
     known: Container[str] = frozenset(),
     batch_size: int = 64,
     batch_wait_seconds: float = 1.0,
-    cache: ParseCache | None = None,
+    *,
+    cache: ParseCache,
 ) -> Iterator[DocumentRun]:
     """Download → extract → load every link of ``feed`` in a ``document`` task run each, at most
     ``window`` documents in flight, and yield each document when it is finished; ends when the
@@ -165,7 +165,7 @@ def run_documents(
     every task runner: prefect-dask turns ``allow_failure(...)`` into a bare tuple).
 
     When ``stop`` is set, no further task run is submitted and the generator ends. ``cache``:
-    the run's parse cache (by default the one its context names).
+    the run's parse cache.
     """
     # A task run's end, or None: the feed changed (a link offered, the crawl over).
     finished: queue.SimpleQueue[tuple[bool, int, PrefectFuture[Any]] | None] = queue.SimpleQueue()
@@ -173,7 +173,6 @@ def run_documents(
     runs: list[DocumentRun] = []
     batches: list[list[int]] = []
     document = document_task_for(ctx)
-    cache = cache or ParseCache.for_run(ctx)
     # Documents waiting for room in the window: index, its fetch (from a batch), the batch.
     waiting: deque[tuple[int, Downloaded | None, PrefectFuture[Any] | None]] = deque()
     pending: list[int] = []  # known links for the next batch

@@ -143,7 +143,6 @@ def ingest(
             run_id,
             database_url,
             portal,
-            storage.slug,
             full_refresh=full_refresh,
             region=portal_region,
             hosts=HostPolicy.for_portal(entry_url, allowed_hosts, attachment_hosts, allow_private_addresses),

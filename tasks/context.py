@@ -3,8 +3,8 @@ clients or secrets in parameters).
 
 Tasks that touch the network or the database run with ``cache_policy=NO_CACHE``: "already done"
 is decided from the database (a file already loaded by this extractor version is skipped). The
-one cached task is the PDF parse (tasks/extract.py), keyed by plain values: sha256, hint and
-extractor version.
+one cached result is the PDF parse (tasks/extract.ParseCache, read and written inside the
+document's task run), keyed by plain values: sha256, hint and extractor version.
 """
 
 from __future__ import annotations
@@ -46,8 +46,7 @@ class RunContext:
     limits: LimitPlan = IN_PROCESS_LIMITS
     # Shared by every task thread of the run: per-host concurrency and request spacing.
     gate: HostGate = field(default_factory=lambda: HostGate.for_plan(IN_PROCESS_LIMITS), compare=False)
-    # The Prefect storage block (slug) cached parse results are persisted to, and their lifetime.
-    result_storage: str | None = None
+    # How long a cached parse result lives (the cache itself: tasks.extract.ParseCache).
     cache_days: float = 30.0
     # Download unconditionally and parse again, whatever the database and the cache hold.
     full_refresh: bool = False
@@ -111,7 +110,6 @@ class RunContext:
         run_id: str,
         database_url: str,
         portal: str,
-        result_storage: str | None = None,
         full_refresh: bool = False,
         region: Region | None = None,
         hosts: HostPolicy | None = None,
@@ -127,7 +125,6 @@ class RunContext:
             HttpConfig.from_settings(settings),
             limits,
             HostGate.for_plan(limits),
-            result_storage,
             settings.extraction_cache_days,
             full_refresh,
             region,

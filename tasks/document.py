@@ -94,7 +94,6 @@ class DocumentDone:
     fetched: FetchedFile
     parsed: ParsedDigest | None = None
     outcome: LoadOutcome | None = None
-    from_cache: bool = False
 
 
 def log_parsed_and_loaded(parsed: Parsed, outcome: LoadOutcome) -> None:
@@ -137,7 +136,7 @@ def process_document(
     except Exception as exc:
         raise StageFailed(Stage.LOAD, one_line(exc)) from exc
     log_parsed_and_loaded(parsed, outcome)
-    return DocumentDone(fetched, ParsedDigest.of(parsed.doc), outcome, parsed.from_cache)
+    return DocumentDone(fetched, ParsedDigest.of(parsed.doc), outcome)
 
 
 @task(

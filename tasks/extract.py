@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from prefect.blocks.core import Block
 from prefect.filesystems import LocalFileSystem, RemoteFileSystem, WritableFileSystem
 from prefect.logging import get_run_logger
 from prefect.results import ResultStore
@@ -84,15 +83,10 @@ class ParseCache:
         self.days = days
 
     @classmethod
-    def for_run(cls, ctx: RunContext, storage: ResultStorage | None = None) -> ParseCache:
-        """The block is ``storage``'s, else loaded once, here, from the run's slug: given a slug,
-        Prefect loads the block from the API for every use."""
-        if ctx.cache_days <= 0:
-            return cls(None, 0)
-        if storage is not None and storage.slug == ctx.result_storage:
-            return cls(storage.block, ctx.cache_days)
-        block = Block.load(ctx.result_storage) if ctx.result_storage is not None else None
-        return cls(block, ctx.cache_days)
+    def for_run(cls, ctx: RunContext, storage: ResultStorage) -> ParseCache:
+        """The run's cache in ``storage``'s block, as read once by ``ensure_result_storage`` (given
+        only its slug, Prefect would load the block from the API for every use)."""
+        return cls(storage.block, ctx.cache_days) if ctx.cache_days > 0 else cls(None, 0)
 
     def read(self, key: str) -> ExtractedDocument | None:
         """The cached document, or None when absent, expired or unreadable (then it is parsed again)."""
