@@ -26,10 +26,11 @@ from storage.repository import LoadOutcome, StoredDocument, stored_documents
 from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction
 from tasks.context import RunContext
 from tasks.document import log_parsed_and_loaded
-from tasks.extract import ParseCache, ensure_result_storage, parse_fetched, prune_parse_cache
+from tasks.extract import ParseCache, parse_fetched, prune_parse_cache
 from tasks.limits import ensure_extraction_limit
 from tasks.load import load
 from tasks.naming import document_run_name
+from tasks.result_storage import ensure_result_storage
 from tasks.runner import task_runner_for
 from yusuan.errors import one_line
 from yusuan.extract import EXTRACTOR_VERSION

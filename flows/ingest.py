@@ -14,12 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow
-from prefect.artifacts import (
-    create_markdown_artifact,
-    create_progress_artifact,
-    create_table_artifact,
-    update_progress_artifact,
-)
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
@@ -28,11 +23,11 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from flows.documents import LinkFeed, run_documents
-from flows.progress import ThrottledProgress
+from flows.progress import run_progress
 from flows.summary import IngestSummary, report_document, summarise_discovery, summary_markdown
 from storage.database import create_missing_database, engine_for, resolve_database_url
 from storage.evidence import read_review
-from storage.migrate import upgrade
+from storage.migrate import upgrade_if_behind
 from storage.object_store import object_store_of
 from storage.recheck import portal_source_urls
 from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction, with_retries
@@ -40,8 +35,10 @@ from storage.runs import close_stale_runs, record_run_finish, record_run_start, 
 from storage.versions import run_changes
 from tasks.context import RunContext
 from tasks.discover import discover_task
-from tasks.extract import ParseCache, ensure_result_storage, prune_parse_cache
+from tasks.extract import ParseCache, prune_parse_cache
+from tasks.group import GROUP_SETUP
 from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
+from tasks.result_storage import ensure_result_storage
 from tasks.runner import task_runner_for, untagged
 from tasks.stopping import PROCESS_STOP, StopRequest, stop_on_signals
 from yusuan.errors import one_line
@@ -59,13 +56,13 @@ def prepare_database(database_url: str | None, pgdata_dir: Path, retry: DbRetry 
 
     def migrate() -> None:
         try:
-            upgrade(url)
+            upgrade_if_behind(url)
         except DBAPIError:
             # A database its server lacks fails to connect like a server that is away (no
             # SQLSTATE): asked only then, so a run (a group's every entry) that connects pays nothing.
             if not create_missing_database(url):
                 raise
-            upgrade(url)
+            upgrade_if_behind(url)
 
     with_retries("migrating the database", migrate, retry or DbRetry())
     return url
@@ -137,7 +134,12 @@ def ingest(
             return Failed(message=f"{portal}: {one_line(exc)}")
         for stale in closed:
             logger.warning("the last run of %s never finished (its process was killed): closed as failed", stale)
-        storage = ensure_result_storage(settings.results_dir, object_store_of(settings))
+        # In a group, the group has done this once for all its entries (tasks/group.py).
+        group = GROUP_SETUP.get()
+        if group is not None:
+            storage = group.result_storage
+        else:
+            storage = ensure_result_storage(settings.results_dir, object_store_of(settings))
         ctx = RunContext.for_run(
             settings,
             run_id,
@@ -172,8 +174,9 @@ def _run(
 ) -> State:
     logger = get_run_logger()
     portal = ctx.portal
-    ensure_extraction_limit(ctx.limits)
-    if ctx.limits.shared:
+    if not ctx.in_group:
+        ensure_extraction_limit(ctx.limits)
+    if ctx.limits.shared and not ctx.in_group:
         logger.info("global concurrency limits on (shared Prefect server): %s, yusuan-host-*", EXTRACTION_LIMIT)
     summary = IngestSummary(portal=portal, run_id=ctx.run_id)
     limit = max_documents if max_documents is not None else settings.max_documents_per_run
@@ -193,8 +196,7 @@ def _run(
         finally:
             feed.close()
 
-    artifact = create_progress_artifact(0.0, key=f"{_artifact_key(portal)}-progress", description="Documents done")
-    progress = ThrottledProgress(lambda share: update_progress_artifact(artifact, 100.0 * share))
+    progress = run_progress(f"{_artifact_key(portal)}-progress", "Documents done")
     with untagged():
         crawl = discover_task.submit(ctx, entry_url, max_pages, allowed_hosts, found=feed.offer if streaming else None)
         crawl.add_done_callback(discovered)

@@ -19,15 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, tags
-from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.logging import get_run_logger
 from prefect.states import Cancelled, Completed, Failed, State
 
 from flows.ingest import ingest
+from flows.progress import ProgressArtifact, ThrottledProgress
 from storage.object_store import object_store_of
-from tasks.context import GROUP_PARSE_SLOTS
 from tasks.extract import prune_parse_cache
-from tasks.limits import LimitPlan, ParseSlots
+from tasks.group import group_setup
+from tasks.limits import EXTRACTION_LIMIT, LimitPlan
 from tasks.stopping import StopRequest, stop_on_signals
 from yusuan.discover.lanes import PortalEntry, host_lanes, portal_entries
 from yusuan.discover.registry import PortalConfig, load_portals
@@ -64,9 +65,8 @@ def ingest_portals(
     lanes = host_lanes(entries)
     at_once = max(1, min(portal_concurrency or settings.portal_concurrency, len(lanes)))
     key = f"ingest-portals-{group or 'selection'}"
-    progress = create_progress_artifact(
-        0.0, key=f"{key}-progress", description=f"Portal entries done of {len(entries)}"
-    )
+    # Written when an entry ends, at most every 5 s: a group of small entries ends one a second.
+    progress = ThrottledProgress(ProgressArtifact(f"{key}-progress", f"Portal entries done of {len(entries)}"), 5.0)
     done: dict[int, dict[str, object]] = {}
     lock = threading.Lock()
     common = {"years": years, "max_documents": max_documents, "full_refresh": full_refresh}
@@ -79,13 +79,15 @@ def ingest_portals(
             row = _run_entry(entry, common, ingest_parameters(entry.portal, *limits))
             with lock:
                 done[entry.position] = row
-                update_progress_artifact(progress, 100.0 * len(done) / len(entries))
+                progress(len(done) / len(entries))
 
     if at_once > 1:
         logger.info("%d portal entries in %d lanes of distinct hosts, %d at once", len(entries), len(lanes), at_once)
-    slots = ParseSlots.for_plan(LimitPlan.from_settings(settings))
-    shared_slots = GROUP_PARSE_SLOTS.set(slots)
-    try:
+    objects = object_store_of(settings)
+    plan = LimitPlan.from_settings(settings)
+    if plan.shared:
+        logger.info("global concurrency limits on (shared Prefect server): %s, yusuan-host-*", EXTRACTION_LIMIT)
+    with group_setup(plan, settings.results_dir, objects):
         with stop_on_signals() as stop:
             if at_once == 1:
                 for lane in lanes:
@@ -93,16 +95,14 @@ def ingest_portals(
             else:
                 with ThreadPoolExecutor(at_once, thread_name_prefix="portal-lane") as pool:
                     # Each lane gets its own copy of this flow's context: its subflows are this
-                    # run's children, and they find the group's parse slots there.
+                    # run's children, and they find the group's setup there.
                     lane_runs = [pool.submit(contextvars.copy_context().run, run_lane, lane, stop) for lane in lanes]
                     for lane_run in lane_runs:
                         lane_run.result()
-    finally:
-        GROUP_PARSE_SLOTS.reset(shared_slots)
-        slots.close()
+    progress.flush()
     # Once for the whole group: its entries leave the parse cache to it (RunContext.prunes_parse_cache).
     try:
-        prune_parse_cache(settings.results_dir, object_store_of(settings))
+        prune_parse_cache(settings.results_dir, objects)
     except Exception as exc:  # noqa: BLE001 - housekeeping: the entries' outcomes stand
         logger.warning("parse cache not pruned: %s", one_line(exc))
     rows = [done[position] for position in sorted(done)]

@@ -9,7 +9,6 @@ document's task run), keyed by plain values: sha256, hint and extractor version.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from storage.object_store import ObjectStore, object_store_of
 from storage.raw_store import RawStore
 from storage.retrying import DbRetry
+from tasks.group import GROUP_SETUP
 from tasks.limits import HostGate, LimitPlan, ParseSlots
 from tasks.stopping import PROCESS_STOP
 from yusuan.extract.isolated import ParseBudget
@@ -24,12 +24,6 @@ from yusuan.fetch.http import HttpConfig
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.normalise.regions import Region
 from yusuan.settings import Settings, core_count, load_settings
-
-# The parse slots of a group run (flows.portals), for the runs of its lanes: the cores are one
-# budget however many portals are crawled at once. A flow parameter must be a plain value Prefect
-# can record, so the group hands its slots to its subflows through the context they inherit.
-# Unset, a run makes its own.
-GROUP_PARSE_SLOTS: ContextVar[ParseSlots | None] = ContextVar("GROUP_PARSE_SLOTS", default=None)
 
 # Defaults for a context built by hand (tests, scripts): in-process limits only.
 IN_PROCESS_LIMITS = LimitPlan(shared=False, extraction_slots=core_count(), per_host_slots=2, per_host_min_interval=0.0)
@@ -70,8 +64,9 @@ class RunContext:
     # Pages and attachments read successfully this recently are not requested again
     # (storage.recheck); zero asks for everything.
     recheck_after_hours: float = 0.0
-    # False when the parse slots are a group run's (``GROUP_PARSE_SLOTS``): the group closes them.
-    owns_parse_slots: bool = True
+    # True in a group run's entry (tasks/group.py): the parse slots, the extraction limit, the
+    # parse results' block and the parse cache's pruning are the group's.
+    in_group: bool = False
     # The object store every machine shares the raw files through (YUSUAN_STORAGE_URL); None:
     # this machine's raw store is the archive.
     objects: ObjectStore | None = None
@@ -95,7 +90,7 @@ class RunContext:
         the group, which prunes once when all have run. Pruning reads every record's head, so an
         entry each made a group of n entries over m cached parses read n × m records (317
         entries, 3,142 parses: a million reads; on S3, a million GETs)."""
-        return self.owns_parse_slots
+        return not self.in_group
 
     def recheck_since(self, now: datetime) -> datetime | None:
         """Readings after this moment stand without a request; None when every URL is asked for."""
@@ -116,7 +111,7 @@ class RunContext:
         entry_url: str | None = None,
     ) -> RunContext:
         limits = LimitPlan.from_settings(settings)
-        group_slots = GROUP_PARSE_SLOTS.get()
+        group = GROUP_SETUP.get()
         return cls(
             run_id,
             database_url,
@@ -132,16 +127,16 @@ class RunContext:
             ParseBudget(settings.parse_deadline_seconds, settings.parse_memory_mb),
             entry_url,
             DbRetry(settings.database_retry_seconds, interrupt=PROCESS_STOP),
-            group_slots or ParseSlots.for_plan(limits),
+            group.parse_slots if group is not None else ParseSlots.for_plan(limits),
             settings.recheck_after_hours,
-            owns_parse_slots=group_slots is None,
+            in_group=group is not None,
             objects=object_store_of(settings),
         )
 
     def close(self) -> None:
         """The run is over: the global limit slots it still holds go back to the server."""
         self.gate.close()
-        if self.owns_parse_slots:
+        if not self.in_group:
             self.parse_slots.close()
 
     def __repr__(self) -> str:  # keeps the URL (and any password in it) out of logs and reprs

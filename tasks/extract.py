@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from prefect.filesystems import LocalFileSystem, RemoteFileSystem, WritableFileSystem
+from prefect.filesystems import WritableFileSystem
 from prefect.logging import get_run_logger
 from prefect.results import ResultStore
 
@@ -24,6 +24,7 @@ from storage.object_store import ObjectStore
 from storage.result_cache import prune_parse_results
 from tasks.context import RunContext
 from tasks.limits import extraction_slot
+from tasks.result_storage import ResultStorage
 from tasks.stopping import PROCESS_STOP
 from yusuan.errors import one_line
 from yusuan.extract import EXTRACTOR_VERSION
@@ -141,47 +142,6 @@ def describe_parse(parsed: Parsed) -> str:
         f"{doc.agency_name} {doc.fiscal_year} {doc.doc_kind} ({source}): {len(doc.tables)} tables,"
         f" {len(doc.function_lines)} function / {len(doc.economic_lines)} economic lines, {len(doc.projects)} projects"
     )
-
-
-def _block_name(basepath: str) -> str:
-    return "yusuan-results-" + hashlib.sha1(basepath.encode()).hexdigest()[:12]
-
-
-@dataclass(frozen=True, slots=True)
-class ResultStorage:
-    """The saved Prefect storage block of the parse results: its slug (what a run's context
-    carries to any process) and the block itself, loaded once."""
-
-    slug: str
-    block: WritableFileSystem
-
-
-def ensure_result_storage(results_dir: Path, objects: ObjectStore | None = None) -> ResultStorage:
-    """Save (once per place) the Prefect storage block the parse results go to. Prefect wants
-    result storage saved server-side, so that any process of a run (a Dask worker, a retry, a
-    worker on another machine) finds the same place; the name derives from the place, so two
-    data directories (or stores) on one Prefect server never share a block. With an object
-    store the results live there, beside the raw files, for every machine. A block already
-    saved as it should be is only read: a group's entries each call this (one read, where a
-    save is several requests)."""
-    if objects is not None:
-        name = _block_name(objects.results_url)
-        wanted = RemoteFileSystem(basepath=objects.results_url, settings=objects.options)
-        slug = f"remote-file-system/{name}"
-    else:
-        name = _block_name(str(results_dir.resolve()))
-        wanted = LocalFileSystem(basepath=str(results_dir.resolve()))
-        slug = f"local-file-system/{name}"
-    try:
-        saved = type(wanted).load(name)
-    except ValueError:  # not saved yet on this server
-        saved = None
-    fields = set(type(wanted).model_fields)  # the block's own, not the saved document's id and name
-    if saved is not None and saved.model_dump(include=fields) == wanted.model_dump(include=fields):
-        return ResultStorage(slug, saved)
-    # New, or the store's options changed (its credentials, say): saved as they are now.
-    wanted.save(name, overwrite=True)
-    return ResultStorage(slug, wanted)
 
 
 def prune_parse_cache(results_dir: Path, objects: ObjectStore | None = None) -> None:

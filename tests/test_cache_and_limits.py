@@ -264,7 +264,7 @@ def test_the_parse_results_block_is_saved_once_and_again_only_when_the_store_cha
     from prefect.blocks.core import Block
 
     from storage.object_store import ObjectStore
-    from tasks.extract import ensure_result_storage
+    from tasks.result_storage import ensure_result_storage
 
     saves: list[str] = []
     real_save = Block.save

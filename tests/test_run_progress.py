@@ -1,8 +1,13 @@
-"""A run's progress artifact: a burst of finished documents is one write, the last share is never lost."""
+"""A run's progress artifact: a burst of finished documents is one write, the last share is never
+lost, and a run over within seconds writes none."""
 
 from __future__ import annotations
 
-from flows.progress import ThrottledProgress
+from prefect import flow
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+from flows.progress import ProgressArtifact, ThrottledProgress
 
 
 class Clock:
@@ -38,3 +43,36 @@ def test_flush_hands_over_the_share_held_back() -> None:
     progress(0.4)
     progress.flush()
     assert sent == [0.2, 0.4]
+
+
+def test_nothing_is_shown_before_the_hold_then_the_latest_share() -> None:
+    sent: list[float] = []
+    clock = Clock()
+    progress = ThrottledProgress(sent.append, min_interval=1.0, clock=clock, hold_first=10.0)
+    progress(0.5)
+    clock.now += 5
+    progress(1.0)  # whole, but within the hold: a run this short shows no progress
+    progress.flush()
+    assert sent == []
+    clock.now += 5
+    progress.flush()  # a run that went on past the hold shows where it stands
+    assert sent == [1.0]
+
+
+def test_the_artifact_is_created_by_the_first_share_shown_and_then_updated(pipeline_env: str) -> None:
+    clock = Clock()
+
+    @flow
+    def run() -> None:
+        progress = ThrottledProgress(ProgressArtifact("progress-test", "Documents done"), clock=clock, hold_first=10.0)
+        progress(0.25)
+        clock.now += 11
+        progress(0.5)
+        clock.now += 2
+        progress(1.0)
+
+    state = run(return_state=True)
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["progress-test"])))
+    mine = [a for a in artifacts if a.flow_run_id == state.state_details.flow_run_id]
+    assert [(a.type, a.data, a.description) for a in mine] == [("progress", 100.0, "Documents done")]

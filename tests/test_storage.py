@@ -362,3 +362,23 @@ def test_a_database_url_naming_a_database_its_server_lacks_gets_it_created(datab
         assert prepare_database(fresh, Path("unused"), DbRetry(60.0)) == fresh
         assert time.monotonic() - started < 30
         assert _migrated_to(fresh) == [head_revision()]
+
+
+def test_a_database_at_head_is_not_migrated_again(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every run (a group's every portal entry) starts by migrating; at head that is one query,
+    not Alembic loading every migration script. Behind head, it migrates."""
+    from storage import migrate
+    from storage.database import ensure_database
+
+    with _unused_database(database_url, "behind") as fresh:
+        ensure_database(fresh)
+        assert migrate.current_revision(fresh) is None
+        assert migrate.upgrade_if_behind(fresh) is True
+        assert migrate.current_revision(fresh) == head_revision() == _migrated_to(fresh)[0]
+        with monkeypatch.context() as patched:
+            patched.setattr(migrate.command, "upgrade", lambda *args: pytest.fail("Alembic asked at head"))
+            assert migrate.upgrade_if_behind(fresh) is False
+        downgrade(fresh, "-1")
+        assert migrate.current_revision(fresh) != head_revision()
+        assert migrate.upgrade_if_behind(fresh) is True
+        assert _migrated_to(fresh) == [head_revision()]
