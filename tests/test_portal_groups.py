@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -86,11 +89,20 @@ def test_group_run_ingests_its_portals_for_the_years_asked(
     assert years == [2023, 2024]
 
 
-def test_an_unreachable_portal_fails_the_group_run_after_the_others_ran(pipeline_env: str, tmp_path: Path) -> None:
+def test_an_unreachable_portal_fails_the_group_run_after_the_others_ran(
+    pipeline_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the entries share is set up by the group, once, whichever module would ask.
+    asked: list[str] = []
+    for module in ("tasks.group", "flows.ingest"):
+        for name in ("ensure_extraction_limit", "ensure_result_storage"):
+            original = getattr(importlib.import_module(module), name)
+            monkeypatch.setattr(f"{module}.{name}", _counted(asked, name, original))
     with PortalServer() as portal:
         config = _config(tmp_path, portal)
         config.write_text(config.read_text().replace("group: other", "group: test"))
         state = ingest_portals(group="test", config_path=str(config), return_state=True)
+    assert sorted(asked) == ["ensure_extraction_limit", "ensure_result_storage"]
     assert state.is_failed()
     assert state.message is not None
     assert state.message.startswith("1 of 2 portal entries ingested, 3 documents loaded; failed: elsewhere")
@@ -98,6 +110,14 @@ def test_an_unreachable_portal_fails_the_group_run_after_the_others_ran(pipeline
     with engine_for(pipeline_env).connect() as conn:
         runs = conn.execute(text("SELECT portal, status FROM yusuan.last_runs ORDER BY portal")).all()
     assert [tuple(r) for r in runs] == [("elsewhere", "failed"), ("first", "completed")]
+
+
+def _counted(calls: list[str], name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return function(*args, **kwargs)
+
+    return counted
 
 
 def test_limits_come_from_the_run_parameters_then_portals_yaml(pipeline_env: str, tmp_path: Path) -> None:
