@@ -356,6 +356,7 @@ def main() -> None:
     parser.add_argument("--second-worker-portals", type=int, default=60, help="portals of the split runs")
     parser.add_argument("--floor-pages", type=int, default=400)
     parser.add_argument("--first-run-only", action="store_true", help="no re-runs (a memory or speed check)")
+    parser.add_argument("--no-rerun-after-window", action="store_true", help="re-run within the window only")
     parser.add_argument(
         "--rerun-at-once", type=int, default=None, help="also a re-run within the window with this portal_concurrency"
     )
@@ -441,6 +442,7 @@ def main() -> None:
             )
             if within is not None:
                 figures["rerun_within_window"] = asdict(within)
+            if within is not None and not args.no_rerun_after_window:
                 after = run_group(
                     stack, api, demo, "re-run after the window", parameters, dbs, roots,
                     job_env={"YUSUAN_RECHECK_AFTER_HOURS": "0"},

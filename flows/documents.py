@@ -16,12 +16,14 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from prefect.futures import PrefectFuture
 
+from storage.recheck import KnownSource
 from storage.repository import LoadOutcome
 from tasks.context import RunContext
 from tasks.document import DocumentDone, ParsedDigest, Stage, StageFailed, document_task_for
@@ -146,20 +148,24 @@ def run_documents(
     on_progress: Callable[[float], object] = lambda share: None,
     stop: StopRequest = PROCESS_STOP,
     window: int = 8,
-    known: Container[str] = frozenset(),
+    known: Mapping[str, KnownSource] | None = None,
     batch_size: int = 64,
     batch_wait_seconds: float = 1.0,
     *,
     cache: ParseCache,
+    recent_since: datetime | None = None,
 ) -> Iterator[DocumentRun]:
     """Download → extract → load every link of ``feed`` in a ``document`` task run each, at most
     ``window`` documents in flight, and yield each document when it is finished; ends when the
     feed is exhausted and every document is finished.
 
-    A link in ``known`` (an attachment whose bytes the database holds; empty for a full
-    refresh, which downloads everything) is checked in a ``revalidate`` batch instead of its
-    own task run: a batch goes out when it holds ``batch_size`` links, when its first link has
-    waited ``batch_wait_seconds``, or when the feed is exhausted. A checked link that changed
+    A link in ``known`` (an attachment whose bytes the database holds, as read at the run's
+    start; empty for a full refresh, which downloads everything) read after ``recent_since``
+    (the recheck window's start) is settled at once, with no task run and no request: a
+    re-run within the window is the crawl's task run alone. Any other known link is checked
+    in a ``revalidate`` batch instead of its own task run: a batch goes out when it holds
+    ``batch_size`` links, when its first link has waited ``batch_wait_seconds``, or when the
+    feed is exhausted. A checked link that changed
     gets its document task run, which starts at the parse (``wait_for`` keeps the batch as its
     upstream in the UI; no failed future is ever handed to a task, which behaves the same on
     every task runner: prefect-dask turns ``allow_failure(...)`` into a bare tuple).
@@ -171,6 +177,8 @@ def run_documents(
     finished: queue.SimpleQueue[tuple[bool, int, PrefectFuture[Any]] | None] = queue.SimpleQueue()
     feed.on_change(lambda: finished.put(None))
     runs: list[DocumentRun] = []
+    known = known or {}
+    settled: deque[int] = deque()  # known links read within the window: done without a task run
     batches: list[list[int]] = []
     document = document_task_for(ctx)
     # Documents waiting for room in the window: index, its fetch (from a batch), the batch.
@@ -188,7 +196,12 @@ def run_documents(
         nonlocal pending_since
         while (link := feed.poll()) is not None:
             runs.append(DocumentRun(link))
-            if link.url in known:
+            source = known.get(link.url)
+            if source is not None and source.settled_since(recent_since):
+                runs[-1].recent = runs[-1].unchanged = True
+                runs[-1].fetched = source.as_fetched(link)
+                settled.append(len(runs) - 1)
+            elif source is not None:
                 pending_since = pending_since if pending else time.monotonic()
                 pending.append(len(runs) - 1)
             else:
@@ -223,6 +236,8 @@ def run_documents(
             # Nothing further is submitted: documents not finished now are left to the next run.
             return
         take_links()
+        while settled:
+            yield from finish(runs[settled.popleft()])
         send_batch(force=feed.exhausted)
         start_waiting()
         if not (outstanding or waiting or pending) and feed.exhausted:

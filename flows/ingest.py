@@ -29,7 +29,7 @@ from storage.database import create_missing_database, engine_for, resolve_databa
 from storage.evidence import read_review
 from storage.migrate import upgrade_if_behind
 from storage.object_store import object_store_of
-from storage.recheck import portal_source_urls
+from storage.recheck import KnownSource, portal_known_sources
 from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction, with_retries
 from storage.runs import close_stale_runs, record_run_finish, record_run_start, run_lease
 from storage.versions import run_changes
@@ -43,6 +43,7 @@ from tasks.runner import task_runner_for, untagged
 from tasks.stopping import PROCESS_STOP, StopRequest, stop_on_signals
 from yusuan.errors import one_line
 from yusuan.evidence.review import review_dir, write_review
+from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.models import DiscoveryResult
 from yusuan.normalise.regions import resolve_region
@@ -122,12 +123,13 @@ def ingest(
             # starting at that moment would take this one for dead and close it.
             lease.enter_context(run_lease(database_url, run_id))
 
-            def start(conn: Connection) -> tuple[list[str], set[str]]:
+            def start(conn: Connection) -> tuple[list[str], dict[str, KnownSource]]:
                 now = datetime.now(UTC)
                 stale = close_stale_runs(conn, now)
                 record_run_start(conn, run_id, "ingest", portal, entry_url, now)
-                # Attachments the database holds are checked in batches, not a task run each.
-                return stale, set() if full_refresh else portal_source_urls(conn, portal)
+                # Attachments the database holds are settled by the flow when read within the
+                # recheck window, checked in batches otherwise: never a task run each.
+                return stale, {} if full_refresh else portal_known_sources(conn, portal, EXTRACTOR_VERSION)
 
             closed, known = in_transaction(database_url, "recording the run's start", start, retry)
         except (DatabaseUnavailable, DBAPIError) as exc:
@@ -169,7 +171,7 @@ def _run(
     max_documents: int | None,
     stop: StopRequest,
     started: float,
-    known: set[str],
+    known: dict[str, KnownSource],
     cache: ParseCache,
 ) -> State:
     logger = get_run_logger()
@@ -207,6 +209,7 @@ def _run(
             stop=stop,
             window=settings.document_window,
             known=known,
+            recent_since=ctx.recheck_since(datetime.now(UTC)),
             cache=cache,
         ):
             summary.documents.append(report_document(document))
@@ -217,6 +220,8 @@ def _run(
                 summary.downloaded += fetched.http_status != 304
                 summary.not_modified += fetched.http_status == 304
     progress.flush()
+    if summary.not_requested:
+        logger.info("%d known files read within %g h: not requested", summary.not_requested, ctx.recheck_after_hours)
     summary.skipped_by_year = feed.skipped_by_year
     try:
         # A stopping run waits for the crawl only briefly: the crawl may be queued for a host slot

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, select
 
 from storage import schema as t
 from yusuan.models import DisclosureLink, FetchedFile, LinkDecision, RememberedPage
@@ -40,12 +40,6 @@ def remembered_page(conn: Connection, url: str, since: datetime) -> RememberedPa
     return RememberedPage(url, page.http_status, page.title, decisions)
 
 
-def portal_source_urls(conn: Connection, portal: str) -> set[str]:
-    """Attachment URLs of ``portal`` whose bytes are stored: a re-run asks for them in batches."""
-    s = t.sources.c
-    return set(conn.scalars(select(s.url).where(s.portal == portal, s.sha256.is_not(None))))
-
-
 @dataclass(frozen=True, slots=True)
 class KnownSource:
     """The last good fetch of an attachment URL, and whether this extractor version loaded it."""
@@ -61,6 +55,12 @@ class KnownSource:
     fetched_at: datetime
     failing: bool  # the last request for it failed (the stored bytes are older)
     extracted: bool
+
+    def settled_since(self, since: datetime | None) -> bool:
+        """True when this run takes the last fetch as it is, without a request: it was read
+        after ``since`` (the recheck window's start; None: every URL is asked), succeeded, and
+        this extractor version loaded its bytes."""
+        return since is not None and self.extracted and not self.failing and self.fetched_at >= since
 
     def as_fetched(self, link: DisclosureLink) -> FetchedFile:
         """The last good fetch, as the file this run works with when it does not ask again."""
@@ -80,6 +80,18 @@ class KnownSource:
 
 
 def known_sources(conn: Connection, urls: Iterable[str], extractor_version: str) -> dict[str, KnownSource]:
+    """The last good fetches of ``urls`` (those the database holds bytes of)."""
+    return _known(conn, t.sources.c.url.in_(list(urls)), extractor_version)
+
+
+def portal_known_sources(conn: Connection, portal: str, extractor_version: str) -> dict[str, KnownSource]:
+    """The last good fetches of every attachment URL of ``portal`` whose bytes are stored: a
+    re-run settles those read within the window at once and asks for the others in batches."""
+    s = t.sources.c
+    return _known(conn, (s.portal == portal) & s.sha256.is_not(None), extractor_version)
+
+
+def _known(conn: Connection, where: ColumnElement[bool], extractor_version: str) -> dict[str, KnownSource]:
     s, f, d = t.sources.c, t.files.c, t.documents.c
     rows = conn.execute(
         select(
@@ -96,6 +108,6 @@ def known_sources(conn: Connection, urls: Iterable[str], extractor_version: str)
             (d.extractor_version == extractor_version).label("extracted"),
         )
         .select_from(t.sources.join(t.files, f.sha256 == s.sha256).outerjoin(t.documents, d.sha256 == s.sha256))
-        .where(s.url.in_(list(urls)))
+        .where(where)
     )
     return {row.url: KnownSource(**{**row._mapping, "extracted": bool(row.extracted)}) for row in rows}

@@ -4,7 +4,8 @@ On a re-run nearly every attachment is unchanged, and one task run per document 
 own database reads and writes and its Prefect state changes) would cost more than the check
 itself. A batch of known URLs is checked in one task run instead:
 
-- read within the recheck window, already loaded by this extractor version: not requested;
+- read within the recheck window, already loaded by this extractor version: not requested (the
+  flow settles those it knew of at its start itself, with no task run: ``flows.documents``);
 - otherwise one conditional request each, several in flight (the host's limits still hold);
 - every fetch of the batch recorded in one transaction, with what changed at its URL.
 
@@ -68,7 +69,7 @@ def revalidate_links(ctx: RunContext, links: list[DisclosureLink], now: datetime
         source = known.get(link.url)
         if source is None or ctx.full_refresh:
             verdicts[link.url] = Revalidated(link, Verdict.DOWNLOAD)
-        elif since is not None and source.extracted and not source.failing and source.fetched_at >= since:
+        elif source.settled_since(since):
             verdicts[link.url] = Revalidated(link, Verdict.RECENT, Downloaded(source.as_fetched(link), None, False))
         else:
             due.append((link, source))

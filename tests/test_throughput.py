@@ -66,9 +66,10 @@ def test_an_unchanged_rerun_checks_its_files_in_one_task_run(pipeline_env: str, 
 def test_a_rerun_within_the_recheck_window_reads_only_the_list_pages(
     pipeline_env: str, portal: PortalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Within the window neither the detail pages nor the files are requested again; the
-    remembered pages keep the time they were really read, so the window does not slide; once
-    it has passed, every URL is asked again."""
+    """Within the window neither the detail pages nor the files are requested again, and the
+    files are settled by the flow, with no task run but the crawl's; the remembered pages keep
+    the time they were really read, so the window does not slide; once it has passed, every
+    URL is asked again."""
     monkeypatch.setenv("YUSUAN_RECHECK_AFTER_HOURS", "12")
     first = ingest(portal.entry_url, portal="demo")
     assert first["totals"]["loaded"] == 3
@@ -96,6 +97,8 @@ def test_a_rerun_within_the_recheck_window_reads_only_the_list_pages(
     asked = _requests(portal) - requests_before
     assert asked["file"] == 3 and asked["page"] == first["totals"]["pages_visited"]
     assert third["totals"]["not_modified"] == 3 and third["totals"]["not_requested"] == 0
+    # Read now, a run later: every task run of the second run is recorded by the API.
+    assert [name.split(" ")[0] for name in _task_run_names(second["run_id"], 1)] == ["discover"]
 
 
 def test_a_batch_hands_changed_and_failing_files_on(pipeline_env: str, portal: PortalServer) -> None:
