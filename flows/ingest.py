@@ -36,7 +36,7 @@ from storage.versions import run_changes
 from tasks.context import RunContext
 from tasks.discover import discover_task
 from tasks.extract import ParseCache, prune_parse_cache
-from tasks.group import GROUP_SETUP
+from tasks.group import current_group
 from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
 from tasks.result_storage import ensure_result_storage
 from tasks.runner import task_runner_for, untagged
@@ -137,7 +137,7 @@ def ingest(
         for stale in closed:
             logger.warning("the last run of %s never finished (its process was killed): closed as failed", stale)
         # In a group, the group has done this once for all its entries (tasks/group.py).
-        group = GROUP_SETUP.get()
+        group = current_group()
         if group is not None:
             storage = group.result_storage
         else:

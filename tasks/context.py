@@ -16,7 +16,7 @@ from pathlib import Path
 from storage.object_store import ObjectStore, object_store_of
 from storage.raw_store import RawStore
 from storage.retrying import DbRetry
-from tasks.group import GROUP_SETUP
+from tasks.group import current_group
 from tasks.limits import HostGate, LimitPlan, ParseSlots
 from tasks.stopping import PROCESS_STOP
 from yusuan.extract.isolated import ParseBudget
@@ -111,7 +111,7 @@ class RunContext:
         entry_url: str | None = None,
     ) -> RunContext:
         limits = LimitPlan.from_settings(settings)
-        group = GROUP_SETUP.get()
+        group = current_group()
         return cls(
             run_id,
             database_url,

@@ -27,8 +27,16 @@ class GroupSetup:
     result_storage: ResultStorage
 
 
-# Unset outside a group: a run then sets up its own.
-GROUP_SETUP: ContextVar[GroupSetup | None] = ContextVar("GROUP_SETUP", default=None)
+# Unset outside a group: a run then sets up its own. Read through ``current_group``: a flow
+# function that named the variable itself could not be sent to a Dask worker (Prefect's Dask
+# runner pickles the flow's function by value, with the globals it names, and a ContextVar does
+# not pickle).
+_GROUP_SETUP: ContextVar[GroupSetup | None] = ContextVar("GROUP_SETUP", default=None)
+
+
+def current_group() -> GroupSetup | None:
+    """The setup of the group run this run is an entry of; None for a run on its own."""
+    return _GROUP_SETUP.get()
 
 
 @contextmanager
@@ -37,9 +45,9 @@ def group_setup(plan: LimitPlan, results_dir: Path, objects: ObjectStore | None)
     the parse slots are closed when it ends."""
     ensure_extraction_limit(plan)
     setup = GroupSetup(ParseSlots.for_plan(plan), ensure_result_storage(results_dir, objects))
-    token = GROUP_SETUP.set(setup)
+    token = _GROUP_SETUP.set(setup)
     try:
         yield setup
     finally:
-        GROUP_SETUP.reset(token)
+        _GROUP_SETUP.reset(token)
         setup.parse_slots.close()
