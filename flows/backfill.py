@@ -27,10 +27,9 @@ from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction
 from tasks.context import RunContext
 from tasks.document import log_parsed_and_loaded
 from tasks.extract import ParseCache, parse_fetched, prune_parse_cache
-from tasks.limits import ensure_extraction_limit
+from tasks.group import run_result_storage
 from tasks.load import load
 from tasks.naming import document_run_name
-from tasks.result_storage import ensure_result_storage
 from tasks.runner import task_runner_for
 from yusuan.errors import one_line
 from yusuan.extract import EXTRACTOR_VERSION
@@ -100,9 +99,8 @@ def backfill(
     except (DatabaseUnavailable, DBAPIError) as exc:
         return Failed(message=f"backfill: {one_line(exc)}")
     run_id = str(flow_run.id or uuid.uuid4())
-    storage = ensure_result_storage(settings.results_dir, object_store_of(settings))
     ctx = RunContext.for_run(settings, run_id, database_url, "backfill")
-    ensure_extraction_limit(ctx.limits)
+    storage = run_result_storage(ctx.limits, settings.results_dir, ctx.objects)
     chosen = select_for_backfill(candidates, older_than_version, force)
     logger = get_run_logger()
     logger.info(

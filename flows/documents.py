@@ -29,7 +29,7 @@ from tasks.context import RunContext
 from tasks.document import DocumentDone, ParsedDigest, Stage, StageFailed, document_task_for
 from tasks.download import Downloaded, DownloadFailed
 from tasks.extract import ParseCache
-from tasks.revalidate import Revalidated, Verdict, revalidate_task
+from tasks.revalidate import Revalidated, Verdict, revalidate_task, settled_without_request
 from tasks.stopping import PROCESS_STOP, StopRequest
 from yusuan.discover.links import wanted_year
 from yusuan.extract.isolated import ParseStopped
@@ -197,9 +197,9 @@ def run_documents(
         while (link := feed.poll()) is not None:
             runs.append(DocumentRun(link))
             source = known.get(link.url)
-            if source is not None and source.settled_since(recent_since):
-                runs[-1].recent = runs[-1].unchanged = True
-                runs[-1].fetched = source.as_fetched(link)
+            recent = settled_without_request(link, source, recent_since) if source is not None else None
+            if recent is not None:
+                _revalidated(runs[-1], recent)
                 settled.append(len(runs) - 1)
             elif source is not None:
                 pending_since = pending_since if pending else time.monotonic()

@@ -28,7 +28,6 @@ from flows.summary import IngestSummary, report_document, summarise_discovery, s
 from storage.database import create_missing_database, engine_for, resolve_database_url
 from storage.evidence import read_review
 from storage.migrate import upgrade_if_behind
-from storage.object_store import object_store_of
 from storage.recheck import KnownSource, portal_known_sources
 from storage.retrying import DatabaseUnavailable, DbRetry, in_transaction, with_retries
 from storage.runs import close_stale_runs, record_run_finish, record_run_start, run_lease
@@ -36,9 +35,7 @@ from storage.versions import run_changes
 from tasks.context import RunContext
 from tasks.discover import discover_task
 from tasks.extract import ParseCache, prune_parse_cache
-from tasks.group import current_group
-from tasks.limits import EXTRACTION_LIMIT, ensure_extraction_limit
-from tasks.result_storage import ensure_result_storage
+from tasks.group import run_result_storage
 from tasks.runner import task_runner_for, untagged
 from tasks.stopping import PROCESS_STOP, StopRequest, stop_on_signals
 from yusuan.errors import one_line
@@ -136,12 +133,6 @@ def ingest(
             return Failed(message=f"{portal}: {one_line(exc)}")
         for stale in closed:
             logger.warning("the last run of %s never finished (its process was killed): closed as failed", stale)
-        # In a group, the group has done this once for all its entries (tasks/group.py).
-        group = current_group()
-        if group is not None:
-            storage = group.result_storage
-        else:
-            storage = ensure_result_storage(settings.results_dir, object_store_of(settings))
         ctx = RunContext.for_run(
             settings,
             run_id,
@@ -153,7 +144,8 @@ def ingest(
             entry_url=entry_url,
         )
         try:
-            cache = ParseCache.for_run(ctx, storage)
+            # In a group, the group has set this up once for all its entries (tasks/group.py).
+            cache = ParseCache.for_run(ctx, run_result_storage(ctx.limits, settings.results_dir, ctx.objects))
             return _run(
                 ctx, settings, entry_url, max_pages, allowed_hosts, years, max_documents, stop, started, known, cache
             )
@@ -176,10 +168,6 @@ def _run(
 ) -> State:
     logger = get_run_logger()
     portal = ctx.portal
-    if not ctx.in_group:
-        ensure_extraction_limit(ctx.limits)
-    if ctx.limits.shared and not ctx.in_group:
-        logger.info("global concurrency limits on (shared Prefect server): %s, yusuan-host-*", EXTRACTION_LIMIT)
     summary = IngestSummary(portal=portal, run_id=ctx.run_id)
     limit = max_documents if max_documents is not None else settings.max_documents_per_run
     feed = LinkFeed(years, limit)

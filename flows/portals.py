@@ -28,7 +28,7 @@ from flows.progress import ProgressArtifact, ThrottledProgress
 from storage.object_store import object_store_of
 from tasks.extract import prune_parse_cache
 from tasks.group import group_setup
-from tasks.limits import EXTRACTION_LIMIT, LimitPlan
+from tasks.limits import LimitPlan
 from tasks.stopping import StopRequest, stop_on_signals
 from yusuan.discover.lanes import PortalEntry, host_lanes, portal_entries
 from yusuan.discover.registry import PortalConfig, load_portals
@@ -84,10 +84,7 @@ def ingest_portals(
     if at_once > 1:
         logger.info("%d portal entries in %d lanes of distinct hosts, %d at once", len(entries), len(lanes), at_once)
     objects = object_store_of(settings)
-    plan = LimitPlan.from_settings(settings)
-    if plan.shared:
-        logger.info("global concurrency limits on (shared Prefect server): %s, yusuan-host-*", EXTRACTION_LIMIT)
-    with group_setup(plan, settings.results_dir, objects):
+    with group_setup(LimitPlan.from_settings(settings), settings.results_dir, objects):
         with stop_on_signals() as stop:
             if at_once == 1:
                 for lane in lanes:

@@ -16,8 +16,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+from prefect.logging import get_run_logger
+
 from storage.object_store import ObjectStore
-from tasks.limits import LimitPlan, ParseSlots, ensure_extraction_limit
+from tasks.limits import EXTRACTION_LIMIT, LimitPlan, ParseSlots, ensure_extraction_limit
 from tasks.result_storage import ResultStorage, ensure_result_storage
 
 
@@ -39,12 +41,29 @@ def current_group() -> GroupSetup | None:
     return _GROUP_SETUP.get()
 
 
+def _set_up_shared(plan: LimitPlan, results_dir: Path, objects: ObjectStore | None) -> ResultStorage:
+    """The server-wide extraction limit and the parse results' block: what a group sets up once
+    for its entries, and a run on its own for itself."""
+    ensure_extraction_limit(plan)
+    if plan.shared:
+        get_run_logger().info(
+            "global concurrency limits on (shared Prefect server): %s, yusuan-host-*", EXTRACTION_LIMIT
+        )
+    return ensure_result_storage(results_dir, objects)
+
+
+def run_result_storage(plan: LimitPlan, results_dir: Path, objects: ObjectStore | None) -> ResultStorage:
+    """The parse results' block of a run: its group's, or set up now (with the extraction
+    limit) for a run on its own."""
+    group = current_group()
+    return group.result_storage if group is not None else _set_up_shared(plan, results_dir, objects)
+
+
 @contextmanager
 def group_setup(plan: LimitPlan, results_dir: Path, objects: ObjectStore | None) -> Iterator[GroupSetup]:
     """Set up once what the group's entries share, for the runs started inside this block;
     the parse slots are closed when it ends."""
-    ensure_extraction_limit(plan)
-    setup = GroupSetup(ParseSlots.for_plan(plan), ensure_result_storage(results_dir, objects))
+    setup = GroupSetup(ParseSlots.for_plan(plan), _set_up_shared(plan, results_dir, objects))
     token = _GROUP_SETUP.set(setup)
     try:
         yield setup

@@ -18,8 +18,8 @@ def _block_name(basepath: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ResultStorage:
-    """The saved Prefect storage block of the parse results: its slug (what a run's context
-    carries to any process) and the block itself, loaded once."""
+    """The saved Prefect storage block of the parse results: its slug (its address on the
+    Prefect server, for ``Block.load``) and the block itself, loaded once."""
 
     slug: str
     block: WritableFileSystem

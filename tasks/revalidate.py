@@ -54,6 +54,14 @@ class Revalidated:
     downloaded: Downloaded | None = None
 
 
+def settled_without_request(link: DisclosureLink, source: KnownSource, since: datetime | None) -> Revalidated | None:
+    """The ``RECENT`` verdict for ``link`` when its last fetch stands without a request (read
+    after ``since``, see ``KnownSource.settled_since``); None when it must be asked for."""
+    if not source.settled_since(since):
+        return None
+    return Revalidated(link, Verdict.RECENT, Downloaded(source.as_fetched(link), None, False))
+
+
 def revalidate_links(ctx: RunContext, links: list[DisclosureLink], now: datetime | None = None) -> list[Revalidated]:
     """Check ``links`` (in this order in the result): see the module's docstring."""
     since = ctx.recheck_since(now or datetime.now(UTC))
@@ -69,8 +77,8 @@ def revalidate_links(ctx: RunContext, links: list[DisclosureLink], now: datetime
         source = known.get(link.url)
         if source is None or ctx.full_refresh:
             verdicts[link.url] = Revalidated(link, Verdict.DOWNLOAD)
-        elif source.settled_since(since):
-            verdicts[link.url] = Revalidated(link, Verdict.RECENT, Downloaded(source.as_fetched(link), None, False))
+        elif (recent := settled_without_request(link, source, since)) is not None:
+            verdicts[link.url] = recent
         else:
             due.append((link, source))
 
