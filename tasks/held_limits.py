@@ -40,7 +40,7 @@ from uuid import UUID
 import httpx
 from prefect.client.orchestration import SyncPrefectClient
 
-from tasks.prefect_api import api_client
+from tasks.prefect_api import SharedApiClient
 
 # Under "yusuan" so that runs forward it to the Prefect API (PREFECT_LOGGING_EXTRA_LOGGERS).
 log = logging.getLogger("yusuan.limits")
@@ -113,6 +113,7 @@ class HeldSlots:
         self._holders: list[threading.Thread] = []
         self._closing = False
         self._closed = threading.Event()  # wakes holders waiting to ask the server again
+        self._api = SharedApiClient("a slot holder")
 
     def __reduce__(self) -> tuple[type[HeldSlots], tuple[int, float, float, float]]:
         # Threads and leases stay in the process that took them; a copy (a Dask worker's) starts empty.
@@ -144,6 +145,7 @@ class HeldSlots:
         deadline = time.monotonic() + timeout
         for holder in holders:
             holder.join(max(0.0, deadline - time.monotonic()))
+        self._api.close()
 
     def held(self, limit: str) -> int:
         with self._cond:
@@ -211,18 +213,18 @@ class HeldSlots:
         slot is retired or has been unused for ``linger``."""
         acquired = False
         try:
-            with api_client() as client:
-                lease = self._take(client, limit)
-                if lease is None:
-                    with self._cond:
-                        state.pending -= 1
-                        self._cond.notify_all()
-                    return
-                try:
-                    acquired = True
-                    self._lend(limit, state, client, lease)
-                finally:
-                    _release(client, limit, lease)
+            client = self._api.get()
+            lease = self._take(client, limit)
+            if lease is None:
+                with self._cond:
+                    state.pending -= 1
+                    self._cond.notify_all()
+                return
+            try:
+                acquired = True
+                self._lend(limit, state, client, lease)
+            finally:
+                _release(client, limit, lease)
         except BaseException as exc:  # noqa: BLE001 - handed to the use that waits for this slot
             with self._cond:
                 if not acquired:
@@ -343,33 +345,20 @@ class ChunkedRate:
         self.chunk = rate_chunk(min_interval)
         self._lock = threading.Lock()
         self._tokens: dict[str, _Tokens] = {}
-        self._client: SyncPrefectClient | None = None
+        self._api = SharedApiClient("a rate token")
         self._closed = threading.Event()
 
     def close(self) -> None:
         """The run is over: its API client goes (tokens need no giving back: they decay)."""
-        with self._lock:
-            self._closed.set()
-            client, self._client = self._client, None
-        if client is not None:
-            client.__exit__(None, None, None)
-
-    def _api(self) -> SyncPrefectClient:
-        with self._lock:
-            if self._closed.is_set():
-                raise RuntimeError("rate tokens asked for after the run closed its limits")
-            if self._client is None:
-                client = api_client()
-                client.__enter__()
-                self._client = client
-            return self._client
+        self._closed.set()
+        self._api.close()
 
     def _ask(self, limit: str) -> None:
         """``chunk`` tokens of ``limit``, waiting out refusals (the bucket not yet decayed) and a
         server that is away. A limit that does not exist grants nothing and refuses nothing."""
 
         def ask() -> httpx.Response:
-            return self._api().increment_concurrency_slots(names=[limit], slots=self.chunk, mode="rate_limit")
+            return self._api.get().increment_concurrency_slots(names=[limit], slots=self.chunk, mode="rate_limit")
 
         if granted(ask, self._closed) is None:
             raise RuntimeError(f"the run closed its limits while waiting for a token of {limit}")

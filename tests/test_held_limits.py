@@ -378,3 +378,38 @@ def test_the_limits_api_clients_build_one_tls_context_per_process(monkeypatch: p
     with temporary_settings(updates={PREFECT_API_TLS_INSECURE_SKIP_VERIFY: True}):
         assert api_tls_context().verify_mode == ssl.CERT_NONE
     assert api_tls_context().verify_mode == ssl.CERT_REQUIRED
+
+
+def test_a_runs_slot_holders_share_one_api_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A holder thread lives while its slot is in use, and each opened a client of its own: a
+    new connection and, on its first write, a CSRF-token request (4.4 of them per portal entry
+    in bench/national.py). The holders of a run, one after another and side by side, share one."""
+    import tasks.prefect_api as prefect_api
+
+    opened: list[str] = []
+    real = prefect_api.get_client
+
+    def counted(*args: object, **kwargs: object) -> object:
+        opened.append(threading.current_thread().name)
+        return real(*args, **kwargs)  # type: ignore[call-overload]
+
+    plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=2, per_host_min_interval=0.0)
+    hosts = [_host(plan) for _ in range(2)]
+    monkeypatch.setattr(prefect_api, "get_client", counted)
+    held = HeldSlots(2, linger=0.05)
+    for _ in range(3):
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda host: _use(held, host_limit_name(host)), hosts * 2))
+        deadline = time.monotonic() + 10
+        # Every slot lingers out and goes back to the server: the next round has new holders.
+        while any(held.held(host_limit_name(h)) for h in hosts) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(held.held(host_limit_name(h)) for h in hosts)
+    held.close()
+    assert len(opened) == 1, opened
+    assert [_active_slots(h) for h in hosts] == [0, 0]
+
+
+def _use(held: HeldSlots, limit: str) -> None:
+    with held.slot(limit):
+        time.sleep(0.02)

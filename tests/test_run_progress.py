@@ -3,11 +3,12 @@ lost, and a run over within seconds writes none."""
 
 from __future__ import annotations
 
+import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-from flows.progress import ProgressArtifact, ThrottledProgress
+from flows.progress import ProgressArtifact, ThrottledProgress, run_progress
 
 
 class Clock:
@@ -76,3 +77,17 @@ def test_the_artifact_is_created_by_the_first_share_shown_and_then_updated(pipel
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["progress-test"])))
     mine = [a for a in artifacts if a.flow_run_id == state.state_details.flow_run_id]
     assert [(a.type, a.data, a.description) for a in mine] == [("progress", 100.0, "Documents done")]
+
+
+def test_a_long_runs_artifact_is_written_every_few_seconds_not_every_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document a second for a minute: after the hold, one write per 5 s and the whole share."""
+    import flows.progress
+
+    sent: list[float] = []
+    monkeypatch.setattr(flows.progress, "ProgressArtifact", lambda key, description: sent.append)
+    clock = Clock()
+    progress = run_progress("k", "Documents done", clock=clock)
+    for second in range(1, 61):
+        clock.now += 1
+        progress(second / 60)
+    assert sent == [s / 60 for s in range(10, 60, 5)] + [1.0]
