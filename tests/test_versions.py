@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import text
 
 from flows.ingest import ingest
@@ -40,6 +43,17 @@ def _changes(result: dict) -> dict[str, int]:
     return {kind: n for kind, n in result["changes"].items() if n}
 
 
+def _changes_artifact(result: dict) -> list[dict[str, object]] | None:
+    """The rows of the run's ``ingest-demo-changes`` table artifact; None when it wrote none."""
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-demo-changes"]))
+        )
+    mine = [a for a in artifacts if str(a.flow_run_id) == result["run_id"]]
+    assert len(mine) <= 1
+    return json.loads(mine[0].data) if mine else None  # type: ignore[arg-type]
+
+
 def test_the_current_version_is_the_one_the_portal_serves_now(pipeline_env: str) -> None:
     original = asset_bytes("zhengzhou-yibao-2023.pdf")
     # The same budget re-saved: other bytes after %%EOF, the same tables, so the same filing.
@@ -53,6 +67,7 @@ def test_the_current_version_is_the_one_the_portal_serves_now(pipeline_env: str)
         portal.replace_file(NAME, replacement)  # A → B: B is current, A is history
         second = ingest(portal.entry_url, portal="demo")
         assert _changes(second) == {"changed": 1}
+        assert [row["change"] for row in _changes_artifact(second) or []] == ["changed"]
         assert second["totals"]["loaded"] == 1
         assert _current(pipeline_env)[1] == sha_b
         assert not _served(pipeline_env, sha_a) and _served(pipeline_env, sha_b)
@@ -76,6 +91,7 @@ def test_the_current_version_is_the_one_the_portal_serves_now(pipeline_env: str)
         # Unchanged portal: no change, no row anywhere.
         fourth = ingest(portal.entry_url, portal="demo")
         assert _changes(fourth) == {}
+        assert _changes_artifact(fourth) is None  # the key's latest is still the last diff
         assert count_rows(pipeline_env) == rows
 
         # A crawl cut short by its page budget withdraws nothing, even when a file has gone.
