@@ -196,3 +196,42 @@ def test_a_review_page_is_linked_where_it_is_served_else_as_a_file() -> None:
     page = Path("/data/review/17.html")
     assert review_link(page, "http://review.example:8765/") == "http://review.example:8765/17.html"
     assert review_link(page, None) == "file:///data/review/17.html"
+
+
+@needs_shared
+def test_pages_are_rendered_one_at_a_time_whatever_thread_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PDFium is not thread-safe, not even across documents, and a group's entries write their
+    review pages side by side as they end: bench/national.py with real budgets lost the whole
+    group run to a segfault in libpdfium. Four threads writing review-page images at once:
+    PDFium is never entered by two of them, and every page is rendered."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pdfplumber.display
+
+    from yusuan.evidence.review import _page_images
+
+    active = most = 0
+    count = threading.Lock()
+    real = pdfplumber.display.get_page_image
+
+    def watched(*args: object, **kwargs: object) -> object:
+        nonlocal active, most
+        with count:
+            active += 1
+            most = max(most, active)
+        try:
+            time.sleep(0.05)  # room for another thread to come in, were it let in
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with count:
+                active -= 1
+
+    monkeypatch.setattr(pdfplumber.display, "get_page_image", watched)
+    path = SHARED / "corpus" / "000_c95a306f488ad727.pdf"
+    with ThreadPoolExecutor(4) as pool:
+        images = list(pool.map(lambda _: _page_images(path, {1, 2}), range(4)))
+    assert most == 1
+    assert [sorted(pages) for pages in images] == [[1, 2]] * 4
+    assert all(uri.startswith("data:image/jpeg;base64,") for pages in images for uri, _w, _h in pages.values())

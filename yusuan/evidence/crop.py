@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pdfplumber
 
+from yusuan.evidence.render import page_image
 from yusuan.evidence.rows import RowEvidence
 from yusuan.models import Box
 
@@ -45,7 +46,7 @@ def write_row_png(pdf_path: Path, row: RowEvidence, out: Path, resolution: int =
             raise ValueError(f"{row.label}: the file has {len(pdf.pages)} pages")
         page = pdf.pages[row.page_no - 1]
         region = page.crop(crop_box(row, page.bbox), strict=False)
-        image = region.to_image(resolution=resolution)
+        image = page_image(region, resolution)
         if row.header_box is not None and row.header_page == row.page_no:
             image.draw_rect(row.header_box, fill=(0, 0, 0, 0), stroke=(90, 90, 90), stroke_width=1)
         image.draw_rect(row.box, fill=_FILL, stroke=_OUTLINE, stroke_width=3)

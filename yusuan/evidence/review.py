@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pdfplumber
 
+from yusuan.evidence.render import page_picture
 from yusuan.models import Box, ExtractedDocument
 
 _RESOLUTION = 80  # dpi of the embedded page images: rows legible, a page ≈ 100 KB
@@ -109,7 +110,7 @@ def _page_images(pdf_path: Path, pages: set[int]) -> dict[int, tuple[str, float,
             if not 1 <= page_no <= len(pdf.pages):
                 continue
             page = pdf.pages[page_no - 1]
-            picture = page.to_image(resolution=_RESOLUTION).original.convert("RGB")
+            picture = page_picture(page, _RESOLUTION)
             buffer = io.BytesIO()
             picture.save(buffer, format="JPEG", quality=_JPEG_QUALITY, optimize=True)
             data = base64.b64encode(buffer.getvalue()).decode("ascii")
