@@ -1,7 +1,7 @@
 """A national-scale simulation: hundreds of portals, thousands of documents, one group deployment
 through a real Prefect server on Postgres and a process worker.
 
-    .venv/bin/python bench/national.py [--portals 300] [--docs-per-portal 10]
+    .venv/bin/python bench/national.py [--portals 300] [--docs-per-portal 10] [--real-copy-portals 0]
                                        [--real ../shared/real/pdf/cities] [--database-url URL]
                                        [--second-worker] [--json FILE]
 
@@ -11,6 +11,9 @@ in the demo portal's CMS shapes in turn (static pages with 下一页, GB2312 pag
 ``download.jsp`` / PDF-viewer links, a Hanweb ``dataproxy.jsp`` list with iframe / embed links),
 page sizes 5 to 20, with news items between the budgets; each budget is generated from its own
 seed, so every file has distinct bytes. With ``--real``, one more portal per folder of real PDFs.
+With ``--real-copy-portals N``, N more portals of ``--docs-per-portal`` real files each, copies of
+``--real``'s files taken in turn, each with bytes of its own after ``%%EOF``: thousands of
+documents of real sizes (the generated budgets are 11 sparse pages, a real one ≈ 30).
 
 The stack: ``deployments/local_stack.py`` (``prefect server`` on a Postgres database of its own,
 the deployments of ``deployments/prefect.yaml``, one process worker), yusuan's own fresh
@@ -99,6 +102,28 @@ def generated_column(index: int, docs: int, first_seed: int, pdf_dir: Path) -> C
         if number % 3 == 0:  # news between the budgets, as every column has
             title = NEWS[(index + number) % len(NEWS)]
             column.articles.append(Article(f"m{index:04d}{number:03d}", title, f"{budget.year}-03-01", title))
+    return column
+
+
+def real_copies_column(index: int, docs: int, sources: list[Path], pdf_dir: Path) -> Column:
+    """A portal of ``docs`` real files, taken in turn from ``sources`` (real pages, real sizes, as
+    many documents as wanted). Each copy gets bytes of its own after ``%%EOF``, as a re-saved file
+    has, so every file is distinct and parsed; copies of one budget are versions of one filing."""
+    style, vias = SHAPES[index % len(SHAPES)]
+    column = Column(f"/c{index}/bmys/", "部门预算", name=f"copies-{index:04d}", style=style, per_page=5 + index % 16)
+    for number in range(docs):
+        path = sources[(index * docs + number) % len(sources)]
+        content = path.read_bytes() + f"\n% copy {index}-{number}\n".encode()
+        (pdf_dir / f"c{index:04d}-{number:03d}.pdf").write_bytes(content)
+        column.articles.append(
+            Article(
+                f"c{index:04d}{number:03d}",
+                f"部门预算公开 {path.stem}",
+                "2026-02-01",
+                "详见附件。",
+                (Attachment(f"{number:03d}-{path.name}", content, via=vias[number % len(vias)]),),
+            )
+        )
     return column
 
 
@@ -350,6 +375,12 @@ def main() -> None:
     parser.add_argument("--real", type=Path, default=REPO.parent / "shared" / "real" / "pdf" / "cities")
     parser.add_argument("--no-real", action="store_true")
     parser.add_argument(
+        "--real-copy-portals",
+        type=int,
+        default=0,
+        help="portals of --docs-per-portal real files each (copies of --real's files with bytes of their own)",
+    )
+    parser.add_argument(
         "--database-url", default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     )
     parser.add_argument("--second-worker", action="store_true")
@@ -383,6 +414,11 @@ def main() -> None:
         columns = [
             generated_column(i, args.docs_per_portal, 100_000 + i * args.docs_per_portal, pdf_dir)
             for i in range(args.portals)
+        ]
+        sources = sorted(args.real.rglob("*.pdf"))
+        columns += [
+            real_copies_column(args.portals + i, args.docs_per_portal, sources, pdf_dir)
+            for i in range(args.real_copy_portals)
         ]
         real_folders = [] if args.no_real else sorted(p for p in args.real.iterdir() if p.is_dir())
         columns += [real_column(i, folder) for i, folder in enumerate(real_folders)]
