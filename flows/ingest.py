@@ -39,7 +39,7 @@ from tasks.group import run_result_storage
 from tasks.runner import task_runner_for, untagged
 from tasks.stopping import PROCESS_STOP, StopRequest, stop_on_signals
 from yusuan.errors import one_line
-from yusuan.evidence.review import review_dir, write_review
+from yusuan.evidence.review import review_dir, write_review_within
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.fetch.offsite import HostPolicy
 from yusuan.models import DiscoveryResult
@@ -293,7 +293,7 @@ def _review_pages(ctx: RunContext, summary: IngestSummary) -> dict[int, Path]:
         try:
             with engine.connect() as conn:
                 review = read_review(conn, document_id)
-            written[document_id] = write_review(review, store.local(review.sha256), out / f"{document_id}.html")
+            written[document_id] = write_review_within(review, store.local(review.sha256), out / f"{document_id}.html")
         except Exception as exc:  # noqa: BLE001 - a help for the operator, never a reason to fail the run
             get_run_logger().warning("review page of document %d not written: %s", document_id, one_line(exc))
     return written

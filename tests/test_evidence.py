@@ -235,3 +235,35 @@ def test_pages_are_rendered_one_at_a_time_whatever_thread_asks(monkeypatch: pyte
     assert most == 1
     assert [sorted(pages) for pages in images] == [[1, 2]] * 4
     assert all(uri.startswith("data:image/jpeg;base64,") for pages in images for uri, _w, _h in pages.values())
+
+
+def _segfault(conn: object) -> None:
+    """A child that dies as PDFium does on a bad day."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+@needs_shared
+def test_a_runs_review_page_is_written_by_a_child_whose_crash_or_hang_costs_that_page_only(tmp_path: Path) -> None:
+    """A run writes its review pages in a child process, as it parses: PDFium renders them, and
+    a segfault there ended the whole flow process (bench/national.py); a file that makes it hang
+    held the run with no deadline. The child's page is the in-process one; a child killed by
+    SIGSEGV is reported, not shared; past its deadline no page is left behind."""
+    from yusuan.evidence.review import ReviewNotWritten, review_of_extracted, write_review, write_review_within
+    from yusuan.extract.isolated import call_within
+
+    path = SHARED / "corpus" / "000_c95a306f488ad727.pdf"
+    review = review_of_extracted(extract_document(path, "z", ""), document_id=7)
+    there = write_review_within(review, path, tmp_path / "child" / "7.html")
+    here = write_review(review, path, tmp_path / "here" / "7.html")
+    assert there.read_text(encoding="utf-8") == here.read_text(encoding="utf-8")
+    assert there.stat().st_size > 10_000 and not list((tmp_path / "child").glob(".*"))
+
+    crashed = call_within(_segfault, (), 30)
+    assert crashed is not None and (crashed.status, crashed.exitcode) == ("died", -11)
+
+    with pytest.raises(ReviewNotWritten, match="longer than"):
+        write_review_within(review, path, tmp_path / "late" / "7.html", seconds=0.01)
+    assert not (tmp_path / "late" / "7.html").exists()

@@ -15,11 +15,13 @@ import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pdfplumber
 
 from yusuan.evidence.render import page_picture
+from yusuan.extract.isolated import call_within, limit_memory
 from yusuan.models import Box, ExtractedDocument
 
 _RESOLUTION = 80  # dpi of the embedded page images: rows legible, a page ≈ 100 KB
@@ -233,8 +235,58 @@ def _table_section(table: ReviewTable, images: dict[int, tuple[str, float, float
 def write_review(review: ReviewDocument, pdf_path: Path, out: Path) -> Path:
     """Write the review page of ``review`` (its pages rendered from ``pdf_path``) to ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_review(review, pdf_path), encoding="utf-8")
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_text(render_review(review, pdf_path), encoding="utf-8")
+    partial.replace(out)  # whole or not at all, whenever the writer stops
     return out
+
+
+# A review page's rendering, in a child process: a budget's pages with tables at 80 dpi take
+# seconds; a file that makes PDFium hang or balloon is stopped here.
+REVIEW_SECONDS = 120.0
+REVIEW_MEMORY_MB = 2048
+
+
+class ReviewNotWritten(Exception):
+    """The review page's child process did not write it (its reason: a deadline, a crash …)."""
+
+
+def _write_in_child(conn: Connection, review: ReviewDocument, pdf_path: str, out: str, memory_bytes: int) -> None:
+    limit_memory(memory_bytes)
+    try:
+        try:
+            write_review(review, Path(pdf_path), Path(out))
+            answer = ("ok", out)
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which goes on without the page
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        conn.send(answer)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the parent stopped waiting
+    finally:
+        conn.close()
+
+
+def write_review_within(
+    review: ReviewDocument,
+    pdf_path: Path,
+    out: Path,
+    seconds: float = REVIEW_SECONDS,
+    memory_mb: int = REVIEW_MEMORY_MB,
+) -> Path:
+    """``write_review`` in a child process, as a parse is (yusuan/extract/isolated.py): PDFium
+    renders the pages, and a crash, a hang or a balloon in it on a hostile file costs this page
+    only, never the run that writes it (a segfault in PDFium ends the whole process). In this
+    process, one rendering at a time, where no child can be started. Raises ``ReviewNotWritten``."""
+    ended = call_within(_write_in_child, (review, str(pdf_path), str(out), memory_mb * 1024 * 1024), seconds)
+    if ended is None:
+        return write_review(review, pdf_path, out)
+    if ended.status == "ok":
+        return out
+    if ended.status == "timeout":
+        raise ReviewNotWritten(f"rendering took longer than {seconds:g} s: stopped")
+    if ended.status == "died":
+        raise ReviewNotWritten(f"the rendering process died (exit code {ended.exitcode})")
+    raise ReviewNotWritten(f"rendering failed: {ended.value}")
 
 
 def review_dir(raw_dir: Path) -> Path:

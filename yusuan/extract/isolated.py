@@ -1,4 +1,5 @@
-"""The parse of one file in a child process, with a deadline and a memory bound.
+"""The parse of one file in a child process, with a deadline and a memory bound (``call_within``
+runs other work on untrusted files the same way: the review pages' rendering).
 
 pdfminer is pure Python: a deflate bomb inside a PDF or a pathological content stream can take
 minutes and gigabytes, and a thread cannot be stopped. A child process can: past its deadline it
@@ -57,11 +58,16 @@ class ParseBudget:
 _NO_MEMORY_EXIT = 86
 
 
-def _child(conn: Connection, path: str, sha256: str, hint: str, memory_bytes: int) -> None:
+def limit_memory(memory_bytes: int) -> None:
+    """Bound this (child) process's address space: past it, allocations fail."""
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     except (ValueError, OSError):
         pass  # a platform without the limit: the deadline still holds
+
+
+def _child(conn: Connection, path: str, sha256: str, hint: str, memory_bytes: int) -> None:
+    limit_memory(memory_bytes)
     try:
         try:
             answer = ("ok", extract_document(Path(path), sha256, hint))
@@ -99,26 +105,38 @@ def _quarantined(sha256: str, reason: QuarantineReason, error: str) -> Extracted
     return ExtractedDocument.quarantined(sha256, EXTRACTOR_VERSION, reason, error)
 
 
-def extract_within(
-    path: Path, sha256: str, hint: str, budget: ParseBudget, stopped: Callable[[], bool] | None = None
-) -> ExtractedDocument:
-    """``extract_document`` in a child process within ``budget``; in this process when no child
-    can be started here (a daemonic worker process may not have children). ``stopped`` is asked
-    twice a second: True kills the child and raises ``ParseStopped``."""
+@dataclass(frozen=True, slots=True)
+class ChildEnded:
+    """How a call in a child process ended: ``status`` is what the child sent (``ok``, ``memory``,
+    ``error``) or what the parent saw (``timeout``, ``stopped``, ``died``), ``value`` what it sent."""
+
+    status: str
+    value: object
+    exitcode: int | None
+
+
+def call_within(
+    target: Callable[..., None],
+    args: tuple[object, ...],
+    seconds: float,
+    stopped: Callable[[], bool] | None = None,
+) -> ChildEnded | None:
+    """``target(connection, *args)`` in a child of this process's forkserver, which sends one
+    ``(status, value)`` on the connection; killed past ``seconds`` or once ``stopped()`` (asked
+    twice a second) says so. None when no child can be started here (a daemonic worker process
+    may not have children): the caller then does the work itself."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_forkserver_preload())
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_child, args=(sender, str(path), sha256, hint, budget.memory_mb * 1024 * 1024), daemon=True
-    )
+    process = context.Process(target=target, args=(sender, *args), daemon=True)
     try:
         process.start()
     except (AssertionError, OSError):
         receiver.close()
         sender.close()
-        return extract_document(path, sha256, hint)
+        return None
     sender.close()
-    deadline = time.monotonic() + budget.seconds
+    deadline = time.monotonic() + seconds
     try:
         status, value = "timeout", ""
         while (left := deadline - time.monotonic()) > 0:
@@ -133,13 +151,29 @@ def extract_within(
                 break
     finally:
         receiver.close()
+        if status in ("timeout", "stopped"):
+            process.kill()  # no grace: what it would still finish is past its deadline
         process.join(timeout=1.0)
         if process.is_alive():
             process.kill()
             process.join()
-    if status == "died" and process.exitcode == _NO_MEMORY_EXIT:
+    return ChildEnded(status, value, process.exitcode)
+
+
+def extract_within(
+    path: Path, sha256: str, hint: str, budget: ParseBudget, stopped: Callable[[], bool] | None = None
+) -> ExtractedDocument:
+    """``extract_document`` in a child process within ``budget``; in this process when no child
+    can be started here. ``stopped`` is asked twice a second: True kills the child and raises
+    ``ParseStopped``."""
+    ended = call_within(_child, (str(path), sha256, hint, budget.memory_mb * 1024 * 1024), budget.seconds, stopped)
+    if ended is None:
+        return extract_document(path, sha256, hint)
+    status, value = ended.status, ended.value
+    if status == "died" and ended.exitcode == _NO_MEMORY_EXIT:
         status = "memory"
     if status == "ok":
+        assert isinstance(value, ExtractedDocument)
         return value
     if status == "stopped":
         raise ParseStopped(f"parse of {sha256[:12]} stopped: the run is stopping")
@@ -151,16 +185,16 @@ def extract_within(
         return _quarantined(
             sha256, QuarantineReason.PARSE_BUDGET, f"parse needed more than {budget.memory_mb} MB: stopped"
         )
-    if status == "died" and (process.exitcode or 0) < 0:
+    if status == "died" and (ended.exitcode or 0) < 0:
         # An allocation refused inside a C library ends in a signal rather than a MemoryError.
         return _quarantined(
             sha256,
             QuarantineReason.PARSE_BUDGET,
-            f"the parse process was killed by signal {-(process.exitcode or 0)}: over its memory bound of "
+            f"the parse process was killed by signal {-(ended.exitcode or 0)}: over its memory bound of "
             f"{budget.memory_mb} MB, or a crash in a C library",
         )
     if status == "died":
         return _quarantined(
-            sha256, QuarantineReason.EXTRACT_FAILED, f"the parse process died (exit code {process.exitcode})"
+            sha256, QuarantineReason.EXTRACT_FAILED, f"the parse process died (exit code {ended.exitcode})"
         )
     return _quarantined(sha256, QuarantineReason.EXTRACT_FAILED, f"extraction failed: {value}")
