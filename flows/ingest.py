@@ -289,13 +289,19 @@ def _review_pages(ctx: RunContext, summary: IngestSummary) -> dict[int, Path]:
         return {}
     store, out, engine = ctx.raw_store(), review_dir(ctx.raw_dir), engine_for(ctx.database_url)
     written: dict[int, Path] = {}
+    cpu = 0.0
     for document_id in failed:
         try:
             with engine.connect() as conn:
                 review = read_review(conn, document_id)
-            written[document_id] = write_review_within(review, store.local(review.sha256), out / f"{document_id}.html")
+            page = write_review_within(review, store.local(review.sha256), out / f"{document_id}.html")
         except Exception as exc:  # noqa: BLE001 - a help for the operator, never a reason to fail the run
             get_run_logger().warning("review page of document %d not written: %s", document_id, one_line(exc))
+            continue
+        written[document_id], cpu = page.path, cpu + page.cpu_seconds
+    # The rendering's CPU, which bench/national.py tells apart from the parses' (both are children
+    # of the parse processes' forkserver).
+    get_run_logger().info("%d review pages written in %.2f s of CPU", len(written), cpu)
     return written
 
 

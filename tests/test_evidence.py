@@ -256,10 +256,11 @@ def test_a_runs_review_page_is_written_by_a_child_whose_crash_or_hang_costs_that
 
     path = SHARED / "corpus" / "000_c95a306f488ad727.pdf"
     review = review_of_extracted(extract_document(path, "z", ""), document_id=7)
-    there = write_review_within(review, path, tmp_path / "child" / "7.html")
-    here = write_review(review, path, tmp_path / "here" / "7.html")
+    written = write_review_within(review, path, tmp_path / "child" / "7.html")
+    there, here = written.path, write_review(review, path, tmp_path / "here" / "7.html")
     assert there.read_text(encoding="utf-8") == here.read_text(encoding="utf-8")
     assert there.stat().st_size > 10_000 and not list((tmp_path / "child").glob(".*"))
+    assert 0 < written.cpu_seconds < 60
 
     crashed = call_within(_segfault, (), 30)
     assert crashed is not None and (crashed.status, crashed.exitcode) == ("died", -11)

@@ -13,6 +13,8 @@ import base64
 import html
 import io
 import re
+import resource
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -247,6 +249,14 @@ REVIEW_SECONDS = 120.0
 REVIEW_MEMORY_MB = 2048
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewWritten:
+    """A review page written, and the CPU its rendering took (the child's, or this process's)."""
+
+    path: Path
+    cpu_seconds: float
+
+
 class ReviewNotWritten(Exception):
     """The review page's child process did not write it (its reason: a deadline, a crash …)."""
 
@@ -256,7 +266,8 @@ def _write_in_child(conn: Connection, review: ReviewDocument, pdf_path: str, out
     try:
         try:
             write_review(review, Path(pdf_path), Path(out))
-            answer = ("ok", out)
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            answer = ("ok", used.ru_utime + used.ru_stime)
         except BaseException as exc:  # noqa: BLE001 - reported to the parent, which goes on without the page
             answer = ("error", f"{type(exc).__name__}: {exc}")
         conn.send(answer)
@@ -272,16 +283,17 @@ def write_review_within(
     out: Path,
     seconds: float = REVIEW_SECONDS,
     memory_mb: int = REVIEW_MEMORY_MB,
-) -> Path:
+) -> ReviewWritten:
     """``write_review`` in a child process, as a parse is (yusuan/extract/isolated.py): PDFium
     renders the pages, and a crash, a hang or a balloon in it on a hostile file costs this page
     only, never the run that writes it (a segfault in PDFium ends the whole process). In this
     process, one rendering at a time, where no child can be started. Raises ``ReviewNotWritten``."""
     ended = call_within(_write_in_child, (review, str(pdf_path), str(out), memory_mb * 1024 * 1024), seconds)
     if ended is None:
-        return write_review(review, pdf_path, out)
+        started = time.process_time()
+        return ReviewWritten(write_review(review, pdf_path, out), time.process_time() - started)
     if ended.status == "ok":
-        return out
+        return ReviewWritten(out, float(ended.value))  # type: ignore[arg-type]
     if ended.status == "timeout":
         raise ReviewNotWritten(f"rendering took longer than {seconds:g} s: stopped")
     if ended.status == "died":
