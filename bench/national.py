@@ -297,7 +297,7 @@ class Databases:
         parses' forkserver are not parses, and the tree sampler cannot tell them apart."""
         with self.prefect.connect() as conn:
             messages = conn.execute(
-                text("SELECT message FROM log WHERE created >= :since AND message LIKE '%review pages written in%'"),
+                text("SELECT message FROM log WHERE created >= :since AND message LIKE 'review pages: % written in %'"),
                 {"since": since},
             ).scalars()
             return sum(float(m.split(" written in ")[1].split(" s ")[0]) for m in messages)

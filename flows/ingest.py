@@ -301,7 +301,7 @@ def _review_pages(ctx: RunContext, summary: IngestSummary) -> dict[int, Path]:
         written[document_id], cpu = page.path, cpu + page.cpu_seconds
     # The rendering's CPU, which bench/national.py tells apart from the parses' (both are children
     # of the parse processes' forkserver).
-    get_run_logger().info("%d review pages written in %.2f s of CPU", len(written), cpu)
+    get_run_logger().info("review pages: %d written in %.2f s of CPU", len(written), cpu)
     return written
 
 
