@@ -237,7 +237,7 @@ def test_pages_are_rendered_one_at_a_time_whatever_thread_asks(monkeypatch: pyte
     assert all(uri.startswith("data:image/jpeg;base64,") for pages in images for uri, _w, _h in pages.values())
 
 
-def _segfault(conn: object) -> None:
+def _segfault() -> None:
     """A child that dies as PDFium does on a bad day."""
     import os
     import signal
@@ -262,7 +262,7 @@ def test_a_runs_review_page_is_written_by_a_child_whose_crash_or_hang_costs_that
     assert there.stat().st_size > 10_000 and not list((tmp_path / "child").glob(".*"))
     assert 0 < written.cpu_seconds < 60
 
-    crashed = call_within(_segfault, (), 30)
+    crashed = call_within(_segfault, (), 30, 1024)
     assert crashed is not None and (crashed.status, crashed.exitcode) == ("died", -11)
 
     with pytest.raises(ReviewNotWritten, match="longer than"):

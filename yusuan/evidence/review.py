@@ -17,13 +17,12 @@ import resource
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pdfplumber
 
 from yusuan.evidence.render import page_picture
-from yusuan.extract.isolated import call_within, limit_memory
+from yusuan.extract.isolated import call_within
 from yusuan.models import Box, ExtractedDocument
 
 _RESOLUTION = 80  # dpi of the embedded page images: rows legible, a page ≈ 100 KB
@@ -261,20 +260,11 @@ class ReviewNotWritten(Exception):
     """The review page's child process did not write it (its reason: a deadline, a crash …)."""
 
 
-def _write_in_child(conn: Connection, review: ReviewDocument, pdf_path: str, out: str, memory_bytes: int) -> None:
-    limit_memory(memory_bytes)
-    try:
-        try:
-            write_review(review, Path(pdf_path), Path(out))
-            used = resource.getrusage(resource.RUSAGE_SELF)
-            answer = ("ok", used.ru_utime + used.ru_stime)
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which goes on without the page
-            answer = ("error", f"{type(exc).__name__}: {exc}")
-        conn.send(answer)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the parent stopped waiting
-    finally:
-        conn.close()
+def _render_in_child(review: ReviewDocument, pdf_path: Path, out: Path) -> float:
+    """``write_review`` in ``call_within``'s child; the child's CPU, its rendering's."""
+    write_review(review, pdf_path, out)
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
 
 
 def write_review_within(
@@ -288,7 +278,7 @@ def write_review_within(
     renders the pages, and a crash, a hang or a balloon in it on a hostile file costs this page
     only, never the run that writes it (a segfault in PDFium ends the whole process). In this
     process, one rendering at a time, where no child can be started. Raises ``ReviewNotWritten``."""
-    ended = call_within(_write_in_child, (review, str(pdf_path), str(out), memory_mb * 1024 * 1024), seconds)
+    ended = call_within(_render_in_child, (review, pdf_path, out), seconds, memory_mb)
     if ended is None:
         started = time.process_time()
         return ReviewWritten(write_review(review, pdf_path, out), time.process_time() - started)
@@ -296,6 +286,8 @@ def write_review_within(
         return ReviewWritten(out, float(ended.value))  # type: ignore[arg-type]
     if ended.status == "timeout":
         raise ReviewNotWritten(f"rendering took longer than {seconds:g} s: stopped")
+    if ended.status == "memory":
+        raise ReviewNotWritten(f"rendering needed more than {memory_mb} MB: stopped")
     if ended.status == "died":
         raise ReviewNotWritten(f"the rendering process died (exit code {ended.exitcode})")
     raise ReviewNotWritten(f"rendering failed: {ended.value}")

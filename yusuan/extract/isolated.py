@@ -58,24 +58,25 @@ class ParseBudget:
 _NO_MEMORY_EXIT = 86
 
 
-def limit_memory(memory_bytes: int) -> None:
-    """Bound this (child) process's address space: past it, allocations fail."""
+def _limit_memory(memory_bytes: int) -> None:
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     except (ValueError, OSError):
         pass  # a platform without the limit: the deadline still holds
 
 
-def _child(conn: Connection, path: str, sha256: str, hint: str, memory_bytes: int) -> None:
-    limit_memory(memory_bytes)
+def _child(conn: Connection, memory_bytes: int, work: Callable[..., object], *args: object) -> None:
+    """The child's side of ``call_within``: ``work(*args)`` under the memory bound, its result or
+    why it has none sent back once."""
+    _limit_memory(memory_bytes)
     try:
         try:
-            answer = ("ok", extract_document(Path(path), sha256, hint))
+            answer = ("ok", work(*args))
         except MemoryError:
             answer = ("memory", "")
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent as this document's failure
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent as this item's failure
             # Under the address-space limit a refused allocation surfaces as whatever the code
-            # that asked raises (OSError ENOMEM, a zlib or import error …): while the parse still
+            # that asked raises (OSError ENOMEM, a zlib or import error …): while the work still
             # holds its memory, a small allocation failing too says the bound was reached.
             answer = ("memory", "") if _exhausted(exc) else ("error", f"{type(exc).__name__}: {exc}")
         conn.send(answer)
@@ -107,8 +108,9 @@ def _quarantined(sha256: str, reason: QuarantineReason, error: str) -> Extracted
 
 @dataclass(frozen=True, slots=True)
 class ChildEnded:
-    """How a call in a child process ended: ``status`` is what the child sent (``ok``, ``memory``,
-    ``error``) or what the parent saw (``timeout``, ``stopped``, ``died``), ``value`` what it sent."""
+    """How a call in a child process ended: ``status`` is ``ok`` (``value`` is the result),
+    ``error`` (``value`` says what was raised), ``memory`` (over the bound), ``timeout``,
+    ``stopped`` or ``died`` (``exitcode`` says how)."""
 
     status: str
     value: object
@@ -116,19 +118,20 @@ class ChildEnded:
 
 
 def call_within(
-    target: Callable[..., None],
+    work: Callable[..., object],
     args: tuple[object, ...],
     seconds: float,
+    memory_mb: int,
     stopped: Callable[[], bool] | None = None,
 ) -> ChildEnded | None:
-    """``target(connection, *args)`` in a child of this process's forkserver, which sends one
-    ``(status, value)`` on the connection; killed past ``seconds`` or once ``stopped()`` (asked
-    twice a second) says so. None when no child can be started here (a daemonic worker process
-    may not have children): the caller then does the work itself."""
+    """``work(*args)`` (a module-level function: it is sent by name) in a child of this process's
+    forkserver, its address space bounded to ``memory_mb``; killed past ``seconds`` or once
+    ``stopped()`` (asked twice a second) says so. None when no child can be started here (a
+    daemonic worker process may not have children): the caller then does the work itself."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_forkserver_preload())
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=target, args=(sender, *args), daemon=True)
+    process = context.Process(target=_child, args=(sender, memory_mb * 1024 * 1024, work, *args), daemon=True)
     try:
         process.start()
     except (AssertionError, OSError):
@@ -157,6 +160,8 @@ def call_within(
         if process.is_alive():
             process.kill()
             process.join()
+    if status == "died" and process.exitcode == _NO_MEMORY_EXIT:
+        status = "memory"
     return ChildEnded(status, value, process.exitcode)
 
 
@@ -166,12 +171,10 @@ def extract_within(
     """``extract_document`` in a child process within ``budget``; in this process when no child
     can be started here. ``stopped`` is asked twice a second: True kills the child and raises
     ``ParseStopped``."""
-    ended = call_within(_child, (str(path), sha256, hint, budget.memory_mb * 1024 * 1024), budget.seconds, stopped)
+    ended = call_within(extract_document, (path, sha256, hint), budget.seconds, budget.memory_mb, stopped)
     if ended is None:
         return extract_document(path, sha256, hint)
     status, value = ended.status, ended.value
-    if status == "died" and ended.exitcode == _NO_MEMORY_EXIT:
-        status = "memory"
     if status == "ok":
         assert isinstance(value, ExtractedDocument)
         return value
