@@ -16,6 +16,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from yusuan.errors import error_chain
 from yusuan.extract.borderless import borderless_grids
+from yusuan.extract.lean_page import lean_pages, table_text
 from yusuan.extract.word_grid import (
     Bands,
     box_union,
@@ -244,7 +245,7 @@ def read_pdf(path: Path) -> PdfContent:
         carried: list[list[dict]] = []
         carried_text: list[list[dict]] = []
         continuing = False  # the previous page ended in a borderless table: this one may run it on
-        for page_no, page in enumerate(pdf.pages, start=1):
+        for page_no, page in enumerate(lean_pages(pdf), start=1):
             try:
                 content.char_count += len(page.chars)
                 if not page.chars:
@@ -265,7 +266,7 @@ def read_pdf(path: Path) -> PdfContent:
                 else:
                     carried_text, continuing = [], False
                 for n, t in enumerate(tables):
-                    rows = t.extract()
+                    rows = table_text(t)
                     row_boxes: list[Box | None] = [box_union([row.bbox]) for row in t.rows]
                     top = t.bbox[1]
                     if n == 0:
