@@ -411,6 +411,13 @@ def main() -> None:
     parser.add_argument(
         "--rerun-at-once", type=int, default=None, help="also a re-run within the window with this portal_concurrency"
     )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting of the Prefect server's (e.g. PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED=false)",
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
@@ -449,6 +456,7 @@ def main() -> None:
         pages = sum(page_count(p) for p in files)
         shas = {a.etag for c in columns for art in c.articles for a in art.attachments}
         figures |= {"portals": len(columns), "documents": len(files), "distinct_files": len(shas), "pages": pages}
+        figures["server_env"] = args.server_env
         print(f"{len(columns)} portals, {len(files)} files ({len(shas)} distinct), {pages} pages, "
               f"built in {time.monotonic() - built:.0f} s", flush=True)  # fmt: skip
         with ExitStack() as stack_of:
@@ -465,6 +473,7 @@ def main() -> None:
                 # uvicorn's access log: every API request, counted from server.log.
                 "PREFECT_SERVER_LOGGING_LEVEL": "INFO",
                 "PREFECT_UI_ENABLED": "false",
+                **dict(setting.split("=", 1) for setting in args.server_env),
             }
             stack = stack_of.enter_context(LocalStack(scratch / "prefect", free_port(), env))
             stack.start_server()
