@@ -115,7 +115,12 @@ def _header_lines_above(page: pdfplumber.page.Page, bbox: tuple[float, float, fl
 def trailing_header_lines(page: pdfplumber.page.Page, below: float) -> list[list[dict]]:
     """Header-like lines at the foot of a page, below its last table: a header orphaned there
     belongs to the table that starts on the next page."""
-    area = page.crop((page.bbox[0], max(below, page.bbox[1]), page.bbox[2], page.bbox[3]), strict=False)
+    top = max(below, page.bbox[1])
+    if not any(char["bottom"] >= top for char in page.chars):
+        # No character reaches the area (a crop keeps what touches it): no words to read there,
+        # and cropping clips every object of the page, the rules included.
+        return []
+    area = page.crop((page.bbox[0], top, page.bbox[2], page.bbox[3]), strict=False)
     lines = [line for line in text_lines(area.extract_words(x_tolerance=1.5))]
     out: list[list[dict]] = []
     for line in reversed(lines):
