@@ -29,15 +29,6 @@ from pdfplumber.utils import extract_text, resolve_all, resolve_and_decode
 _PLAIN = frozenset({float, int, str, bool, type(None)})
 
 
-def _resolved(value: object) -> bool:
-    """Whether resolve_all would give ``value`` back as it is (a tuple of plain values: the
-    character's matrix; tuples are immutable, so sharing it is safe)."""
-    kind = type(value)
-    if kind in _PLAIN:
-        return True
-    return kind is tuple and all(type(v) in _PLAIN for v in value)  # type: ignore[attr-defined]
-
-
 class LeanPage(Page):
     """A pdfplumber ``Page`` whose characters cost less to collect."""
 
@@ -60,7 +51,10 @@ class LeanPage(Page):
         attr: dict[str, Any] = {}
         for key, value in obj.__dict__.items():
             if key in ALL_ATTRS:
-                attr[key] = value if _resolved(value) else resolve_all(value)
+                kind = type(value)
+                # A tuple of plain values (the character's matrix) is immutable: shared as it is.
+                plain = kind in _PLAIN or (kind is tuple and _PLAIN.issuperset(map(type, value)))
+                attr[key] = value if plain else resolve_all(value)
         attr["object_type"] = "char"
         attr["page_number"] = self.page_number
         for cs in ("ncs", "scs"):
