@@ -1,7 +1,8 @@
 """Read a PDF into an ordered stream of text lines and ruled tables per page (pdfplumber).
 
 Everything downstream (titles, captions, stitching) works on this stream, so the pdfplumber
-specifics stay in this one module.
+specifics stay in this module and in ``lean_page`` (its pages, with cheaper character dicts and
+cell texts that are pdfplumber's own).
 """
 
 from __future__ import annotations
