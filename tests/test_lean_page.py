@@ -7,9 +7,10 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from pdfplumber.page import Page
+from pdfplumber.table import TableFinder, TableSettings, edges_to_intersections, intersections_to_cells
 
 from tests.conftest import CORPUS, REAL_PDFS, needs_shared
-from yusuan.extract.lean_page import LeanPage, lean_pages, table_text
+from yusuan.extract.lean_page import LeanPage, LeanTableFinder, cells_of, lean_pages, table_text
 
 # Pages of several makers' templates: ruled tables, borderless ones, a rotated or offset box
 # where a file has one. The first pages of each file hold its cover, its notes and its tables.
@@ -48,6 +49,7 @@ def test_lean_pages_equal_pdfplumber_pages(path: Path) -> None:
             assert ours.chars == theirs.chars
             assert ours.rects == theirs.rects and ours.lines == theirs.lines
             found = theirs.find_tables()
+            assert LeanTableFinder(ours).cells == TableFinder(theirs).cells
             assert [t.bbox for t in ours.find_tables()] == [t.bbox for t in found]
             for table in found:
                 assert table_text(table) == table.extract()
@@ -87,3 +89,34 @@ def test_table_text_on_a_page_whose_box_is_not_at_the_origin(tmp_path: Path) -> 
         assert table_text(table) == table.extract()
         assert table_text(table)[0] == ["a1", "b1"]
         assert table_text(table)[1][0].startswith("a2")
+
+
+def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> dict[str, object]:
+    return {"orientation": orientation, "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+            "width": x1 - x0, "height": bottom - top, "object_type": "line"}  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_cells_of_equals_pdfplumbers_on_grids_with_missing_rules(seed: int) -> None:
+    """Ruled grids with merged cells (rule segments left out), touching grids and stray rules."""
+    import random
+    from itertools import pairwise
+
+    rng = random.Random(seed)
+    xs = sorted(rng.sample(range(0, 600, 10), rng.randint(2, 9)))
+    ys = sorted(rng.sample(range(0, 800, 10), rng.randint(2, 12)))
+    edges = []
+    for i, y in enumerate(ys):  # horizontal rules, cut between columns now and then
+        for a, b in pairwise(xs):
+            if i in (0, len(ys) - 1) or rng.random() > 0.2:
+                edges.append(_edge("h", a, y, b, y))
+    for j, x in enumerate(xs):
+        for a, b in pairwise(ys):
+            if j in (0, len(xs) - 1) or rng.random() > 0.2:
+                edges.append(_edge("v", x, a, x, b))
+    for _ in range(rng.randint(0, 3)):  # stray rules crossing the grid
+        x, y = rng.randrange(0, 600), rng.randrange(0, 800)
+        edges.append(_edge("h", x, y, x + rng.randrange(5, 200), y))
+    settings = TableSettings.resolve(None)
+    intersections = edges_to_intersections(edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance)
+    assert cells_of(intersections) == intersections_to_cells(intersections)

@@ -13,6 +13,7 @@ own on real pages, so the pin on pdfplumber (``<0.12``) is what keeps them in st
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 from unicodedata import normalize as normalize_unicode
@@ -21,8 +22,11 @@ from pdfminer.layout import LTChar, LTItem
 from pdfminer.pdfpage import PDFPage
 from pdfplumber.page import ALL_ATTRS, Page, fix_fontname_bytes
 from pdfplumber.pdf import PDF
-from pdfplumber.table import Table
-from pdfplumber.utils import extract_text, resolve_all, resolve_and_decode
+from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables, edges_to_intersections
+from pdfplumber.utils import extract_text, obj_to_bbox, resolve_all, resolve_and_decode
+
+Point = tuple[float, float]
+Bbox = tuple[float, float, float, float]
 
 # Values resolve_all hands back unchanged: exact types, since a PDF name (PSLiteral) or an
 # object reference must still be resolved.
@@ -43,6 +47,9 @@ class LeanPage(Page):
         if name not in self._colour_spaces:
             self._colour_spaces[name] = resolve_and_decode(name)
         return self._colour_spaces[name]
+
+    def find_tables(self, table_settings: dict[str, Any] | TableSettings | None = None) -> list[Table]:
+        return LeanTableFinder(self, TableSettings.resolve(table_settings)).tables
 
     def process_object(self, obj: LTItem) -> dict[str, Any]:
         if type(obj) is not LTChar:
@@ -78,6 +85,71 @@ class LeanPage(Page):
             attr["x0"] = attr["x0"] + mb_x0
             attr["x1"] = attr["x1"] + mb_x0
         return attr
+
+
+class LeanTableFinder(TableFinder):
+    """pdfplumber's ``TableFinder`` with ``cells_of`` for its cells."""
+
+    def __init__(self, page: Page, settings: TableSettings | dict[str, Any] | None = None) -> None:
+        # TableFinder.__init__'s steps, in its order.
+        self.page = page
+        self.settings = TableSettings.resolve(settings)
+        self.edges = self.get_edges()
+        self.intersections = edges_to_intersections(
+            self.edges, self.settings.intersection_x_tolerance, self.settings.intersection_y_tolerance
+        )
+        self.cells = cells_of(self.intersections)
+        self.tables = [Table(self.page, group) for group in cells_to_tables(self.cells)]
+
+
+def cells_of(intersections: dict[Point, dict[str, list[dict[str, Any]]]]) -> list[Bbox]:
+    """pdfplumber's ``intersections_to_cells``: for each point in sorted order, the smallest
+    cell it is the top left corner of. There each point scans every later point for those below
+    it and to its right, and rebuilds the sets of its edges for every pair it tests; here each
+    point's edge sets are built once and its column and row are looked up."""
+    points = sorted(intersections)
+    vertical = {p: set(map(obj_to_bbox, intersections[p]["v"])) for p in points}
+    horizontal = {p: set(map(obj_to_bbox, intersections[p]["h"])) for p in points}
+
+    def connects(a: Point, b: Point) -> bool:
+        if a[0] == b[0] and not vertical[a].isdisjoint(vertical[b]):
+            return True
+        return a[1] == b[1] and not horizontal[a].isdisjoint(horizontal[b])
+
+    # The points after a point in sorted order that share its x are below it (by y), those
+    # that share its y are to its right (by x). A NaN equals nothing, so it has neither.
+    columns: dict[float, list[Point]] = defaultdict(list)
+    rows: dict[float, list[Point]] = defaultdict(list)
+    for p in points:
+        if p[0] == p[0]:
+            columns[p[0]].append(p)
+        if p[1] == p[1]:
+            rows[p[1]].append(p)
+    column_index = {p: i for column in columns.values() for i, p in enumerate(column)}
+    row_index = {p: i for row in rows.values() for i, p in enumerate(row)}
+    cells: list[Bbox] = []
+    for pt in points:
+        below = columns[pt[0]][column_index[pt] + 1 :] if pt in column_index else []
+        right = rows[pt[1]][row_index[pt] + 1 :] if pt in row_index else []
+        cell = _smallest_cell(pt, below, right, intersections, connects)
+        if cell is not None:
+            cells.append(cell)
+    return cells
+
+
+def _smallest_cell(
+    pt: Point, below: list[Point], right: list[Point], intersections: dict[Point, Any], connects: Any
+) -> Bbox | None:
+    for below_pt in below:
+        if not connects(pt, below_pt):
+            continue
+        for right_pt in right:
+            if not connects(pt, right_pt):
+                continue
+            corner = (right_pt[0], below_pt[1])
+            if corner in intersections and connects(corner, right_pt) and connects(corner, below_pt):
+                return (pt[0], pt[1], corner[0], corner[1])
+    return None
 
 
 def lean_pages(pdf: PDF) -> Iterator[LeanPage]:
