@@ -20,30 +20,18 @@ import sys
 from pathlib import Path
 from statistics import mean
 
+from throughput import floor_pool, page_count
+
 REPO = Path(__file__).resolve().parent.parent
 
-# Run in a child: the code to time is imported from the checkout named first on its path.
+# Run in a child: the code to time is imported from the checkout named first on its path; the
+# sample's files come on stdin, one a line.
 _CHILD = """
-import random, sys, time
+import sys, time
 from pathlib import Path
-checkout, pdfs, wanted, what = sys.argv[1:5]
+checkout, what = sys.argv[1:3]
 sys.path.insert(0, checkout)
-import pypdfium2
-def page_count(path):  # as bench/throughput.py counts them (not imported: it puts its own checkout first)
-    try:
-        document = pypdfium2.PdfDocument(path)
-    except pypdfium2.PdfiumError:
-        return 0
-    with document:
-        return len(document)
-pool = [p for p in sorted(Path(pdfs).rglob("*.pdf")) if page_count(p)]
-random.Random(7).shuffle(pool)
-sample, pages = [], 0
-for path in pool:
-    sample.append(path)
-    pages += page_count(path)
-    if pages >= int(wanted):
-        break
+sample = [Path(line) for line in sys.stdin.read().splitlines()]
 if what == "floor":
     from pdfminer.high_level import extract_pages
     def parse(path):
@@ -60,20 +48,31 @@ else:
 started = time.process_time()
 for path in sample:
     parse(path)
-print(pages, time.process_time() - started)
+print(time.process_time() - started)
 """
 
 
-def cpu_ms_per_page(checkout: Path, pdfs: Path, pages: int, what: str) -> tuple[int, float]:
+def floor_sample(pdfs: Path, pages_wanted: int) -> tuple[list[Path], int]:
+    """bench/throughput.py's floor files, whole, until they hold ``pages_wanted`` pages."""
+    sample, pages = [], 0
+    for path in floor_pool(sorted(pdfs.rglob("*.pdf"))):
+        sample.append(path)
+        pages += page_count(path)
+        if pages >= pages_wanted:
+            break
+    return sample, pages
+
+
+def cpu_ms_per_page(checkout: Path, sample: list[Path], pages: int, what: str) -> float:
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(checkout), str(pdfs), str(pages), what],
+        [sys.executable, "-c", _CHILD, str(checkout), what],
+        input="\n".join(map(str, sample)),
         check=True,
         capture_output=True,
         text=True,
         cwd=checkout,
-    ).stdout.split()
-    counted, seconds = int(out[0]), float(out[1])
-    return counted, 1000 * seconds / counted
+    ).stdout
+    return 1000 * float(out) / pages
 
 
 def main() -> None:
@@ -83,6 +82,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--against", type=Path, default=None, help="another checkout of yusuan to time beside this one")
     args = parser.parse_args()
+    sample, pages = floor_sample(args.pdfs, args.pages)
     runs = [("yusuan", REPO, "yusuan")]
     if args.against:
         runs.append((f"yusuan at {args.against}", args.against.resolve(), "yusuan"))
@@ -90,7 +90,7 @@ def main() -> None:
     figures: dict[str, list[float]] = {name: [] for name, _, _ in runs}
     for round_no in range(1, args.rounds + 1):
         for name, checkout, what in runs:
-            pages, ms = cpu_ms_per_page(checkout, args.pdfs, args.pages, what)
+            ms = cpu_ms_per_page(checkout, sample, pages, what)
             figures[name].append(ms)
             print(f"round {round_no}: {name}: {ms:.1f} ms a page ({pages} pages)", flush=True)
     floor = mean(figures["pdfminer floor"])

@@ -94,14 +94,19 @@ def column_of(paths: list[Path], root: Path) -> Column:
     return column
 
 
+def floor_pool(paths: list[Path], seed: int = 7) -> list[Path]:
+    """The files the floor parses, in the order it takes them: those with pages, shuffled."""
+    pool = [p for p in paths if page_count(p)]
+    random.Random(seed).shuffle(pool)
+    return pool
+
+
 def pdfminer_floor(paths: list[Path], pages_wanted: int, seed: int = 7) -> float:
     """Pages per second of one core parsing whole files with pdfminer's own layout analysis."""
     from pdfminer.high_level import extract_pages
 
-    pool = [p for p in paths if page_count(p)]
-    random.Random(seed).shuffle(pool)
     pages, seconds = 0, 0.0
-    for path in pool:
+    for path in floor_pool(paths, seed):
         started = time.perf_counter()
         try:
             pages += sum(1 for _ in extract_pages(path))

@@ -1,20 +1,22 @@
-"""pdfplumber's pages with their two hottest loops of our own, giving the same objects.
+"""pdfplumber's pages with their hottest loops of our own, giving the same objects.
 
 A budget page is mostly characters: 800 of them on a typical table page. pdfplumber turns each
 pdfminer ``LTChar`` into a dict through a generic path (a closure and a recursive ``resolve_all``
-per attribute, a regex per object), and ``Table.extract`` tests every character of the page
-against every row and then every cell. On the real budgets that was a fifth of a parse
+per attribute, a regex per object), ``Table.extract`` tests every character of the page
+against every row and then every cell, and finding a table's cells scans every later
+intersection for each one. On the real budgets the first two were a fifth of a parse
 (profiled, docs/performance.md "Session 21"): the char dicts 16 %, the cell texts 8 %. The
-dicts here are built by the same steps with plain values passed through, and a row's
-characters are found by bisection; ``tests/test_lean_page.py`` holds both equal to pdfplumber's
-own on real pages, so the pin on pdfplumber (``<0.12``) is what keeps them in step.
+dicts here are built by the same steps with plain values passed through, a row's characters
+are found by bisection and an intersection's column and row are looked up;
+``tests/test_lean_page.py`` holds all three equal to pdfplumber's own on real pages, so the pin
+on pdfplumber (``<0.12``) is what keeps them in step.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from unicodedata import normalize as normalize_unicode
 
@@ -34,7 +36,7 @@ _PLAIN = frozenset({float, int, str, bool, type(None)})
 
 
 class LeanPage(Page):
-    """A pdfplumber ``Page`` whose characters cost less to collect."""
+    """A pdfplumber ``Page`` whose characters and tables cost less to collect."""
 
     def __init__(self, pdf: PDF, page_obj: PDFPage, page_number: int, initial_doctop: float = 0) -> None:
         super().__init__(pdf, page_obj, page_number=page_number, initial_doctop=initial_doctop)
@@ -138,7 +140,11 @@ def cells_of(intersections: dict[Point, dict[str, list[dict[str, Any]]]]) -> lis
 
 
 def _smallest_cell(
-    pt: Point, below: list[Point], right: list[Point], intersections: dict[Point, Any], connects: Any
+    pt: Point,
+    below: list[Point],
+    right: list[Point],
+    intersections: dict[Point, Any],
+    connects: Callable[[Point, Point], bool],
 ) -> Bbox | None:
     for below_pt in below:
         if not connects(pt, below_pt):
