@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -29,20 +30,27 @@ from yusuan.models import ExtractedDocument
 Row = dict[str, Any]
 
 
+@cache
+def field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, read once per class (``fields`` builds them anew per call,
+    and a document's facts are thousands of rows)."""
+    return tuple(f.name for f in fields(cls))
+
+
 def model_row(item: object, renames: dict[str, str] | None = None, omit: frozenset[str] = frozenset()) -> Row:
     """The columns of one model instance: its fields by name (``renames`` maps field → column),
     with ``lineage`` spread into its three columns."""
     row: Row = {}
-    for f in fields(item):  # type: ignore[arg-type]
-        if f.name in omit:
+    for name in field_names(type(item)):
+        if name in omit:
             continue
-        value = getattr(item, f.name)
-        if f.name == "lineage":
+        value = getattr(item, name)
+        if name == "lineage":
             row["table_index"] = value.table_index if value else -1
             row["page_no"] = value.page_no if value else None
             row["row_index"] = value.row_index if value else -1
         else:
-            row[(renames or {}).get(f.name, f.name)] = value
+            row[(renames or {}).get(name, name)] = value
     return row
 
 

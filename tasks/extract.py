@@ -19,6 +19,7 @@ from pathlib import Path
 from prefect.filesystems import WritableFileSystem
 from prefect.logging import get_run_logger
 from prefect.results import ResultStore
+from prefect.serializers import PickleSerializer
 
 from storage.object_store import ObjectStore
 from storage.result_cache import prune_parse_results
@@ -63,6 +64,13 @@ def parse_cache_key(sha256: str, hint: str) -> str:
     return f"parse-{EXTRACTOR_VERSION}-{sha256}-{hinted}"
 
 
+# The standard library's pickle: a parsed document is plain importable dataclasses, and
+# cloudpickle (Prefect's default) asks its Python-level hooks about every one of its thousands
+# of objects, half again the time. A record names its serializer, so records written with
+# cloudpickle still read.
+_DOCUMENT_PICKLE = PickleSerializer(picklelib="pickle")
+
+
 @dataclass(frozen=True, slots=True)
 class Parsed:
     doc: ExtractedDocument
@@ -80,7 +88,11 @@ class ParseCache:
     def __init__(self, storage: WritableFileSystem | None, days: float) -> None:
         # Not kept in memory: a group's flow process would hold up to 1,000 parsed documents
         # (0.1–0.2 MB each) in Prefect's in-memory record cache.
-        self.store = ResultStore(result_storage=storage, cache_result_in_memory=False) if days > 0 else None
+        self.store = (
+            ResultStore(result_storage=storage, serializer=_DOCUMENT_PICKLE, cache_result_in_memory=False)
+            if days > 0
+            else None
+        )
         self.days = days
 
     @classmethod

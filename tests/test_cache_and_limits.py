@@ -310,3 +310,27 @@ def test_a_parse_cache_that_refuses_a_write_costs_a_later_parse_not_the_document
     kept = ParseCache(LocalFileSystem(basepath=str(tmp_path)), days=1)
     kept.write("parse-key", doc)
     assert kept.read("parse-key") == doc
+
+
+def test_parse_cache_writes_with_pickle_and_reads_records_cloudpickle_wrote(tmp_path: Path) -> None:
+    """Records name their serializer: one written by Prefect's default (cloudpickle), as before
+    the cache took the standard library's pickle, reads; new ones are written with pickle."""
+    from prefect.filesystems import LocalFileSystem
+    from prefect.results import ResultStore
+    from prefect.serializers import PickleSerializer
+
+    from tasks.extract import ParseCache
+    from yusuan.models import ExtractedDocument, QuarantineReason
+
+    doc = ExtractedDocument.quarantined("cd" * 32, "0.7.0", QuarantineReason.NEEDS_OCR, "scanned")
+    storage = LocalFileSystem(basepath=str(tmp_path))
+    old = ResultStore(result_storage=storage, serializer=PickleSerializer(picklelib="cloudpickle"))
+    old.write(doc, key="old-key")
+    cache = ParseCache(storage, days=1)
+    assert cache.read("old-key") == doc
+
+    cache.write("new-key", doc)
+    assert cache.store is not None
+    record = cache.store.read("new-key")
+    assert record.metadata.serializer == PickleSerializer(picklelib="pickle")
+    assert cache.read("new-key") == doc

@@ -8,7 +8,9 @@ ContextVar, a lock) fails every task of a run on Dask, and only the slow Dask te
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
+from collections.abc import Iterator
 from typing import Any
 
 import cloudpickle
@@ -40,3 +42,60 @@ def test_a_run_context_with_shared_limits_pickles(monkeypatch: pytest.MonkeyPatc
     assert ctx.limits.shared
     restored = pickle.loads(cloudpickle.dumps(ctx))
     assert (restored.run_id, restored.limits, restored.in_group) == ("run", ctx.limits, False)
+
+
+# --------------------------------------------------------------- parsed documents
+
+
+@pytest.fixture(scope="module")
+def parsed_document() -> Any:
+    import hashlib
+
+    from tests.conftest import ASSETS
+    from yusuan.extract.document import extract_document
+
+    path = ASSETS / "zhengzhou-yibao-2023.pdf"
+    return extract_document(path, hashlib.sha256(path.read_bytes()).hexdigest(), path.name)
+
+
+def _records(value: Any) -> Iterator[Any]:
+    """Every dataclass instance within ``value``, itself included."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        yield value
+        for f in dataclasses.fields(value):
+            yield from _records(getattr(value, f.name))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _records(item)
+
+
+def test_a_parsed_document_pickles_to_an_equal_one_and_back(parsed_document: Any) -> None:
+    kinds = {type(r).__name__ for r in _records(parsed_document)}
+    assert {"TableRow", "Lineage", "FunctionLine", "EconomicLine", "Figure", "Check"} <= kinds
+    for dump in (pickle.dumps, cloudpickle.dumps):
+        assert pickle.loads(dump(parsed_document)) == parsed_document
+
+
+def test_frozen_records_of_a_parsed_document_pickle_by_position(parsed_document: Any) -> None:
+    """dataclasses' own pickling of a frozen slotted class calls ``fields`` per instance, a
+    parsed document's thousands of them, three times on its way (pickled_by_position). A
+    record class added without the decorator fails here."""
+    for record in _records(parsed_document):
+        cls = type(record)
+        if cls.__dataclass_params__.frozen and hasattr(cls, "__slots__"):  # type: ignore[attr-defined]
+            assert cls.__getstate__ is not dataclasses._dataclass_getstate, cls.__name__  # type: ignore[attr-defined]
+            names = [f.name for f in dataclasses.fields(cls)]
+            assert list(record.__getstate__()) == [getattr(record, n) for n in names]
+
+
+def test_a_record_pickled_by_dataclasses_loads_and_a_short_one_is_refused() -> None:
+    from yusuan.models import Lineage, TableRow
+
+    row = TableRow(3, 2, ("支出", "1.00"), (1.0, 2.0, 3.0, 4.0))
+    # What dataclasses' own __getstate__ wrote (parse caches from before): a list in field order.
+    restored = object.__new__(TableRow)
+    restored.__setstate__([3, 2, ("支出", "1.00"), (1.0, 2.0, 3.0, 4.0)])
+    assert restored == row and pickle.loads(pickle.dumps(row)) == row
+    assert pickle.loads(pickle.dumps(Lineage(1, 2, 3))) == Lineage(1, 2, 3)
+    with pytest.raises(ValueError, match="2 values pickled for 4 fields"):
+        object.__new__(TableRow).__setstate__([3, 2])
