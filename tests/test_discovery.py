@@ -61,6 +61,36 @@ def test_links_from_viewers_and_embeds() -> None:
     assert all(judge_attachment(link, title).taken for link in links)
 
 
+def test_a_viewer_target_keeps_its_own_escapes_and_a_twice_encoded_one_is_decoded() -> None:
+    # quote("/attachment/%5B2025%5D预算.pdf"): the target's own escapes, encoded for the query.
+    once = "http://x.gov.cn/pdfjs/web/viewer.html?file=%2Fattachment%2F%255B2025%255D%25E9%25A2%2584.pdf"
+    assert viewer_target(once) == "http://x.gov.cn/attachment/%5B2025%5D%E9%A2%84.pdf"
+    twice = "http://x.gov.cn/viewer.html?file=%252Fuploads%252Fys2024.pdf"
+    assert viewer_target(twice) == "http://x.gov.cn/uploads/ys2024.pdf"
+    absolute = "http://x.gov.cn/viewer.html?file=http%253A%252F%252Fy.gov.cn%252Fa.pdf"
+    assert viewer_target(absolute) == "http://y.gov.cn/a.pdf"
+
+
+def test_a_bracketed_name_behind_a_viewer_downloads_from_a_strict_server() -> None:
+    """The demo portal finds a file by its path as sent, as many servers do: a document number
+    such as 长财文指[2025]037号 in the name must be asked for as linked (%5B…%5D)."""
+    from yusuan.demo.site import Article, Attachment, Column
+
+    names = ["长财文指[2025]037号预算.pdf", "2025年部门预算(草案).pdf"]
+    column = Column("/c1/bmys/", "部门预算", name="brackets", style="gbk")
+    for number, name in enumerate(names):
+        attachment = Attachment(name, b"%PDF-1.4 " + name.encode(), via="viewer")
+        article = Article(f"b{number}", f"部门预算公开 {number}", "2026-02-01", "详见附件。", (attachment,))
+        column.articles.append(article)
+    with PortalServer([column]) as portal, make_client(HttpConfig("yusuan-tests")) as client:
+        result = crawl(portal.entry_url, client, "demo", POLICY)
+        assert sorted(d.link_text for d in result.disclosures) == sorted(names)
+        for disclosure in result.disclosures:
+            response = client.get(disclosure.url)
+            assert response.status_code == 200, disclosure.url
+            assert response.content.endswith(disclosure.link_text.encode())
+
+
 def test_real_zhengzhou_detail_page() -> None:
     page = SAVED_PAGES / "016_郑州_民政局_2026年部门预算.html"
     title, links = page_links(page.read_text(encoding="utf-8"), "https://public.zhengzhou.gov.cn/D12Y/1.jhtml")

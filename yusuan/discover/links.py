@@ -94,13 +94,21 @@ def page_links(html: str, base_url: str) -> tuple[str, list[PageLink]]:
 
 
 def viewer_target(url: str) -> str | None:
-    """``viewer.html?file=/a/b.pdf`` (pdf.js and CMS viewers) → the PDF it shows."""
+    """``viewer.html?file=/a/b.pdf`` (pdf.js and CMS viewers) → the PDF it shows.
+
+    The parameter, once decoded, is the PDF's URL with its own escapes: a name's ``%5B2025%5D``
+    must stay as it is, because a server that looks its files up by the path as sent answers
+    ``[2025]`` with a 404 (the national simulation lost two documents so). Only a URL encoded
+    twice, still escaped where a URL begins (``%2Fuploads…``, ``http%3A…``), is decoded again."""
     query = parse_qs(urlsplit(url).query)
     for key in ("file", "url", "src", "path"):
         for value in query.get(key, []):
             if ".pdf" in value.lower():
-                return urljoin(url, unquote(value))
+                return urljoin(url, unquote(value) if _ENCODED_AGAIN.match(value) else value)
     return None
+
+
+_ENCODED_AGAIN = re.compile(r"%2F|[a-z][a-z0-9+.-]*%3A", re.IGNORECASE)
 
 
 def attachment_kind(url: str) -> str | None:
