@@ -37,14 +37,13 @@ class Bootstrap:
     def flow_settings(self) -> AbstractContextManager[object]:
         """Prefect settings for the flows of this process, entered in the thread that runs them.
 
-        On the temporary server, no flow-run heartbeats: they exist for a server to notice a
-        crashed run later, and this one ends with the run; their thread, sleeping in 1 s steps,
-        also held each run's end by up to a second."""
+        On the temporary server, no flow-run heartbeats (``flows.heartbeats``): they exist for
+        a server to notice a crashed run later, and this one ends with the run."""
         if self.prefect_api is None:
             return nullcontext()
-        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+        from flows.heartbeats import without_heartbeats
 
-        return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+        return without_heartbeats()
 
 
 def bootstrap(*, runs_flows: bool = True, early: TemporaryApiServer | None = None) -> Bootstrap:

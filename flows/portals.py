@@ -23,6 +23,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.logging import get_run_logger
 from prefect.states import Cancelled, Completed, Failed, State
 
+from flows.heartbeats import without_heartbeats
 from flows.ingest import ingest
 from flows.progress import ProgressArtifact, ThrottledProgress
 from storage.object_store import object_store_of
@@ -115,7 +116,8 @@ def _run_entry(entry: PortalEntry, common: dict[str, Any], parameters: dict[str,
     """Run one entry's ``ingest`` subflow; its table row (with its summary when it completed)."""
     portal = entry.portal
     row: dict[str, object] = {"portal": portal.name, "entry_url": entry.entry_url}
-    with tags(f"group:{portal.group}", f"portal:{portal.name}"):
+    # No heartbeats of its own (flows.heartbeats): the group's run, in this process, has them.
+    with tags(f"group:{portal.group}", f"portal:{portal.name}"), without_heartbeats():
         try:
             state = ingest(entry.entry_url, portal=portal.name, return_state=True, **common, **parameters)
         except Exception as exc:  # noqa: BLE001 - a subflow that could not start fails its entry only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterId,
     FlowRunFilterParentFlowRunId,
 )
+from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from sqlalchemy import text
 
 from flows.portals import ingest_portals
@@ -46,6 +48,25 @@ portals:
     return path
 
 
+def _heartbeats_of(resource_ids: list[str], wait_seconds: float = 15.0) -> set[str]:
+    """Which of these flow runs the server recorded a heartbeat of (events are written a
+    moment after they are sent: waited for until the first one is in, then once more)."""
+    name_filter = EventNameFilter(name=["prefect.flow-run.heartbeat"])
+    seen: set[str] = set()
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        with get_client(sync_client=True) as client:
+            page = client.read_events(
+                filter=EventFilter(event=name_filter, resource=EventResourceFilter(id=resource_ids)), limit=50
+            )
+        if seen and {event.resource.id for event in page.events} == seen:
+            return seen
+        seen = {event.resource.id for event in page.events}
+        if time.monotonic() > deadline:
+            return seen
+        time.sleep(1.0)
+
+
 def test_group_run_ingests_its_portals_for_the_years_asked(
     pipeline_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -64,6 +85,10 @@ def test_group_run_ingests_its_portals_for_the_years_asked(
             )
         )
     assert [(run.name, sorted(run.tags)) for run in subflows] == [("ingest first", ["group:test", "portal:first"])]
+    # The group's run sends heartbeats; its entry, inside the same process, sends none (each
+    # run that does ends up to a second later: flows.heartbeats).
+    group_run = f"prefect.flow-run.{state.state_details.flow_run_id}"
+    assert _heartbeats_of([group_run, f"prefect.flow-run.{subflows[0].id}"]) == {group_run}
     # The tags stay on the flow run: a tagged task run asks the API for tag concurrency slots
     # before it starts (tasks.runner.untagged).
     with get_client(sync_client=True) as client:
