@@ -41,9 +41,9 @@ class Bootstrap:
         a server to notice a crashed run later, and this one ends with the run."""
         if self.prefect_api is None:
             return nullcontext()
-        from flows.heartbeats import without_heartbeats
+        from flows.heartbeats import WithoutHeartbeats
 
-        return without_heartbeats()
+        return WithoutHeartbeats()()
 
 
 def bootstrap(*, runs_flows: bool = True, early: TemporaryApiServer | None = None) -> Bootstrap:

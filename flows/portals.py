@@ -23,7 +23,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.logging import get_run_logger
 from prefect.states import Cancelled, Completed, Failed, State
 
-from flows.heartbeats import without_heartbeats
+from flows.heartbeats import WithoutHeartbeats
 from flows.ingest import ingest
 from flows.progress import ProgressArtifact, ThrottledProgress
 from storage.object_store import object_store_of
@@ -72,12 +72,13 @@ def ingest_portals(
     lock = threading.Lock()
     common = {"years": years, "max_documents": max_documents, "full_refresh": full_refresh}
     limits = (max_pages, per_host_concurrency, request_interval_seconds)
+    without_heartbeats = WithoutHeartbeats()
 
     def run_lane(lane: list[PortalEntry], stop: StopRequest) -> None:
         for entry in lane:
             if stop.is_set():
                 return
-            row = _run_entry(entry, common, ingest_parameters(entry.portal, *limits))
+            row = _run_entry(entry, common, ingest_parameters(entry.portal, *limits), without_heartbeats)
             with lock:
                 done[entry.position] = row
                 progress(len(done) / len(entries))
@@ -112,7 +113,9 @@ def ingest_portals(
     return _final_state(rows, len(entries), stop)
 
 
-def _run_entry(entry: PortalEntry, common: dict[str, Any], parameters: dict[str, Any]) -> dict[str, object]:
+def _run_entry(
+    entry: PortalEntry, common: dict[str, Any], parameters: dict[str, Any], without_heartbeats: WithoutHeartbeats
+) -> dict[str, object]:
     """Run one entry's ``ingest`` subflow; its table row (with its summary when it completed)."""
     portal = entry.portal
     row: dict[str, object] = {"portal": portal.name, "entry_url": entry.entry_url}
