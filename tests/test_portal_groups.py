@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,15 +19,19 @@ from prefect.client.schemas.filters import (
     FlowRunFilterParentFlowRunId,
 )
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+from prefect.logging.handlers import APILogWorker
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import text
 
 from flows.portals import ingest_portals
+from flows.temporary_api import TemporaryApiServer
 from storage.database import engine_for
 from yusuan.demo.server import Faults, PortalServer
 from yusuan.demo.site import demo_column
 from yusuan.discover.lanes import host_lanes, portal_entries
 from yusuan.discover.links import wanted_year, years_named
 from yusuan.discover.registry import PortalConfig, load_portals
+from yusuan.runtime import TEMPORARY_API_URL_ENV
 
 
 def _config(tmp_path: Path, portal: PortalServer) -> Path:
@@ -181,8 +185,27 @@ def _span(portal: PortalServer, prefix: str = "/") -> tuple[float, float]:
     return min(start for start, _ in spans), max(end for _, end in spans)
 
 
+@pytest.fixture()
+def project_temporary_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The flows of this test talk to the temporary API server the CLI runs (its own Prefect
+    home), not to Prefect's own ephemeral one: that one begins SQLite write transactions
+    deferred, fails a write that meets another with 503, and its client waits 2, 4, 8 … s
+    (flows/temporary_api_app.py). Two lanes creating their subflows at once met that here and
+    took turns: the lanes' overlap is the CLI's server's behaviour, and a deployment's (Postgres)."""
+    home = tmp_path / "prefect-home"
+    server = TemporaryApiServer.spawn(home, {"PREFECT_HOME": str(home)})
+    try:
+        server.wait_ready()
+        monkeypatch.setenv(TEMPORARY_API_URL_ENV, server.api_url)  # alone on it, as the CLI's run
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield
+            APILogWorker.drain_all(timeout=5)  # the run's last logs, while their server is up
+    finally:
+        server.stop()
+
+
 def test_portals_on_other_hosts_run_side_by_side_and_those_on_one_host_take_turns(
-    pipeline_env: str, tmp_path: Path
+    pipeline_env: str, tmp_path: Path, project_temporary_server: None
 ) -> None:
     """a1 and a2 crawl two columns of one host, b another host: two lanes. Two at once, b's run
     overlaps a1's; one at a time, never. Either way a2's requests wait for a1's. Both hosts serve
