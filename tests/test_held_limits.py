@@ -280,13 +280,16 @@ def test_rate_tokens_of_many_hosts_leave_no_thread_behind() -> None:
     plan = LimitPlan(shared=True, extraction_slots=1, per_host_slots=2, per_host_min_interval=interval)
     hosts = [_host(plan) for _ in range(8)]
     rate = ChunkedRate(interval)
-    rate.take(host_rate_limit_name(hosts[0]))  # the first ask opens the run's client
-    before = threading.active_count()
-    for host in hosts:
-        rate.take(host_rate_limit_name(host))
-    assert threading.active_count() == before, [t.name for t in threading.enumerate()]
     with get_client(sync_client=True) as client:
-        taken = [client.read_global_concurrency_limit_by_name(host_rate_limit_name(h)).active_slots for h in hosts]
+        rate.take(host_rate_limit_name(hosts[0]))  # the first ask opens the run's client
+        before = threading.active_count()
+        taken = []
+        for host in hosts:
+            rate.take(host_rate_limit_name(host))
+            # Read at once: a chunk covers about a second and decays in that time, and eight
+            # takes then eight reads took longer than that on a loaded CI machine.
+            taken.append(client.read_global_concurrency_limit_by_name(host_rate_limit_name(host)).active_slots)
+    assert threading.active_count() == before, [t.name for t in threading.enumerate()]
     # Each host's bucket holds the chunk just taken (less what decayed since).
     assert all(0 < slots <= MAX_CHUNK for slots in taken), taken
     rate.close()
