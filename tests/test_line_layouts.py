@@ -425,6 +425,29 @@ def test_split_codes_whose_leading_zero_a_spreadsheet_dropped() -> None:
     assert [c.status for c in line_checks(facts.printed[0])] == ["passed", "passed"]
 
 
+def test_a_name_that_ran_into_its_code_column_is_split_from_the_code() -> None:
+    """Columns found from text positions can put a name printed close to its code into the code's
+    cell (``03购房补贴`` under 项, the name cell blank): the row is 2210203 购房补贴, not lost."""
+    rows: list[Row] = [
+        ["科目编码", None, None, "科目名称", "合计", "基本支出", "项目支出"],
+        ["类", "款", "项", None, None, None, None],
+        ["221", "", "", "住房保障支出", "30", "10", "20"],
+        ["221", "02", "", "住房改革支出", "30", "10", "20"],
+        ["221", "02", "01", "住房公积金", "10", "10", ""],
+        ["221", "02", "03购房补贴", "", "20", "", "20"],
+        ["301", "", "", "工资福利支出", "10", "10", ""],
+        ["301", "01基本", "", "工资", "10", "10", ""],
+        ["合计", "", "", "", "30", "10", "20"],
+    ]
+    facts = parse_function_table(_grid(rows), "general_budget_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    names = {line.func_code: line.func_name for line in facts.function_lines}
+    assert names == {"2210201": "住房公积金", "2210203": "购房补贴"}
+    assert [c.status for c in line_checks(facts.printed[0])] == ["passed", "passed"]
+    economic = _grid(rows[:2] + rows[6:8] + [["合计", "", "", "", "10", "10", ""]], title="一般公共预算基本支出表")
+    econ = parse_economic_table(economic, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    assert {line.econ_code: line.econ_name for line in econ.economic_lines} == {"30101": "基本工资"}
+
+
 def test_a_title_wrapped_over_two_lines_behind_a_table_number() -> None:
     blocks: list[Block] = [
         TextLine(5, 10, "表5"),

@@ -23,6 +23,7 @@ from yusuan.extract.tables import Grid, GridRow
 from yusuan.models import EconomicLine, Figure, FunctionLine, Lineage, PerformanceTarget, ProjectLine
 from yusuan.normalise.amounts import Unit, is_amount, is_blank_amount, parse_amount, parse_yuan
 from yusuan.normalise.codes import (
+    code_parts_and_spilled_name,
     economic_level,
     function_level,
     is_economic_code,
@@ -516,7 +517,7 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     for i, row in enumerate(grid.rows):
         cells = row.cells
         lineage = Lineage(table_index, row.page_no, i)
-        parts = [cells[c] for c in cols.code]
+        parts, spilled = code_parts_and_spilled_name([cells[c] for c in cols.code])
         if len(parts) == 3:
             # A child row may print only its 款/项 and leave the parent's 类 blank.
             if not parts[0] and parts[1]:
@@ -526,7 +527,7 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
             if parts[0]:
                 inherited = list(parts)
         code = join_code_parts(parts) if parts else ""
-        name = cells[cols.name] if cols.name is not None else ""
+        name = spilled + (cells[cols.name] if cols.name is not None else "")
         if not code or not is_function_code(code):
             embedded, rest = split_code_and_name(name)
             code = embedded if is_function_code(embedded) else ""
@@ -695,13 +696,14 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     for i, row in enumerate(grid.rows):
         cells = row.cells
         lineage = Lineage(table_index, row.page_no, i)
-        code = (
-            join_code_parts([cells[c] for c in split_code])
-            if split_code
-            else (cells[econ_code] if econ_code is not None else "")
-        )
+        spilled = ""
+        if split_code:
+            split_parts, spilled = code_parts_and_spilled_name([cells[c] for c in split_code])
+            code = join_code_parts(split_parts)
+        else:
+            code = cells[econ_code] if econ_code is not None else ""
         code = _n(code)
-        name = cells[econ_name] if econ_name is not None else ""
+        name = spilled + (cells[econ_name] if econ_name is not None else "")
         if not is_economic_code(code):
             embedded, rest = split_code_and_name(name)
             code = embedded if is_economic_code(embedded) else ""

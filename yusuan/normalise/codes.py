@@ -33,6 +33,22 @@ def join_code_parts(parts: list[str]) -> str:
     return code
 
 
+# A code column's cell that took the start of the row's name as well (``03购房补贴``): where the
+# columns are found from text positions, a name printed close to its code lands in the code's cell.
+_PART_AND_NAME = re.compile(r"^(\d{1,3})\s*([^\d\s.,].*)$", re.S)
+
+
+def code_parts_and_spilled_name(parts: list[str]) -> tuple[list[str], str]:
+    """类/款/项 cells with any name text one of them holds taken out: (``221``, ``02``,
+    ``03购房补贴``) → ([``221``, ``02``, ``03``], ``购房补贴``). Parts without such text come back as
+    they are, with an empty name."""
+    for n, part in enumerate(parts):
+        match = _PART_AND_NAME.match(part.strip())
+        if match and not any(later.strip() for later in parts[n + 1 :]):
+            return [*parts[:n], match.group(1), *parts[n + 1 :]], match.group(2).strip()
+    return parts, ""
+
+
 def split_code_and_name(text: str) -> tuple[str, str]:
     """Split "2010101 行政运行" into its code and name; a cell without a code gives ("", text)."""
     match = _CODE_PREFIX.match(text.strip())
