@@ -8,7 +8,9 @@ A ``prefect server`` on a Postgres database of its own (``deployments/local_stac
 ``make serve`` and bench/national.py run it), no UI. Each measurement is a child process running
 one flow that does N of one thing; the server's CPU over it (its process tree, after the events
 have drained, less its idle rate over the same seconds) divided by N. An empty flow (N = 0) is
-the fixed cost of a flow run. What a run of yusuan costs the server is then roughly these times
+the fixed cost of a flow run. The client's side of the same unit (Prefect's code in the flow's
+process: engines, events, the API client, the log handler) is the child's CPU less the empty
+flow's, divided by N. What a run of yusuan costs the server is then roughly these times
 its counts (bench/national.py reports task runs, log rows and API requests by route).
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -100,6 +103,12 @@ def _cpu(processes: list[psutil.Process]) -> float:
     return total
 
 
+def _children_cpu() -> float:
+    """CPU of this process's waited-for children so far (the measured flows)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -125,17 +134,25 @@ def main() -> None:
         time.sleep(IDLE_SECONDS)
         idle = (_cpu(server) - before) / IDLE_SECONDS
         print(f"idle server: {1000 * idle:.1f} ms of CPU a second")
+        empty_client: float | None = None
         for measurement in args.measurements:
             what, _, count = measurement.partition(":")
             n = int(count or 0)
-            before, started = _cpu(server), time.monotonic()
+            before, started, client_before = _cpu(server), time.monotonic(), _children_cpu()
             done = subprocess.run(
                 [sys.executable, str(client), what, str(n)], env=stack.env, capture_output=True, text=True, check=False
             )
+            client_used = _children_cpu() - client_before
             time.sleep(DRAIN_SECONDS)
             seconds = time.monotonic() - started
             used = _cpu(server) - before - idle * seconds
-            each = f"{1000 * used / n:.1f} ms each" if n else "a flow run's fixed cost"
+            if n == 0:
+                empty_client = client_used
+                each = f"a flow run's fixed cost; client {client_used:.2f} s"
+            else:
+                each = f"{1000 * used / n:.1f} ms each"
+                if empty_client is not None:
+                    each += f"; client {1000 * (client_used - empty_client) / n:.1f} ms each"
             print(f"{what} × {n}: server {used:.2f} s of CPU, {each} (exit {done.returncode}, {seconds:.1f} s)")
             if done.returncode:
                 print(done.stderr[-2000:])
