@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,18 +71,11 @@ def report(results: list[Surveyed], root: Path, misses: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[2] / "shared/real/pdf")
-    parser.add_argument("--only", help="a folder under --root (e.g. cities)")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--cache", help="directory for parsed page streams (speeds up re-surveying)")
+    real.add_survey_arguments(parser)
     parser.add_argument("--misses", action="store_true", help="list every failed check")
     args = parser.parse_args()
-    base = args.root / args.only if args.only else args.root
-    paths = sorted(base.rglob("*.pdf"))
-    started = time.monotonic()
-    with ProcessPoolExecutor(args.jobs, initializer=real._init, initargs=(args.cache,)) as pool:
-        results = list(pool.map(_survey_one, paths))
-    print(f"extractor {EXTRACTOR_VERSION}, {time.monotonic() - started:.0f} s\n")
+    _, results, seconds = real.survey(_survey_one, args)
+    print(f"extractor {EXTRACTOR_VERSION}, {seconds:.0f} s\n")
     print(report(results, args.root, args.misses))
 
 

@@ -16,8 +16,10 @@ import hashlib
 import pickle
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -26,6 +28,7 @@ from yusuan.extract import EXTRACTOR_VERSION, document, pdf_reader
 from yusuan.extract.document import extract_document
 
 _CACHE: Path | None = None
+T = TypeVar("T")
 
 
 def _cached_read_pdf(path: Path) -> pdf_reader.PdfContent:
@@ -45,6 +48,24 @@ def _init(cache: str | None) -> None:
         _CACHE = Path(cache)
         _CACHE.mkdir(parents=True, exist_ok=True)
         document.read_pdf = _cached_read_pdf  # the bench's own speed-up, never the pipeline's
+
+
+def add_survey_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a survey of every PDF under a folder (bench/checks.py, bench/text_recall.py)."""
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[2] / "shared/real/pdf")
+    parser.add_argument("--only", help="a folder under --root (e.g. cities)")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--cache", help="directory for parsed page streams (speeds up re-surveying)")
+
+
+def survey(each: Callable[[Path], T], args: argparse.Namespace) -> tuple[list[Path], list[T], float]:
+    """``each`` of the PDFs the survey options select, in ``--jobs`` processes; and the seconds."""
+    base = args.root / args.only if args.only else args.root
+    paths = sorted(base.rglob("*.pdf"))
+    started = time.monotonic()
+    with ProcessPoolExecutor(args.jobs, initializer=_init, initargs=(args.cache,)) as pool:
+        results = list(pool.map(each, paths))
+    return paths, results, time.monotonic() - started
 
 
 def _score_one(args: tuple[Path, Label]) -> Outcome:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -62,18 +60,12 @@ def report(results: list[TableRecall], root: Path, misses: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[2] / "shared/real/pdf")
-    parser.add_argument("--only", help="a folder under --root (e.g. cities)")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--cache", help="directory for parsed page streams (speeds up re-surveying)")
+    real.add_survey_arguments(parser)
     parser.add_argument("--misses", action="store_true", help="list every row not stored or stored otherwise")
     args = parser.parse_args()
-    base = args.root / args.only if args.only else args.root
-    paths = sorted(base.rglob("*.pdf"))
-    started = time.monotonic()
-    with ProcessPoolExecutor(args.jobs, initializer=real._init, initargs=(args.cache,)) as pool:
-        results = [recall for found in pool.map(_survey_one, paths) for recall in found]
-    print(f"extractor {EXTRACTOR_VERSION}, {len(paths)} files, {time.monotonic() - started:.0f} s\n")
+    paths, found, seconds = real.survey(_survey_one, args)
+    results = [recall for recalls in found for recall in recalls]
+    print(f"extractor {EXTRACTOR_VERSION}, {len(paths)} files, {seconds:.0f} s\n")
     print(report(results, args.root, args.misses))
 
 
