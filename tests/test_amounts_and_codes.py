@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from yusuan.normalise.amounts import Unit, clean_cell, find_unit, is_amount, parse_amount, parse_yuan
-from yusuan.normalise.codes import join_code_parts, leaf_codes, split_code_and_name
+from yusuan.normalise.codes import code_parts_and_spilled_name, join_code_parts, leaf_codes, split_code_and_name
 
 
 @pytest.mark.parametrize(
@@ -86,3 +86,25 @@ def test_code_kinds() -> None:
     assert not any(is_function_code(c) for c in ("099", "048001", "30101", "2080", ""))
     assert all(is_economic_code(c) for c in ("301", "30101", "50201"))
     assert not any(is_economic_code(c) for c in ("2080505", "401", "3010", ""))
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        (["221", "02", "03购房补贴"], (["221", "02", "03"], "购房补贴")),
+        (["221", "02 住房改革支出", ""], (["221", "02", ""], "住房改革支出")),
+        (["221一般公共服务支出", "", ""], (["221", "", ""], "一般公共服务支出")),
+        (["301", "1基本工资"], (["301", "1"], "基本工资")),
+        (["20101人大事务"], (["20101"], "人大事务")),
+        (["221", "02", "03"], (["221", "02", "03"], "")),
+        # A part with text, then a part after it: not a name that ran in.
+        (["221", "02购房", "03"], (["221", "02购房", "03"], "")),
+        # Numbered labels and years are no code parts.
+        (["1、基本支出", "", ""], (["1、基本支出", "", ""], "")),
+        (["2025年", "", ""], (["2025年", "", ""], "")),
+        (["201", "1.5"], (["201", "1.5"], "")),
+        (["合计"], (["合计"], "")),
+    ],
+)
+def test_a_name_that_ran_into_a_code_column_is_taken_out(parts: list[str], expected: tuple[list[str], str]) -> None:
+    assert code_parts_and_spilled_name(parts) == expected

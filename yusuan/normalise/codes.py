@@ -35,15 +35,21 @@ def join_code_parts(parts: list[str]) -> str:
 
 # A code column's cell that took the start of the row's name as well (``03购房补贴``): where the
 # columns are found from text positions, a name printed close to its code lands in the code's cell.
-_PART_AND_NAME = re.compile(r"^(\d{1,3})\s*([^\d\s.,].*)$", re.S)
+# A 类 part is three digits, a 款 or 项 part one or two; the name starts with a letter or a CJK
+# character (not ``、`` or ``.``: ``1、基本支出`` is a numbered label, not a code).
+_CLASS_AND_NAME = re.compile(r"^(\d{3})\s*([^\W\d_].*)$", re.S)
+_PART_AND_NAME = re.compile(r"^(\d{1,2})\s*([^\W\d_].*)$", re.S)
 
 
 def code_parts_and_spilled_name(parts: list[str]) -> tuple[list[str], str]:
     """类/款/项 cells with any name text one of them holds taken out: (``221``, ``02``,
     ``03购房补贴``) → ([``221``, ``02``, ``03``], ``购房补贴``). Parts without such text come back as
-    they are, with an empty name."""
+    they are, with an empty name. One code column holds the whole code (``20101人大事务``)."""
+    if len(parts) == 1:
+        code, name = split_code_and_name(parts[0])
+        return ([code], name) if code and name else (parts, "")
     for n, part in enumerate(parts):
-        match = _PART_AND_NAME.match(part.strip())
+        match = (_PART_AND_NAME if n else _CLASS_AND_NAME).match(part.strip())
         if match and not any(later.strip() for later in parts[n + 1 :]):
             return [*parts[:n], match.group(1), *parts[n + 1 :]], match.group(2).strip()
     return parts, ""
