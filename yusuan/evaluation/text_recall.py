@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import pdfplumber
 
-from yusuan.extract.parse import ECONOMIC_KINDS, FUNCTION_KINDS
+from yusuan.extract.parse import ECONOMIC_KINDS
 from yusuan.models import ExtractedDocument, ExtractedTable
+from yusuan.normalise.amounts import is_amount, parse_amount
 
 # A code at a line's start: whole (201, 20101, 2010101) or in code columns (201 01 01), maybe in
 # brackets; never the start of a longer number (2026 年度…) nor a code's digits run into an
@@ -36,7 +37,6 @@ _CODED = re.compile(r"^[\[【]?(\d{3})(?:[\s-]?(\d{2}))?(?:[\s-]?(\d{2}))?(?![\d
 # A second code in the same row (``2010501-行政运行 50101-工资奖金津补贴 30101-基本工资``): the row is
 # one cell of a function × economic breakdown, its amount a part of the stored line's.
 _ANOTHER_CODE = re.compile(r"\d{3,7}-\S")
-_AMOUNT = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _FUNCTION = re.compile(r"^2\d{2}")
 _ECONOMIC = re.compile(r"^(?:3\d|5\d)\d")
 _WAN = Decimal(10000)
@@ -72,20 +72,17 @@ def printed_row(text: str, page_no: int, economic: bool) -> PrintedRow | None:
     if _ANOTHER_CODE.search(match.group(4)):
         return None
     tokens = match.group(4).split()
-    name_end = next((i for i, token in enumerate(tokens) if _AMOUNT.match(token)), len(tokens))
+    name_end = next((i for i, token in enumerate(tokens) if is_amount(token)), len(tokens))
     name = "".join(tokens[:name_end])
     at = name_end
     # A code column of another classification and its name (``30110 职工基本医疗保险缴费 50102
     # 社会保障缴费 9,617,937``): bare digits followed by words are not an amount.
-    while at + 1 < len(tokens) and tokens[at].isdigit() and not _AMOUNT.match(tokens[at + 1]):
+    while at + 1 < len(tokens) and tokens[at].isdigit() and not is_amount(tokens[at + 1]):
         at += 2
-        while at < len(tokens) and not _AMOUNT.match(tokens[at]):
+        while at < len(tokens) and not is_amount(tokens[at]):
             at += 1
-    if not name or at >= len(tokens):
-        return None
-    try:
-        amount = Decimal(tokens[at].replace(",", ""))
-    except InvalidOperation:
+    amount = parse_amount(tokens[at]) if at < len(tokens) else None
+    if not name or amount is None:
         return None
     return PrintedRow(page_no, code, name, amount, text.strip())
 
@@ -121,7 +118,8 @@ def table_recall(path: Path, doc: ExtractedDocument) -> list[TableRecall]:
         by_code = stored.setdefault(econ.lineage.table_index, {})
         for code in {econ.econ_code, econ.gov_econ_code} - {""}:
             by_code.setdefault(code, []).append(amounts)
-    tables = [t for t in doc.tables if t.index in stored and (t.kind in FUNCTION_KINDS or t.kind in ECONOMIC_KINDS)]
+    # Only line tables have lines.
+    tables = [t for t in doc.tables if t.index in stored]
     if not tables:
         return []
     results = []
