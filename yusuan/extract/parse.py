@@ -696,21 +696,18 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     for i, row in enumerate(grid.rows):
         cells = row.cells
         lineage = Lineage(table_index, row.page_no, i)
-        spilled = ""
-        if split_code:
-            split_parts, spilled = code_parts_and_spilled_name([cells[c] for c in split_code])
-            code = join_code_parts(split_parts)
-        else:
-            code = cells[econ_code] if econ_code is not None else ""
-        code = _n(code)
+        code_cells = [cells[c] for c in split_code] or ([cells[econ_code]] if econ_code is not None else [])
+        code_parts, spilled = code_parts_and_spilled_name(code_cells)
+        code = _n(join_code_parts(code_parts))
         name = spilled + (cells[econ_name] if econ_name is not None else "")
         if not is_economic_code(code):
             embedded, rest = split_code_and_name(name)
             code = embedded if is_economic_code(embedded) else ""
             if code:
                 name = rest
-        gcode = _n(cells[gov_code]) if gov_code is not None else ""
-        gname = cells[gov_name] if gov_name is not None else ""
+        gov_parts, gov_spilled = code_parts_and_spilled_name([cells[gov_code]] if gov_code is not None else [])
+        gcode = _n(join_code_parts(gov_parts))
+        gname = gov_spilled + (cells[gov_name] if gov_name is not None else "")
         if not is_economic_code(gcode):
             embedded, rest = split_code_and_name(gname)
             gcode = embedded if is_economic_code(embedded) else ""
