@@ -138,3 +138,19 @@ def test_tables_without_any_ruling_line_are_read(tmp_path: Path) -> None:
         total.merge(score(budget, doc))
     assert total.share() >= 0.98, total.misses[:10]
     assert total.share("totals") >= 0.98, [m for m in total.misses if m.startswith("totals")][:5]
+
+
+@pytest.mark.parametrize("ruling", ["grid", "none"])
+def test_basic_expenditure_printed_as_side_by_side_blocks_is_read(tmp_path: Path, ruling: str) -> None:
+    """人员经费 and 公用经费 printed as two blocks of 科目编码 | 科目名称 | 金额 on the same lines, ruled
+    and drawn without rules: every economic line of both blocks, in its part."""
+    total = Score()
+    for seed in range(300200, 300204):
+        budget = generate_budget(seed)
+        style = RenderStyle.draw(random.Random(seed * 7919 + 1))
+        style = dataclasses.replace(style, economic_blocks=True, ruling=ruling)
+        path = tmp_path / f"{seed}.pdf"
+        path.write_bytes(render_budget(budget, style))
+        total.merge(score(budget, extract_document(path, str(seed))))
+    assert total.expected["general_budget_basic_expenditure"] > 0
+    assert total.share("general_budget_basic_expenditure") == 1.0, total.misses[:10]

@@ -14,9 +14,11 @@ from yusuan.extract.hierarchy import nesting
 from yusuan.extract.line_checks import PrintedRow, PrintedTable, line_checks
 from yusuan.extract.parse import parse_economic_table, parse_function_table, parse_three_public_table
 from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
+from yusuan.extract.side_by_side import unstacked_blocks
 from yusuan.extract.tables import RawTable, Segment, build_tables, is_column_number_row, remap_continuation, to_grid
 from yusuan.models import EconomicLine, FunctionLine
 from yusuan.normalise.amounts import Unit
+from yusuan.normalise.codes import is_economic_code
 
 Row = list[str | None]
 
@@ -609,3 +611,125 @@ def test_a_spending_summary_table_agrees_with_this_years_spending_when_the_total
     assert status("5148233428.92") == "passed"
     assert status("5292603428.92") == "passed"
     assert status("21998000.00") == "failed"
+
+
+def test_a_name_that_ran_into_a_single_economic_code_column_is_split_from_the_code() -> None:
+    """One 科目编码 column per classification: a name printed close to its code lands in the code's
+    cell (``30102津贴补贴`` beside a blank name cell, ``50101工资奖金津补贴`` under 政府 codes), and
+    the row is still 30102 津贴补贴 with its 政府 pairing, not lost."""
+    rows: list[Row] = [
+        ["部门经济分类", None, "政府经济分类", None, "合计", "人员经费", "公用经费"],
+        ["科目编码", "科目名称", "科目编码", "科目名称", None, None, None],
+        ["合计", "", "", "", "30", "25", "5"],
+        ["301", "工资福利支出", "501", "机关工资福利支出", "25", "25", ""],
+        ["30101", "基本工资", "50101", "工资奖金津补贴", "15", "15", ""],
+        ["30102津贴补贴", "", "50101工资奖金津补贴", "", "10", "10", ""],
+        ["302", "商品和服务支出", "502", "机关商品和服务支出", "5", "", "5"],
+        ["30201", "办公费", "50201", "办公经费", "5", "", "5"],
+    ]
+    grid = _grid(rows, title="一般公共预算基本支出表")
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    lines = {line.econ_code: (line.econ_name, line.gov_econ_code, line.gov_econ_name) for line in facts.economic_lines}
+    assert lines == {
+        "30101": ("基本工资", "50101", "工资奖金津补贴"),
+        "30102": ("津贴补贴", "50101", "工资奖金津补贴"),
+        "30201": ("办公费", "50201", "办公经费"),
+    }
+    assert {c.status for c in line_checks(facts.printed[0])} == {"passed"}
+
+
+# ------------------------------------------------------------------ side-by-side blocks
+
+
+def _blocks_grid(rows: list[Row], *more: list[Row]) -> object:
+    return unstacked_blocks(_grid(rows, *more, title="一般公共预算基本支出表"), is_economic_code)  # type: ignore[arg-type]
+
+
+def test_personnel_and_public_blocks_printed_side_by_side_are_read_one_under_the_other() -> None:
+    """人员经费 rows on the left, 公用经费 rows on the right of the same printed lines (科目编码 |
+    科目名称 | 金额 twice): every row of both blocks is a line, its amount in the part its block is
+    headed by, and the two blocks' totals make the table's 合计."""
+    rows: list[Row] = [
+        ["人员经费", None, None, "公用经费", None, None],
+        ["科目编码", "科目名称", "金额", "科目编码", "科目名称", "金额"],
+        ["301", "工资福利支出", "25", "302", "商品和服务支出", "5"],
+        ["30101", "基本工资", "15", "30201", "办公费", "3"],
+        ["30102", "津贴补贴", "10", "30202", "印刷费", "2"],
+        ["303", "对个人和家庭的补助", "1", "", "", ""],
+        ["30305", "生活补助", "1", "", "", ""],
+        ["人员经费合计", "", "26", "公用经费合计", "", "5"],
+    ]
+    grid = _blocks_grid(rows)
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    assert {line.econ_code: _amounts(line) for line in facts.economic_lines} == {
+        "30101": _wan("15", "15", None),
+        "30102": _wan("10", "10", None),
+        "30305": _wan("1", "1", None),
+        "30201": _wan("3", None, "3"),
+        "30202": _wan("2", None, "2"),
+    }
+    assert [f.amount for f in facts.figures if f.name == "table_total"] == [Decimal("310000.00")]
+    assert {c.status for c in line_checks(facts.printed[0])} == {"passed"}
+    # Reading order: the left block's rows, then the right block's, after the 合计.
+    assert [row.cells[0] for row in grid.rows] == [  # type: ignore[attr-defined]
+        "合计",
+        "301",
+        "30101",
+        "30102",
+        "303",
+        "30305",
+        "302",
+        "30201",
+        "30202",
+    ]
+
+
+def test_blocks_over_two_pages_keep_each_pages_reading_order() -> None:
+    """On each page the left block's rows come before the right block's: a page's rows are
+    never interleaved with the next page's."""
+    header: list[Row] = [
+        ["人员经费", None, None, "公用经费", None, None],
+        ["科目编码", "科目名称", "金额", "科目编码", "科目名称", "金额"],
+    ]
+    first = [*header, ["30101", "基本工资", "15", "30201", "办公费", "3"]]
+    second = [["30102", "津贴补贴", "10", "30202", "印刷费", "2"], ["人员经费合计", "", "25", "公用经费合计", "", "5"]]
+    grid = _blocks_grid(first, second)
+    order = [(row.page_no, row.cells[0]) for row in grid.rows]  # type: ignore[attr-defined]
+    assert order == [(2, "合计"), (1, "30101"), (1, "30201"), (2, "30102"), (2, "30202")]
+
+
+def test_blocks_without_a_label_for_each_are_stacked_with_their_amounts_as_printed() -> None:
+    """类 | 款 | 科目名称 | 金额 twice and nothing over the blocks that tells them apart: the rows
+    are stacked and keep one amount column (the total); no part is guessed from the code."""
+    rows: list[Row] = [
+        ["科目编码", None, "科目名称", "金额", "科目编码", None, "科目名称", "金额"],
+        ["类", "款", None, None, "类", "款", None, None],
+        ["301", "", "工资福利支出", "25", "302", "", "商品和服务支出", "5"],
+        ["301", "01", "基本工资", "25", "302", "01", "办公费", "5"],
+        ["合计", "", "", "30", "", "", "", ""],
+    ]
+    grid = _blocks_grid(rows)
+    assert [row.cells[0] for row in grid.rows] == ["合计", "301", "301", "302", "302"]  # type: ignore[attr-defined]
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    assert {line.econ_code: _amounts(line) for line in facts.economic_lines} == {
+        "30101": _wan("25", None, None),
+        "30201": _wan("5", None, None),
+    }
+    assert {c.status for c in line_checks(facts.printed[0])} == {"passed"}
+
+
+def test_tables_not_printed_in_blocks_are_left_as_they_are() -> None:
+    """部门 and 政府 code-name columns beside each other, or one block of columns: not blocks."""
+    paired: list[Row] = [
+        ["部门经济分类", None, "政府经济分类", None, "合计", "人员经费", "公用经费"],
+        ["科目编码", "科目名称", "科目编码", "科目名称", None, None, None],
+        ["30101", "基本工资", "50101", "工资奖金津补贴", "15", "15", ""],
+    ]
+    plain: list[Row] = [
+        ["科目编码", "科目名称", "合计", "人员经费", "公用经费"],
+        ["30101", "基本工资", "15", "15", ""],
+        ["30201", "办公费", "5", "", "5"],
+    ]
+    for rows in (paired, plain):
+        grid = _grid(rows, title="一般公共预算基本支出表")
+        assert unstacked_blocks(grid, is_economic_code) is grid  # type: ignore[arg-type]

@@ -20,10 +20,11 @@ from yusuan.extract.metadata import (
     normalise_agency,
 )
 from yusuan.extract.narrative import TOTAL_NAMES, narrative_figures
-from yusuan.extract.parse import parse_grid
+from yusuan.extract.parse import ECONOMIC_KINDS, FUNCTION_KINDS, parse_grid
 from yusuan.extract.pdf_reader import PdfContent, UnreadablePdf, read_pdf
 from yusuan.extract.performance import indicator_header_end
 from yusuan.extract.reconcile import reconcile
+from yusuan.extract.side_by_side import unstacked_blocks
 from yusuan.extract.tables import build_tables, to_grid
 from yusuan.models import (
     ContentKind,
@@ -36,6 +37,7 @@ from yusuan.models import (
     TableRow,
 )
 from yusuan.normalise.amounts import find_unit
+from yusuan.normalise.codes import is_economic_code, is_function_code
 
 # A page with fewer characters than this is treated as having no text layer.
 _MIN_CHARS_PER_PAGE = 20
@@ -163,6 +165,9 @@ def extract_document(path: Path, sha256: str, hint: str = "") -> ExtractedDocume
             end = indicator_header_end(raw_tables[index].segments[0].rows)
             if end is not None and end < len(grid.header):
                 grid = to_grid(raw_tables[index], header_rows=end)
+        if kind in FUNCTION_KINDS or kind in ECONOMIC_KINDS:
+            # Before the table is stored: its rows' lineage is the stacked rows'.
+            grid = unstacked_blocks(grid, is_economic_code if kind in ECONOMIC_KINDS else is_function_code)
         # Joined, because a caption can break between 单位： and 万元.
         unit = find_unit(" ".join(grid.captions)) or fallback_unit
         doc.tables.append(

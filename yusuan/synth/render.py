@@ -51,6 +51,9 @@ class RenderStyle:
     gov_econ_columns: bool
     font_size: float
     page_per_table: bool
+    # 人员经费 rows on the left of the page, 公用经费 rows on the right of the same lines (科目编码 |
+    # 科目名称 | 金额 twice, as 决算 templates print it); never drawn by chance.
+    economic_blocks: bool = False
 
     @classmethod
     def draw(cls, rng: random.Random) -> RenderStyle:
@@ -271,6 +274,8 @@ class _Renderer:
 
     def economic_table(self, name: str) -> list:
         b, s = self.b, self.s
+        if s.economic_blocks:
+            return self.economic_blocks_table(name)
         if s.gov_econ_columns:
             header = [
                 ["部门预算支出经济分类科目", "", "政府预算支出经济分类科目", "", "本年一般公共预算基本支出", "", ""],
@@ -299,6 +304,24 @@ class _Renderer:
                     self.money(Decimal(0) if e.is_personnel else e.amount),
                 ]
             )
+        return [*self.heading(name), self.table(header + body, len(header), spans)]
+
+    def economic_blocks_table(self, name: str) -> list:
+        b = self.b
+        header = [
+            ["人员经费", "", "", "公用经费", "", ""],
+            ["科目编码", "科目名称", "金额", "科目编码", "科目名称", "金额"],
+        ]
+        spans = [((0, 0), (2, 0)), ((3, 0), (5, 0))]
+        personnel = [[e.code, e.name, self.money(e.amount)] for e in b.econ if e.is_personnel]
+        public = [[e.code, e.name, self.money(e.amount)] for e in b.econ if not e.is_personnel]
+        body = [
+            (personnel[i] if i < len(personnel) else ["", "", ""]) + (public[i] if i < len(public) else ["", "", ""])
+            for i in range(max(len(personnel), len(public)))
+        ]
+        body.append(
+            ["人员经费合计", "", self.money(b.personnel, False), "公用经费合计", "", self.money(b.public, False)]
+        )
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def three_public_table(self) -> list:
