@@ -5,16 +5,17 @@ amount is reported."""
 from __future__ import annotations
 
 import dataclasses
+import random
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from yusuan.evaluation.text_recall import printed_row, table_recall
+from yusuan.evaluation.text_recall import printed_row, printed_rows, table_recall
 from yusuan.extract.document import extract_document
 from yusuan.models import ExtractedDocument
 from yusuan.synth.model import generate_budget
-from yusuan.synth.render import render_budget
+from yusuan.synth.render import RenderStyle, render_budget
 
 SEEDS = (300001, 300002, 300003)
 
@@ -94,3 +95,40 @@ def test_a_line_left_out_or_misread_is_reported(generated: list[tuple[Path, Extr
     )
     wrong = [row.code for r in table_recall(path, changed) for row, _ in r.wrong_amount]
     assert wrong == [leaf.func_code]
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        ("30101 基本工资 15.00 30201 办公费 3.00", [("30101", "15.00"), ("30201", "3.00")]),
+        ("301 01 基本工资 262.33 302 01 办公费 21.21", [("30101", "262.33"), ("30201", "21.21")]),
+        ("30102 津贴补贴 10.00 - 302 02 印刷费 2.00", [("30102", "10.00"), ("30202", "2.00")]),
+        ("30103 奖金 30203 咨询费 1.00", [("30203", "1.00")]),  # the left block's cell is blank
+        ("301 03 奖金 302 03 咨询费", []),  # both blank
+        ("30110 职工基本医疗保险缴费 50102 社会保障缴费 9,617,937", [("30110", "9617937")]),  # its 政府 pairing
+        ("30201 办公费 302 302.00", [("30201", "302")]),  # an amount of three digits is no code
+    ],
+)
+def test_rows_printed_side_by_side_on_one_line_are_each_read(text: str, rows: list[tuple[str, str]]) -> None:
+    assert [(row.code, row.amount) for row in printed_rows(text, 1, economic=True)] == [
+        (code, Decimal(amount)) for code, amount in rows
+    ]
+
+
+def test_side_by_side_blocks_are_surveyed_block_by_block(tmp_path: Path) -> None:
+    """A 基本支出 table of 人员经费 and 公用经费 blocks side by side: the survey counts both blocks'
+    rows, finds them all stored, and reports the right block's rows where only the left's are."""
+    seed = 300201
+    budget = generate_budget(seed)
+    style = dataclasses.replace(RenderStyle.draw(random.Random(seed)), economic_blocks=True)
+    path = tmp_path / "blocks.pdf"
+    path.write_bytes(render_budget(budget, style))
+    doc = extract_document(path, str(seed))
+    basic = [r for r in table_recall(path, doc) if r.kind == "general_budget_basic_expenditure"]
+    # More rows than the left block holds (a name wrapped off its code's line is not counted).
+    assert len(basic) == 1 and basic[0].printed > sum(e.is_personnel for e in budget.econ)
+    assert basic[0].missing == [] and basic[0].wrong_amount == []
+    public = {e.code for e in budget.econ if not e.is_personnel}
+    left_only = dataclasses.replace(doc, economic_lines=[e for e in doc.economic_lines if e.econ_code not in public])
+    missing = {row.code for r in table_recall(path, left_only) for row in r.missing}
+    assert missing == public

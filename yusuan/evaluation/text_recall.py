@@ -13,8 +13,8 @@ stored as its leaves), and its first amount among the stored line's amounts (in 
 to within half a cent of a 万元).
 
 A page's band runs from the table's header (or the page's top, on a continuation page) to the
-header of the next table on that page. What is left is a lead, not a verdict: a row printed
-beside another in a two-column layout is counted by its first code only.
+header of the next table on that page. A line that prints rows of side-by-side blocks (人员经费 on
+the left, 公用经费 on the right) counts each of them. What is left is a lead, not a verdict.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ _ANOTHER_CODE = re.compile(r"\d{3,7}-\S")
 _FUNCTION = re.compile(r"^2\d{2}")
 _ECONOMIC = re.compile(r"^(?:3\d|5\d)\d")
 _WAN = Decimal(10000)
+_BLANKS = {"-", "—", "--", "－"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,17 +62,33 @@ class TableRecall:
     wrong_amount: list[tuple[PrintedRow, tuple[Decimal | None, ...]]] = field(default_factory=list)
 
 
-def printed_row(text: str, page_no: int, economic: bool) -> PrintedRow | None:
-    """The coded row a line of page text prints, if it starts with a code of the dimension."""
+def _code_starts(tokens: list[str], at: int, lead: str) -> bool:
+    """Whether a row of the same classification starts at ``tokens[at]``: a code with the row's
+    leading digit (a 政府 5… code beside a 部门 3… one is its pairing, not another row), or a 类 with
+    its 款/项 parts, followed by a name; not an amount that happens to have three digits."""
+    if not (tokens[at].isdigit() and len(tokens[at]) in (3, 5, 7) and tokens[at][0] == lead):
+        return False
+    after = at + 1
+    while len(tokens[at]) == 3 and after < at + 3 and after < len(tokens) and re.fullmatch(r"\d{2}", tokens[after]):
+        after += 1
+    return after < len(tokens) and not is_amount(tokens[after]) and tokens[after] not in _BLANKS
+
+
+def _row_and_rest(text: str, page_no: int, economic: bool) -> tuple[PrintedRow | None, str]:
+    """The coded row a line of text starts with (None where it prints no amount), and the text of
+    a row printed beside it (a table of side-by-side blocks), or ""."""
     match = _CODED.match(text.strip())
     if match is None:
-        return None
+        return None, ""
     code = "".join(part for part in match.groups()[:3] if part)
     if not (_ECONOMIC if economic else _FUNCTION).match(code):
-        return None
+        return None, ""
     if _ANOTHER_CODE.search(match.group(4)):
-        return None
+        return None, ""
     tokens = match.group(4).split()
+    beside = next((i for i in range(1, len(tokens)) if _code_starts(tokens, i, code[0])), len(tokens))
+    rest = " ".join(tokens[beside:])
+    tokens = tokens[:beside]
     name_end = next((i for i, token in enumerate(tokens) if is_amount(token)), len(tokens))
     name = "".join(tokens[:name_end])
     at = name_end
@@ -83,8 +100,25 @@ def printed_row(text: str, page_no: int, economic: bool) -> PrintedRow | None:
             at += 1
     amount = parse_amount(tokens[at]) if at < len(tokens) else None
     if not name or amount is None:
-        return None
-    return PrintedRow(page_no, code, name, amount, text.strip())
+        return None, rest
+    return PrintedRow(page_no, code, name, amount, text.strip()), rest
+
+
+def printed_row(text: str, page_no: int, economic: bool) -> PrintedRow | None:
+    """The coded row a line of page text prints, if it starts with a code of the dimension."""
+    return _row_and_rest(text, page_no, economic)[0]
+
+
+def printed_rows(text: str, page_no: int, economic: bool) -> list[PrintedRow]:
+    """Every coded row a line of page text prints: the first, and those printed beside it in a
+    table of side-by-side blocks (``30101 基本工资 15.00 30201 办公费 3.00``)."""
+    rows: list[PrintedRow] = []
+    rest = text
+    while rest:
+        row, rest = _row_and_rest(rest, page_no, economic)
+        if row is not None:
+            rows.append(row)
+    return rows
 
 
 def amount_matches(printed: Decimal, stored: tuple[Decimal | None, ...]) -> bool:
@@ -133,9 +167,12 @@ def table_recall(path: Path, doc: ExtractedDocument) -> list[TableRecall]:
             for page_no, top, bottom in _bands(doc, table, heights):
                 page = pdf.pages[page_no - 1]
                 band = page.within_bbox((page.bbox[0], top, page.bbox[2], bottom), strict=False)
-                for text in (band.extract_text() or "").splitlines():
-                    row = printed_row(text, page_no, economic)
-                    if row is None or row.code in seen:
+                for row in (
+                    r
+                    for text in (band.extract_text() or "").splitlines()
+                    for r in printed_rows(text, page_no, economic)
+                ):
+                    if row.code in seen:
                         continue
                     seen.add(row.code)
                     recall.printed += 1
