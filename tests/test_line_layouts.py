@@ -733,3 +733,28 @@ def test_tables_not_printed_in_blocks_are_left_as_they_are() -> None:
     for rows in (paired, plain):
         grid = _grid(rows, title="一般公共预算基本支出表")
         assert unstacked_blocks(grid, is_economic_code) is grid  # type: ignore[arg-type]
+
+
+def test_a_table_without_a_total_column_totals_each_row_from_its_parts() -> None:
+    """基本支出 | 项目支出 (or 人员经费 | 公用经费) and no 合计 column: a row's total is its parts' sum,
+    not the first part read as the whole."""
+    function: list[Row] = [
+        ["科目编码", "科目名称", "基本支出", "项目支出"],
+        ["合计", "", "30", "20"],
+        ["2010101", "行政运行", "30", ""],
+        ["2010102", "一般行政管理事务", "", "20"],
+    ]
+    assert _function(function) == {"2010101": _wan("30", "30", None), "2010102": _wan("20", None, "20")}
+    facts = parse_function_table(_grid(function), "general_budget_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    assert [f.amount for f in facts.figures if f.name == "table_total"] == [Decimal("500000.00")]
+    economic: list[Row] = [
+        ["科目编码", "科目名称", "人员经费", "公用经费"],
+        ["合计", "", "30", "20"],
+        ["30101", "基本工资", "30", ""],
+        ["30201", "办公费", "", "20"],
+    ]
+    assert _economic(economic) == {"30101": _wan("30", "30", None), "30201": _wan("20", None, "20")}
+    # A lone part column is still read as the row's amount.
+    assert _function([["科目编码", "科目名称", "基本支出"], ["2010101", "行政运行", "30"]]) == {
+        "2010101": _wan("30", "30", None)
+    }

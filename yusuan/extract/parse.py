@@ -277,8 +277,14 @@ def _under(path: list[str], heads: tuple[str, ...]) -> bool:
     return any(x.startswith(heads) for x in path) and (_leaf(path) in _PART_TOTALS or _leaf(path).startswith(heads))
 
 
-def _total_column(paths: list[list[str]], amounts: list[int], exclude: tuple[str, ...]) -> int | None:
-    """合计/总计/金额/小计/预算数 of the whole row: not under a 基本支出/项目支出 (or 人员/公用) head."""
+def _total_column(
+    paths: list[list[str]], amounts: list[int], exclude: tuple[str, ...], parts_printed: bool = False
+) -> int | None:
+    """合计/总计/金额/小计/预算数 of the whole row: not under a 基本支出/项目支出 (or 人员/公用) head.
+
+    A table that prints its parts and no column of the whole row (基本支出 | 项目支出, or 人员经费 |
+    公用经费, and no 合计) has none: ``parts_printed`` says so, and its rows' totals are the parts'
+    sums. Otherwise the first amount column stands for the whole."""
 
     def whole(c: int) -> bool:
         return not any(x.startswith(exclude) for x in paths[c])
@@ -287,7 +293,10 @@ def _total_column(paths: list[list[str]], amounts: list[int], exclude: tuple[str
         found = next((c for c in amounts if whole(c) and any(w in _leaf(paths[c]) for w in words)), None)
         if found is not None:
             return found
-    return next((c for c in amounts if whole(c)), amounts[0] if amounts else None)
+    found = next((c for c in amounts if whole(c)), None)
+    if found is not None or parts_printed:
+        return found
+    return amounts[0] if amounts else None
 
 
 def _function_columns(grid: Grid) -> _FunctionColumns:
@@ -320,7 +329,8 @@ def _function_columns(grid: Grid) -> _FunctionColumns:
         public = next((c for c in amounts if "公用" in _leaf(paths[c])), None)
         if personnel is not None and public is not None:
             basic_parts = [personnel, public]
-    total = _total_column(paths, amounts, (*_BASIC_HEADS, *_PROJECT_HEADS, "人员", "公用"))
+    parts_printed = project is not None and (basic is not None or bool(basic_parts))
+    total = _total_column(paths, amounts, (*_BASIC_HEADS, *_PROJECT_HEADS, "人员", "公用"), parts_printed)
     if total is not None and basic is not None and project is not None:
         basic, project = _parts_checked_by_the_body(grid, amounts, total, basic, project)
     # A 支出总表 that breaks each function line down by economic class (a row per pairing).
@@ -396,6 +406,14 @@ def _basic_amount(cells: list[str], cols: _FunctionColumns, unit: Unit) -> Decim
     if cols.basic is not None or not cols.basic_parts:
         return _amount(cells, cols.basic, unit)
     return functools.reduce(_plus, (_amount(cells, c, unit) for c in cols.basic_parts))
+
+
+def _total_amount(cells: list[str], cols: _FunctionColumns, unit: Unit) -> Decimal | None:
+    """The row's 合计, or the sum of its parts where the table prints no 合计 column."""
+    if cols.total is not None or cols.project is None:
+        return _amount(cells, cols.total, unit)
+    parts = [_basic_amount(cells, cols, unit), _amount(cells, cols.project, unit)]
+    return functools.reduce(_plus, parts + [_amount(cells, c, unit) for c in cols.others])
 
 
 def amounts_under_their_labels(grid: Grid) -> Grid:
@@ -535,7 +553,7 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
                 name = rest
         label = _label_of(cells)
         amounts = (
-            _amount(cells, cols.total, unit),
+            _total_amount(cells, cols, unit),
             _basic_amount(cells, cols, unit),
             _amount(cells, cols.project, unit),
         )
@@ -607,7 +625,8 @@ _FUNCTION_TOTAL_PRIORITY = {"expenditure_summary": 10, "general_budget_expenditu
 
 
 def _total_figures(kind: str, cols: _FunctionColumns, cells: list[str], unit: Unit, lineage: Lineage) -> list[Figure]:
-    figures = _figure("table_total", _amount(cells, cols.total, unit), kind, 0, lineage)
+    total = _total_amount(cells, cols, unit)
+    figures = _figure("table_total", total, kind, 0, lineage)
     if kind in _FUNCTION_TOTAL_PRIORITY:
         priority = _FUNCTION_TOTAL_PRIORITY[kind]
         figures += _figure("basic_expenditure", _basic_amount(cells, cols, unit), kind, priority, lineage)
@@ -617,9 +636,9 @@ def _total_figures(kind: str, cols: _FunctionColumns, cells: list[str], unit: Un
             other = sum((o for o in others if o is not None), Decimal(0))
             figures += _figure("other_expenditure", other, kind, priority, lineage)
     if kind == "expenditure_summary":
-        figures += _figure("expenditure_total", _amount(cells, cols.total, unit), kind, 30, lineage)
+        figures += _figure("expenditure_total", total, kind, 30, lineage)
     if kind == "income_summary":
-        figures += _figure("income_total", _amount(cells, cols.total, unit), kind, 30, lineage)
+        figures += _figure("income_total", total, kind, 30, lineage)
     return figures
 
 
@@ -684,7 +703,7 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     public = next((c for c in amounts if "公用" in _leaf(paths[c])), None)
     has_project = any(_under(paths[c], _PROJECT_HEADS) for c in amounts)
     parts = ("人员", "公用", *((*_BASIC_HEADS, *_PROJECT_HEADS) if has_project else ()))
-    total = _total_column(paths, amounts, parts)
+    total = _total_column(paths, amounts, parts, personnel is not None and public is not None)
     candidates: list[EconomicLine] = []
     printed = PrintedTable(
         table_index,
@@ -714,6 +733,9 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
             if gcode and gov_code is None:
                 gname = rest
         amounts = (_amount(cells, total, unit), _amount(cells, personnel, unit), _amount(cells, public, unit))
+        if total is None:
+            # No 合计 column: the row's total is its parts'.
+            amounts = (_plus(amounts[1], amounts[2]), *amounts[1:])
         if not code and not gcode:
             if _TOTAL_LABEL.match(_label_of(cells)):
                 facts.figures += _figure("table_total", amounts[0], kind, 0, lineage)
