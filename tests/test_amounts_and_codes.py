@@ -74,6 +74,21 @@ def test_code_in_front_of_name() -> None:
     assert split_code_and_name("行政运行") == ("", "行政运行")
 
 
+def test_code_parts_apart_in_front_of_name() -> None:
+    """类/款/项 printed apart in one cell are one code; a decimal amount or an amount after a code
+    is never read as code parts."""
+    assert split_code_and_name("201 01 01 行政运行") == ("2010101", "行政运行")
+    assert split_code_and_name("208 05 05 机关事业单位基本养老保险缴费支出") == (
+        "2080505",
+        "机关事业单位基本养老保险缴费支出",
+    )
+    assert split_code_and_name("301-01 基本工资") == ("30101", "基本工资")
+    assert split_code_and_name("[301-01]基本工资") == ("30101", "基本工资")
+    assert split_code_and_name("123.45") == ("", "123.45")
+    assert split_code_and_name("201 12.50") == ("201", "12.50")
+    assert split_code_and_name("201 一般公共服务支出") == ("201", "一般公共服务支出")
+
+
 def test_leaves_exclude_class_and_section_subtotals() -> None:
     codes = ["208", "20805", "2080501", "2080505", "210", "21011", "2101101", "221"]
     assert leaf_codes(codes) == {"2080501", "2080505", "2101101", "221"}

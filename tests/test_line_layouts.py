@@ -758,3 +758,16 @@ def test_a_table_without_a_total_column_totals_each_row_from_its_parts() -> None
     assert _function([["科目编码", "科目名称", "基本支出"], ["2010101", "行政运行", "30"]]) == {
         "2010101": _wan("30", "30", None)
     }
+
+
+def test_code_parts_printed_apart_in_the_name_cell() -> None:
+    """功能分类科目 cells holding 类, 款 and 项 apart in front of the name (``201 01 01 行政运行``)."""
+    rows: list[Row] = [
+        ["功能分类科目", "合计", "基本支出", "项目支出"],
+        ["合计", "50", "30", "20"],
+        ["201 一般公共服务支出", "50", "30", "20"],
+        ["201 01 人大事务", "50", "30", "20"],
+        ["201 01 01 行政运行", "30", "30", ""],
+        ["201 01 02 一般行政管理事务", "20", "", "20"],
+    ]
+    assert _function(rows) == {"2010101": _wan("30", "30", None), "2010102": _wan("20", None, "20")}

@@ -6,9 +6,12 @@ import re
 
 _DIGITS = re.compile(r"^\d+$")
 # A code printed in front of its name in one cell: "2010101 行政运行", "30101基本工资",
-# "[2060503]科技条件专项", "【301】工资福利支出", "30101-基本工资". The code must not run on into
-# more digits or a decimal point: "123.45" is an amount, not code 123.
-_CODE_PREFIX = re.compile(r"^[\[【（(]?\s*(\d{3,7})(?![\d.,])\s*[\]】）)]?\s*[-－—_:：、.．]?\s*(.*)$", re.S)
+# "[2060503]科技条件专项", "【301】工资福利支出", "30101-基本工资", or its 类/款/项 parts apart
+# ("201 01 01 行政运行", "301-01 基本工资"). The code must not run on into more digits or a
+# decimal point: "123.45" is an amount, not code 123 (nor 12345: a part is never after a ".").
+_CODE_PREFIX = re.compile(
+    r"^[\[【（(]?\s*(\d{3}(?:[ \u3000\-－]\d{2}){1,2}|\d{3,7})(?![\d.,])\s*[\]】）)]?\s*[-－—_:：、.．]?\s*(.*)$", re.S
+)
 
 
 def digits_only(text: str) -> str:
@@ -60,7 +63,7 @@ def split_code_and_name(text: str) -> tuple[str, str]:
     match = _CODE_PREFIX.match(text.strip())
     if not match:
         return "", text.strip()
-    return match.group(1), match.group(2).strip()
+    return re.sub(r"\D", "", match.group(1)), match.group(2).strip()
 
 
 _FUNCTION_CODE = re.compile(r"^[12]\d{2}(?:\d{2}){0,2}$")
