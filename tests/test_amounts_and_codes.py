@@ -66,6 +66,18 @@ def test_function_code_parts_join() -> None:
     assert join_code_parts(["301", "2"]) == "30102"  # a number cell drops the 款's leading zero
     assert join_code_parts(["", "", ""]) == ""
     assert join_code_parts(["合计", "", ""]) == ""
+    # Each part printed whole, as some templates fill 类 | 款 | 项.
+    assert join_code_parts(["201", "20101", "2010101"]) == "2010101"
+    assert join_code_parts(["301", "30101"]) == "30101"
+
+
+def test_full_width_amounts_are_amounts() -> None:
+    """Word tables typed with a Chinese input method print full-width digits, commas, points and
+    minus signs; a full-width dash alone is still a blank."""
+    assert parse_amount("１，２３４．００") == Decimal("1234.00")
+    assert parse_amount("－１２") == Decimal("-12")
+    assert parse_amount("1，234.5") == Decimal("1234.5")
+    assert is_amount("１２３４") and not is_amount("－") and parse_amount("－") is None
 
 
 def test_code_in_front_of_name() -> None:

@@ -8,6 +8,7 @@ exactly 91872000.00 yuan.
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
@@ -18,7 +19,7 @@ _MIXED_SPACE = re.compile(r"[0-9A-Za-z] [\u4e00-\u9fff]|[\u4e00-\u9fff] [0-9A-Za
 _EMPTY_MARKS = {"", "-", "—", "－", "–", "——", "--", "/", "…", "...", "无", "*"}
 # The leading group may be longer than three digits: Excel exports with narrow columns print
 # 120,258,600 as "120258,600" (seen in Shanghai 2026 budgets); later groups are exactly three.
-_AMOUNT_RE = re.compile(r"^[-−]?\d+(?:[,，]\d{3})*(?:\.\d+)?$")
+_AMOUNT_RE = re.compile(r"^-?[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?$")
 
 
 class Unit(StrEnum):
@@ -54,12 +55,20 @@ def clean_cell(text: str | None) -> str:
     return re.sub(r"[ \t]+", " ", joined).strip()
 
 
+def _compact(text: str) -> str:
+    """The cell without spaces; full-width digits, commas, points and minus signs (Word tables
+    typed in a Chinese input method: ``１，２３４．００``, ``－１２``) as ASCII."""
+    compact = text.replace(" ", "").replace("\n", "")
+    if not compact.isascii():
+        compact = unicodedata.normalize("NFKC", compact).replace("−", "-").replace(" ", "")
+    return compact
+
+
 def is_amount(text: str | None) -> bool:
     """True when the cell holds a number as publishers print amounts (not a code, not text)."""
     if text is None:
         return False
-    compact = text.replace(" ", "").replace("\n", "")
-    return bool(_AMOUNT_RE.match(compact))
+    return bool(_AMOUNT_RE.match(_compact(text)))
 
 
 def is_blank_amount(text: str | None) -> bool:
@@ -74,7 +83,7 @@ def parse_amount(text: str | None) -> Decimal | None:
     """
     if text is None:
         return None
-    compact = text.replace(" ", "").replace("\n", "").replace("，", ",").replace("−", "-")
+    compact = _compact(text)
     if compact in _EMPTY_MARKS:
         return None
     if not _AMOUNT_RE.match(compact):

@@ -32,6 +32,9 @@ def join_code_parts(parts: list[str]) -> str:
             break
         if not _DIGITS.match(part):
             return ""
+        if n > 0 and len(part) == len(code) + 2 and part.startswith(code):
+            code = part  # each part printed whole (201 | 20101 | 2010101)
+            continue
         code += part.zfill(2) if n > 0 and len(part) == 1 else part
     return code
 
