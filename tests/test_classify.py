@@ -20,6 +20,8 @@ from yusuan.extract.classify import classify_title, looks_like_title
         ("2023年一般公共预算支出情况表", "general_budget_expenditure"),
         ("2026年预算单位一般公共预算支出功能分类预算表", "general_budget_expenditure"),
         ("财政拨款支出预算表（功能科目）", "general_budget_expenditure"),
+        ("2014年公共财政预算支出表", "general_budget_expenditure"),
+        ("2014年公共财政预算基本支出表", "general_budget_basic_expenditure"),
         ("2023年一般公共预算基本支出表", "general_budget_basic_expenditure"),
         ("2026年预算单位一般公共预算基本支出部门预算经济分类预算表", "general_budget_basic_expenditure"),
         ("财政拨款基本支出预算表（经济科目）", "general_budget_basic_expenditure"),

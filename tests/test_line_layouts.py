@@ -464,6 +464,25 @@ def test_a_title_wrapped_over_two_lines_behind_a_table_number() -> None:
     assert "单位：万元" in table.captions
 
 
+def test_a_title_repeated_with_a_continuation_mark_continues_its_table() -> None:
+    """``…支出表（续）`` over the next page's grid is the same table running on, not a second table
+    of the same kind (whose first part would not add up to its 合计)."""
+    header = ["科目编码", "科目名称", "合计"]
+    blocks: list[Block] = [
+        TextLine(1, 10, "一般公共预算支出表"),
+        TableBlock(1, 50, 200, [header, ["合计", "", "3.00"], ["2010101", "行政运行", "1.00"]]),
+        TextLine(2, 10, "一般公共预算支出表（续）"),
+        TableBlock(2, 50, 200, [header, ["2010102", "一般行政管理事务", "2.00"]]),
+        TextLine(3, 10, "一般公共预算基本支出表"),
+        TableBlock(3, 50, 200, [header, ["30101", "基本工资", "1.00"]]),
+    ]
+    tables = build_tables(blocks)
+    assert [t.title for t in tables] == ["一般公共预算支出表", "一般公共预算基本支出表"]
+    facts = parse_function_table(to_grid(tables[0]), "general_budget_expenditure", Unit.WAN_YUAN, 0)
+    assert sorted(line.func_code for line in facts.function_lines) == ["2010101", "2010102"]
+    assert {c.status for c in line_checks(facts.printed[0])} == {"passed"}
+
+
 # ------------------------------------------------------------------ tables without ruling lines
 
 

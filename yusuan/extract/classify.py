@@ -26,7 +26,8 @@ _RULES: tuple[tuple[TableKind, re.Pattern[str]], ...] = tuple(
         ("general_budget_basic_expenditure", r"基本支出"),
         ("economic_classification_summary", r"经济分类"),
         ("fiscal_appropriation_summary", r"财政拨款收支|财政拨款收入支出"),
-        ("general_budget_expenditure", r"一般公共预算.*支出|财政拨款支出"),
+        # 公共财政预算 is the name 一般公共预算 had before the 2015 budget law (older archives).
+        ("general_budget_expenditure", r"一般公共预算.*支出|公共财政预算.*支出|财政拨款支出"),
         ("income_expenditure_summary", r"收支|收入支出"),
         ("income_summary", r"收入"),
         ("expenditure_summary", r"支出"),

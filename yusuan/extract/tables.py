@@ -121,7 +121,7 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
         repeated_title = (
             title is not None
             and current is not None
-            and _norm(title) == _norm(current.title)
+            and _continued(title) == _continued(current.title)
             and current.ncols == len(rows[0])
         )
         if title is not None and not repeated_title:
@@ -147,6 +147,15 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
         current.segments.append(Segment(block.page_no, rows, boxes))
         pending_title, pending_captions = None, []
     return tables
+
+
+_CONTINUED = re.compile(r"(?:[（(]续表?[）)]|续表)$")
+
+
+def _continued(title: str) -> str:
+    """A title as compared with the table it may continue: ``…支出表（续）`` and ``…支出表续表``
+    are the table ``…支出表`` running on."""
+    return _CONTINUED.sub("", _norm(title))
 
 
 def _wrapped_title(first: str, second: str) -> str | None:
