@@ -7,6 +7,7 @@ cell texts that are pdfplumber's own).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -240,6 +241,26 @@ def _unreadable(exc: BaseException, where: str = "") -> Exception:
     return UnreadablePdf(f"{where}{_why(exc)}")
 
 
+# Some PDF writers map common characters to Kangxi radicals or CJK compatibility ideographs
+# (``⼀般公共预算⽀出表`` for 一般公共预算支出表): the same glyphs, other code points, and no title,
+# label or name would match. Each is the ideograph its compatibility decomposition names.
+_IDEOGRAPHS = {
+    cp: unified
+    for cp in (*range(0x2E80, 0x2FE0), *range(0xF900, 0xFB00))
+    if len(unified := unicodedata.normalize("NFKC", chr(cp))) == 1 and unified != chr(cp)
+}
+
+
+def unify_ideographs(chars: list[dict]) -> None:
+    """Radicals and compatibility ideographs in the page's characters as the unified ideographs."""
+    for char in chars:
+        text = char["text"]
+        if len(text) == 1 and ord(text) in _IDEOGRAPHS:
+            char["text"] = _IDEOGRAPHS[ord(text)]
+        elif len(text) > 1 and not text.isascii():
+            char["text"] = text.translate(_IDEOGRAPHS)
+
+
 def read_pdf(path: Path) -> PdfContent:
     try:
         pdf = pdfplumber.open(path)
@@ -253,6 +274,7 @@ def read_pdf(path: Path) -> PdfContent:
         continuing = False  # the previous page ended in a borderless table: this one may run it on
         for page_no, page in enumerate(lean_pages(pdf), start=1):
             try:
+                unify_ideographs(page.chars)
                 content.char_count += len(page.chars)
                 if not page.chars:
                     content.pages_without_text += 1
