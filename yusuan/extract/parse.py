@@ -60,8 +60,13 @@ class ParsedFacts:
     parents: dict[Lineage, tuple[str, ...]] = field(default_factory=dict)
 
 
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def _n(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """A cell as compared: no spaces, full-width digits (typed codes) as ASCII."""
+    compact = re.sub(r"\s+", "", text)
+    return compact if compact.isascii() else compact.translate(_FULL_WIDTH_DIGITS)
 
 
 _QIZHONG = re.compile(r"^其中[:：]?")

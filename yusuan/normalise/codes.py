@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _DIGITS = re.compile(r"^\d+$")
 # A code printed in front of its name in one cell: "2010101 行政运行", "30101基本工资",
@@ -15,7 +16,9 @@ _CODE_PREFIX = re.compile(
 
 
 def digits_only(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """A code cell without spaces, full-width digits (typed in a Chinese input method) as ASCII."""
+    compact = re.sub(r"\s+", "", text)
+    return compact if compact.isascii() else unicodedata.normalize("NFKC", compact)
 
 
 def join_code_parts(parts: list[str]) -> str:
@@ -66,7 +69,7 @@ def split_code_and_name(text: str) -> tuple[str, str]:
     match = _CODE_PREFIX.match(text.strip())
     if not match:
         return "", text.strip()
-    return re.sub(r"\D", "", match.group(1)), match.group(2).strip()
+    return re.sub(r"\D", "", digits_only(match.group(1))), match.group(2).strip()
 
 
 _FUNCTION_CODE = re.compile(r"^[12]\d{2}(?:\d{2}){0,2}$")

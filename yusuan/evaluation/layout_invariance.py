@@ -1,0 +1,323 @@
+"""Layout invariance: a real line table, printed another way, must give the same lines.
+
+Other cities print the same tables in other layouts: the code in the name cell instead of a
+column of its own, 类 | 款 | 项 apart or joined, no 合计 column, 基本支出 after 项目支出, amounts typed
+full-width, 人员经费 and 公用经费 as side-by-side blocks. Each transformation here rewrites a stored
+table's grid (its cells and column labels) into one such layout without changing a number or a
+code; the line parse of the rewritten grid must give the lines it gives for the table as printed.
+A difference names a layout the parser reads differently: a lead for the files nobody here has.
+
+Only the grid is rewritten (no PDF is drawn): what this tests is the reading of a table's cells,
+not the finding of the table on its page (the generated corpus and the real files test that).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from yusuan.extract.parse import ECONOMIC_KINDS, FUNCTION_KINDS, parse_grid
+from yusuan.extract.side_by_side import unstacked_blocks
+from yusuan.extract.tables import Grid, GridRow
+from yusuan.models import ExtractedTable
+from yusuan.normalise.amounts import Unit, is_amount, parse_amount
+from yusuan.normalise.codes import is_economic_code, is_function_code, join_code_parts
+
+LineKey = tuple[str, str]  # (code, or the name where a table prints no codes; level)
+Amounts = tuple[Decimal | None, ...]
+
+_FULL_WIDTH = str.maketrans("0123456789,.-", "０１２３４５６７８９，．－")
+
+
+def grid_of(table: ExtractedTable) -> Grid:
+    """The grid a stored table was parsed from: its cells and its columns' label paths."""
+    paths = [label.split("/") if label else [] for label in table.column_labels]
+    rows = [GridRow(row.page_no, list(row.cells), row.box) for row in table.rows]
+    return Grid(table.title, table.captions, table.page_first, table.page_last, [], paths, rows)
+
+
+def parsed_lines(grid: Grid, kind: str, unit: Unit) -> dict[LineKey, Amounts]:
+    """The stored lines of a grid: code (or name) → amounts, blank and zero alike."""
+    facts = parse_grid(grid, kind, unit, 0)
+    out: dict[LineKey, Amounts] = {}
+    for line in facts.function_lines:
+        out[(line.func_code or line.func_name, line.unit_code)] = _zeroed(
+            (line.total, line.basic_total, line.project_total)
+        )
+    for econ in facts.economic_lines:
+        key = econ.econ_code or econ.gov_econ_code or econ.econ_name
+        out[(key, econ.gov_econ_code)] = _zeroed((econ.total, econ.personnel, econ.public_funds))
+    return out
+
+
+def _zeroed(amounts: Amounts) -> Amounts:
+    return tuple(a if a else None for a in amounts)
+
+
+# ------------------------------------------------------------------ the columns a rewrite moves
+
+
+def _leaf(path: list[str]) -> str:
+    return re.sub(r"\s+", "", path[-1]) if path else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    code: list[int]  # one whole-code column, or 类 | 款 (| 项)
+    name: int
+    is_code: Callable[[str], bool]
+
+
+def _columns(grid: Grid, kind: str) -> _Columns | None:
+    """The code and name columns, where the labels leave no doubt (else no rewrite is made)."""
+    if any("政府" in x or "单位" in x or "部门" in x for p in grid.paths for x in p):
+        return None  # two classifications, or unit columns: a rewrite could pair the wrong ones
+    leaves = [_leaf(p) for p in grid.paths]
+    is_code = is_economic_code if kind in ECONOMIC_KINDS else is_function_code
+    split = [leaves.index(part) for part in ("类", "款", "项") if part in leaves]
+    whole = [c for c, leaf in enumerate(leaves) if ("编码" in leaf or "代码" in leaf) and c not in split]
+    names = [c for c, leaf in enumerate(leaves) if "名称" in leaf]
+    code = split if len(split) >= 2 else whole if len(whole) == 1 and not split else []
+    if not code or len(names) != 1:
+        return None
+    coded = sum(1 for row in grid.rows if is_code(_code_of(row.cells, code)))
+    return _Columns(code, names[0], is_code) if coded >= 2 else None
+
+
+def _code_of(cells: list[str], code: list[int]) -> str:
+    return join_code_parts([cells[c] for c in code]) if len(code) > 1 else re.sub(r"\s+", "", cells[code[0]])
+
+
+def _without(grid: Grid, drop: set[int], rows: list[list[str]] | None = None) -> Grid:
+    keep = [c for c in range(len(grid.paths)) if c not in drop]
+    cells = rows if rows is not None else [r.cells for r in grid.rows]
+    return replace(
+        grid,
+        paths=[grid.paths[c] for c in keep],
+        rows=[GridRow(r.page_no, [row[c] for c in keep], r.box) for r, row in zip(grid.rows, cells, strict=True)],
+    )
+
+
+def _amount_columns(grid: Grid, taken: set[int]) -> list[int]:
+    return [c for c in range(len(grid.paths)) if c not in taken and any(is_amount(r.cells[c]) for r in grid.rows)]
+
+
+# ------------------------------------------------------------------ rewrites
+
+
+def codes_in_the_name_cell(grid: Grid, kind: str, form: str = "{code} {name}") -> Grid | None:
+    """``2010101 行政运行`` in the name cell, no code column."""
+    cols = _columns(grid, kind)
+    if cols is None:
+        return None
+    rows = []
+    for row in grid.rows:
+        cells = list(row.cells)
+        code = _code_of(cells, cols.code)
+        if cols.is_code(code):
+            cells[cols.name] = form.format(code=code, name=cells[cols.name])
+        rows.append(cells)
+    return _without(grid, set(cols.code), rows)
+
+
+def bracketed_codes_in_the_name_cell(grid: Grid, kind: str) -> Grid | None:
+    """``[2010101]行政运行`` in the name cell."""
+    return codes_in_the_name_cell(grid, kind, "[{code}]{name}")
+
+
+def codes_apart(grid: Grid, kind: str) -> Grid | None:
+    """One whole-code column printed as 类 | 款 | 项."""
+    cols = _columns(grid, kind)
+    if cols is None or len(cols.code) != 1:
+        return None
+    c = cols.code[0]
+    head = grid.paths[c][:-1] or ["科目编码"]
+    paths = grid.paths[:c] + [[*head, part] for part in ("类", "款", "项")] + grid.paths[c + 1 :]
+    rows = []
+    for row in grid.rows:
+        code = re.sub(r"\s+", "", row.cells[c])
+        parts = [code[:3], code[3:5], code[5:7]] if cols.is_code(code) else [row.cells[c], "", ""]
+        rows.append(GridRow(row.page_no, row.cells[:c] + parts + row.cells[c + 1 :], row.box))
+    return replace(grid, paths=paths, rows=rows)
+
+
+def codes_joined(grid: Grid, kind: str) -> Grid | None:
+    """类 | 款 | 项 printed as one whole-code column."""
+    cols = _columns(grid, kind)
+    if cols is None or len(cols.code) < 2:
+        return None
+    first = cols.code[0]
+    rows = []
+    for row in grid.rows:
+        cells = list(row.cells)
+        code = _code_of(cells, cols.code)
+        cells[first] = code if cols.is_code(code) else "".join(cells[c] for c in cols.code)
+        rows.append(cells)
+    out = _without(grid, set(cols.code[1:]), rows)
+    out.paths[first] = [*grid.paths[first][:-1], "科目编码"] if len(grid.paths[first]) > 1 else ["科目编码"]
+    return out
+
+
+def name_before_code(grid: Grid, kind: str) -> Grid | None:
+    """The name column printed in front of the code columns."""
+    cols = _columns(grid, kind)
+    if cols is None:
+        return None
+    order = [cols.name] + [c for c in range(len(grid.paths)) if c != cols.name]
+    return replace(
+        grid,
+        paths=[grid.paths[c] for c in order],
+        rows=[GridRow(r.page_no, [r.cells[c] for c in order], r.box) for r in grid.rows],
+    )
+
+
+def full_width_amounts(grid: Grid, kind: str) -> Grid | None:
+    """Every number typed with full-width digits, commas and points (codes as well)."""
+    rows = [
+        GridRow(r.page_no, [c.translate(_FULL_WIDTH) if is_amount(c) else c for c in r.cells], r.box) for r in grid.rows
+    ]
+    return replace(grid, rows=rows)
+
+
+_PARTS = {"function": ("基本支出", "项目支出"), "economic": ("人员", "公用")}
+
+
+def _part_columns(grid: Grid, kind: str) -> tuple[int, int, int] | None:
+    """(total, first part, second part) where each is one column whose label says so."""
+    heads = _PARTS["economic" if kind in ECONOMIC_KINDS else "function"]
+    labels = ["".join(re.sub(r"\s+", "", x) for x in p) for p in grid.paths]
+    amounts = _amount_columns(grid, set())
+    parts = []
+    for head in heads:
+        found = [c for c in amounts if head in labels[c] and _leaf(grid.paths[c]) not in ("其中",)]
+        # 基本支出 over 小计 | 人员经费 | 公用经费: the part is its 小计/合计 (or its only column).
+        whole = [c for c in found if _leaf(grid.paths[c]).startswith(head) or _leaf(grid.paths[c]) in ("小计", "合计")]
+        if len(whole) != 1 or (len(found) > 1 and len(whole) != 1):
+            return None
+        parts.append(whole[0])
+    totals = [
+        c
+        for c in amounts
+        if c not in parts
+        and _leaf(grid.paths[c]) in ("合计", "总计", "小计", "金额")
+        and not any(head in labels[c] for head in heads)
+    ]
+    if len(totals) != 1:
+        return None
+    return totals[0], parts[0], parts[1]
+
+
+def without_the_total_column(grid: Grid, kind: str) -> Grid | None:
+    """The parts printed, no 合计 column: the totals are the parts' sums."""
+    found = _part_columns(grid, kind)
+    return None if found is None else _without(grid, {found[0]})
+
+
+def parts_swapped(grid: Grid, kind: str) -> Grid | None:
+    """项目支出 printed before 基本支出 (公用经费 before 人员经费)."""
+    found = _part_columns(grid, kind)
+    if found is None:
+        return None
+    _, a, b = found
+    order = list(range(len(grid.paths)))
+    order[a], order[b] = b, a
+    return replace(
+        grid,
+        paths=[grid.paths[c] for c in order],
+        rows=[GridRow(r.page_no, [r.cells[c] for c in order], r.box) for r in grid.rows],
+    )
+
+
+def side_by_side_blocks(grid: Grid, kind: str) -> Grid | None:
+    """人员经费 rows on the left, 公用经费 rows on the right of the same lines (code | name | amount)."""
+    if kind not in ECONOMIC_KINDS:
+        return None
+    cols = _columns(grid, kind)
+    found = _part_columns(grid, kind)
+    if cols is None or found is None:
+        return None
+    total, personnel, public = found
+    left: list[GridRow] = []
+    right: list[GridRow] = []
+    totals = ["", ""]
+    for row in grid.rows:
+        code = _code_of(row.cells, cols.code)
+        a, b = (parse_amount(row.cells[c]) if is_amount(row.cells[c]) else None for c in (personnel, public))
+        if not cols.is_code(code):
+            if is_amount(row.cells[total]):
+                totals = [row.cells[personnel], row.cells[public]]
+            continue
+        if a and b:
+            return None  # a row of both parts has no block
+        side, amount = (right, row.cells[public]) if b else (left, row.cells[personnel] or row.cells[total])
+        side.append(GridRow(row.page_no, [code, row.cells[cols.name], amount], row.box))
+    rows = []
+    for i in range(max(len(left), len(right))):
+        pair = [left[i] if i < len(left) else None, right[i] if i < len(right) else None]
+        page = next(r.page_no for r in pair if r is not None)
+        cells = [c for r in pair for c in (r.cells if r is not None else ["", "", ""])]
+        rows.append(GridRow(page, cells, None))
+    rows.append(GridRow(grid.page_last, ["人员经费合计", "", totals[0], "公用经费合计", "", totals[1]], None))
+    paths = [[head, leaf] for head in ("人员经费", "公用经费") for leaf in ("科目编码", "科目名称", "金额")]
+    return replace(grid, paths=paths, rows=rows)
+
+
+REWRITES: dict[str, Callable[[Grid, str], Grid | None]] = {
+    "codes in the name cell": codes_in_the_name_cell,
+    "[codes] in the name cell": bracketed_codes_in_the_name_cell,
+    "类/款/项 apart": codes_apart,
+    "类/款/项 joined": codes_joined,
+    "name before code": name_before_code,
+    "full-width amounts": full_width_amounts,
+    "no 合计 column": without_the_total_column,
+    "parts swapped": parts_swapped,
+    "side-by-side blocks": side_by_side_blocks,
+}
+
+
+@dataclass(slots=True)
+class Variance:
+    rewrite: str
+    tables: int = 0  # tables the rewrite applied to
+    held: int = 0  # of which every line came out the same
+    differences: list[str] = field(default_factory=list)
+
+
+def table_variances(table: ExtractedTable, unit: Unit, path: str = "") -> dict[str, Variance]:
+    """Every rewrite that applies to a stored line table, and whether its lines held."""
+    kind = str(table.kind)
+    if kind not in FUNCTION_KINDS and kind not in ECONOMIC_KINDS:
+        return {}
+    grid = grid_of(table)
+    printed = parsed_lines(grid, kind, unit)
+    if not printed:
+        return {}
+    out: dict[str, Variance] = {}
+    is_code = is_economic_code if kind in ECONOMIC_KINDS else is_function_code
+    for name, rewrite in REWRITES.items():
+        rewritten = rewrite(grid, kind)
+        if rewritten is None:
+            continue
+        # As the pipeline reads a line table's grid before it is stored.
+        got = parsed_lines(unstacked_blocks(rewritten, is_code), kind, unit)
+        if name == "no 合计 column":
+            # A row whose printed 合计 is not its parts' sum is the source's: compare the parts.
+            printed_cmp = {k: v[1:] for k, v in printed.items()}
+            got_cmp = {k: v[1:] for k, v in got.items()}
+        else:
+            printed_cmp, got_cmp = printed, got
+        variance = out.setdefault(name, Variance(name))
+        variance.tables += 1
+        if got_cmp == printed_cmp:
+            variance.held += 1
+            continue
+        lost = sorted(set(printed_cmp) - set(got_cmp))
+        gained = sorted(set(got_cmp) - set(printed_cmp))
+        changed = sorted(k for k in set(printed_cmp) & set(got_cmp) if printed_cmp[k] != got_cmp[k])
+        variance.differences.append(
+            f"{path} table {table.index} ({kind}): {len(lost)} lost {lost[:3]}, {len(gained)} new {gained[:3]}, "
+            f"{len(changed)} changed {[(k, printed_cmp[k], got_cmp[k]) for k in changed[:2]]}"
+        )
+    return out
