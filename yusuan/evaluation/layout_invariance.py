@@ -28,6 +28,7 @@ from yusuan.normalise.codes import is_economic_code, is_function_code, join_code
 LineKey = tuple[str, str]  # (code, or the name where a table prints no codes; level)
 Amounts = tuple[Decimal | None, ...]
 
+_TOTAL = re.compile(r"^(合计|总计)$")
 _FULL_WIDTH = str.maketrans("0123456789,.-", "０１２３４５６７８９，．－")
 
 
@@ -50,6 +51,10 @@ def parsed_lines(grid: Grid, kind: str, unit: Unit) -> dict[LineKey, Amounts]:
         key = econ.econ_code or econ.gov_econ_code or econ.econ_name
         out[(key, econ.gov_econ_code)] = _zeroed((econ.total, econ.personnel, econ.public_funds))
     return out
+
+
+def _plus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None and b is None else (a or Decimal(0)) + (b or Decimal(0))
 
 
 def _zeroed(amounts: Amounts) -> Amounts:
@@ -101,7 +106,15 @@ def _without(grid: Grid, drop: set[int], rows: list[list[str]] | None = None) ->
 
 
 def _amount_columns(grid: Grid, taken: set[int]) -> list[int]:
-    return [c for c in range(len(grid.paths)) if c not in taken and any(is_amount(r.cells[c]) for r in grid.rows)]
+    """Columns of amounts: a code column's 301 reads as a number too, its label says otherwise."""
+    return [
+        c
+        for c in range(len(grid.paths))
+        if c not in taken
+        and not any(word in "".join(grid.paths[c]) for word in ("编码", "代码", "名称", "科目"))
+        and _leaf(grid.paths[c]) not in ("类", "款", "项")
+        and any(is_amount(r.cells[c]) for r in grid.rows)
+    ]
 
 
 # ------------------------------------------------------------------ rewrites
@@ -125,6 +138,78 @@ def codes_in_the_name_cell(grid: Grid, kind: str, form: str = "{code} {name}") -
 def bracketed_codes_in_the_name_cell(grid: Grid, kind: str) -> Grid | None:
     """``[2010101]行政运行`` in the name cell."""
     return codes_in_the_name_cell(grid, kind, "[{code}]{name}")
+
+
+def dashed_codes_in_the_name_cell(grid: Grid, kind: str) -> Grid | None:
+    """``2010101-行政运行`` in the name cell."""
+    return codes_in_the_name_cell(grid, kind, "{code}-{name}")
+
+
+def total_row_last(grid: Grid, kind: str) -> Grid | None:
+    """The 合计 row printed under the lines instead of over them."""
+    totals = [r for r in grid.rows if any(_TOTAL.match(re.sub(r"\s+", "", c)) for c in r.cells if c)]
+    if len(totals) != 1:
+        return None
+    return replace(grid, rows=[r for r in grid.rows if r is not totals[0]] + totals)
+
+
+def blank_column_after_the_name(grid: Grid, kind: str) -> Grid | None:
+    """An empty grid column between the names and the amounts (a Word table's spacer)."""
+    cols = _columns(grid, kind)
+    if cols is None:
+        return None
+    at = cols.name + 1
+    return replace(
+        grid,
+        paths=[*grid.paths[:at], [], *grid.paths[at:]],
+        rows=[GridRow(r.page_no, [*r.cells[:at], "", *r.cells[at:]], r.box) for r in grid.rows],
+    )
+
+
+def names_wrapped_onto_a_row_of_their_own(grid: Grid, kind: str) -> Grid | None:
+    """A long name's end printed on the line below, in a row of its own (no code, no amount)."""
+    cols = _columns(grid, kind)
+    if cols is None:
+        return None
+    rows: list[GridRow] = []
+    wrapped = False
+    for row in grid.rows:
+        name = row.cells[cols.name]
+        if len(name) >= 6 and cols.is_code(_code_of(row.cells, cols.code)):
+            head = [*row.cells[: cols.name], name[:4], *row.cells[cols.name + 1 :]]
+            tail = ["" if c != cols.name else name[4:] for c in range(len(row.cells))]
+            rows += [GridRow(row.page_no, head, row.box), GridRow(row.page_no, tail, row.box)]
+            wrapped = True
+        else:
+            rows.append(row)
+    return replace(grid, rows=rows) if wrapped else None
+
+
+def leaves_only(grid: Grid, kind: str) -> Grid | None:
+    """No 类 or 款 subtotal rows: only the rows no other code extends."""
+    cols = _columns(grid, kind)
+    if cols is None:
+        return None
+    codes = [_code_of(r.cells, cols.code) for r in grid.rows]
+    parents = {c for c in codes if cols.is_code(c) and any(o != c and o.startswith(c) for o in codes)}
+    if not parents:
+        return None
+    return replace(grid, rows=[r for r, code in zip(grid.rows, codes, strict=True) if code not in parents])
+
+
+_SYNONYMS = {
+    "合计": "总计",
+    "项目支出": "项目经费",
+    "人员经费": "人员支出",
+    "公用经费": "公用支出",
+    "科目编码": "科目代码",
+}
+
+
+def other_words_for_the_labels(grid: Grid, kind: str) -> Grid | None:
+    """总计 for 合计, 项目经费 for 项目支出, 人员支出 / 公用支出, 科目代码: the words other templates use."""
+    paths = [[_SYNONYMS.get(re.sub(r"\s+", "", x), x) for x in path] for path in grid.paths]
+    return None if paths == grid.paths else replace(grid, paths=paths)
 
 
 def codes_apart(grid: Grid, kind: str) -> Grid | None:
@@ -212,7 +297,14 @@ def _part_columns(grid: Grid, kind: str) -> tuple[int, int, int] | None:
 def without_the_total_column(grid: Grid, kind: str) -> Grid | None:
     """The parts printed, no 合计 column: the totals are the parts' sums."""
     found = _part_columns(grid, kind)
-    return None if found is None else _without(grid, {found[0]})
+    if found is None:
+        return None
+    # Only where the two parts are all the table prints beside its 合计 (with their own parts):
+    # a 支出总表 that adds 经营支出 or 上缴上级支出 columns has no total without its 合计.
+    heads = _PARTS["economic" if kind in ECONOMIC_KINDS else "function"] + ("人员", "公用")
+    labels = ["".join(p) for p in grid.paths]
+    others = [c for c in _amount_columns(grid, {found[0]}) if not any(h in labels[c] for h in heads)]
+    return None if others else _without(grid, {found[0]})
 
 
 def parts_swapped(grid: Grid, kind: str) -> Grid | None:
@@ -267,6 +359,7 @@ def side_by_side_blocks(grid: Grid, kind: str) -> Grid | None:
 REWRITES: dict[str, Callable[[Grid, str], Grid | None]] = {
     "codes in the name cell": codes_in_the_name_cell,
     "[codes] in the name cell": bracketed_codes_in_the_name_cell,
+    "code-name in the name cell": dashed_codes_in_the_name_cell,
     "类/款/项 apart": codes_apart,
     "类/款/项 joined": codes_joined,
     "name before code": name_before_code,
@@ -274,6 +367,11 @@ REWRITES: dict[str, Callable[[Grid, str], Grid | None]] = {
     "no 合计 column": without_the_total_column,
     "parts swapped": parts_swapped,
     "side-by-side blocks": side_by_side_blocks,
+    "合计 row last": total_row_last,
+    "blank column after the name": blank_column_after_the_name,
+    "other words for the labels": other_words_for_the_labels,
+    "names wrapped onto a row of their own": names_wrapped_onto_a_row_of_their_own,
+    "leaves only": leaves_only,
 }
 
 
@@ -303,9 +401,11 @@ def table_variances(table: ExtractedTable, unit: Unit, path: str = "") -> dict[s
         # As the pipeline reads a line table's grid before it is stored.
         got = parsed_lines(unstacked_blocks(rewritten, is_code), kind, unit)
         if name == "no 合计 column":
-            # A row whose printed 合计 is not its parts' sum is the source's: compare the parts.
-            printed_cmp = {k: v[1:] for k, v in printed.items()}
-            got_cmp = {k: v[1:] for k, v in got.items()}
+            # Without the column a row's total is its parts' sum: where the printed 合计 is not (the
+            # source's own inconsistency, or parts beside the two), only the parts are compared.
+            adds_up = {k for k, v in printed.items() if v[0] == _plus(v[1], v[2])}
+            printed_cmp = {k: v if k in adds_up else v[1:] for k, v in printed.items()}
+            got_cmp = {k: v if k in adds_up else v[1:] for k, v in got.items()}
         else:
             printed_cmp, got_cmp = printed, got
         variance = out.setdefault(name, Variance(name))
