@@ -1,6 +1,6 @@
 """Extraction accuracy: share of numeric cells extracted exactly, per table kind.
 
-    .venv/bin/python bench/accuracy.py --count 300 --start 100000 [--ruling none] [--economic-blocks]
+    .venv/bin/python bench/accuracy.py --count 300 --start 100000 [--ruling none] [--line-layout LAYOUT]
 
 Generated documents (seeds from --start, never the seeds the extractor was developed on) are
 rendered, extracted and compared with their true values; the shared corpus is compared with its
@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from yusuan.extract.document import extract_document
 from yusuan.synth.model import generate_budget
-from yusuan.synth.render import PERFORMANCE_ROWS, RenderStyle, render_budget
+from yusuan.synth.render import LINE_LAYOUTS, PERFORMANCE_ROWS, RenderStyle, render_budget
 from yusuan.synth.truth import Score, score
 
 
 def run(
-    count: int, start: int, ruling: str | None = None, economic_blocks: bool = False
+    count: int, start: int, ruling: str | None = None, line_layout: str = "standard"
 ) -> tuple[Score, Counter[str], float]:
     """Numeric cells scored per table kind; ``failures`` also counts documents whose
     绩效目标 rows (text, not numbers) did not come out exactly as rendered."""
@@ -41,8 +41,7 @@ def run(
             style = RenderStyle.draw(random.Random(seed * 7919 + 1))
             if ruling is not None:
                 style = replace(style, ruling=ruling)
-            if economic_blocks:
-                style = replace(style, economic_blocks=True)
+            style = replace(style, line_layout=line_layout)
             path.write_bytes(render_budget(budget, style))
             doc = extract_document(path, str(seed))
             result = score(budget, doc)
@@ -72,12 +71,13 @@ def main() -> None:
         "--ruling", choices=["grid", "horizontal", "none"], help="render every table so (none: no ruling line at all)"
     )
     parser.add_argument(
-        "--economic-blocks",
-        action="store_true",
-        help="print every 基本支出 table as 人员经费 and 公用经费 blocks side by side",
+        "--line-layout",
+        choices=LINE_LAYOUTS,
+        default="standard",
+        help="print every line table so (yusuan/synth/render.py says what each is)",
     )
     args = parser.parse_args()
-    result, failures, seconds = run(args.count, args.start, args.ruling, args.economic_blocks)
+    result, failures, seconds = run(args.count, args.start, args.ruling, args.line_layout)
     print(report(result, args.count, seconds))
     targets_wrong = failures.pop("performance targets not exact")
     print(f"\nperformance targets (绩效目标表) exact in {args.count - targets_wrong} of {args.count} documents")

@@ -11,7 +11,7 @@ import pytest
 from yusuan.extract.document import extract_document
 from yusuan.models import DocumentStatus
 from yusuan.synth.model import generate_budget
-from yusuan.synth.render import PERFORMANCE_ROWS, RenderStyle, render_budget
+from yusuan.synth.render import LINE_LAYOUTS, PERFORMANCE_ROWS, RenderStyle, render_budget
 from yusuan.synth.truth import Score, score
 
 # Seeds outside the range the extractor was developed on (1-60) and the benchmark's (100000+).
@@ -140,17 +140,22 @@ def test_tables_without_any_ruling_line_are_read(tmp_path: Path) -> None:
     assert total.share("totals") >= 0.98, [m for m in total.misses if m.startswith("totals")][:5]
 
 
-@pytest.mark.parametrize("ruling", ["grid", "none"])
-def test_basic_expenditure_printed_as_side_by_side_blocks_is_read(tmp_path: Path, ruling: str) -> None:
-    """人员经费 and 公用经费 printed as two blocks of 科目编码 | 科目名称 | 金额 on the same lines, ruled
-    and drawn without rules: every economic line of both blocks, in its part."""
+@pytest.mark.parametrize(
+    ("layout", "ruling"),
+    [(layout, "grid") for layout in LINE_LAYOUTS if layout != "standard"] + [("side-by-side", "none")],
+)
+def test_line_tables_in_other_templates_layouts_are_read(tmp_path: Path, layout: str, ruling: str) -> None:
+    """Every line of every line table, printed in the layouts other templates use (side-by-side
+    人员经费 | 公用经费 blocks, codes in the name cell, the 合计 row last, no 合计 column, full-width
+    numbers): each in its part, every document's totals right."""
     total = Score()
-    for seed in range(300200, 300204):
+    for seed in range(300200, 300203):
         budget = generate_budget(seed)
         style = RenderStyle.draw(random.Random(seed * 7919 + 1))
-        style = dataclasses.replace(style, economic_blocks=True, ruling=ruling)
+        style = dataclasses.replace(style, line_layout=layout, ruling=ruling)
         path = tmp_path / f"{seed}.pdf"
         path.write_bytes(render_budget(budget, style))
         total.merge(score(budget, extract_document(path, str(seed))))
-    assert total.expected["general_budget_basic_expenditure"] > 0
-    assert total.share("general_budget_basic_expenditure") == 1.0, total.misses[:10]
+    for kind in ("general_budget_expenditure", "general_budget_basic_expenditure", "totals"):
+        assert total.expected[kind] > 0
+        assert total.share(kind) == 1.0, [m for m in total.misses if m.startswith(kind)][:10]

@@ -120,7 +120,7 @@ def test_side_by_side_blocks_are_surveyed_block_by_block(tmp_path: Path) -> None
     rows, finds them all stored, and reports the right block's rows where only the left's are."""
     seed = 300201
     budget = generate_budget(seed)
-    style = dataclasses.replace(RenderStyle.draw(random.Random(seed)), economic_blocks=True)
+    style = dataclasses.replace(RenderStyle.draw(random.Random(seed)), line_layout="side-by-side")
     path = tmp_path / "blocks.pdf"
     path.write_bytes(render_budget(budget, style))
     doc = extract_document(path, str(seed))

@@ -51,9 +51,9 @@ class RenderStyle:
     gov_econ_columns: bool
     font_size: float
     page_per_table: bool
-    # 人员经费 rows on the left of the page, 公用经费 rows on the right of the same lines (科目编码 |
-    # 科目名称 | 金额 twice, as 决算 templates print it); never drawn by chance.
-    economic_blocks: bool = False
+    # How the line tables print their rows, beyond what is drawn by chance (LINE_LAYOUTS); never
+    # drawn by chance, so the default corpus stays as it was.
+    line_layout: str = "standard"
 
     @classmethod
     def draw(cls, rng: random.Random) -> RenderStyle:
@@ -74,6 +74,39 @@ class RenderStyle:
             font_size=rng.choice([7.5, 8, 9]),
             page_per_table=rng.random() < 0.5,
         )
+
+
+# Line-table layouts other templates print (bench/accuracy.py --line-layout):
+#   side-by-side      人员经费 rows left, 公用经费 rows right of the same lines (科目编码 | 科目名称 | 金额
+#                     twice, as 决算 templates print the 基本支出 table)
+#   codes-in-names    "2010101 行政运行" in the name cell, no code column
+#   total-last        the 合计 row under the lines
+#   no-total-column   基本支出 | 项目支出 (人员经费 | 公用经费) and no 合计 column
+#   full-width        amounts and codes typed full-width (１，２３４．００)
+LINE_LAYOUTS = ("standard", "side-by-side", "codes-in-names", "total-last", "no-total-column", "full-width")
+# Layouts drawn on a one-row header with no second classification (their columns are rewritten).
+_FLAT_LAYOUTS = ("codes-in-names", "no-total-column")
+_FULL_WIDTH = str.maketrans("0123456789,.-", "０１２３４５６７８９，．－")
+
+
+def _laid_out(layout: str, header: list[list[str]], body: list[list[str]], codes: int, name: int) -> tuple:
+    """A one-row-header line table (``codes`` code columns, then its name at ``name``, then 合计)
+    rewritten into ``layout``; (header, body)."""
+    if layout == "codes-in-names":
+
+        def joined(row: list[str], is_header: bool) -> list[str]:
+            code = "".join(row[:codes]).strip()
+            label = "科目名称" if is_header else (f"{code} {row[name]}" if code.isdigit() else code + row[name])
+            return [label, *row[name + 1 :]]
+
+        return [joined(r, True) for r in header], [joined(r, False) for r in body]
+    if layout == "no-total-column":
+        return [r[: name + 1] + r[name + 2 :] for r in header], [r[: name + 1] + r[name + 2 :] for r in body]
+    if layout == "total-last":
+        return header, body[1:] + body[:1]
+    if layout == "full-width":
+        return header, [[c.translate(_FULL_WIDTH) if c[:1].isdigit() else c for c in r] for r in body]
+    return header, body
 
 
 class _Renderer:
@@ -159,7 +192,8 @@ class _Renderer:
         groups = [("项目支出", ["项目支出"]), ("基本支出", ["小计", "人员经费", "公用经费"])]
         if not s.project_first:
             groups.reverse()
-        if s.header_depth == 1:
+        flat = s.header_depth == 1 or s.line_layout in _FLAT_LAYOUTS
+        if flat:
             header = [
                 [*codes, "科目名称", "合计", "基本支出", "项目支出"]
                 if not s.project_first
@@ -234,6 +268,8 @@ class _Renderer:
             body.append([*code_cells(line.code), line.name, *values(line.personnel, line.public, line.project)])
         if nc == 1:
             body = [[row[0].strip(), *row[1:]] for row in body]
+        if flat:
+            header, body = _laid_out(s.line_layout, header, body, nc, nc)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def summary_table(self) -> list:
@@ -274,9 +310,10 @@ class _Renderer:
 
     def economic_table(self, name: str) -> list:
         b, s = self.b, self.s
-        if s.economic_blocks:
+        if s.line_layout == "side-by-side":
             return self.economic_blocks_table(name)
-        if s.gov_econ_columns:
+        gov_columns = s.gov_econ_columns and s.line_layout not in _FLAT_LAYOUTS
+        if gov_columns:
             header = [
                 ["部门预算支出经济分类科目", "", "政府预算支出经济分类科目", "", "本年一般公共预算基本支出", "", ""],
                 ["科目编码", "科目名称", "科目编码", "科目名称", "合计", "人员经费", "公用经费"],
@@ -288,12 +325,12 @@ class _Renderer:
         body = []
         total_row = (
             ["合计", ""]
-            + (["", ""] if s.gov_econ_columns else [])
+            + (["", ""] if gov_columns else [])
             + [self.money(b.basic, False), self.money(b.personnel), self.money(b.public)]
         )
         body.append(total_row)
         for e in b.econ:
-            gov = [e.gov_code, e.gov_name] if s.gov_econ_columns else []
+            gov = [e.gov_code, e.gov_name] if gov_columns else []
             body.append(
                 [
                     e.code,
@@ -304,6 +341,8 @@ class _Renderer:
                     self.money(Decimal(0) if e.is_personnel else e.amount),
                 ]
             )
+        if not gov_columns:
+            header, body = _laid_out(s.line_layout, header, body, 1, 1)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def economic_blocks_table(self, name: str) -> list:
