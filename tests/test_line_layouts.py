@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from yusuan.extract.borderless import find_text_tables, trailing_header
+from yusuan.extract.borderless import borderless_grids, find_text_tables, trailing_header
 from yusuan.extract.classify import classify_title
 from yusuan.extract.hierarchy import nesting
 from yusuan.extract.line_checks import PrintedRow, PrintedTable, line_checks
@@ -526,6 +526,30 @@ def test_number_rows_at_the_top_of_a_page_run_on_and_a_header_at_a_page_foot_is_
     assert find_text_tables([*_line(10, (40, "正文。")), *top], continuing=True) == []
 
 
+def test_rows_running_on_without_a_header_keep_the_previous_pages_columns() -> None:
+    """A borderless 基本支出 table whose next page holds only 公用经费 rows and no header: that
+    page's rows alone print no amount under 人员经费, so their own columns would put the 公用经费
+    amounts there. The previous page's columns place them."""
+    first = [
+        *_line(40, (40, "一般公共预算基本支出表")),
+        *_line(52, (40, "单位：万元")),
+        *_line(66, (40, "科目编码"), (100, "科目名称"), (220, "合计"), (290, "人员经费"), (360, "公用经费")),
+        *_line(78, (40, "合计"), (220, "30.00"), (290, "25.00"), (360, "5.00")),
+        *_line(90, (40, "30101"), (100, "基本工资"), (220, "25.00"), (290, "25.00")),
+    ]
+    tables, _, columns = borderless_grids(first, [], None)
+    assert tables[0][1][-1] == ["30101", "基本工资", "25.00", "25.00", ""]
+    following = [
+        *_line(20, (40, "30201"), (100, "办公费"), (220, "3.00"), (360, "3.00")),
+        *_line(32, (40, "30202"), (100, "印刷费"), (220, "2.00"), (360, "2.00")),
+    ]
+    tables, _, _ = borderless_grids(following, [], columns)
+    assert tables[0][1] == [["30201", "办公费", "3.00", "", "3.00"], ["30202", "印刷费", "2.00", "", "2.00"]]
+    # Columns the rows do not fit (another table's) are not taken: the page's own four are.
+    tables, _, _ = borderless_grids(following, [], [(0.0, 30.0), (30.0, 90.0)])
+    assert tables[0][1][0] == ["30201", "办公费", "3.00", "3.00"]
+
+
 # ------------------------------------------------------------------ tables that print no codes
 
 
@@ -790,3 +814,24 @@ def test_code_parts_printed_apart_in_the_name_cell() -> None:
         ["201 01 02 一般行政管理事务", "20", "", "20"],
     ]
     assert _function(rows) == {"2010101": _wan("30", "30", None), "2010102": _wan("20", None, "20")}
+
+
+def test_which_code_column_is_which_classification_is_read_from_the_codes() -> None:
+    """A table read without rules can merge the group labels over its code columns (部门… and
+    政府… both over the first columns, 本年… over the 政府 name): the 3… codes are the 部门
+    classification and the 5… ones the 政府, whatever the labels say."""
+    rows: list[Row] = [
+        ["部门预算支出经济分类科目政府预算支出经济分类科目", None, None, "本年一般公共预算基本支出", None, None, None],
+        ["科目编码", "科目名称", "科目编码", "科目名称", "合计", "人员经费", "公用经费"],
+        ["合计", "", "", "", "30", "25", "5"],
+        ["30101", "基本工资", "50101", "工资奖金津补贴", "25", "25", "0.00"],
+        ["30201", "办公费", "50201", "办公经费", "5", "0.00", "5"],
+    ]
+    grid = _grid(rows, title="一般公共预算基本支出表")
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    lines = {line.econ_code: (line.econ_name, line.gov_econ_code, line.gov_econ_name) for line in facts.economic_lines}
+    assert lines == {"30101": ("基本工资", "50101", "工资奖金津补贴"), "30201": ("办公费", "50201", "办公经费")}
+    assert {line.econ_code: _amounts(line) for line in facts.economic_lines} == {
+        "30101": _wan("25", "25", "0"),
+        "30201": _wan("5", "0", "5"),
+    }

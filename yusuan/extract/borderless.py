@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from yusuan.extract.classify import looks_like_title
 from yusuan.extract.word_grid import (
+    Bands,
     cells_by_band,
     column_bands,
     fill_up,
@@ -165,14 +166,29 @@ def trailing_header(words: list[Word]) -> list[list[Word]]:
     return out if out and before >= 0 and _stops_a_table(lines[before]) else []
 
 
+def _within(lines: list[list[Word]], columns: Bands) -> bool:
+    """Every word of ``lines`` inside the span of ``columns``, no two amounts of a line in one."""
+    left, right = columns[0][0] - 2, columns[-1][1] + 2
+    for line in lines:
+        if any(w["x0"] < left or w["x1"] > right for w in line):
+            return False
+        centres = [(w["x0"] + w["x1"]) / 2 for w in line if _number(w)]
+        bands = [next((b for b, (x0, x1) in enumerate(columns) if x0 <= c <= x1), -1) for c in centres]
+        if len(set(bands)) < len(bands):
+            return False
+    return True
+
+
 def borderless_grids(
-    words: list[Word], carried: list[list[Word]], continuing: bool
-) -> tuple[list[tuple[TextTable, list[list[str | None]], list[Box | None]]], list[list[Word]]]:
-    """The page's borderless tables with their grids (cells by column), and the header lines
-    left at its foot for the next page. ``carried``: the previous page's such lines, the header
-    of a table whose rows start this page; ``continuing``: the previous page had such a table."""
+    words: list[Word], carried: list[list[Word]], continuing: Bands | None
+) -> tuple[list[tuple[TextTable, list[list[str | None]], list[Box | None]]], list[list[Word]], Bands | None]:
+    """The page's borderless tables with their grids (cells by column), the header lines left at
+    its foot for the next page, and the columns of its last table. ``carried``: the previous
+    page's such lines, the header of a table whose rows start this page; ``continuing``: the
+    columns of the previous page's last borderless table, which rows at this page's top run on."""
     out = []
-    for n, table in enumerate(find_text_tables(words, continuing or bool(carried))):
+    columns: Bands | None = None
+    for n, table in enumerate(find_text_tables(words, continuing is not None or bool(carried))):
         carried_rows = 0
         if n == 0 and not table.header and carried:
             table, carried_rows = replace(table, header=carried), len(carried)
@@ -180,7 +196,12 @@ def borderless_grids(
         left = min(w["x0"] for line in lines for w in line) - 1
         right = max(w["x1"] for line in lines for w in line) + 1
         data = [line for line in table.body if any(is_amount(w["text"]) for w in line)]
-        if len(data) <= 2:
+        if n == 0 and not table.header and continuing is not None and _within(lines, continuing):
+            # Rows running on from the previous page, printed with no header: its columns, not
+            # the ones this page's rows alone would give (a page of 公用经费 rows prints no amount
+            # under 人员经费, and its amounts would shift into that column).
+            columns = continuing
+        elif len(data) <= 2:
             # One or two number rows say little about columns; the header's lowest labels say more.
             columns = leaf_label_bands(table.header, left, right) or column_bands(data, left, right)
         else:
@@ -191,4 +212,4 @@ def borderless_grids(
         # Each row is a printed line; a header carried from the previous page has no box here.
         boxes = [None if i < carried_rows else words_box(line) for i, line in enumerate(lines)]
         out.append((table, grid, boxes))
-    return out, trailing_header(words)
+    return out, trailing_header(words), columns

@@ -675,6 +675,35 @@ def _embedded_economic_columns(grid: Grid, columns: list[int]) -> dict[str, int]
     return found
 
 
+def _code_name_pairs_by_content(
+    grid: Grid, paths: list[list[str]]
+) -> tuple[int, int | None, int, int | None] | None:
+    """(部门 code, its name, 政府 code, its name) where two code columns are printed and their
+    codes say which is which (3… 部门, 5… 政府): the labels over them can be merged or misplaced
+    (a group label wider than its columns, read without rules), the codes cannot. Each name is the
+    名称 column right of its code, before the next code column (None where there is none there).
+    None unless both code columns are found."""
+    code_columns = [c for c, p in enumerate(paths) if _is_code_path(p)]
+    if len(code_columns) != 2:
+        return None
+    family: dict[str, int] = {}
+    for c in code_columns:
+        codes = [code for row in grid.rows if is_economic_code(code := _n(row.cells[c]))]
+        if len(codes) < max(2, len(grid.rows) // 3):
+            return None
+        leading = "5" if sum(code.startswith("5") for code in codes) * 2 > len(codes) else "3"
+        family.setdefault(leading, c)
+    if set(family) != {"3", "5"}:
+        return None
+
+    def name_of(code: int) -> int | None:
+        later = [c for c in code_columns if c > code]
+        end = later[0] if later else len(paths)
+        return next((c for c in range(code + 1, end) if "名称" in _leaf(paths[c])), None)
+
+    return family["3"], name_of(family["3"]), family["5"], name_of(family["5"])
+
+
 def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:
     # Split amount columns are merged under their own header before a shift can part them.
     grid = returned_name_tails(merged_split_amount_columns(grid), is_economic_code)
@@ -692,6 +721,10 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     taken = set(split_code) | {c for c in (econ_code, gov_code) if c is not None}
     econ_name = _first(paths, lambda p: "名称" in _leaf(p) and not any("政府" in x for x in p), exclude=taken)
     gov_name = _first(paths, lambda p: "名称" in _leaf(p) and any("政府" in x for x in p), exclude=taken)
+    by_content = None if split_code else _code_name_pairs_by_content(grid, paths)
+    if by_content is not None and (by_content[0], by_content[2]) != (econ_code, gov_code):
+        econ_code, gov_code = by_content[0], by_content[2]
+        econ_name, gov_name = by_content[1] or econ_name, by_content[3] or gov_name
     taken |= {c for c in (econ_name, gov_name) if c is not None}
     all_amounts = _amount_columns(grid, taken)
     text_columns = [c for c in range(len(paths)) if c not in taken and c not in all_amounts]

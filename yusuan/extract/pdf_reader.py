@@ -271,7 +271,8 @@ def read_pdf(path: Path) -> PdfContent:
         last_bands: Bands | None = None
         carried: list[list[dict]] = []
         carried_text: list[list[dict]] = []
-        continuing = False  # the previous page ended in a borderless table: this one may run it on
+        # The columns of the previous page's last borderless table: this page's top may run it on.
+        continuing: Bands | None = None
         for page_no, page in enumerate(lean_pages(pdf), start=1):
             try:
                 unify_ideographs(page.chars)
@@ -285,14 +286,13 @@ def read_pdf(path: Path) -> PdfContent:
                 if not tables:
                     # No ruled table: the page may still print one with no rule at all.
                     words = page.extract_words(x_tolerance=1.5)
-                    grids, carried_text = borderless_grids(words, carried_text, continuing)
+                    grids, carried_text, continuing = borderless_grids(words, carried_text, continuing)
                     text_blocks = [TableBlock(page_no, t.top, t.bottom, grid, boxes) for t, grid, boxes in grids]
-                    continuing = bool(text_blocks)
                     page_blocks += text_blocks
                     boxes = [(page.bbox[0], b.top, page.bbox[2], b.bottom) for b in text_blocks]
                     boxes += [(0, line[0]["top"], 0, line[0]["bottom"]) for line in carried_text]
                 else:
-                    carried_text, continuing = [], False
+                    carried_text, continuing = [], None
                 for n, t in enumerate(tables):
                     rows = table_text(t)
                     row_boxes: list[Box | None] = [box_union([row.bbox]) for row in t.rows]
