@@ -3,7 +3,13 @@ from decimal import Decimal
 import pytest
 
 from yusuan.normalise.amounts import Unit, clean_cell, find_unit, is_amount, parse_amount, parse_yuan
-from yusuan.normalise.codes import code_parts_and_spilled_name, join_code_parts, leaf_codes, split_code_and_name
+from yusuan.normalise.codes import (
+    code_parts_and_spilled_name,
+    join_code_parts,
+    leaf_codes,
+    split_code_and_name,
+    with_inherited_parts,
+)
 
 
 @pytest.mark.parametrize(
@@ -135,3 +141,11 @@ def test_code_kinds() -> None:
 )
 def test_a_name_that_ran_into_a_code_column_is_taken_out(parts: list[str], expected: tuple[list[str], str]) -> None:
     assert code_parts_and_spilled_name(parts) == expected
+
+
+def test_blank_parent_parts_are_inherited_from_the_last_row_that_printed_them() -> None:
+    assert with_inherited_parts(["", "01"], ["301", ""]) == ["301", "01"]
+    assert with_inherited_parts(["", "", "03"], ["208", "05", ""]) == ["208", "05", "03"]
+    assert with_inherited_parts(["", "", "03"], ["208", "", ""]) == ["", "", "03"]  # no 款 to take
+    assert with_inherited_parts(["302", "01"], ["301", "02"]) == ["302", "01"]
+    assert with_inherited_parts(["", ""], ["301", "02"]) == ["", ""]

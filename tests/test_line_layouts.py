@@ -835,3 +835,23 @@ def test_which_code_column_is_which_classification_is_read_from_the_codes() -> N
         "30101": _wan("25", "25", "0"),
         "30201": _wan("5", "0", "5"),
     }
+
+
+def test_economic_items_under_a_class_printed_once_inherit_its_part() -> None:
+    """类 | 款 code columns where the 类 is printed on its own row only (a merged cell, or a
+    template that prints it once): the 款 rows under it are its items, not lost."""
+    rows: list[Row] = [
+        ["科目编码", None, "科目名称", "合计", "人员经费", "公用经费"],
+        ["类", "款", None, None, None, None],
+        ["合计", "", "", "30", "25", "5"],
+        ["301", "", "工资福利支出", "25", "25", ""],
+        ["", "01", "基本工资", "15", "15", ""],
+        ["", "02", "津贴补贴", "10", "10", ""],
+        ["302", "", "商品和服务支出", "5", "", "5"],
+        ["", "01", "办公费", "5", "", "5"],
+    ]
+    assert _economic(rows) == {
+        "30101": _wan("15", "15", None),
+        "30102": _wan("10", "10", None),
+        "30201": _wan("5", None, "5"),
+    }

@@ -185,6 +185,28 @@ def names_wrapped_onto_a_row_of_their_own(grid: Grid, kind: str) -> Grid | None:
     return replace(grid, rows=rows) if wrapped else None
 
 
+def parents_printed_once(grid: Grid, kind: str) -> Grid | None:
+    """类 | 款 (| 项) apart, each parent part printed only on the row that opens it: the 款 rows
+    leave their 类 blank, the 项 rows their 类 and 款 (merged cells)."""
+    cols = _columns(grid, kind)
+    if cols is None or len(cols.code) < 2:
+        return None
+    rows = []
+    previous: list[str] = []
+    changed = False
+    for row in grid.rows:
+        cells = list(row.cells)
+        parts = [cells[c].strip() for c in cols.code]
+        if cols.is_code(_code_of(cells, cols.code)):
+            for n in range(len(parts) - 1):
+                if parts[n + 1] and parts[: n + 1] == previous[: n + 1]:
+                    cells[cols.code[n]] = ""
+                    changed = True
+            previous = parts
+        rows.append(GridRow(row.page_no, cells, row.box))
+    return replace(grid, rows=rows) if changed else None
+
+
 def leaves_only(grid: Grid, kind: str) -> Grid | None:
     """No 类 or 款 subtotal rows: only the rows no other code extends."""
     cols = _columns(grid, kind)
@@ -372,6 +394,7 @@ REWRITES: dict[str, Callable[[Grid, str], Grid | None]] = {
     "other words for the labels": other_words_for_the_labels,
     "names wrapped onto a row of their own": names_wrapped_onto_a_row_of_their_own,
     "leaves only": leaves_only,
+    "parent parts printed once": parents_printed_once,
 }
 
 

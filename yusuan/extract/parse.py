@@ -31,6 +31,7 @@ from yusuan.normalise.codes import (
     join_code_parts,
     leaf_codes,
     split_code_and_name,
+    with_inherited_parts,
 )
 
 FUNCTION_KINDS = {
@@ -541,12 +542,8 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         cells = row.cells
         lineage = Lineage(table_index, row.page_no, i)
         parts, spilled = code_parts_and_spilled_name([cells[c] for c in cols.code])
-        if len(parts) == 3:
-            # A child row may print only its 款/项 and leave the parent's 类 blank.
-            if not parts[0] and parts[1]:
-                parts[0] = inherited[0]
-            if not parts[0] and not parts[1] and parts[2]:
-                parts[0], parts[1] = inherited[0], inherited[1]
+        if len(parts) > 1:
+            parts = with_inherited_parts(parts, inherited)
             if parts[0]:
                 inherited = list(parts)
         code = join_code_parts(parts) if parts else ""
@@ -675,9 +672,7 @@ def _embedded_economic_columns(grid: Grid, columns: list[int]) -> dict[str, int]
     return found
 
 
-def _code_name_pairs_by_content(
-    grid: Grid, paths: list[list[str]]
-) -> tuple[int, int | None, int, int | None] | None:
+def _code_name_pairs_by_content(grid: Grid, paths: list[list[str]]) -> tuple[int, int | None, int, int | None] | None:
     """(部门 code, its name, 政府 code, its name) where two code columns are printed and their
     codes say which is which (3… 部门, 5… 政府): the labels over them can be merged or misplaced
     (a group label wider than its columns, read without rules), the codes cannot. Each name is the
@@ -750,11 +745,16 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         personnel is not None and public is not None,
         _quantum(grid, [total, personnel, public], unit),
     )
+    inherited: list[str] = []
     for i, row in enumerate(grid.rows):
         cells = row.cells
         lineage = Lineage(table_index, row.page_no, i)
         code_cells = [cells[c] for c in split_code] or ([cells[econ_code]] if econ_code is not None else [])
         code_parts, spilled = code_parts_and_spilled_name(code_cells)
+        if len(code_parts) > 1:
+            code_parts = with_inherited_parts(code_parts, inherited)
+            if code_parts[0]:
+                inherited = list(code_parts)
         code = _n(join_code_parts(code_parts))
         name = spilled + (cells[econ_name] if econ_name is not None else "")
         if not is_economic_code(code):

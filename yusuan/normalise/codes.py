@@ -42,6 +42,16 @@ def join_code_parts(parts: list[str]) -> str:
     return code
 
 
+def with_inherited_parts(parts: list[str], inherited: list[str]) -> list[str]:
+    """类/款/项 parts with the blank leading ones taken from the last row that printed them: a
+    child row may print only its 款 (or 项) and leave its parents' parts blank (a merged cell, or
+    a template that prints the 类 once)."""
+    first = next((n for n, part in enumerate(parts) if part.strip()), None)
+    if not first or len(inherited) < first or not all(p.strip() for p in inherited[:first]):
+        return parts
+    return [*inherited[:first], *parts[first:]]
+
+
 # A code column's cell that took the start of the row's name as well (``03购房补贴``): where the
 # columns are found from text positions, a name printed close to its code lands in the code's cell.
 # A 类 part is three digits, a 款 or 项 part one or two; the name starts with a letter or a CJK
