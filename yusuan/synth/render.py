@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from reportlab.lib import colors
@@ -83,10 +83,36 @@ class RenderStyle:
 #   total-last        the 合计 row under the lines
 #   no-total-column   基本支出 | 项目支出 (人员经费 | 公用经费) and no 合计 column
 #   full-width        amounts and codes typed full-width (１，２３４．００)
-LINE_LAYOUTS = ("standard", "side-by-side", "codes-in-names", "total-last", "no-total-column", "full-width")
+#   parents-once      类 | 款 (| 项) apart, with subtotal rows, each parent part printed only on the
+#                     row that opens it (merged cells): the 款 rows leave their 类 blank
+LINE_LAYOUTS = (
+    "standard",
+    "side-by-side",
+    "codes-in-names",
+    "total-last",
+    "no-total-column",
+    "full-width",
+    "parents-once",
+)
+_ECONOMIC_CLASSES = {"301": "工资福利支出", "302": "商品和服务支出", "303": "对个人和家庭的补助", "310": "资本性支出"}
 # Layouts drawn on a one-row header with no second classification (their columns are rewritten).
 _FLAT_LAYOUTS = ("codes-in-names", "no-total-column")
 _FULL_WIDTH = str.maketrans("0123456789,.-", "０１２３４５６７８９，．－")
+
+
+def _parents_once(body: list[list[str]], codes: int) -> list[list[str]]:
+    """Each parent part blanked where the row above printed the same (a merged cell)."""
+    out, previous = [], [""] * codes
+    for row in body:
+        parts = row[:codes]
+        cells = list(row)
+        for n in range(codes - 1):
+            if parts[n + 1].strip() and parts[: n + 1] == previous[: n + 1]:
+                cells[n] = ""
+        if parts[0].strip():
+            previous = parts
+        out.append(cells)
+    return out
 
 
 def _laid_out(layout: str, header: list[list[str]], body: list[list[str]], codes: int, name: int) -> tuple:
@@ -187,6 +213,8 @@ class _Renderer:
 
     def expenditure_table(self, name: str) -> list:
         s, b = self.s, self.b
+        if s.line_layout == "parents-once":
+            s = replace(s, split_codes=True, subtotals=True)
         codes = ["类", "款", "项"] if s.split_codes else ["科目编码"]
         nc = len(codes)
         groups = [("项目支出", ["项目支出"]), ("基本支出", ["小计", "人员经费", "公用经费"])]
@@ -268,6 +296,8 @@ class _Renderer:
             body.append([*code_cells(line.code), line.name, *values(line.personnel, line.public, line.project)])
         if nc == 1:
             body = [[row[0].strip(), *row[1:]] for row in body]
+        if s.line_layout == "parents-once":
+            body = _parents_once(body, nc)
         if flat:
             header, body = _laid_out(s.line_layout, header, body, nc, nc)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
@@ -312,6 +342,8 @@ class _Renderer:
         b, s = self.b, self.s
         if s.line_layout == "side-by-side":
             return self.economic_blocks_table(name)
+        if s.line_layout == "parents-once":
+            return self.economic_classes_table(name)
         gov_columns = s.gov_econ_columns and s.line_layout not in _FLAT_LAYOUTS
         if gov_columns:
             header = [
@@ -344,6 +376,23 @@ class _Renderer:
         if not gov_columns:
             header, body = _laid_out(s.line_layout, header, body, 1, 1)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
+
+    def economic_classes_table(self, name: str) -> list:
+        """类 | 款 apart, a subtotal row per class, the 类 printed on that row only."""
+        b = self.b
+        header = [["类", "款", "科目名称", "合计", "人员经费", "公用经费"]]
+        body = [["合计", "", "", self.money(b.basic, False), self.money(b.personnel), self.money(b.public)]]
+        for cls in sorted({e.code[:3] for e in b.econ}):
+            items = [e for e in b.econ if e.code.startswith(cls)]
+            personnel = sum((e.amount for e in items if e.is_personnel), Decimal(0))
+            public = sum((e.amount for e in items if not e.is_personnel), Decimal(0))
+            body.append(
+                [cls, "", _ECONOMIC_CLASSES[cls], *(self.money(v) for v in (personnel + public, personnel, public))]
+            )
+            for e in items:
+                personnel, public = (e.amount, Decimal(0)) if e.is_personnel else (Decimal(0), e.amount)
+                body.append(["", e.code[3:], e.name, *(self.money(v) for v in (e.amount, personnel, public))])
+        return [*self.heading(name), self.table(header + body, len(header))]
 
     def economic_blocks_table(self, name: str) -> list:
         b = self.b
