@@ -207,6 +207,26 @@ def parents_printed_once(grid: Grid, kind: str) -> Grid | None:
     return replace(grid, rows=rows) if changed else None
 
 
+def parts_printed_whole(grid: Grid, kind: str) -> Grid | None:
+    """类 | 款 | 项 columns each holding the code down to its level (201 | 20101 | 2010101)."""
+    cols = _columns(grid, kind)
+    if cols is None or len(cols.code) < 2:
+        return None
+    rows = []
+    for row in grid.rows:
+        cells = list(row.cells)
+        if cols.is_code(_code_of(cells, cols.code)):
+            so_far = ""
+            for c in cols.code:
+                part = re.sub(r"\s+", "", cells[c])
+                if not part:
+                    break
+                so_far += part.zfill(2) if so_far and len(part) == 1 else part
+                cells[c] = so_far
+        rows.append(GridRow(row.page_no, cells, row.box))
+    return replace(grid, rows=rows)
+
+
 def leaves_only(grid: Grid, kind: str) -> Grid | None:
     """No 类 or 款 subtotal rows: only the rows no other code extends."""
     cols = _columns(grid, kind)
@@ -395,6 +415,7 @@ REWRITES: dict[str, Callable[[Grid, str], Grid | None]] = {
     "names wrapped onto a row of their own": names_wrapped_onto_a_row_of_their_own,
     "leaves only": leaves_only,
     "parent parts printed once": parents_printed_once,
+    "parts printed whole": parts_printed_whole,
 }
 
 
