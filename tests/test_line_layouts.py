@@ -855,3 +855,32 @@ def test_economic_items_under_a_class_printed_once_inherit_its_part() -> None:
         "30102": _wan("10", "10", None),
         "30201": _wan("5", None, "5"),
     }
+
+
+def test_code_parts_under_one_spanning_label_are_read_as_parts() -> None:
+    """科目编码 drawn over three grid columns with no 类 | 款 | 项 row under it, the body printing
+    ``201 | 01 | 01``: the three columns are the parts. A wide code cell drawn as two grid columns
+    whose body prints whole codes stays one column."""
+    function: list[Row] = [
+        ["科目编码", None, None, "科目名称", "合计", "基本支出", "项目支出"],
+        ["合计", "", "", "", "30", "10", "20"],
+        ["201", "", "", "一般公共服务支出", "30", "10", "20"],
+        ["201", "01", "", "人大事务", "30", "10", "20"],
+        ["201", "01", "01", "行政运行", "10", "10", ""],
+        ["", "", "02", "一般行政管理事务", "20", "", "20"],
+    ]
+    assert _function(function) == {"2010101": _wan("10", "10", None), "2010102": _wan("20", None, "20")}
+    economic: list[Row] = [
+        ["科目编码", None, "科目名称", "合计", "人员经费", "公用经费"],
+        ["合计", "", "", "30", "25", "5"],
+        ["301", "", "工资福利支出", "25", "25", ""],
+        ["301", "01", "基本工资", "25", "25", ""],
+        ["302", "01", "办公费", "5", "", "5"],
+    ]
+    assert _economic(economic) == {"30101": _wan("25", "25", None), "30201": _wan("5", None, "5")}
+    whole: list[Row] = [
+        ["科目编码", None, "科目名称", "合计"],
+        ["2010101", "", "行政运行", "10"],
+        ["2010102", "", "一般行政管理事务", "20"],
+    ]
+    assert _function(whole) == {"2010101": _wan("10", None, None), "2010102": _wan("20", None, None)}

@@ -227,6 +227,15 @@ def parts_printed_whole(grid: Grid, kind: str) -> Grid | None:
     return replace(grid, rows=rows)
 
 
+def parts_under_one_label(grid: Grid, kind: str) -> Grid | None:
+    """类 | 款 | 项 columns under one spanning 科目编码 label, no row naming the parts."""
+    cols = _columns(grid, kind)
+    if cols is None or len(cols.code) < 2 or cols.code != list(range(cols.code[0], cols.code[-1] + 1)):
+        return None
+    paths = [["科目编码"] if c in cols.code else p for c, p in enumerate(grid.paths)]
+    return replace(grid, paths=paths)
+
+
 def leaves_only(grid: Grid, kind: str) -> Grid | None:
     """No 类 or 款 subtotal rows: only the rows no other code extends."""
     cols = _columns(grid, kind)
@@ -416,6 +425,7 @@ REWRITES: dict[str, Callable[[Grid, str], Grid | None]] = {
     "leaves only": leaves_only,
     "parent parts printed once": parents_printed_once,
     "parts printed whole": parts_printed_whole,
+    "parts under one label": parts_under_one_label,
 }
 
 

@@ -305,6 +305,29 @@ def _total_column(
     return amounts[0] if amounts else None
 
 
+_CLASS_PART = re.compile(r"^\d{3}$")
+_SUB_PART = re.compile(r"^\d{1,2}$")
+
+
+def spanned_code_parts(grid: Grid, first: int) -> list[int]:
+    """The code column ``first`` and the columns its label spans with no 类 | 款 | 项 under it,
+    where the body prints the code apart in them (``201 | 01 | 01``): the 类, 款 and 项 parts.
+    One column where the body prints whole codes (a wide code cell drawn as two grid columns)."""
+    columns = [first]
+    while (
+        len(columns) < 3
+        and (c := columns[-1] + 1) < len(grid.paths)
+        and grid.paths[c]
+        and grid.paths[c] == grid.paths[first]
+    ):
+        columns.append(c)
+    if len(columns) == 1:
+        return columns
+    classes = any(_CLASS_PART.match(_n(row.cells[first])) for row in grid.rows)
+    parts = any(_SUB_PART.match(_n(row.cells[columns[1]])) for row in grid.rows)
+    return columns if classes and parts else [first]
+
+
 def _function_columns(grid: Grid) -> _FunctionColumns:
     paths = _label_paths(grid)
     leaves = [_leaf(p) for p in paths]
@@ -316,7 +339,7 @@ def _function_columns(grid: Grid) -> _FunctionColumns:
             lambda p: any("编码" in x or "代码" in x for x in p),
             exclude={unit_code} if unit_code is not None else None,
         )
-        code = [single] if single is not None else []
+        code = spanned_code_parts(grid, single) if single is not None else []
     taken = set(code) | ({unit_code} if unit_code is not None else set())
     name = _first(paths, lambda p: any("名称" in x for x in p), exclude=taken)
     if name is not None:
@@ -710,8 +733,9 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     leaves = [_leaf(p) for p in paths]
     facts = ParsedFacts()
     split_code = _indices(leaves, ("类", "款"))
-
     econ_code = _economic_code_column(grid)
+    if not split_code and econ_code is not None and len(parts := spanned_code_parts(grid, econ_code)) > 1:
+        split_code, econ_code = parts, None
     gov_code = _first(paths, lambda p: _is_code_path(p) and any("政府" in x for x in p))
     taken = set(split_code) | {c for c in (econ_code, gov_code) if c is not None}
     econ_name = _first(paths, lambda p: "名称" in _leaf(p) and not any("政府" in x for x in p), exclude=taken)
