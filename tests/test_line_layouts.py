@@ -884,3 +884,56 @@ def test_code_parts_under_one_spanning_label_are_read_as_parts() -> None:
         ["2010102", "", "一般行政管理事务", "20"],
     ]
     assert _function(whole) == {"2010101": _wan("10", None, None), "2010102": _wan("20", None, None)}
+
+
+def test_a_code_split_off_its_name_into_an_unlabelled_column_is_the_code() -> None:
+    """``30101 基本工资`` printed in one cell under 科目名称, its columns found from text positions
+    (a table ruled only horizontally): the code lands in a column with no label of its own."""
+    rows: list[Row] = [
+        [None, "科目名称", "合计", "人员经费", "公用经费"],
+        ["合计", "", "30", "25", "5"],
+        ["30101", "基本工资", "25", "25", "-"],
+        ["30201", "办公费", "5", "-", "5"],
+    ]
+    assert _economic(rows) == {"30101": _wan("25", "25", None), "30201": _wan("5", None, "5")}
+    function: list[Row] = [
+        [None, "科目名称", "合计", "基本支出", "项目支出"],
+        ["合计", "", "30", "10", "20"],
+        ["2010101", "行政运行", "10", "10", ""],
+        ["2010102", "一般行政管理事务", "20", "", "20"],
+    ]
+    assert _function(function) == {"2010101": _wan("10", "10", None), "2010102": _wan("20", None, "20")}
+
+
+def test_a_next_page_with_its_header_repeated_and_codes_in_the_name_cell_runs_the_table_on() -> None:
+    """The next page repeats the header and, its columns found from text positions, keeps each
+    code in its name's cell (four columns against the first page's five): the same table, the
+    header dropped, the code-name cell under the names."""
+    blocks: list[Block] = [
+        TextLine(1, 10, "一般公共预算基本支出表"),
+        TableBlock(
+            1,
+            50,
+            200,
+            [
+                ["", "科目名称", "合计", "人员经费", "公用经费"],
+                ["合计", "", "30.00", "25.00", "5.00"],
+                ["30101", "基本工资", "15.00", "15.00", "-"],
+                ["30102", "津贴补贴", "10.00", "10.00", "-"],
+            ],
+        ),
+        TableBlock(
+            2,
+            20,
+            200,
+            [["科目名称", "合计", "人员经费", "公用经费"], ["30201办公费", "5.00", "-", "5.00"]],
+        ),
+    ]
+    (table,) = build_tables(blocks)
+    grid = to_grid(table)
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)
+    assert {line.econ_code: _amounts(line) for line in facts.economic_lines} == {
+        "30101": _wan("15", "15", None),
+        "30102": _wan("10", "10", None),
+        "30201": _wan("5", None, "5"),
+    }

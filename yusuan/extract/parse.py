@@ -309,6 +309,20 @@ _CLASS_PART = re.compile(r"^\d{3}$")
 _SUB_PART = re.compile(r"^\d{1,2}$")
 
 
+def unlabelled_code_column(grid: Grid, is_code: Callable[[str], bool]) -> int | None:
+    """A column with no label of its own whose cells are codes: a code printed in front of its name
+    under one 科目名称 label, split off into a column of its own where the columns come from
+    text positions (a table ruled only horizontally)."""
+    for c, path in enumerate(grid.paths):
+        if any(_n(x) for x in path):
+            continue
+        cells = [cell for row in grid.rows if (cell := _n(row.cells[c])) and not _TOTAL_LABEL.match(cell)]
+        coded = sum(1 for cell in cells if is_code(cell))
+        if coded >= 2 and coded >= 0.8 * len(cells):
+            return c
+    return None
+
+
 def spanned_code_parts(grid: Grid, first: int) -> list[int]:
     """The code column ``first`` and the columns its label spans with no 类 | 款 | 项 under it,
     where the body prints the code apart in them (``201 | 01 | 01``): the 类, 款 and 项 parts.
@@ -340,6 +354,9 @@ def _function_columns(grid: Grid) -> _FunctionColumns:
             exclude={unit_code} if unit_code is not None else None,
         )
         code = spanned_code_parts(grid, single) if single is not None else []
+    if not code:
+        by_content = unlabelled_code_column(grid, is_function_code)
+        code = [by_content] if by_content is not None else []
     taken = set(code) | ({unit_code} if unit_code is not None else set())
     name = _first(paths, lambda p: any("名称" in x for x in p), exclude=taken)
     if name is not None:
@@ -734,6 +751,8 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     facts = ParsedFacts()
     split_code = _indices(leaves, ("类", "款"))
     econ_code = _economic_code_column(grid)
+    if not split_code and econ_code is None and not any(_is_code_path(p) for p in paths):
+        econ_code = unlabelled_code_column(grid, is_economic_code)
     if not split_code and econ_code is not None and len(parts := spanned_code_parts(grid, econ_code)) > 1:
         split_code, econ_code = parts, None
     gov_code = _first(paths, lambda p: _is_code_path(p) and any("政府" in x for x in p))

@@ -14,7 +14,7 @@ from yusuan.extract.classify import looks_like_title
 from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
 from yusuan.extract.word_grid import box_union
 from yusuan.models import Box
-from yusuan.normalise.amounts import clean_cell, find_unit, is_amount
+from yusuan.normalise.amounts import clean_cell, find_unit, is_amount, is_blank_amount
 from yusuan.normalise.codes import is_economic_code, is_function_code
 
 _DATA_LABEL = re.compile(
@@ -137,10 +137,14 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
             current is not None
             and title is None
             and block.page_no > current.segments[-1].page_no
-            and is_data_row(rows[0])
-            and (remapped := remap_continuation(current, rows)) is not None
+            and (body := without_repeated_header(current, rows))
+            and is_data_row(body[0])
+            and (remapped := remap_continuation(current, body)) is not None
         ):
-            rows = remapped  # the table runs on over a next page drawn with a grid of its own
+            # The table runs on over a next page drawn with a grid of its own (its header, if
+            # repeated, dropped: the table's is on its first page).
+            boxes = boxes[len(rows) - len(body) :]
+            rows = remapped
         else:
             current = RawTable(title="", captions=pending_captions + inner_captions)
             tables.append(current)
@@ -173,7 +177,7 @@ def _column_roles(rows: list[list[str | None]], ncols: int) -> list[str]:
     roles = []
     for c in range(ncols):
         values = [(row[c] or "").strip() for row in rows if c < len(row) and (row[c] or "").strip()]
-        amounts = sum(1 for v in values if is_amount(v))
+        amounts = sum(1 for v in values if is_amount(v) or is_blank_amount(v))
         if not values:
             roles.append("empty")
         elif sum(1 for v in values if is_function_code(v) or is_economic_code(v)) * 2 >= len(values):
@@ -208,6 +212,21 @@ def _moved(row: list[str | None], mapping: dict[int, int], ncols: int) -> list[s
     return cells
 
 
+def without_repeated_header(parent: RawTable, rows: list[list[str | None]]) -> list[list[str | None]]:
+    """``rows`` less the header rows at their top that repeat labels of ``parent``'s header."""
+    first = parent.segments[0].rows
+    labels = {_norm(c) for row in first[: split_header(first)] for c in row if c}
+    start = 0
+    while (
+        start < len(rows)
+        and not is_data_row(rows[start])
+        and any(rows[start])
+        and all(_norm(c) in labels for c in rows[start] if c)
+    ):
+        start += 1
+    return rows[start:]
+
+
 def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[list[str | None]] | None:
     """``rows`` of a page that continues ``parent`` on a grid with other columns (Word tables
     whose every page has its own cell boundaries), moved into the parent's columns by role: the
@@ -234,6 +253,13 @@ def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[l
         of(source, "amount"),
     )
     t_text, s_text = of(target, "text"), of(source, "text")
+    if not s_code and len(t_code) == 1 and len(s_text) == 1 and s_amounts and t_amounts and t_text:
+        # The page prints each code in front of its name in one cell (its columns found from
+        # text positions): that cell goes to the name column, where the code is read from it.
+        if len(s_amounts) > len(t_amounts):
+            return None
+        mapping = {s_text[0]: fullest(t_text, body), **dict(zip(s_amounts, t_amounts, strict=False))}
+        return [_moved(row, mapping, ncols) for row in rows]
     if len(t_code) != 1 or len(s_code) != 1 or not s_amounts or not t_amounts or len(s_text) != 1 or not t_text:
         return None
     # Amount columns pair up from the left. A subtotal (类) amount printed one column further
