@@ -937,3 +937,31 @@ def test_a_next_page_with_its_header_repeated_and_codes_in_the_name_cell_runs_th
         "30102": _wan("10", "10", None),
         "30201": _wan("5", None, "5"),
     }
+
+
+def test_group_labels_left_at_a_page_foot_are_spread_over_the_next_pages_grid() -> None:
+    """The title and the top header row (人员经费 | 公用经费) fit at the foot of a page, the rest
+    of the header and the rows on the next: the group labels are kept, each over its share of the
+    columns, so the side-by-side blocks still know which part they are."""
+    blocks: list[Block] = [
+        TextLine(1, 700, "一般公共预算基本支出表"),
+        TableBlock(1, 720, 740, [["人员经费", "公用经费"]]),
+        TableBlock(
+            2,
+            20,
+            200,
+            [
+                ["科目编码", "科目名称", "金额", "科目编码", "科目名称", "金额"],
+                ["30101", "基本工资", "25.00", "30201", "办公费", "5.00"],
+                ["30102", "津贴补贴", "10.00", "", "", ""],
+            ],
+        ),
+    ]
+    (table,) = build_tables(blocks)
+    grid = unstacked_blocks(to_grid(table), is_economic_code)
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)
+    assert {line.econ_code: _amounts(line) for line in facts.economic_lines} == {
+        "30101": _wan("25", "25", None),
+        "30102": _wan("10", "10", None),
+        "30201": _wan("5", None, "5"),
+    }

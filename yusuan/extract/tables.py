@@ -131,7 +131,10 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
             pass  # continuation of the table running over from the previous page (title repeated or not)
         elif current is not None and not any(is_data_row(r) for seg in current.segments for r in seg.rows):
             # Only header rows fitted under the title at the foot of the previous page; the grid
-            # starts again here with its full header. Keep the title, take this grid.
+            # starts again here with its full header. Keep the title, take this grid, and the
+            # group labels over it that only the previous page printed.
+            above = spread_over(current.segments, rows)
+            rows, boxes = above + rows, [None] * len(above) + boxes
             current.segments = []
         elif (
             current is not None
@@ -210,6 +213,23 @@ def _moved(row: list[str | None], mapping: dict[int, int], ncols: int) -> list[s
         if c in mapping:
             cells[mapping[c]] = value
     return cells
+
+
+def spread_over(segments: list[Segment], rows: list[list[str | None]]) -> list[list[str | None]]:
+    """The header rows of ``segments`` (a page foot that printed only a table's top header row)
+    that label groups of the columns of ``rows`` and that ``rows`` do not repeat: ``人员经费 |
+    公用经费`` over six columns is each over three. Only rows whose labels divide the columns
+    evenly: where they would fall otherwise is not known."""
+    ncols = len(rows[0])
+    own = {_norm(c) for row in rows[: split_header(rows)] for c in row if c}
+    out: list[list[str | None]] = []
+    for row in (r for seg in segments for r in seg.rows):
+        labels = [c for c in row if c and _norm(c)]
+        if not (2 <= len(labels) < ncols and ncols % len(labels) == 0) or any(_norm(c) in own for c in labels):
+            continue
+        width = ncols // len(labels)
+        out.append([labels[c // width] if c % width == 0 else None for c in range(ncols)])
+    return out
 
 
 def without_repeated_header(parent: RawTable, rows: list[list[str | None]]) -> list[list[str | None]]:
