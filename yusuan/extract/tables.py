@@ -15,7 +15,7 @@ from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
 from yusuan.extract.word_grid import box_union
 from yusuan.models import Box
 from yusuan.normalise.amounts import clean_cell, find_unit, is_amount, is_blank_amount
-from yusuan.normalise.codes import is_economic_code, is_function_code
+from yusuan.normalise.codes import is_economic_code, is_function_code, split_code_and_name
 
 _DATA_LABEL = re.compile(
     r"^(合\s*计|总\s*计|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．]|其中)"
@@ -247,6 +247,10 @@ def without_repeated_header(parent: RawTable, rows: list[list[str | None]]) -> l
     return rows[start:]
 
 
+def _is_code(text: str) -> bool:
+    return is_function_code(text) or is_economic_code(text)
+
+
 def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[list[str | None]] | None:
     """``rows`` of a page that continues ``parent`` on a grid with other columns (Word tables
     whose every page has its own cell boundaries), moved into the parent's columns by role: the
@@ -273,12 +277,13 @@ def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[l
         of(source, "amount"),
     )
     t_text, s_text = of(target, "text"), of(source, "text")
-    if not s_code and len(t_code) == 1 and len(s_text) == 1 and s_amounts and t_amounts and t_text:
+    if not s_code and len(t_code) == 1 and len(s_text) == 1 and t_text and len(s_amounts) == len(t_amounts):
         # The page prints each code in front of its name in one cell (its columns found from
         # text positions): that cell goes to the name column, where the code is read from it.
-        if len(s_amounts) > len(t_amounts):
+        coded = sum(1 for row in rows if _is_code(split_code_and_name(row[s_text[0]] or "")[0]))
+        if coded * 2 < len(rows):
             return None
-        mapping = {s_text[0]: fullest(t_text, body), **dict(zip(s_amounts, t_amounts, strict=False))}
+        mapping = {s_text[0]: fullest(t_text, body), **dict(zip(s_amounts, t_amounts, strict=True))}
         return [_moved(row, mapping, ncols) for row in rows]
     if len(t_code) != 1 or len(s_code) != 1 or not s_amounts or not t_amounts or len(s_text) != 1 or not t_text:
         return None
