@@ -965,3 +965,26 @@ def test_group_labels_left_at_a_page_foot_are_spread_over_the_next_pages_grid() 
         "30102": _wan("10", "10", None),
         "30201": _wan("5", None, "5"),
     }
+
+
+def test_three_blocks_the_third_continuing_the_second_part() -> None:
+    """人员经费 | 公用经费 | 公用经费 blocks (the third carries on the second's part): each row in
+    its part, the parts' totals summed over their blocks."""
+    rows: list[Row] = [
+        ["人员经费", None, None, "公用经费", None, None, "公用经费", None, None],
+        ["科目编码", "科目名称", "金额", "科目编码", "科目名称", "金额", "科目编码", "科目名称", "金额"],
+        ["30101", "基本工资", "25", "30201", "办公费", "3", "30211", "差旅费", "1"],
+        ["30102", "津贴补贴", "10", "30202", "印刷费", "2", "", "", ""],
+        ["人员经费合计", "", "35", "公用经费合计", "", "5", "公用经费合计", "", "1"],
+    ]
+    grid = _blocks_grid(rows)
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    assert {line.econ_code: _amounts(line) for line in facts.economic_lines} == {
+        "30101": _wan("25", "25", None),
+        "30102": _wan("10", "10", None),
+        "30201": _wan("3", None, "3"),
+        "30202": _wan("2", None, "2"),
+        "30211": _wan("1", None, "1"),
+    }
+    assert grid.rows[0].cells[2:] == ["41", "35", "6"]  # type: ignore[attr-defined]
+    assert {c.status for c in line_checks(facts.printed[0])} == {"passed"}

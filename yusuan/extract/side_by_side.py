@@ -83,15 +83,16 @@ def _coded_rows(grid: Grid, block: list[int], is_code: Callable[[str], bool]) ->
 
 
 def _distinguishing_labels(grid: Grid, blocks: list[list[int]]) -> list[str]:
-    """Per block, the header label printed over it and over no other block (人员经费 / 公用经费);
-    empty when the blocks are told apart by nothing."""
+    """Per block, the header label printed over it and not over every block (人员经费 / 公用经费;
+    a third block headed 公用经费 again continues that part); empty when the blocks are told apart
+    by nothing."""
     labels = [{_norm(x) for c in block for x in grid.paths[c][:-1] if _norm(x)} for block in blocks]
-    out = []
-    for b, own in enumerate(labels):
-        others = set().union(*(labels[o] for o in range(len(blocks)) if o != b))
-        distinct = sorted(own - others)
-        out.append(distinct[0] if len(distinct) == 1 else "")
-    return out if all(out) and len(set(out)) == len(out) else []
+    common = set.intersection(*labels)
+    out = [sorted(own - common) for own in labels]
+    if not all(len(distinct) == 1 for distinct in out):
+        return []
+    roles = [distinct[0] for distinct in out]
+    return roles if len(set(roles)) > 1 else []
 
 
 def _label(cells: list[str], amounts: list[int]) -> str:
@@ -120,9 +121,10 @@ def unstacked_blocks(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
     # Roles become columns only where each block prints one amount: which part it is, the label says.
     with_roles = bool(roles) and len(relative_amounts) == 1
     paths = [[x for x in grid.paths[c] if _norm(x) not in roles] or grid.paths[c][-1:] for c in first]
+    parts = list(dict.fromkeys(roles))  # each part's column, in the order the blocks print them
     if with_roles:
         paths[relative_amounts[0]] = ["合计"]
-        paths += [[role] for role in roles]
+        paths += [[part] for part in parts]
     width = len(paths)
 
     pages: dict[int, list[list[GridRow]]] = {}
@@ -130,7 +132,7 @@ def unstacked_blocks(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
     opening: list[GridRow] = []
     for row in grid.rows:
         per_block = pages.setdefault(row.page_no, [[] for _ in blocks])
-        block_totals: list[str] = []
+        block_totals: list[tuple[int, str]] = []
         for b, block in enumerate(blocks):
             cells = [row.cells[c] for c in block] + [""] * (width - len(block))
             if not any(cells):
@@ -139,20 +141,21 @@ def unstacked_blocks(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
             label = _label(cells, relative_amounts)
             if _TOTAL.search(label) and not _row_code(cells, is_code):
                 if with_roles and (roles[b] in label or label.startswith(roles[b][:2])):
-                    block_totals.append(amount)
+                    block_totals.append((b, amount))
                 else:
                     # The table's own 合计, printed in one block: no part of it is that block's.
                     opening.append(GridRow(row.page_no, cells, row.box))
                 continue
             if with_roles and amount:
-                cells[len(first) + b] = amount
+                cells[len(first) + parts.index(roles[b])] = amount
             per_block[b].append(GridRow(row.page_no, cells, row.box))
         if block_totals:
             cells = [""] * width
             cells[0] = "合计"
-            cells[relative_amounts[0]] = _sum(block_totals)
+            cells[relative_amounts[0]] = _sum([amount for _, amount in block_totals])
             if len(block_totals) == len(blocks):
-                cells[len(first) :] = block_totals
+                for n, part in enumerate(parts):
+                    cells[len(first) + n] = _sum([amount for b, amount in block_totals if roles[b] == part])
             opening.append(GridRow(row.page_no, cells, row.box))
 
     rows = opening + [row for page in sorted(pages) for block_rows in pages[page] for row in block_rows]
@@ -161,5 +164,5 @@ def unstacked_blocks(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
         for r in grid.header
     ]
     if with_roles and header:
-        header[0][len(first) :] = roles
+        header[0][len(first) :] = parts
     return replace(grid, header=header, paths=paths, rows=rows)
