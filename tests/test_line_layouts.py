@@ -39,6 +39,14 @@ def _economic(*pages: list[Row]) -> dict[str, tuple[Decimal | None, ...]]:
     return {line.econ_code: _amounts(line) for line in facts.economic_lines}
 
 
+def _economic_from_blocks(blocks: list[Block]) -> dict[str, tuple[Decimal | None, ...]]:
+    """The economic lines of the one table the page blocks make, read as the pipeline reads it."""
+    (table,) = build_tables(blocks)
+    grid = unstacked_blocks(to_grid(table), is_economic_code)
+    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)
+    return {line.econ_code: _amounts(line) for line in facts.economic_lines}
+
+
 def _amounts(line: FunctionLine | EconomicLine) -> tuple[Decimal | None, ...]:
     if isinstance(line, FunctionLine):
         return (line.total, line.basic_total, line.project_total)
@@ -929,10 +937,7 @@ def test_a_next_page_with_its_header_repeated_and_codes_in_the_name_cell_runs_th
             [["科目名称", "合计", "人员经费", "公用经费"], ["30201办公费", "5.00", "-", "5.00"]],
         ),
     ]
-    (table,) = build_tables(blocks)
-    grid = to_grid(table)
-    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)
-    assert {line.econ_code: _amounts(line) for line in facts.economic_lines} == {
+    assert _economic_from_blocks(blocks) == {
         "30101": _wan("15", "15", None),
         "30102": _wan("10", "10", None),
         "30201": _wan("5", None, "5"),
@@ -957,10 +962,7 @@ def test_group_labels_left_at_a_page_foot_are_spread_over_the_next_pages_grid() 
             ],
         ),
     ]
-    (table,) = build_tables(blocks)
-    grid = unstacked_blocks(to_grid(table), is_economic_code)
-    facts = parse_economic_table(grid, "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)
-    assert {line.econ_code: _amounts(line) for line in facts.economic_lines} == {
+    assert _economic_from_blocks(blocks) == {
         "30101": _wan("25", "25", None),
         "30102": _wan("10", "10", None),
         "30201": _wan("5", None, "5"),
