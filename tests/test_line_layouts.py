@@ -944,6 +944,31 @@ def test_a_next_page_with_its_header_repeated_and_codes_in_the_name_cell_runs_th
     }
 
 
+def test_a_next_page_that_splits_the_code_off_its_name_runs_the_table_on() -> None:
+    """The other way round: the first page keeps code and name in one cell (four columns), the
+    next splits the code off into a column of its own (five): the two go back into one cell."""
+    blocks: list[Block] = [
+        TextLine(1, 10, "一般公共预算基本支出表"),
+        TableBlock(
+            1,
+            50,
+            200,
+            [["科目名称", "合计", "人员经费", "公用经费"], ["合计", "30.00", "25.00", "5.00"]],
+        ),
+        TableBlock(
+            2,
+            20,
+            200,
+            [
+                ["", "科目名称", "合计", "人员经费", "公用经费"],
+                ["30101", "基本工资", "25.00", "25.00", "-"],
+                ["30201", "办公费", "5.00", "-", "5.00"],
+            ],
+        ),
+    ]
+    assert _economic_from_blocks(blocks) == {"30101": _wan("25", "25", None), "30201": _wan("5", None, "5")}
+
+
 def test_group_labels_left_at_a_page_foot_are_spread_over_the_next_pages_grid() -> None:
     """The title and the top header row (人员经费 | 公用经费) fit at the foot of a page, the rest
     of the header and the rows on the next: the group labels are kept, each over its share of the

@@ -285,6 +285,19 @@ def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[l
             return None
         mapping = {s_text[0]: fullest(t_text, body), **dict(zip(s_amounts, t_amounts, strict=True))}
         return [_moved(row, mapping, ncols) for row in rows]
+    if not t_code and len(s_code) == 1 and len(s_text) == 1 and t_text and len(s_amounts) == len(t_amounts):
+        # The other way round: the table's first pages keep each code in its name's cell, this
+        # page split the code off. The two go back into one cell, under the names.
+        names = fullest(t_text, body)
+        lines = [row for row in body if not _DATA_LABEL.match(_norm(row[names]))]
+        if sum(1 for row in lines if _is_code(split_code_and_name(row[names] or "")[0])) * 2 < len(lines):
+            return None  # (a first page that printed only the 合计 row says nothing against it)
+        joined = [list(row) for row in rows]
+        for row in joined:
+            code, name = (row[s_code[0]] or "").strip(), row[s_text[0]] or ""
+            row[s_text[0]] = f"{code} {name}" if code else name
+        mapping = {s_text[0]: names, **dict(zip(s_amounts, t_amounts, strict=True))}
+        return [_moved(row, mapping, ncols) for row in joined]
     if len(t_code) != 1 or len(s_code) != 1 or not s_amounts or not t_amounts or len(s_text) != 1 or not t_text:
         return None
     # Amount columns pair up from the left. A subtotal (类) amount printed one column further
