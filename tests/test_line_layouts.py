@@ -10,12 +10,14 @@ from decimal import Decimal
 
 from yusuan.extract.borderless import borderless_grids, find_text_tables, trailing_header
 from yusuan.extract.classify import classify_title
+from yusuan.extract.header_rows import is_column_number_row
 from yusuan.extract.hierarchy import nesting
 from yusuan.extract.line_checks import PrintedRow, PrintedTable, line_checks
 from yusuan.extract.parse import parse_economic_table, parse_function_table, parse_three_public_table
 from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
 from yusuan.extract.side_by_side import unstacked_blocks
-from yusuan.extract.tables import RawTable, Segment, build_tables, is_column_number_row, remap_continuation, to_grid
+from yusuan.extract.stitching import remap_continuation
+from yusuan.extract.tables import RawTable, Segment, build_tables, to_grid
 from yusuan.models import EconomicLine, FunctionLine
 from yusuan.normalise.amounts import Unit
 from yusuan.normalise.codes import is_economic_code

@@ -11,15 +11,13 @@ import re
 from dataclasses import dataclass, field
 
 from yusuan.extract.classify import looks_like_title
+from yusuan.extract.header_rows import column_paths, is_column_number_row, is_data_row, norm, split_header
 from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
+from yusuan.extract.stitching import remap_continuation, spread_over, without_repeated_header
 from yusuan.extract.word_grid import box_union
 from yusuan.models import Box
-from yusuan.normalise.amounts import clean_cell, find_unit, is_amount, is_blank_amount
-from yusuan.normalise.codes import is_economic_code, is_function_code, split_code_and_name
+from yusuan.normalise.amounts import clean_cell, find_unit, is_amount
 
-_DATA_LABEL = re.compile(
-    r"^(合\s*计|总\s*计|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．]|其中)"
-)
 _CAPTION = re.compile(
     r"(部门名称|单位名称|编制单位|编制部门|预算单位|预算主管部门|部门|单位)\s*[:：]|单位\s*[:：]?\s*(万元|元)"
 )
@@ -162,7 +160,7 @@ _CONTINUED = re.compile(r"(?:[（(]续表?[）)]|续表)$")
 def _continued(title: str) -> str:
     """A title as compared with the table it may continue: ``…支出表（续）`` and ``…支出表续表``
     are the table ``…支出表`` running on."""
-    return _CONTINUED.sub("", _norm(title))
+    return _CONTINUED.sub("", norm(title))
 
 
 def _wrapped_title(first: str, second: str) -> str | None:
@@ -173,221 +171,6 @@ def _wrapped_title(first: str, second: str) -> str | None:
     opened = first.count("（") + first.count("(") > first.count("）") + first.count(")")
     joined = first + second
     return joined if opened and looks_like_title(joined) else None
-
-
-def _column_roles(rows: list[list[str | None]], ncols: int) -> list[str]:
-    """ "code", "amount", "text" or "empty" for every column, from what its cells hold."""
-    roles = []
-    for c in range(ncols):
-        values = [(row[c] or "").strip() for row in rows if c < len(row) and (row[c] or "").strip()]
-        amounts = sum(1 for v in values if is_amount(v) or is_blank_amount(v))
-        if not values:
-            roles.append("empty")
-        elif sum(1 for v in values if is_function_code(v) or is_economic_code(v)) * 2 >= len(values):
-            roles.append("code")
-        elif amounts and amounts >= 0.8 * len(values):
-            roles.append("amount")
-        else:
-            roles.append("text")
-    return roles
-
-
-def _compatible(target: str, source: str) -> bool:
-    return source == "empty" or target == source or {target, source} <= {"code", "text"}
-
-
-def _in_order(target: list[str], source: list[str]) -> dict[int, int] | None:
-    """Source columns onto the target's non-empty ones, left to right, when there are as many and
-    each pair agrees in role: a page drawn without the blank column its first page carries."""
-    filled = [c for c, role in enumerate(target) if role != "empty"]
-    if len(filled) != len(source) or len(filled) == len(target):
-        return None
-    if not all(_compatible(target[t], role) for t, role in zip(filled, source, strict=True)):
-        return None
-    return dict(enumerate(filled))
-
-
-def _moved(row: list[str | None], mapping: dict[int, int], ncols: int) -> list[str | None]:
-    cells: list[str | None] = [None] * ncols
-    for c, value in enumerate(row):
-        if c in mapping:
-            cells[mapping[c]] = value
-    return cells
-
-
-def spread_over(segments: list[Segment], rows: list[list[str | None]]) -> list[list[str | None]]:
-    """The header rows of ``segments`` (a page foot that printed only a table's top header row)
-    that label groups of the columns of ``rows`` and that ``rows`` do not repeat: ``人员经费 |
-    公用经费`` over six columns is each over three. Only rows whose labels divide the columns
-    evenly: where they would fall otherwise is not known."""
-    ncols = len(rows[0])
-    own = {_norm(c) for row in rows[: split_header(rows)] for c in row if c}
-    out: list[list[str | None]] = []
-    for row in (r for seg in segments for r in seg.rows):
-        labels = [c for c in row if c and _norm(c)]
-        if not (2 <= len(labels) < ncols and ncols % len(labels) == 0) or any(_norm(c) in own for c in labels):
-            continue
-        width = ncols // len(labels)
-        out.append([labels[c // width] if c % width == 0 else None for c in range(ncols)])
-    return out
-
-
-def without_repeated_header(parent: RawTable, rows: list[list[str | None]]) -> list[list[str | None]]:
-    """``rows`` less the header rows at their top that repeat labels of ``parent``'s header."""
-    first = parent.segments[0].rows
-    labels = {_norm(c) for row in first[: split_header(first)] for c in row if c}
-    start = 0
-    while (
-        start < len(rows)
-        and not is_data_row(rows[start])
-        and any(rows[start])
-        and all(_norm(c) in labels for c in rows[start] if c)
-    ):
-        start += 1
-    return rows[start:]
-
-
-def _is_code(text: str) -> bool:
-    return is_function_code(text) or is_economic_code(text)
-
-
-def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[list[str | None]] | None:
-    """``rows`` of a page that continues ``parent`` on a grid with other columns (Word tables
-    whose every page has its own cell boundaries), moved into the parent's columns by role: the
-    code column onto the parent's code column, the name onto its name column, the amount columns
-    onto its amount columns in order. None unless every non-empty column finds its place."""
-    ncols = parent.ncols
-    body = [r for seg in parent.segments for r in seg.rows if is_data_row(r)]
-    target, source = _column_roles(body, ncols), _column_roles(rows, len(rows[0]))
-
-    in_order = _in_order(target, source)
-    if in_order is not None:
-        return [_moved(row, in_order, ncols) for row in rows]
-
-    def of(roles: list[str], role: str) -> list[int]:
-        return [c for c, r in enumerate(roles) if r == role]
-
-    def fullest(cols: list[int], table: list[list[str | None]]) -> int:
-        return max(cols, key=lambda c: sum(1 for row in table if c < len(row) and row[c]))
-
-    t_code, s_code, t_amounts, s_amounts = (
-        of(target, "code"),
-        of(source, "code"),
-        of(target, "amount"),
-        of(source, "amount"),
-    )
-    t_text, s_text = of(target, "text"), of(source, "text")
-    if not s_code and len(t_code) == 1 and len(s_text) == 1 and t_text and len(s_amounts) == len(t_amounts):
-        # The page prints each code in front of its name in one cell (its columns found from
-        # text positions): that cell goes to the name column, where the code is read from it.
-        coded = sum(1 for row in rows if _is_code(split_code_and_name(row[s_text[0]] or "")[0]))
-        if coded * 2 < len(rows):
-            return None
-        mapping = {s_text[0]: fullest(t_text, body), **dict(zip(s_amounts, t_amounts, strict=True))}
-        return [_moved(row, mapping, ncols) for row in rows]
-    if not t_code and len(s_code) == 1 and len(s_text) == 1 and t_text and len(s_amounts) == len(t_amounts):
-        # The other way round: the table's first pages keep each code in its name's cell, this
-        # page split the code off. The two go back into one cell, under the names.
-        names = fullest(t_text, body)
-        lines = [row for row in body if not _DATA_LABEL.match(_norm(row[names]))]
-        if sum(1 for row in lines if _is_code(split_code_and_name(row[names] or "")[0])) * 2 < len(lines):
-            return None  # (a first page that printed only the 合计 row says nothing against it)
-        joined = [list(row) for row in rows]
-        for row in joined:
-            code, name = (row[s_code[0]] or "").strip(), row[s_text[0]] or ""
-            row[s_text[0]] = f"{code} {name}" if code else name
-        mapping = {s_text[0]: names, **dict(zip(s_amounts, t_amounts, strict=True))}
-        return [_moved(row, mapping, ncols) for row in joined]
-    if len(t_code) != 1 or len(s_code) != 1 or not s_amounts or not t_amounts or len(s_text) != 1 or not t_text:
-        return None
-    # Amount columns pair up from the left. A subtotal (类) amount printed one column further
-    # right may have no row on the parent's pages: the blank columns after its last amount take it.
-    spare = t_amounts[-1] + 1
-    while len(t_amounts) < len(s_amounts) and spare < ncols and target[spare] == "empty":
-        t_amounts, spare = [*t_amounts, spare], spare + 1
-    if len(s_amounts) > len(t_amounts):
-        return None
-    mapping = {s_code[0]: t_code[0], s_text[0]: fullest(t_text, body), **dict(zip(s_amounts, t_amounts, strict=False))}
-    return [_moved(row, mapping, ncols) for row in rows]
-
-
-# Words of column labels: a row made of these and no amount is a header row, even when its
-# first label is 合计 (the second header row of 预算数 over 合计 | 人员经费 | 公用经费).
-_COLUMN_WORD = re.compile(r"合计|小计|总计|经费|支出|预算|金额|收入|拨款|资金|科目|类|款|项")
-# 一、一般公共预算拨款收入 | 一、基本支出 with blank amounts is a data row of a 收支总表.
-_ORDINAL_LABEL = re.compile(r"^([一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．])")
-_COLUMN_NUMBER_LABEL = re.compile(r"^(栏次|序号|行次|\*+|[A-Za-z]|甲|乙|丙)?$")
-
-
-def is_column_number_row(cells: list[str | None]) -> bool:
-    """The 栏次 row under a header (** | ** | 1 | 2 | 3 …): it numbers the columns, it is no data."""
-    texts = [(c or "").strip() for c in cells]
-    numbers = [t for t in texts if t.isdigit()]
-    if len(numbers) < 2 or any(not (t.isdigit() or _COLUMN_NUMBER_LABEL.match(t)) for t in texts):
-        return False
-    values = [int(t) for t in numbers]
-    return values == list(range(values[0], values[0] + len(values))) and values[0] <= 2
-
-
-def is_header_row(cells: list[str | None]) -> bool:
-    """A row of column labels only, whatever its first label."""
-    # Publishers space out short labels (合 计): the words are matched without their spaces.
-    texts = [_norm(c) for c in cells if c and c.strip()]
-    return (
-        len(texts) >= 2
-        and not any(is_amount(t) for t in texts)
-        and all(_COLUMN_WORD.search(t) and not _ORDINAL_LABEL.match(t) for t in texts)
-    )
-
-
-def is_data_row(cells: list[str | None]) -> bool:
-    texts = [c for c in cells if c]
-    if not texts:
-        return False
-    if texts[0].startswith("栏次") or is_column_number_row(cells) or is_header_row(cells):
-        return False
-    return any(is_amount(t) for t in texts) or bool(_DATA_LABEL.match(texts[0]))
-
-
-def split_header(rows: list[list[str | None]]) -> int:
-    """Number of header rows: the leading rows before the first data row."""
-    for i, row in enumerate(rows):
-        if is_data_row(row):
-            return i
-    return len(rows)
-
-
-def _norm(text: str | None) -> str:
-    return re.sub(r"\s+", "", text or "")
-
-
-def column_paths(header: list[list[str | None]], ncols: int) -> list[list[str]]:
-    """The label path of every column, top header row first (e.g. ["基本支出", "小计"]).
-
-    A blank header cell is part of the merged cell to its left only when both sit under the
-    same (non-blank) parent: that tells a spanning 基本支出 (whose pieces are blank) from a blank
-    cell that merely follows 资本性支出 under another parent, or sits under no label at all.
-    """
-    filled: list[list[str]] = []
-    for r, row in enumerate(header):
-        cells = [_norm(row[c]) if c < len(row) else "" for c in range(ncols)]
-        out = list(cells)
-        for c in range(1, ncols):
-            if out[c]:
-                continue
-            same_parent = r == 0 or (filled[r - 1][c] != "" and filled[r - 1][c] == filled[r - 1][c - 1])
-            if same_parent and out[c - 1]:
-                out[c] = out[c - 1]
-        filled.append(out)
-    paths: list[list[str]] = []
-    for c in range(ncols):
-        path: list[str] = []
-        for r in range(len(filled)):
-            label = filled[r][c]
-            if label and (not path or path[-1] != label):
-                path.append(label)
-        paths.append(path)
-    return paths
 
 
 @dataclass(slots=True)
@@ -415,7 +198,7 @@ def to_grid(table: RawTable, header_rows: int | None = None) -> Grid:
     first = table.segments[0]
     n_header = split_header(first.rows) if header_rows is None else header_rows
     header = [row for row in first.rows[:n_header] if not is_column_number_row(row)]
-    header_texts = {_norm(c) for row in header for c in row if c}
+    header_texts = {norm(c) for row in header for c in row if c}
     ncols = table.ncols
     body: list[GridRow] = []
     for index, segment in enumerate(table.segments):
@@ -425,7 +208,7 @@ def to_grid(table: RawTable, header_rows: int | None = None) -> Grid:
             while (
                 start < len(segment.rows)
                 and not is_data_row(segment.rows[start])
-                and all(_norm(c) in header_texts for c in segment.rows[start] if c)
+                and all(norm(c) in header_texts for c in segment.rows[start] if c)
             ):
                 start += 1
         for i in range(start, len(segment.rows)):
