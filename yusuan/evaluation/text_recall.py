@@ -28,7 +28,7 @@ import pdfplumber
 
 from yusuan.extract.parse import ECONOMIC_KINDS
 from yusuan.models import ExtractedDocument, ExtractedTable
-from yusuan.normalise.amounts import is_amount, parse_amount
+from yusuan.normalise.amounts import is_amount, is_blank_amount, parse_amount
 
 # A code at a line's start: whole (201, 20101, 2010101) or in code columns (201 01 01), maybe in
 # brackets; never the start of a longer number (2026 年度…) nor a code's digits run into an
@@ -40,7 +40,6 @@ _ANOTHER_CODE = re.compile(r"\d{3,7}-\S")
 _FUNCTION = re.compile(r"^2\d{2}")
 _ECONOMIC = re.compile(r"^(?:3\d|5\d)\d")
 _WAN = Decimal(10000)
-_BLANKS = {"-", "—", "--", "－"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +70,7 @@ def _code_starts(tokens: list[str], at: int, lead: str) -> bool:
     after = at + 1
     while len(tokens[at]) == 3 and after < at + 3 and after < len(tokens) and re.fullmatch(r"\d{2}", tokens[after]):
         after += 1
-    return after < len(tokens) and not is_amount(tokens[after]) and tokens[after] not in _BLANKS
+    return after < len(tokens) and not is_amount(tokens[after]) and not is_blank_amount(tokens[after])
 
 
 def _row_and_rest(text: str, page_no: int, economic: bool) -> tuple[PrintedRow | None, str]:

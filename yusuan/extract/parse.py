@@ -24,6 +24,7 @@ from yusuan.models import EconomicLine, Figure, FunctionLine, Lineage, Performan
 from yusuan.normalise.amounts import Unit, is_amount, is_blank_amount, parse_amount, parse_yuan
 from yusuan.normalise.codes import (
     code_parts_and_spilled_name,
+    digits_only,
     economic_level,
     function_level,
     is_economic_code,
@@ -61,13 +62,9 @@ class ParsedFacts:
     parents: dict[Lineage, tuple[str, ...]] = field(default_factory=dict)
 
 
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-
-
 def _n(text: str) -> str:
     """A cell as compared: no spaces, full-width digits (typed codes) as ASCII."""
-    compact = re.sub(r"\s+", "", text)
-    return compact if compact.isascii() else compact.translate(_FULL_WIDTH_DIGITS)
+    return digits_only(text)
 
 
 _QIZHONG = re.compile(r"^其中[:：]?")
@@ -342,6 +339,17 @@ def spanned_code_parts(grid: Grid, first: int) -> list[int]:
     return columns if classes and parts else [first]
 
 
+def _row_code(code_cells: list[str], inherited: list[str]) -> tuple[str, str, list[str]]:
+    """The code a row prints in its code column(s), the start of its name a code cell took, and
+    the parts the rows below inherit (a child row may print only its 款 or 项)."""
+    parts, spilled = code_parts_and_spilled_name(code_cells)
+    if len(parts) > 1:
+        parts = with_inherited_parts(parts, inherited)
+        if parts[0]:
+            inherited = list(parts)
+    return join_code_parts(parts), spilled, inherited
+
+
 def _function_columns(grid: Grid) -> _FunctionColumns:
     paths = _label_paths(grid)
     leaves = [_leaf(p) for p in paths]
@@ -569,7 +577,7 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         grid, cols = mended, _function_columns(mended)
     facts = ParsedFacts()
     candidates: list[FunctionLine] = []
-    inherited = ["", "", ""]
+    inherited: list[str] = []
     total_seen = False
     printed = PrintedTable(
         table_index,
@@ -581,12 +589,7 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
     for i, row in enumerate(grid.rows):
         cells = row.cells
         lineage = Lineage(table_index, row.page_no, i)
-        parts, spilled = code_parts_and_spilled_name([cells[c] for c in cols.code])
-        if len(parts) > 1:
-            parts = with_inherited_parts(parts, inherited)
-            if parts[0]:
-                inherited = list(parts)
-        code = join_code_parts(parts) if parts else ""
+        code, spilled, inherited = _row_code([cells[c] for c in cols.code], inherited)
         name = spilled + (cells[cols.name] if cols.name is not None else "")
         if not code or not is_function_code(code):
             embedded, rest = split_code_and_name(name)
@@ -793,20 +796,14 @@ def parse_economic_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         cells = row.cells
         lineage = Lineage(table_index, row.page_no, i)
         code_cells = [cells[c] for c in split_code] or ([cells[econ_code]] if econ_code is not None else [])
-        code_parts, spilled = code_parts_and_spilled_name(code_cells)
-        if len(code_parts) > 1:
-            code_parts = with_inherited_parts(code_parts, inherited)
-            if code_parts[0]:
-                inherited = list(code_parts)
-        code = _n(join_code_parts(code_parts))
+        code, spilled, inherited = _row_code(code_cells, inherited)
         name = spilled + (cells[econ_name] if econ_name is not None else "")
         if not is_economic_code(code):
             embedded, rest = split_code_and_name(name)
             code = embedded if is_economic_code(embedded) else ""
             if code:
                 name = rest
-        gov_parts, gov_spilled = code_parts_and_spilled_name([cells[gov_code]] if gov_code is not None else [])
-        gcode = _n(join_code_parts(gov_parts))
+        gcode, gov_spilled, _ = _row_code([cells[gov_code]] if gov_code is not None else [], [])
         gname = gov_spilled + (cells[gov_name] if gov_name is not None else "")
         if not is_economic_code(gcode):
             embedded, rest = split_code_and_name(gname)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
+from yusuan.extract.header_rows import norm
 from yusuan.extract.tables import Grid, GridRow
 from yusuan.normalise.amounts import is_amount, parse_amount
 from yusuan.normalise.codes import split_code_and_name
@@ -23,12 +24,8 @@ from yusuan.normalise.codes import split_code_and_name
 _TOTAL = re.compile(r"(合计|总计|小计)$")
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def _leaf(path: list[str]) -> str:
-    return _norm(path[-1]) if path else ""
+    return norm(path[-1]) if path else ""
 
 
 def _is_code_label(leaf: str) -> bool:
@@ -66,27 +63,20 @@ def _amount_columns(grid: Grid, block: list[int]) -> list[int]:
     ]
 
 
-def _row_code(cells: list[str], is_code: Callable[[str], bool]) -> str:
-    """The code a block's row prints: in code columns (类 | 款 | 项 joined) or in front of its name."""
-    joined = "".join(_norm(c) for c in cells if c and not is_amount(c) and _norm(c).isdigit())
-    if is_code(joined):
-        return joined
-    for cell in cells:
-        code = split_code_and_name(cell)[0]
-        if is_code(code):
-            return code
-    return ""
+def _prints_code(cells: list[str], is_code: Callable[[str], bool]) -> bool:
+    """Whether a block's row prints a code: in a code column, or in front of its name."""
+    return any(is_code(split_code_and_name(cell)[0]) for cell in cells)
 
 
 def _coded_rows(grid: Grid, block: list[int], is_code: Callable[[str], bool]) -> int:
-    return sum(1 for row in grid.rows if _row_code([row.cells[c] for c in block], is_code))
+    return sum(1 for row in grid.rows if _prints_code([row.cells[c] for c in block], is_code))
 
 
 def _distinguishing_labels(grid: Grid, blocks: list[list[int]]) -> list[str]:
     """Per block, the header label printed over it and not over every block (人员经费 / 公用经费;
     a third block headed 公用经费 again continues that part); empty when the blocks are told apart
     by nothing."""
-    labels = [{_norm(x) for c in block for x in grid.paths[c][:-1] if _norm(x)} for block in blocks]
+    labels = [{norm(x) for c in block for x in grid.paths[c][:-1] if norm(x)} for block in blocks]
     common = set.intersection(*labels)
     out = [sorted(own - common) for own in labels]
     if not all(len(distinct) == 1 for distinct in out):
@@ -96,7 +86,7 @@ def _distinguishing_labels(grid: Grid, blocks: list[list[int]]) -> list[str]:
 
 
 def _label(cells: list[str], amounts: list[int]) -> str:
-    return "".join(_norm(c) for i, c in enumerate(cells) if i not in amounts and c and not is_amount(c))
+    return "".join(norm(c) for i, c in enumerate(cells) if i not in amounts and c and not is_amount(c))
 
 
 def _sum(texts: list[str]) -> str:
@@ -120,7 +110,7 @@ def unstacked_blocks(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
     relative_amounts = [first.index(c) for c in _amount_columns(grid, first)]
     # Roles become columns only where each block prints one amount: which part it is, the label says.
     with_roles = bool(roles) and len(relative_amounts) == 1
-    paths = [[x for x in grid.paths[c] if _norm(x) not in roles] or grid.paths[c][-1:] for c in first]
+    paths = [[x for x in grid.paths[c] if norm(x) not in roles] or grid.paths[c][-1:] for c in first]
     parts = list(dict.fromkeys(roles))  # each part's column, in the order the blocks print them
     if with_roles:
         paths[relative_amounts[0]] = ["合计"]
@@ -139,7 +129,7 @@ def unstacked_blocks(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
                 continue
             amount = cells[relative_amounts[0]]
             label = _label(cells, relative_amounts)
-            if _TOTAL.search(label) and not _row_code(cells, is_code):
+            if _TOTAL.search(label) and not _prints_code(cells, is_code):
                 if with_roles and (roles[b] in label or label.startswith(roles[b][:2])):
                     block_totals.append((b, amount))
                 else:
@@ -160,7 +150,7 @@ def unstacked_blocks(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
 
     rows = opening + [row for page in sorted(pages) for block_rows in pages[page] for row in block_rows]
     header = [
-        [None if c >= len(r) or _norm(r[c] or "") in roles else r[c] for c in first] + [None] * (width - len(first))
+        [None if c >= len(r) or norm(r[c] or "") in roles else r[c] for c in first] + [None] * (width - len(first))
         for r in grid.header
     ]
     if with_roles and header:

@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     from yusuan.extract.tables import RawTable, Segment
 
 
+def _is_code(text: str) -> bool:
+    return is_function_code(text) or is_economic_code(text)
+
+
+def _mostly_coded(rows: list[list[str | None]], column: int) -> bool:
+    """Whether at least half of ``rows`` print a code in front of the name in ``column``."""
+    return sum(1 for row in rows if _is_code(split_code_and_name(row[column] or "")[0])) * 2 >= len(rows)
+
+
 def _column_roles(rows: list[list[str | None]], ncols: int) -> list[str]:
     """ "code", "amount", "text" or "empty" for every column, from what its cells hold."""
     roles = []
@@ -26,7 +35,7 @@ def _column_roles(rows: list[list[str | None]], ncols: int) -> list[str]:
         amounts = sum(1 for v in values if is_amount(v) or is_blank_amount(v))
         if not values:
             roles.append("empty")
-        elif sum(1 for v in values if is_function_code(v) or is_economic_code(v)) * 2 >= len(values):
+        elif sum(1 for v in values if _is_code(v)) * 2 >= len(values):
             roles.append("code")
         elif amounts and amounts >= 0.8 * len(values):
             roles.append("amount")
@@ -90,10 +99,6 @@ def without_repeated_header(parent: RawTable, rows: list[list[str | None]]) -> l
     return rows[start:]
 
 
-def _is_code(text: str) -> bool:
-    return is_function_code(text) or is_economic_code(text)
-
-
 def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[list[str | None]] | None:
     """``rows`` of a page that continues ``parent`` on a grid with other columns (Word tables
     whose every page has its own cell boundaries), moved into the parent's columns by role: the
@@ -123,8 +128,7 @@ def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[l
     if not s_code and len(t_code) == 1 and len(s_text) == 1 and t_text and len(s_amounts) == len(t_amounts):
         # The page prints each code in front of its name in one cell (its columns found from
         # text positions): that cell goes to the name column, where the code is read from it.
-        coded = sum(1 for row in rows if _is_code(split_code_and_name(row[s_text[0]] or "")[0]))
-        if coded * 2 < len(rows):
+        if not _mostly_coded(rows, s_text[0]):
             return None
         mapping = {s_text[0]: fullest(t_text, body), **dict(zip(s_amounts, t_amounts, strict=True))}
         return [_moved(row, mapping, ncols) for row in rows]
@@ -132,9 +136,9 @@ def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[l
         # The other way round: the table's first pages keep each code in its name's cell, this
         # page split the code off. The two go back into one cell, under the names.
         names = fullest(t_text, body)
-        lines = [row for row in body if not DATA_LABEL.match(norm(row[names]))]
-        if sum(1 for row in lines if _is_code(split_code_and_name(row[names] or "")[0])) * 2 < len(lines):
-            return None  # (a first page that printed only the 合计 row says nothing against it)
+        # (A first page that printed only the 合计 row says nothing against it.)
+        if not _mostly_coded([row for row in body if not DATA_LABEL.match(norm(row[names]))], names):
+            return None
         joined = [list(row) for row in rows]
         for row in joined:
             code, name = (row[s_code[0]] or "").strip(), row[s_text[0]] or ""

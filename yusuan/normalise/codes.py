@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 _DIGITS = re.compile(r"^\d+$")
 # A code printed in front of its name in one cell: "2010101 行政运行", "30101基本工资",
@@ -15,10 +14,13 @@ _CODE_PREFIX = re.compile(
 )
 
 
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def digits_only(text: str) -> str:
     """A code cell without spaces, full-width digits (typed in a Chinese input method) as ASCII."""
     compact = re.sub(r"\s+", "", text)
-    return compact if compact.isascii() else unicodedata.normalize("NFKC", compact)
+    return compact if compact.isascii() else compact.translate(_FULL_WIDTH_DIGITS)
 
 
 def join_code_parts(parts: list[str]) -> str:
