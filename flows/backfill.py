@@ -16,10 +16,11 @@ from prefect.artifacts import create_progress_artifact, create_table_artifact, u
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
-from prefect.runtime import flow_run
+from prefect.runtime import flow_run, task_run
 from prefect.states import Completed, Failed, State
 from sqlalchemy.exc import DBAPIError
 
+from flows.documents import shared_run_size
 from flows.ingest import prepare_database
 from storage.object_store import object_store_of
 from storage.repository import LoadOutcome, StoredDocument, stored_documents
@@ -29,9 +30,8 @@ from tasks.document import log_parsed_and_loaded
 from tasks.extract import ParseCache, parse_fetched, prune_parse_cache
 from tasks.group import run_result_storage
 from tasks.load import load
-from tasks.naming import document_run_name
 from tasks.runner import task_runner_for
-from yusuan.errors import one_line
+from yusuan.errors import first_line, one_line
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.settings import load_settings
 
@@ -47,8 +47,8 @@ def select_for_backfill(documents: list[StoredDocument], older_than: str | None,
     return [d for d in documents if version_tuple(d.extractor_version) < bound]
 
 
-@task(cache_policy=NO_CACHE, name="re-extract", task_run_name=document_run_name("re-extract"))
-def reextract_task(ctx: RunContext, stored: StoredDocument, cache: ParseCache, force: bool = False) -> LoadOutcome:
+def reextract(ctx: RunContext, stored: StoredDocument, cache: ParseCache, force: bool = False) -> LoadOutcome:
+    """Parse ``stored``'s raw file again (from the object store when this machine lacks it) and load it."""
     fetched = stored.fetched
     if not Path(stored.storage_path).is_file():
         # Stored by another machine, or this one's raw store moved: the object store has it.
@@ -64,6 +64,50 @@ def reextract_task(ctx: RunContext, stored: StoredDocument, cache: ParseCache, f
     outcome = load(ctx, parsed.doc, fetched)
     log_parsed_and_loaded(parsed, outcome)
     return outcome
+
+
+def reextract_run_name() -> str:
+    """``re-extract <first link text>``, ``and N more`` when the task run holds several."""
+    chosen = task_run.parameters.get("chosen") or ()
+    if not chosen:
+        return "re-extract"
+    first = chosen[0].link
+    more = f" and {len(chosen) - 1} more" if len(chosen) > 1 else ""
+    return f"re-extract {first.link_text or first.url}{more}"
+
+
+@task(cache_policy=NO_CACHE, name="re-extract", task_run_name=reextract_run_name)
+def reextract_task(
+    ctx: RunContext, chosen: tuple[StoredDocument, ...], cache: ParseCache, force: bool = False
+) -> list[LoadOutcome | Exception] | State:
+    """Re-extract ``chosen`` one after the other, each outcome its own (a task run's bookkeeping
+    costs ≈ 2.5 % of a real budget's parse: a backfill's documents share task runs, as a run's
+    do when the parse slots are busy). A document that failed fails the task run, whose state
+    names it; the others load."""
+    outcomes: list[LoadOutcome | Exception] = []
+    failed: list[str] = []
+    for stored in chosen:
+        try:
+            outcomes.append(reextract(ctx, stored, cache, force))
+        except Exception as exc:  # noqa: BLE001 - this document's failure, recorded in its row
+            outcomes.append(exc)
+            failed.append(f"document {stored.document_id}: {_reason(exc)}")
+            get_run_logger().error("%s", failed[-1])
+    if failed:
+        return Failed(message=f"{len(failed)} of {len(chosen)} documents failed: " + "; ".join(failed), data=outcomes)
+    return outcomes
+
+
+def shared_runs(chosen: list[StoredDocument], window: int, most: int) -> list[tuple[StoredDocument, ...]]:
+    """``chosen`` in task runs of up to ``most``, shorter towards the end (``shared_run_size``:
+    spread over the window) so that the backfill's end waits on no long task run."""
+    runs: list[tuple[StoredDocument, ...]] = []
+    start = 0
+    while start < len(chosen):
+        size = shared_run_size(len(chosen) - start, window, window, most, saturated=False, final=True)
+        runs.append(tuple(chosen[start : start + size]))
+        start += size
+    return runs
 
 
 def backfill_run_name() -> str:
@@ -107,12 +151,13 @@ def backfill(
         "backfill: %d of %d stored documents selected (extractor %s)", len(chosen), len(candidates), EXTRACTOR_VERSION
     )
     cache = ParseCache.for_run(ctx, storage)
-    futures = reextract_task.map(unmapped(ctx), chosen, unmapped(cache), force=unmapped(force))
+    shared = shared_runs(chosen, settings.document_window, settings.documents_per_task_run)
+    futures = reextract_task.map(unmapped(ctx), shared, unmapped(cache), force=unmapped(force))
     progress = create_progress_artifact(0.0, key="backfill-progress", description=f"Documents done of {len(chosen)}")
     rows: list[dict[str, object]] = []
     try:
-        for stored, future in zip(chosen, futures, strict=True):
-            rows.append(_row(stored, future))
+        for run, future in zip(shared, futures, strict=True):
+            rows.extend(_rows(run, future))
             update_progress_artifact(progress, 100.0 * len(rows) / len(chosen))
     finally:
         ctx.close()
@@ -132,16 +177,33 @@ def backfill(
     return Completed(message=message, data=rows)
 
 
-def _row(stored: StoredDocument, future: PrefectFuture[LoadOutcome]) -> dict[str, object]:
+def _rows(chosen: tuple[StoredDocument, ...], future: PrefectFuture[list[LoadOutcome | Exception]]) -> list[dict]:
+    """A row for each document of a task run: its load, or why it failed."""
     future.wait()
-    state = future.state
+    try:
+        outcomes = future.result(raise_on_failure=False)
+    except Exception as exc:  # noqa: BLE001 - reported per document
+        outcomes = exc
+    if not (isinstance(outcomes, list) and len(outcomes) == len(chosen)):
+        # The task run ended without its outcomes (crashed): every document's failure.
+        outcomes = [outcomes if isinstance(outcomes, Exception) else RuntimeError(str(future.state.message))] * len(
+            chosen
+        )
+    return [_row(stored, outcome) for stored, outcome in zip(chosen, outcomes, strict=True)]
+
+
+def _row(stored: StoredDocument, outcome: LoadOutcome | Exception) -> dict[str, object]:
     row: dict[str, object] = {
         "document_id": stored.document_id,
         "agency": stored.agency_name,
         "year": stored.fiscal_year,
         "was": stored.extractor_version,
     }
-    if state.is_completed():
-        outcome = future.result()
+    if isinstance(outcome, LoadOutcome):
         return row | {"action": outcome.action, "status": outcome.status, "facts": outcome.facts, "detail": ""}
-    return row | {"action": "failed", "status": None, "facts": 0, "detail": (state.message or state.name)[:300]}
+    return row | {"action": "failed", "status": None, "facts": 0, "detail": _reason(outcome)[:300]}
+
+
+def _reason(exc: BaseException) -> str:
+    # The exception's own first line: ours say what to do (``one_line`` would give its cause's).
+    return f"{type(exc).__name__}: {first_line(str(exc))}"

@@ -1,5 +1,6 @@
-"""The loop that drives a run's documents, each one ``document`` task run (download → extract →
-load, tasks/document.py), and the revalidate batches of the attachments a portal served before.
+"""The loop that drives a run's documents, each in a ``document`` task run of its own or a
+``documents`` task run it shares (download → extract → load, tasks/document.py), and the
+revalidate batches of the attachments a portal served before.
 
 Documents stream: discovery hands each disclosure over the moment the crawl takes it (a
 ``LinkFeed``), at most ``window`` documents are in flight at once, and a new document starts
@@ -8,10 +9,18 @@ first document reaches the database seconds after the crawl finds it whatever th
 size, the cores parse while the crawl still walks the list pages, the number of
 parsed-but-unloaded documents in memory is bounded, and a crash late in a run keeps everything
 loaded before it.
+
+A task run costs the Prefect server and the flow's client ≈ 50 ms of CPU whatever it does
+(docs/performance.md), ≈ 2.5 % of a real budget's parse. So while every parse slot is busy with
+a parse waiting behind it, a new document would only queue for a slot: documents then gather,
+up to ``per_task_run`` in one ``documents`` task run, which parses them one after the other. Until
+the slots are that busy, and for what is left once the crawl is over, documents go out spread
+over the room in the window, alone as soon as there is room for each.
 """
 
 from __future__ import annotations
 
+import heapq
 import queue
 import threading
 import time
@@ -26,8 +35,17 @@ from prefect.futures import PrefectFuture
 from storage.recheck import KnownSource
 from storage.repository import LoadOutcome
 from tasks.context import RunContext
-from tasks.document import DocumentDone, ParsedDigest, Stage, StageFailed, document_task_for
-from tasks.download import Downloaded, DownloadFailed
+from tasks.document import (
+    DocumentDone,
+    DocumentOutcome,
+    ParsedDigest,
+    Stage,
+    StageFailed,
+    document_task_for,
+    documents_task,
+    retry_alone,
+)
+from tasks.download import Downloaded, DownloadFailed, retry_delay
 from tasks.extract import ParseCache
 from tasks.revalidate import Revalidated, Verdict, revalidate_task, settled_without_request
 from tasks.stopping import PROCESS_STOP, StopRequest
@@ -104,24 +122,55 @@ class DocumentRun:
     stopped: bool = False
 
 
-def _take(run: DocumentRun, future: PrefectFuture[DocumentDone]) -> None:
-    """Record what the document's task run gave for ``run``."""
-    try:
-        done = future.result()
-    except DownloadFailed as exc:
-        run.fetched = exc.fetched  # recorded with its error: reported as download_failed
-        return
-    except ParseStopped:
+def _record(run: DocumentRun, outcome: DocumentOutcome) -> None:
+    """Record for ``run`` what its document's task run gave: its result or what it raised."""
+    if isinstance(outcome, DocumentDone):
+        run.fetched, run.parsed, run.outcome = outcome.fetched, outcome.parsed, outcome.outcome
+        run.unchanged = outcome.outcome is None and not outcome.fetched.error
+    elif isinstance(outcome, DownloadFailed):
+        run.fetched = outcome.fetched  # recorded with its error: reported as download_failed
+    elif isinstance(outcome, ParseStopped):
         run.stopped = True  # the run is stopping: nothing recorded, the next run parses it
-        return
-    except StageFailed as exc:
-        run.failed_stage, run.failure = exc.stage, exc.detail
-        return
+    elif isinstance(outcome, StageFailed):
+        run.failed_stage, run.failure = outcome.stage, outcome.detail
+    else:
+        run.failed_stage, run.failure = Stage.DOWNLOAD if run.fetched is None else Stage.EXTRACT, repr(outcome)
+
+
+def _take(run: DocumentRun, future: PrefectFuture[DocumentDone]) -> None:
+    """Record what the document's own task run gave for ``run``."""
+    try:
+        outcome: DocumentOutcome = future.result()
     except Exception as exc:  # noqa: BLE001 - reported per document, the run goes on
-        run.failed_stage, run.failure = Stage.DOWNLOAD if run.fetched is None else Stage.EXTRACT, repr(exc)
-        return
-    run.fetched, run.parsed, run.outcome = done.fetched, done.parsed, done.outcome
-    run.unchanged = done.outcome is None and not done.fetched.error
+        outcome = exc
+    _record(run, outcome)
+
+
+def _shared_outcomes(future: PrefectFuture[list[DocumentOutcome]], count: int) -> list[DocumentOutcome]:
+    """Each document's outcome in a shared task run (Failed when one failed: its data holds them
+    all); a task run that ended without them (crashed) is every document's failure."""
+    try:
+        value = future.result(raise_on_failure=False)
+    except Exception as exc:  # noqa: BLE001 - reported per document, the run goes on
+        value = exc
+    if isinstance(value, list) and len(value) == count:
+        return value
+    failure = value if isinstance(value, Exception) else RuntimeError(f"the task run gave {value!r}")
+    return [failure] * count
+
+
+def shared_run_size(waiting: int, room: int, window: int, most: int, saturated: bool, final: bool) -> int:
+    """How many of the ``waiting`` documents the next task run takes, with ``room`` of the
+    ``window``'s task runs free (0: none goes out now). While the parse slots are ``saturated``
+    a new document would only queue for one: documents gather until ``most`` wait. Otherwise,
+    and once the crawl is over (``final``), they are spread over the whole window, so that task
+    runs grow shorter as the queue does and the run's end waits on no long one: each goes alone
+    as soon as no more wait than the window holds."""
+    if waiting <= 0 or room <= 0:
+        return 0
+    if saturated and not final:
+        return most if waiting >= most else 0
+    return min(most, waiting, -(-waiting // window))
 
 
 def _revalidated(run: DocumentRun, result: Revalidated) -> tuple[bool, Downloaded | None]:
@@ -154,10 +203,14 @@ def run_documents(
     *,
     cache: ParseCache,
     recent_since: datetime | None = None,
+    per_task_run: int = 4,
 ) -> Iterator[DocumentRun]:
-    """Download → extract → load every link of ``feed`` in a ``document`` task run each, at most
-    ``window`` documents in flight, and yield each document when it is finished; ends when the
-    feed is exhausted and every document is finished.
+    """Download → extract → load every link of ``feed``, at most ``window`` task runs in flight,
+    each a ``document`` task run or a ``documents`` one of up to ``per_task_run`` documents (see
+    ``shared_run_size``), and yield each document when it is finished; ends when the feed is
+    exhausted and every document is finished. A shared task run's document whose download
+    failed for a passing reason gets a ``document`` task run of its own for the attempts left,
+    after the policy's delay.
 
     A link in ``known`` (an attachment whose bytes the database holds, as read at the run's
     start; empty for a full refresh, which downloads everything) read after ``recent_since``
@@ -174,23 +227,26 @@ def run_documents(
     the run's parse cache.
     """
     # A task run's end, or None: the feed changed (a link offered, the crawl over).
-    finished: queue.SimpleQueue[tuple[bool, int, PrefectFuture[Any]] | None] = queue.SimpleQueue()
+    finished: queue.SimpleQueue[tuple[bool, tuple[int, ...], PrefectFuture[Any]] | None] = queue.SimpleQueue()
     feed.on_change(lambda: finished.put(None))
     runs: list[DocumentRun] = []
     known = known or {}
     settled: deque[int] = deque()  # known links read within the window: done without a task run
     batches: list[list[int]] = []
     document = document_task_for(ctx)
+    retried = document_task_for(ctx, attempts_made=1)
+    # Documents of shared task runs to retry alone: when (monotonic), index.
+    later: list[tuple[float, int]] = []
     # Documents waiting for room in the window: index, its fetch (from a batch), the batch.
     waiting: deque[tuple[int, Downloaded | None, PrefectFuture[Any] | None]] = deque()
     pending: list[int] = []  # known links for the next batch
     pending_since = 0.0
     outstanding = active = done = 0
 
-    def watch(is_batch: bool, index: int, future: PrefectFuture[Any]) -> None:
+    def watch(is_batch: bool, indexes: tuple[int, ...], future: PrefectFuture[Any]) -> None:
         nonlocal outstanding
         outstanding += 1
-        future.add_done_callback(lambda future: finished.put((is_batch, index, future)))
+        future.add_done_callback(lambda future: finished.put((is_batch, indexes, future)))
 
     def take_links() -> None:
         nonlocal pending_since
@@ -212,15 +268,33 @@ def run_documents(
             batches.append(pending[:batch_size])
             del pending[:batch_size]
             links = [runs[i].link for i in batches[-1]]
-            watch(True, len(batches) - 1, revalidate_task.submit(ctx, links))
+            watch(True, (len(batches) - 1,), revalidate_task.submit(ctx, links))
 
     def start_waiting() -> None:
         nonlocal active
-        while waiting and active < window:
-            index, downloaded, upstream = waiting.popleft()
+        now = time.monotonic()
+        while later and later[0][0] <= now and active < window:
+            _due, index = heapq.heappop(later)
             active += 1
-            after = [upstream] if upstream is not None else None
-            watch(False, index, document.submit(ctx, runs[index].link, cache, downloaded, wait_for=after))
+            watch(False, (index,), retried.submit(ctx, runs[index].link, cache, None, 1))
+        while waiting and active < window:
+            size = shared_run_size(
+                len(waiting), window - active, window, per_task_run, ctx.parse_slots.saturated, feed.exhausted
+            )
+            if not size:
+                return
+            taken = [waiting.popleft() for _ in range(size)]
+            upstreams = list({id(up): up for _i, _d, up in taken if up is not None}.values())
+            after = upstreams or None
+            active += 1
+            if size == 1:
+                index, downloaded, _up = taken[0]
+                watch(False, (index,), document.submit(ctx, runs[index].link, cache, downloaded, wait_for=after))
+                continue
+            indexes = tuple(index for index, _d, _up in taken)
+            links = tuple(runs[index].link for index in indexes)
+            fetches = tuple(downloaded for _i, downloaded, _up in taken)
+            watch(False, indexes, documents_task.submit(ctx, links, cache, fetches, wait_for=after))
 
     def finish(run: DocumentRun) -> Iterator[DocumentRun]:
         nonlocal done
@@ -240,7 +314,7 @@ def run_documents(
             yield from finish(runs[settled.popleft()])
         send_batch(force=feed.exhausted)
         start_waiting()
-        if not (outstanding or waiting or pending) and feed.exhausted:
+        if not (outstanding or waiting or pending or later) and feed.exhausted:
             return
         try:
             ended = finished.get(timeout=0.25)
@@ -248,14 +322,22 @@ def run_documents(
             continue
         if ended is None:
             continue
-        is_batch, index, future = ended
+        is_batch, indexes, future = ended
         outstanding -= 1
         if is_batch:
-            yield from _batch_done(runs, batches[index], future, waiting, finish)
+            yield from _batch_done(runs, batches[indexes[0]], future, waiting, finish)
             continue
-        _take(runs[index], future)
         active -= 1
-        yield from finish(runs[index])
+        if len(indexes) == 1:
+            _take(runs[indexes[0]], future)
+            yield from finish(runs[indexes[0]])
+            continue
+        for index, outcome in zip(indexes, _shared_outcomes(future, len(indexes)), strict=True):
+            if retry_alone(outcome, ctx) and not stop.is_set():
+                heapq.heappush(later, (time.monotonic() + retry_delay(ctx.http, 1), index))
+                continue
+            _record(runs[index], outcome)
+            yield from finish(runs[index])
 
 
 def _batch_done(

@@ -199,6 +199,7 @@ def _run(
             known=known,
             recent_since=ctx.recheck_since(datetime.now(UTC)),
             cache=cache,
+            per_task_run=settings.documents_per_task_run,
         ):
             summary.documents.append(report_document(document))
             fetched = document.fetched

@@ -157,8 +157,14 @@ def download_attempt(ctx: RunContext, link: DisclosureLink, attempt: int) -> Dow
     return downloaded
 
 
-def retry_options(http: HttpConfig) -> dict[str, Any]:
-    """Task options for ``http.attempts`` attempts with fresh jittered delays between them."""
+def retry_options(http: HttpConfig, attempts_made: int = 0) -> dict[str, Any]:
+    """Task options for what is left of ``http.attempts`` after ``attempts_made``, with fresh
+    jittered delays between them."""
     policy = RetryPolicy.from_config(http)
-    delays = [policy.delay(attempt) for attempt in range(1, policy.attempts)]
+    delays = [policy.delay(attempt) for attempt in range(attempts_made + 1, policy.attempts)]
     return {"retries": len(delays), "retry_delay_seconds": delays or 0}
+
+
+def retry_delay(http: HttpConfig, attempts_made: int) -> float:
+    """The wait before attempt ``attempts_made + 1``."""
+    return RetryPolicy.from_config(http).delay(attempts_made)

@@ -117,6 +117,8 @@ class ParseSlots:
         self.shared = shared
         self._semaphore = threading.BoundedSemaphore(size)
         self._held = HeldSlots(size, max_hold=PARSE_MAX_HOLD_SECONDS) if shared else None
+        self._demand = 0
+        self._demand_lock = threading.Lock()
 
     @classmethod
     def for_plan(cls, plan: LimitPlan) -> ParseSlots:
@@ -130,10 +132,27 @@ class ParseSlots:
     def __repr__(self) -> str:
         return f"ParseSlots({self.size}, shared={self.shared})"
 
+    @property
+    def demand(self) -> int:
+        """Parses running or waiting for a slot in this process now."""
+        return self._demand
+
+    @property
+    def saturated(self) -> bool:
+        """Every slot busy and a parse waiting behind each: the cores have work for a while
+        whatever is submitted next (documents.py then gathers documents into shared task runs)."""
+        return self._demand >= 2 * self.size
+
     @contextmanager
     def slot(self) -> Iterator[None]:
-        with self._semaphore, self._held.slot(EXTRACTION_LIMIT) if self._held is not None else nullcontext():
-            yield
+        with self._demand_lock:
+            self._demand += 1
+        try:
+            with self._semaphore, self._held.slot(EXTRACTION_LIMIT) if self._held is not None else nullcontext():
+                yield
+        finally:
+            with self._demand_lock:
+                self._demand -= 1
 
     def close(self) -> None:
         if self._held is not None:

@@ -17,3 +17,12 @@ def document_run_name(stage: str) -> Callable[[], str]:
         return stage
 
     return name
+
+
+def documents_run_name() -> str:
+    """A shared task run's name: its first document, and how many more it holds."""
+    links = task_run.parameters.get("links") or ()
+    if not links:
+        return "documents"
+    first = links[0].link_text or links[0].url
+    return f"documents {first} and {len(links) - 1} more" if len(links) > 1 else f"documents {first}"

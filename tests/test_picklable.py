@@ -21,13 +21,13 @@ from flows.ingest import ingest
 from flows.portals import ingest_portals
 from tasks.context import RunContext
 from tasks.discover import discover_task
-from tasks.document import document_task
+from tasks.document import document_task, documents_task
 from tasks.revalidate import revalidate_task
 from yusuan.settings import load_settings
 
 
 @pytest.mark.parametrize(
-    "prefect_object", [ingest, ingest_portals, backfill, discover_task, document_task, revalidate_task]
+    "prefect_object", [ingest, ingest_portals, backfill, discover_task, document_task, documents_task, revalidate_task]
 )
 def test_flow_and_task_functions_pickle_by_value(prefect_object: Any) -> None:
     function = prefect_object.fn

@@ -181,6 +181,64 @@ def test_download_retries_are_task_retries_the_ui_shows(pipeline_env: str) -> No
     assert by_file[JIYUAN][:2] == (4, 503) and by_file[JIYUAN][2].endswith("(attempt 4 of 4)")
 
 
+def test_documents_sharing_a_task_run_keep_their_own_outcomes_and_retries(
+    pipeline_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The three documents in one ``documents`` task run (gathered until the crawl is over, as
+    when the parse slots are busy): the 404 fails that task run, whose state names it, without
+    costing the others; each 503 is handed to a ``document`` task run of its own, which goes on
+    from the second attempt (the first was the shared run's) with Prefect's retries; the one
+    that succeeds loads, the other is recorded after four attempts in all."""
+    import time
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    import flows.documents
+
+    monkeypatch.setattr(
+        flows.documents,
+        "shared_run_size",
+        lambda waiting, room, window, most, saturated, final: waiting if final else 0,
+    )
+    faults = Faults(transient_errors={ZHENGZHOU: 2, JIYUAN: 1_000}, missing={HUAXIAN})
+    with PortalServer(faults=faults) as portal:
+        result = ingest(portal.entry_url, portal="demo")
+        requests_for = {
+            name: sum(n for path, n in portal.log.paths.items() if path.endswith(name))
+            for name in (ZHENGZHOU, JIYUAN, HUAXIAN)
+        }
+    assert result["totals"]["loaded"] == 1 and result["totals"]["download_failed"] == 2, result["totals"]
+    assert requests_for == {ZHENGZHOU: 3, JIYUAN: 4, HUAXIAN: 1}
+    run_id = UUID(result["run_id"])
+    with get_client(sync_client=True) as client:
+        deadline = time.monotonic() + 20
+        while True:
+            runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+            final = [r for r in runs if r.name.startswith("document") and r.state and r.state.is_final()]
+            if len(final) >= 3 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    by_name = {r.name: r for r in final}
+    shared = [r for r in final if r.name.startswith("documents ")]
+    assert len(shared) == 1 and shared[0].name.endswith(" and 2 more"), sorted(by_name)
+    assert shared[0].state is not None and shared[0].state.is_failed()
+    message = shared[0].state.message or ""
+    assert message.startswith("1 of 3 documents failed") and HUAXIAN in message and "HTTP 404" in message, message
+    assert f"document {HUAXIAN}" not in by_name  # a 404 is not retried
+    retried = by_name[f"document {ZHENGZHOU}"]
+    assert retried.run_count == 2 and retried.state is not None and retried.state.is_completed()
+    exhausted = by_name[f"document {JIYUAN}"]
+    assert exhausted.run_count == 3 and exhausted.state is not None and exhausted.state.is_failed()
+    with engine_for(pipeline_env).connect() as conn:
+        fetches = conn.execute(text("SELECT link_text, attempts, http_status, error FROM yusuan.sources")).all()
+    by_file = {f.link_text: (f.attempts, f.http_status, f.error) for f in fetches}
+    assert by_file[ZHENGZHOU] == (3, 200, None)
+    assert by_file[HUAXIAN][:2] == (1, 404)
+    assert by_file[JIYUAN][:2] == (4, 503) and by_file[JIYUAN][2].endswith("(attempt 4 of 4)")
+
+
 def test_summary_artifact_names_documents_whose_checks_failed_with_their_source(pipeline_env: str) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey

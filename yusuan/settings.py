@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # PDFs parsed at once, each in its own process: pdfminer is pure Python, so this is what
     # uses the cores. 0 means one per core.
     parse_processes: int = Field(default=0, ge=0)
+    # Documents one task run may parse one after the other, when the parse slots are busy with a
+    # parse waiting behind each (flows/documents.py): a task run's bookkeeping costs the Prefect
+    # server and the flow ≈ 2.5 % of a real budget's parse. 1: a task run for every document.
+    documents_per_task_run: int = Field(default=4, ge=1)
     per_host_concurrency: int = 2
     # Portal entries of a group run crawled at once; never two that can reach a common host
     # (yusuan.discover.lanes), and all of them share the parse slots.
