@@ -7,7 +7,7 @@ import threading
 import time
 
 from flows.backfill import shared_runs
-from flows.documents import shared_run_size
+from flows.documents import _shared_outcomes, shared_run_size
 from tasks.limits import ParseSlots
 
 
@@ -69,3 +69,23 @@ def test_a_backfill_shares_task_runs_that_shrink_towards_its_end() -> None:
     assert [len(run) for run in shared_runs(chosen[:3], window=10, most=4)] == [1, 1, 1]  # type: ignore[arg-type]
     assert shared_runs([], window=10, most=4) == []
     assert {len(run) for run in shared_runs(chosen, window=10, most=1)} == {1}  # type: ignore[arg-type]
+
+
+class _Ended:
+    """A finished future's answer to ``result(raise_on_failure=False)``."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def result(self, raise_on_failure: bool = True) -> object:
+        assert raise_on_failure is False
+        return self.value
+
+
+def test_a_shared_task_run_that_ended_without_its_outcomes_fails_each_of_its_documents() -> None:
+    crash = RuntimeError("worker died")
+    assert _shared_outcomes(_Ended(crash), 3) == [crash, crash, crash]  # type: ignore[arg-type]
+    odd = _shared_outcomes(_Ended([1]), 2)  # type: ignore[arg-type]
+    assert len(odd) == 2 and all(isinstance(o, RuntimeError) and "gave [1]" in str(o) for o in odd)
+    outcomes = [ValueError("404"), "done"]
+    assert _shared_outcomes(_Ended(outcomes), 2) == outcomes  # type: ignore[arg-type]
