@@ -19,6 +19,9 @@ RUN_LOGGERS = {"PREFECT_LOGGING_EXTRA_LOGGERS": "yusuan"}
 # Set by the CLI to the URL of the Prefect API server it started for its own run
 # (flows/temporary_api.py): PREFECT_API_URL then names a server no other run shares.
 TEMPORARY_API_URL_ENV = "YUSUAN_TEMPORARY_PREFECT_API_URL"
+# How long a temporary API server may take to answer (Prefect's default, 20 s, gave up on a live
+# server still importing on a loaded machine); one that died is noticed at once.
+STARTUP_TIMEOUT_SECONDS = 90
 
 
 def configure_prefect_env(data_dir: Path | None = None) -> None:
@@ -30,4 +33,4 @@ def configure_prefect_env(data_dir: Path | None = None) -> None:
         # Prefect's SQLite database cannot be created in a directory that does not exist yet.
         Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     # Ephemeral mode starts a local API server on first use; keep its startup quiet and bounded.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(STARTUP_TIMEOUT_SECONDS))
