@@ -16,7 +16,7 @@ from prefect.artifacts import create_progress_artifact, create_table_artifact, u
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
-from prefect.runtime import flow_run, task_run
+from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from sqlalchemy.exc import DBAPIError
 
@@ -30,7 +30,9 @@ from tasks.document import log_parsed_and_loaded
 from tasks.extract import ParseCache, parse_fetched, prune_parse_cache
 from tasks.group import run_result_storage
 from tasks.load import load
+from tasks.naming import shared_run_name
 from tasks.runner import task_runner_for
+from tasks.shared_runs import outcomes_of, shared_state
 from yusuan.errors import first_line, one_line
 from yusuan.extract import EXTRACTOR_VERSION
 from yusuan.settings import load_settings
@@ -66,17 +68,7 @@ def reextract(ctx: RunContext, stored: StoredDocument, cache: ParseCache, force:
     return outcome
 
 
-def reextract_run_name() -> str:
-    """``re-extract <first link text>``, ``and N more`` when the task run holds several."""
-    chosen = task_run.parameters.get("chosen") or ()
-    if not chosen:
-        return "re-extract"
-    first = chosen[0].link
-    more = f" and {len(chosen) - 1} more" if len(chosen) > 1 else ""
-    return f"re-extract {first.link_text or first.url}{more}"
-
-
-@task(cache_policy=NO_CACHE, name="re-extract", task_run_name=reextract_run_name)
+@task(cache_policy=NO_CACHE, name="re-extract", task_run_name=shared_run_name("re-extract", "chosen"))
 def reextract_task(
     ctx: RunContext, chosen: tuple[StoredDocument, ...], cache: ParseCache, force: bool = False
 ) -> list[LoadOutcome | Exception] | State:
@@ -93,9 +85,7 @@ def reextract_task(
             outcomes.append(exc)
             failed.append(f"document {stored.document_id}: {_reason(exc)}")
             get_run_logger().error("%s", failed[-1])
-    if failed:
-        return Failed(message=f"{len(failed)} of {len(chosen)} documents failed: " + "; ".join(failed), data=outcomes)
-    return outcomes
+    return shared_state(outcomes, failed)
 
 
 def shared_runs(chosen: list[StoredDocument], window: int, most: int) -> list[tuple[StoredDocument, ...]]:
@@ -180,15 +170,7 @@ def backfill(
 def _rows(chosen: tuple[StoredDocument, ...], future: PrefectFuture[list[LoadOutcome | Exception]]) -> list[dict]:
     """A row for each document of a task run: its load, or why it failed."""
     future.wait()
-    try:
-        outcomes = future.result(raise_on_failure=False)
-    except Exception as exc:  # noqa: BLE001 - reported per document
-        outcomes = exc
-    if not (isinstance(outcomes, list) and len(outcomes) == len(chosen)):
-        # The task run ended without its outcomes (crashed): every document's failure.
-        outcomes = [outcomes if isinstance(outcomes, Exception) else RuntimeError(str(future.state.message))] * len(
-            chosen
-        )
+    outcomes = outcomes_of(future, len(chosen))
     return [_row(stored, outcome) for stored, outcome in zip(chosen, outcomes, strict=True)]
 
 

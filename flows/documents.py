@@ -48,6 +48,7 @@ from tasks.document import (
 from tasks.download import Downloaded, DownloadFailed, retry_delay
 from tasks.extract import ParseCache
 from tasks.revalidate import Revalidated, Verdict, revalidate_task, settled_without_request
+from tasks.shared_runs import outcomes_of
 from tasks.stopping import PROCESS_STOP, StopRequest
 from yusuan.discover.links import wanted_year
 from yusuan.extract.isolated import ParseStopped
@@ -144,19 +145,6 @@ def _take(run: DocumentRun, future: PrefectFuture[DocumentDone]) -> None:
     except Exception as exc:  # noqa: BLE001 - reported per document, the run goes on
         outcome = exc
     _record(run, outcome)
-
-
-def _shared_outcomes(future: PrefectFuture[list[DocumentOutcome]], count: int) -> list[DocumentOutcome]:
-    """Each document's outcome in a shared task run (Failed when one failed: its data holds them
-    all); a task run that ended without them (crashed) is every document's failure."""
-    try:
-        value = future.result(raise_on_failure=False)
-    except Exception as exc:  # noqa: BLE001 - reported per document, the run goes on
-        value = exc
-    if isinstance(value, list) and len(value) == count:
-        return value
-    failure = value if isinstance(value, Exception) else RuntimeError(f"the task run gave {value!r}")
-    return [failure] * count
 
 
 def shared_run_size(waiting: int, room: int, window: int, most: int, saturated: bool, final: bool) -> int:
@@ -332,7 +320,7 @@ def run_documents(
             _take(runs[indexes[0]], future)
             yield from finish(runs[indexes[0]])
             continue
-        for index, outcome in zip(indexes, _shared_outcomes(future, len(indexes)), strict=True):
+        for index, outcome in zip(indexes, outcomes_of(future, len(indexes)), strict=True):
             if retry_alone(outcome, ctx) and not stop.is_set():
                 heapq.heappush(later, (time.monotonic() + retry_delay(ctx.http, 1), index))
                 continue

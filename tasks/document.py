@@ -30,14 +30,15 @@ from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from prefect.runtime import task_run
-from prefect.states import Failed, State
+from prefect.states import State
 
 from storage.repository import LoadOutcome
 from tasks.context import RunContext
 from tasks.download import Downloaded, DownloadFailed, download_attempt, retry_if_transient, retry_options
 from tasks.extract import ParseCache, Parsed, describe_parse, parse_fetched
 from tasks.load import load
-from tasks.naming import document_run_name, documents_run_name
+from tasks.naming import document_run_name, shared_run_name
+from tasks.shared_runs import shared_state
 from tasks.stopping import PROCESS_STOP
 from yusuan.errors import one_line
 from yusuan.extract.isolated import ParseStopped
@@ -229,7 +230,7 @@ def shared_run_state(
     a document failed, its message naming each one and why. A download that failed for a passing
     reason is not a failure here: it is retried in a task run of its own, which says how it ended."""
     log = get_run_logger()
-    failed = []
+    failed: list[str] = []
     for link, outcome in zip(links, outcomes, strict=True):
         if not isinstance(outcome, Exception) or isinstance(outcome, ParseStopped):
             continue
@@ -239,12 +240,10 @@ def shared_run_state(
         else:
             log.error("%s: %s", name, outcome)
             failed.append(f"{name}: {outcome}")
-    if not failed:
-        return outcomes
-    return Failed(message=f"{len(failed)} of {len(links)} documents failed: " + "; ".join(failed), data=outcomes)
+    return shared_state(outcomes, failed)
 
 
-@task(cache_policy=NO_CACHE, name="documents", task_run_name=documents_run_name)
+@task(cache_policy=NO_CACHE, name="documents", task_run_name=shared_run_name("documents", "links"))
 def documents_task(
     ctx: RunContext,
     links: tuple[DisclosureLink, ...],

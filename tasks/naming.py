@@ -19,10 +19,16 @@ def document_run_name(stage: str) -> Callable[[], str]:
     return name
 
 
-def documents_run_name() -> str:
-    """A shared task run's name: its first document, and how many more it holds."""
-    links = task_run.parameters.get("links") or ()
-    if not links:
-        return "documents"
-    first = links[0].link_text or links[0].url
-    return f"documents {first} and {len(links) - 1} more" if len(links) > 1 else f"documents {first}"
+def shared_run_name(stage: str, parameter: str) -> Callable[[], str]:
+    """A shared task run's name: ``stage``, the first document of its ``parameter`` (links, or
+    records with a ``link``), and how many more it holds."""
+
+    def name() -> str:
+        items = task_run.parameters.get(parameter) or ()
+        if not items:
+            return stage
+        first = getattr(items[0], "link", items[0])
+        more = f" and {len(items) - 1} more" if len(items) > 1 else ""
+        return f"{stage} {first.link_text or first.url}{more}"
+
+    return name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
 from sqlalchemy import text
@@ -74,6 +75,40 @@ def test_a_missing_raw_file_fails_its_document_and_the_others_go_on(pipeline_env
     by_key = {a.key: a for a in artifacts}
     assert by_key["backfill-progress"].data == 100.0
     assert '"action": "failed"' in str(by_key["backfill-documents"].data)
+
+
+def test_documents_sharing_a_reextract_task_run_keep_their_own_rows(
+    pipeline_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All three in one ``re-extract`` task run (as a large backfill's are, four at a time): the
+    one whose raw file is gone fails that task run, whose state names it, and gets its row with
+    the reason; the other two are re-extracted and get theirs."""
+    import flows.backfill
+
+    monkeypatch.setattr(flows.backfill, "shared_runs", lambda chosen, window, most: [tuple(chosen)])
+    with PortalServer() as portal:
+        ingest(portal.entry_url, portal="demo")
+    with engine_for(pipeline_env).connect() as conn:
+        lost_id, lost_path = conn.execute(
+            text(
+                "SELECT d.document_id, f.storage_path FROM yusuan.documents d JOIN yusuan.files f USING (sha256)"
+                " ORDER BY d.document_id LIMIT 1"
+            )
+        ).one()
+    Path(lost_path).unlink()
+
+    state = backfill(force=True, return_state=True)
+    assert state.message == f"3 of 3 stored documents re-extracted with {EXTRACTOR_VERSION}: 1 failed, 2 unchanged"
+    rows = {row["document_id"]: row for row in state.result()}
+    assert rows[lost_id]["action"] == "failed" and "is not in the raw store" in str(rows[lost_id]["detail"])
+    assert sorted(str(row["action"]) for row in rows.values()) == ["failed", "unchanged", "unchanged"]
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
+    assert len(runs) == 1 and runs[0].name.startswith("re-extract ") and runs[0].name.endswith(" and 2 more")
+    assert runs[0].state is not None and runs[0].state.is_failed()
+    assert (runs[0].state.message or "").startswith(f"1 of 3 documents failed: document {lost_id}: FileNotFoundError")
 
 
 def test_version_order() -> None:

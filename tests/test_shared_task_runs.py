@@ -7,8 +7,9 @@ import threading
 import time
 
 from flows.backfill import shared_runs
-from flows.documents import _shared_outcomes, shared_run_size
+from flows.documents import shared_run_size
 from tasks.limits import ParseSlots
+from tasks.shared_runs import outcomes_of
 
 
 def test_documents_go_alone_while_the_parse_slots_are_not_saturated() -> None:
@@ -84,8 +85,8 @@ class _Ended:
 
 def test_a_shared_task_run_that_ended_without_its_outcomes_fails_each_of_its_documents() -> None:
     crash = RuntimeError("worker died")
-    assert _shared_outcomes(_Ended(crash), 3) == [crash, crash, crash]  # type: ignore[arg-type]
-    odd = _shared_outcomes(_Ended([1]), 2)  # type: ignore[arg-type]
+    assert outcomes_of(_Ended(crash), 3) == [crash, crash, crash]  # type: ignore[arg-type]
+    odd = outcomes_of(_Ended([1]), 2)  # type: ignore[arg-type]
     assert len(odd) == 2 and all(isinstance(o, RuntimeError) and "gave [1]" in str(o) for o in odd)
     outcomes = [ValueError("404"), "done"]
-    assert _shared_outcomes(_Ended(outcomes), 2) == outcomes  # type: ignore[arg-type]
+    assert outcomes_of(_Ended(outcomes), 2) == outcomes  # type: ignore[arg-type]
