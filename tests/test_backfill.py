@@ -45,10 +45,11 @@ def test_backfill_reloads_from_the_raw_store_without_network(pipeline_env: str) 
     assert [r["agency"] for r in backfill(agency_name="滑县医疗保障局", force=True)] == ["滑县医疗保障局"]
 
 
-def test_a_missing_raw_file_fails_its_document_and_the_others_go_on(pipeline_env: str) -> None:
+def _demo_with_one_raw_file_lost(database_url: str) -> int:
+    """The demo portal ingested, then its first document's raw file deleted: that document's id."""
     with PortalServer() as portal:
         ingest(portal.entry_url, portal="demo")
-    with engine_for(pipeline_env).connect() as conn:
+    with engine_for(database_url).connect() as conn:
         lost_id, lost_path = conn.execute(
             text(
                 "SELECT d.document_id, f.storage_path FROM yusuan.documents d JOIN yusuan.files f USING (sha256)"
@@ -56,6 +57,11 @@ def test_a_missing_raw_file_fails_its_document_and_the_others_go_on(pipeline_env
             )
         ).one()
     Path(lost_path).unlink()
+    return int(lost_id)
+
+
+def test_a_missing_raw_file_fails_its_document_and_the_others_go_on(pipeline_env: str) -> None:
+    lost_id = _demo_with_one_raw_file_lost(pipeline_env)
 
     state = backfill(force=True, return_state=True)
     assert state.is_completed()
@@ -86,16 +92,7 @@ def test_documents_sharing_a_reextract_task_run_keep_their_own_rows(
     import flows.backfill
 
     monkeypatch.setattr(flows.backfill, "shared_runs", lambda chosen, window, most: [tuple(chosen)])
-    with PortalServer() as portal:
-        ingest(portal.entry_url, portal="demo")
-    with engine_for(pipeline_env).connect() as conn:
-        lost_id, lost_path = conn.execute(
-            text(
-                "SELECT d.document_id, f.storage_path FROM yusuan.documents d JOIN yusuan.files f USING (sha256)"
-                " ORDER BY d.document_id LIMIT 1"
-            )
-        ).one()
-    Path(lost_path).unlink()
+    lost_id = _demo_with_one_raw_file_lost(pipeline_env)
 
     state = backfill(force=True, return_state=True)
     assert state.message == f"3 of 3 stored documents re-extracted with {EXTRACTOR_VERSION}: 1 failed, 2 unchanged"
