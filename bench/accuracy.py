@@ -44,7 +44,7 @@ def run(
             style = replace(style, line_layout=line_layout)
             path.write_bytes(render_budget(budget, style))
             doc = extract_document(path, str(seed))
-            result = score(budget, doc)
+            result = score(budget, doc, line_layout)
             if result.misses:
                 failures[f"seed {seed}"] = len(result.misses)
             targets = [(t.level1, t.level2, t.indicator, t.target_value) for t in doc.targets]

@@ -240,6 +240,12 @@ function_lines = Table(
     Column("basic_total", Money),
     Column("project_total", Money),
     Column("level", String(10), nullable=False, server_default="", comment="class | section | item"),
+    Column(
+        "personnel", Money, comment="人员经费, yuan, where the table prints it (a part of 基本支出); NULL otherwise."
+    ),
+    Column(
+        "public_funds", Money, comment="公用经费, yuan, where the table prints it (a part of 基本支出); NULL otherwise."
+    ),
 )
 
 economic_lines = Table(

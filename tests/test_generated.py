@@ -155,7 +155,7 @@ def test_line_tables_in_other_templates_layouts_are_read(tmp_path: Path, layout:
         style = dataclasses.replace(style, line_layout=layout, ruling=ruling)
         path = tmp_path / f"{seed}.pdf"
         path.write_bytes(render_budget(budget, style))
-        total.merge(score(budget, extract_document(path, str(seed))))
+        total.merge(score(budget, extract_document(path, str(seed)), layout))
     for kind in ("general_budget_expenditure", "general_budget_basic_expenditure", "totals"):
         assert total.expected[kind] > 0
         assert total.share(kind) == 1.0, [m for m in total.misses if m.startswith(kind)][:10]

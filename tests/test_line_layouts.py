@@ -13,7 +13,7 @@ from yusuan.extract.classify import classify_title
 from yusuan.extract.header_rows import is_column_number_row
 from yusuan.extract.hierarchy import nesting
 from yusuan.extract.line_checks import PrintedRow, PrintedTable, line_checks
-from yusuan.extract.parse import parse_economic_table, parse_function_table, parse_three_public_table
+from yusuan.extract.parse import parse_economic_table, parse_function_table, parse_grid, parse_three_public_table
 from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
 from yusuan.extract.side_by_side import unstacked_blocks
 from yusuan.extract.stitching import remap_continuation
@@ -1017,3 +1017,85 @@ def test_three_blocks_the_third_continuing_the_second_part() -> None:
     }
     assert grid.rows[0].cells[2:] == ["41", "35", "6"]  # type: ignore[attr-defined]
     assert {c.status for c in line_checks(facts.printed[0])} == {"passed"}
+
+
+def _basic_by_function(rows: list[Row]) -> tuple[dict[str, tuple[Decimal | None, ...]], list[str]]:
+    """The lines of a 基本支出 table as the pipeline parses it (parse_grid by its title's kind), each
+    with total, basic, project, personnel and public, and its checks' verdicts."""
+    facts = parse_grid(
+        _grid(rows, title="一般公共预算基本支出表"), "general_budget_basic_expenditure", Unit.WAN_YUAN, 0
+    )  # type: ignore[arg-type]
+    assert facts.economic_lines == []
+    lines = {
+        line.func_code: (line.total, line.basic_total, line.project_total, line.personnel, line.public_funds)
+        for line in facts.function_lines
+    }
+    assert {line.table_kind for line in facts.function_lines} == {"general_budget_basic_expenditure"}
+    return lines, [c.status for table in facts.printed for c in line_checks(table)]
+
+
+def test_a_basic_table_printed_by_function_class_gives_function_lines_with_their_parts() -> None:
+    """功能分类科目 rows under 合计 | 人员经费 | 公用经费 (templates that print the 基本支出 table by
+    function rather than economic class): function lines of that table, not unread rows."""
+    rows: list[Row] = [
+        ["功能分类科目编码", "功能分类科目名称", "合计", "人员经费", "公用经费"],
+        ["", "合计", "13.00", "10.00", "3.00"],
+        ["201", "一般公共服务支出", "11.00", "9.00", "2.00"],
+        ["20101", "人大事务", "11.00", "9.00", "2.00"],
+        ["2010101", "行政运行", "11.00", "9.00", "2.00"],
+        ["208", "社会保障和就业支出", "2.00", "1.00", "1.00"],
+        ["20805", "行政事业单位养老支出", "2.00", "1.00", "1.00"],
+        ["2080505", "机关事业单位基本养老保险缴费支出", "2.00", "1.00", "1.00"],
+    ]
+    lines, verdicts = _basic_by_function(rows)
+    assert lines == {
+        "2010101": _wan("11.00", "11.00", None, "9.00", "2.00"),
+        "2080505": _wan("2.00", "2.00", None, "1.00", "1.00"),
+    }
+    assert verdicts == ["passed", "passed"]
+    # 类 | 款 | 项 apart and no 合计 column: each row's total is its two parts'.
+    split: list[Row] = [
+        ["类", "款", "项", "科目名称", "人员经费", "公用经费"],
+        ["", "", "", "合计", "10.00", "3.00"],
+        ["201", "", "", "一般公共服务支出", "9.00", "2.00"],
+        ["201", "01", "01", "行政运行", "9.00", "2.00"],
+        ["208", "", "", "社会保障和就业支出", "1.00", "1.00"],
+        ["208", "05", "05", "机关事业单位基本养老保险缴费支出", "1.00", "1.00"],
+    ]
+    lines, verdicts = _basic_by_function(split)
+    assert lines == {
+        "2010101": _wan("11.00", "11.00", None, "9.00", "2.00"),
+        "2080505": _wan("2.00", "2.00", None, "1.00", "1.00"),
+    }
+    assert verdicts == ["passed", "passed"]
+    # Leaves only, no 类/款 rows: its names alone would pass for an economic table without codes.
+    leaves_only = [rows[0], rows[1], rows[4], rows[7]]
+    assert _basic_by_function(leaves_only)[0] == lines
+    # A part out by one: named by the checks, as in any table.
+    wrong = [row[:] for row in rows]
+    wrong[4][3] = "8.00"
+    assert "failed" in _basic_by_function(wrong)[1]
+
+
+def test_a_spending_table_keeps_the_personnel_and_public_parts_of_its_basic_column() -> None:
+    """合计 | 基本支出 (人员经费 | 公用经费) | 项目支出: the parts stay on the line beside basic."""
+    rows: list[Row] = [
+        ["科目编码", "科目名称", "合计", "基本支出", None, None, "项目支出"],
+        [None, None, None, "小计", "人员经费", "公用经费", None],
+        ["2010101", "行政运行", "11.00", "11.00", "9.00", "2.00", ""],
+        ["2010102", "一般行政管理事务", "5.00", "", "", "", "5.00"],
+    ]
+    facts = parse_function_table(_grid(rows), "general_budget_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    got = {line.func_code: (*_amounts(line), line.personnel, line.public_funds) for line in facts.function_lines}
+    assert got == {
+        "2010101": _wan("11.00", "11.00", None, "9.00", "2.00"),
+        "2010102": _wan("5.00", None, "5.00", None, None),
+    }
+    # An economic 基本支出 table is still read by economic class.
+    economic = parse_grid(
+        _grid([["科目编码", "科目名称", "合计", "人员经费", "公用经费"], ["30101", "基本工资", "9.00", "9.00", ""]]),
+        "general_budget_basic_expenditure",
+        Unit.WAN_YUAN,
+        0,
+    )
+    assert [line.econ_code for line in economic.economic_lines] == ["30101"] and economic.function_lines == []

@@ -219,6 +219,26 @@ def test_amounts_are_exact_numerics(db: str, tmp_path, zhengzhou) -> None:
     assert column_type == "numeric"
 
 
+def test_a_function_lines_personnel_and_public_parts_are_stored_and_shown(db: str, tmp_path, zhengzhou) -> None:
+    """人员经费 and 公用经费 of a function line reach budget.function_lines (migration 0010); a line
+    whose table prints no parts shows NULL, and a second load changes nothing."""
+    first, *rest = zhengzhou.function_lines
+    parted = replace(first, personnel=Decimal("1234.56"), public_funds=Decimal("0.44"))
+    doc = replace(zhengzhou, function_lines=[parted, *rest])
+    fetched = _fetched(RawStore(tmp_path), b"%PDF-1 parts", "http://p/parts.pdf", "预算")
+    assert _load(db, doc, fetched) == "inserted"
+    query = text(
+        "SELECT l.row_index, l.personnel, l.public_funds FROM budget.function_lines l "
+        "JOIN yusuan.documents d USING (document_id) WHERE d.sha256 = :sha AND l.table_index = :table"
+    )
+    with engine_for(db).connect() as conn:
+        rows = {r[0]: r[1:] for r in conn.execute(query, {"sha": fetched.sha256, "table": first.lineage.table_index})}
+    assert rows[first.lineage.row_index] == (Decimal("1234.56"), Decimal("0.44"))
+    assert all(parts == (None, None) for index, parts in rows.items() if index != first.lineage.row_index)
+    before = count_rows(db)
+    assert _load(db, doc, fetched) == "unchanged" and count_rows(db) == before
+
+
 def test_views_are_documented(db: str) -> None:
     with engine_for(db).connect() as conn:
         undocumented = (

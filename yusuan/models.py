@@ -256,6 +256,9 @@ class FunctionLine:
     project_total: Decimal | None
     # class (类) | section (款) | item (项); also where the table prints no code (func_code "").
     level: str = ""
+    # 人员经费 and 公用经费 where the table prints them (the parts of 基本支出); None otherwise.
+    personnel: Decimal | None = None
+    public_funds: Decimal | None = None
 
 
 @pickled_by_position

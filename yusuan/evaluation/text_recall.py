@@ -26,7 +26,6 @@ from pathlib import Path
 
 import pdfplumber
 
-from yusuan.extract.parse import ECONOMIC_KINDS
 from yusuan.models import ExtractedDocument, ExtractedTable
 from yusuan.normalise.amounts import is_amount, is_blank_amount, parse_amount
 
@@ -146,8 +145,10 @@ def table_recall(path: Path, doc: ExtractedDocument) -> list[TableRecall]:
     for line in doc.function_lines:
         amounts = (line.total, line.basic_total, line.project_total)
         stored.setdefault(line.lineage.table_index, {}).setdefault(line.func_code, []).append(amounts)
+    economic_tables: set[int] = set()
     for econ in doc.economic_lines:
         amounts = (econ.total, econ.personnel, econ.public_funds)
+        economic_tables.add(econ.lineage.table_index)
         by_code = stored.setdefault(econ.lineage.table_index, {})
         for code in {econ.econ_code, econ.gov_econ_code} - {""}:
             by_code.setdefault(code, []).append(amounts)
@@ -159,7 +160,8 @@ def table_recall(path: Path, doc: ExtractedDocument) -> list[TableRecall]:
     with pdfplumber.open(path) as pdf:
         heights = {i + 1: float(page.bbox[3]) for i, page in enumerate(pdf.pages)}
         for table in tables:
-            economic = table.kind in ECONOMIC_KINDS
+            # A 基本支出 table printed by function class holds function lines.
+            economic = table.index in economic_tables
             codes = stored[table.index]
             recall = TableRecall(str(path), str(table.kind))
             seen: set[str] = set()

@@ -268,6 +268,15 @@ class _FunctionColumns:
     crossed: bool = False
     # Spending beside 基本支出 and 项目支出 that the 合计 includes (单位预留机动经费, 上缴上级支出 …).
     others: list[int] = field(default_factory=list)
+    # 人员经费 and 公用经费, wherever printed (under 基本支出 or in its place).
+    personnel: int | None = None
+    public: int | None = None
+
+    @property
+    def basic_only(self) -> bool:
+        """The table prints no 项目支出 but 人员经费 and 公用经费: a 基本支出 table by function
+        class, whose rows are the sums of those two parts."""
+        return self.project is None and self.personnel is not None and self.public is not None
 
 
 _BASIC_HEADS = ("基本支出",)
@@ -377,13 +386,14 @@ def _function_columns(grid: Grid) -> _FunctionColumns:
     amounts = budget_year_columns(paths, all_amounts)
     basic = next((c for c in amounts if _under(paths[c], _BASIC_HEADS)), None)
     project = next((c for c in amounts if _under(paths[c], _PROJECT_HEADS)), None)
+    personnel = next((c for c in amounts if "人员" in _leaf(paths[c])), None)
+    public = next((c for c in amounts if "公用" in _leaf(paths[c])), None)
     basic_parts: list[int] = []
-    if basic is None:
-        personnel = next((c for c in amounts if "人员" in _leaf(paths[c])), None)
-        public = next((c for c in amounts if "公用" in _leaf(paths[c])), None)
-        if personnel is not None and public is not None:
-            basic_parts = [personnel, public]
-    parts_printed = project is not None and (basic is not None or bool(basic_parts))
+    if basic is None and personnel is not None and public is not None:
+        basic_parts = [personnel, public]
+    # Both parts of the row and no column of the whole: 基本支出 | 项目支出, or 人员经费 | 公用经费
+    # alone (a 基本支出 table by function class).
+    parts_printed = bool(basic_parts) if project is None else (basic is not None or bool(basic_parts))
     total = _total_column(paths, amounts, (*_BASIC_HEADS, *_PROJECT_HEADS, "人员", "公用"), parts_printed)
     if total is not None and basic is not None and project is not None:
         basic, project = _parts_checked_by_the_body(grid, amounts, total, basic, project)
@@ -402,7 +412,9 @@ def _function_columns(grid: Grid) -> _FunctionColumns:
         if basic is not None and project is not None
         else []
     )
-    return _FunctionColumns(code, unit_code, name, total, basic, project, all_amounts, basic_parts, crossed, others)
+    return _FunctionColumns(
+        code, unit_code, name, total, basic, project, all_amounts, basic_parts, crossed, others, personnel, public
+    )
 
 
 def _parts_checked_by_the_body(grid: Grid, amounts: list[int], total: int, basic: int, project: int) -> tuple[int, int]:
@@ -446,6 +458,8 @@ def _merged_pairings(lines: list[FunctionLine]) -> list[FunctionLine]:
                 total=_plus(last.total, line.total),
                 basic_total=_plus(last.basic_total, line.basic_total),
                 project_total=_plus(last.project_total, line.project_total),
+                personnel=_plus(last.personnel, line.personnel),
+                public_funds=_plus(last.public_funds, line.public_funds),
             )
         else:
             out.append(line)
@@ -464,7 +478,7 @@ def _basic_amount(cells: list[str], cols: _FunctionColumns, unit: Unit) -> Decim
 
 def _total_amount(cells: list[str], cols: _FunctionColumns, unit: Unit) -> Decimal | None:
     """The row's 合计, or the sum of its parts where the table prints no 合计 column."""
-    if cols.total is not None or cols.project is None:
+    if cols.total is not None or (cols.project is None and not cols.basic_parts):
         return _amount(cells, cols.total, unit)
     parts = [_basic_amount(cells, cols, unit), _amount(cells, cols.project, unit)]
     return functools.reduce(_plus, parts + [_amount(cells, c, unit) for c in cols.others])
@@ -577,15 +591,22 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         grid, cols = mended, _function_columns(mended)
     facts = ParsedFacts()
     candidates: list[FunctionLine] = []
+    read: dict[int, FunctionLine] = {}  # every row as a line, for a table of names only
     inherited: list[str] = []
     total_seen = False
     printed = PrintedTable(
         table_index,
         kind,
-        ("基本支出", "项目支出"),
-        (cols.basic is not None or bool(cols.basic_parts)) and cols.project is not None,
+        ("人员经费", "公用经费") if cols.basic_only else ("基本支出", "项目支出"),
+        cols.basic_only or ((cols.basic is not None or bool(cols.basic_parts)) and cols.project is not None),
         _quantum(grid, [cols.total, cols.basic, cols.project, *cols.basic_parts], unit),
     )
+
+    def printed_amounts(line: FunctionLine) -> tuple[Decimal | None, ...]:
+        if cols.basic_only:
+            return (line.total, line.personnel, line.public_funds)
+        return (line.total, line.basic_total, line.project_total)
+
     for i, row in enumerate(grid.rows):
         cells = row.cells
         lineage = Lineage(table_index, row.page_no, i)
@@ -597,11 +618,21 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
             if code:
                 name = rest
         label = _label_of(cells)
-        amounts = (
-            _total_amount(cells, cols, unit),
-            _basic_amount(cells, cols, unit),
-            _amount(cells, cols.project, unit),
+        line = FunctionLine(
+            lineage=lineage,
+            table_kind=kind,
+            func_code=code,
+            func_name=name,
+            unit_code=cells[cols.unit_code] if cols.unit_code is not None else "",
+            total=_total_amount(cells, cols, unit),
+            basic_total=_basic_amount(cells, cols, unit),
+            project_total=_amount(cells, cols.project, unit),
+            level=function_level(code) if code else "",
+            personnel=_amount(cells, cols.personnel, unit),
+            public_funds=_amount(cells, cols.public, unit),
         )
+        amounts = printed_amounts(line)
+        read[i] = line
         if not code and _TOTAL_LABEL.match(label):
             facts.figures += _total_figures(kind, cols, cells, unit, lineage)
             if printed.total is None:
@@ -610,19 +641,7 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
             continue
         if code:
             printed.rows.append(_printed_row(code, name, row, i, amounts))
-            candidates.append(
-                FunctionLine(
-                    lineage=lineage,
-                    table_kind=kind,
-                    func_code=code,
-                    func_name=name,
-                    unit_code=cells[cols.unit_code] if cols.unit_code is not None else "",
-                    total=amounts[0],
-                    basic_total=amounts[1],
-                    project_total=amounts[2],
-                    level=function_level(code),
-                )
-            )
+            candidates.append(line)
         elif not total_seen and not candidates and not name and _has_amounts(cells, cols.amounts):
             # A totals row printed without a label (e.g. a one-row 支出预算总表).
             facts.figures += _total_figures(kind, cols, cells, unit, lineage)
@@ -638,7 +657,7 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
                 c.func_name,
                 grid.rows[c.lineage.row_index],
                 c.lineage.row_index,
-                (c.total, c.basic_total, c.project_total),
+                printed_amounts(c),
             )
             for c in candidates
         ]
@@ -649,17 +668,7 @@ def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) ->
         leaves_found = codeless_leaves(printed, ("class", "section", "item"))
         facts.parents = {Lineage(table_index, row.page_no, row.row_index): up for row, _, up in leaves_found}
         facts.function_lines = [
-            FunctionLine(
-                lineage=Lineage(table_index, row.page_no, row.row_index),
-                table_kind=kind,
-                func_code="",
-                func_name=grid.rows[row.row_index].cells[cols.name],
-                unit_code="",
-                total=row.amounts[0],
-                basic_total=row.amounts[1],
-                project_total=row.amounts[2],
-                level=level,
-            )
+            replace(read[row.row_index], func_name=grid.rows[row.row_index].cells[cols.name], unit_code="", level=level)
             for row, level, _ in leaves_found
         ]
     facts.printed.append(printed)
@@ -1084,7 +1093,17 @@ def parse_grid(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFac
     if kind in FUNCTION_KINDS:
         return parse_function_table(grid, kind, unit, table_index)
     if kind in ECONOMIC_KINDS:
-        return parse_economic_table(grid, kind, unit, table_index)
+        facts = parse_economic_table(grid, kind, unit, table_index)
+        if kind == "general_budget_basic_expenditure" and not any(
+            line.econ_code or line.gov_econ_code for line in facts.economic_lines
+        ):
+            # Some templates print the 基本支出 table by function class (功能分类科目 rows under
+            # 人员经费 | 公用经费): read so where no economic code was read and function codes are
+            # (its names alone would pass for an economic table printed without codes).
+            by_function = parse_function_table(grid, kind, unit, table_index)
+            if sum(1 for line in by_function.function_lines if line.func_code) >= 2:
+                return by_function
+        return facts
     if kind == "project_expenditure":
         return parse_project_table(grid, kind, unit, table_index)
     if kind == "three_public":

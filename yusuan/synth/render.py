@@ -85,6 +85,8 @@ class RenderStyle:
 #   full-width        amounts and codes typed full-width (１，２３４．００)
 #   parents-once      类 | 款 (| 项) apart, with subtotal rows, each parent part printed only on the
 #                     row that opens it (merged cells): the 款 rows leave their 类 blank
+#   basic-by-function the 基本支出 table printed by function class (功能分类科目 rows, 合计 | 人员经费 |
+#                     公用经费), as some templates print it, instead of by economic class
 LINE_LAYOUTS = (
     "standard",
     "side-by-side",
@@ -93,6 +95,7 @@ LINE_LAYOUTS = (
     "no-total-column",
     "full-width",
     "parents-once",
+    "basic-by-function",
 )
 _ECONOMIC_CLASSES = {"301": "工资福利支出", "302": "商品和服务支出", "303": "对个人和家庭的补助", "310": "资本性支出"}
 # Layouts drawn on a one-row header with no second classification (their columns are rewritten).
@@ -344,6 +347,8 @@ class _Renderer:
             return self.economic_blocks_table(name)
         if s.line_layout == "parents-once":
             return self.economic_classes_table(name)
+        if s.line_layout == "basic-by-function":
+            return self.basic_by_function_table(name)
         gov_columns = s.gov_econ_columns and s.line_layout not in _FLAT_LAYOUTS
         if gov_columns:
             header = [
@@ -375,6 +380,43 @@ class _Renderer:
             )
         if not gov_columns:
             header, body = _laid_out(s.line_layout, header, body, 1, 1)
+        return [*self.heading(name), self.table(header + body, len(header), spans)]
+
+    def basic_by_function_table(self, name: str) -> list:
+        """The function lines that have basic spending, under 合计 | 人员经费 | 公用经费 (a two-row
+        header spans them with 一般公共预算基本支出), 类/款 subtotal rows where the style prints them."""
+        b, s = self.b, self.s
+        codes = ["类", "款", "项"] if s.split_codes else ["科目编码"]
+        nc = len(codes)
+        parts = ["合计", "人员经费", "公用经费"]
+        if s.header_depth == 1:
+            header, spans = [[*codes, "科目名称", *parts]], []
+        else:
+            top = ["功能分类科目编码", *([""] * (nc - 1)), "功能分类科目名称", "一般公共预算基本支出", "", ""]
+            header = [top, [*(codes if nc > 1 else [""]), "", *parts]]
+            spans = [((0, 0), (nc - 1, 0) if nc > 1 else (0, 1)), ((nc, 0), (nc, 1)), ((nc + 1, 0), (nc + 3, 0))]
+
+        def code_cells(code: str) -> list[str]:
+            return [code] if nc == 1 else [code[:3], code[3:5], code[5:7]]
+
+        def amounts(personnel: Decimal, public: Decimal) -> list[str]:
+            return [self.money(personnel + public), self.money(personnel), self.money(public)]
+
+        lines = [line for line in b.lines if line.basic]
+        body = [[*([""] * nc), "合计", *amounts(b.personnel, b.public)]]
+        seen: set[str] = set()
+        for line in lines:
+            if s.subtotals:
+                for prefix, names in ((line.code[:3], FUNCTION_CLASSES), (line.code[:5], FUNCTION_SECTIONS)):
+                    if prefix in seen:
+                        continue
+                    seen.add(prefix)
+                    members = [x for x in lines if x.code.startswith(prefix)]
+                    personnel = sum((x.personnel for x in members), Decimal(0))
+                    public = sum((x.public for x in members), Decimal(0))
+                    cells = [prefix] if nc == 1 else [prefix[:3], prefix[3:5], ""]
+                    body.append([*cells, names.get(prefix, ""), *amounts(personnel, public)])
+            body.append([*code_cells(line.code), line.name, *amounts(line.personnel, line.public)])
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def economic_classes_table(self, name: str) -> list:

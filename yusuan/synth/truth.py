@@ -36,8 +36,35 @@ class Score:
         return self.exact[kind] / self.expected[kind] if self.expected[kind] else 1.0
 
 
-def score(budget: SynthBudget, doc: ExtractedDocument) -> Score:
+def score(budget: SynthBudget, doc: ExtractedDocument, line_layout: str = "standard") -> Score:
+    """Every numeric cell of ``budget`` against what ``doc`` holds; ``line_layout`` is the one it was
+    rendered in (the ``basic-by-function`` layout prints the 基本支出 table by function class)."""
     s = Score()
+    _function_tables(budget, doc, s)
+    if line_layout == "basic-by-function":
+        _basic_by_function(budget, doc, s)
+    else:
+        _basic_by_economic_class(budget, doc, s)
+    _other_tables(budget, doc, s)
+    return s
+
+
+def _basic_by_function(budget: SynthBudget, doc: ExtractedDocument, s: Score) -> None:
+    got = {line.func_code: line for line in doc.function_lines if line.table_kind == "general_budget_basic_expenditure"}
+    for line in budget.lines:
+        if not line.basic:
+            continue
+        found = got.get(line.code)
+        for name, value, attr in (
+            ("total", line.basic, "total"),
+            ("personnel", line.personnel, "personnel"),
+            ("public", line.public, "public_funds"),
+        ):
+            got_value = getattr(found, attr) if found else None
+            s.check("general_budget_basic_expenditure", f"{line.code} {name}", budget.yuan(value), got_value)
+
+
+def _function_tables(budget: SynthBudget, doc: ExtractedDocument, s: Score) -> None:
     y = budget.yuan
     for kind in ("expenditure_summary", "general_budget_expenditure"):
         got = {line.func_code: line for line in doc.function_lines if line.table_kind == kind}
@@ -52,6 +79,10 @@ def score(budget: SynthBudget, doc: ExtractedDocument) -> Score:
                     if found
                     else None,
                 )
+
+
+def _basic_by_economic_class(budget: SynthBudget, doc: ExtractedDocument, s: Score) -> None:
+    y = budget.yuan
     econ = {
         line.econ_code: line for line in doc.economic_lines if line.table_kind == "general_budget_basic_expenditure"
     }
@@ -70,6 +101,10 @@ def score(budget: SynthBudget, doc: ExtractedDocument) -> Score:
                 y(value),
                 getattr(found, attr) if found else None,
             )
+
+
+def _other_tables(budget: SynthBudget, doc: ExtractedDocument, s: Score) -> None:
+    y = budget.yuan
     projects = {p.project_name: p for p in doc.projects}
     for project in budget.projects:
         found = projects.get(project.name)
@@ -89,4 +124,3 @@ def score(budget: SynthBudget, doc: ExtractedDocument) -> Score:
     }
     for name, value in figures.items():
         s.check("totals", name, y(value), doc.figure(name))
-    return s
