@@ -18,6 +18,7 @@ from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
 from yusuan.extract.side_by_side import unstacked_blocks
 from yusuan.extract.stitching import remap_continuation
 from yusuan.extract.tables import RawTable, Segment, build_tables, to_grid
+from yusuan.extract.word_grid import cells_by_band, leaf_label_bands
 from yusuan.models import EconomicLine, FunctionLine
 from yusuan.normalise.amounts import Unit
 from yusuan.normalise.codes import is_economic_code
@@ -1071,6 +1072,9 @@ def test_a_basic_table_printed_by_function_class_gives_function_lines_with_their
     # Leaves only, no 类/款 rows: its names alone would pass for an economic table without codes.
     leaves_only = [rows[0], rows[1], rows[4], rows[7]]
     assert _basic_by_function(leaves_only)[0] == lines
+    # One line: an agency with one function item.
+    one = [rows[0], ["", "合计", "11.00", "9.00", "2.00"], rows[4]]
+    assert _basic_by_function(one) == ({"2010101": lines["2010101"]}, ["passed", "passed"])
     # A part out by one: named by the checks, as in any table.
     wrong = [row[:] for row in rows]
     wrong[4][3] = "8.00"
@@ -1099,3 +1103,130 @@ def test_a_spending_table_keeps_the_personnel_and_public_parts_of_its_basic_colu
         0,
     )
     assert [line.econ_code for line in economic.economic_lines] == ["30101"] and economic.function_lines == []
+
+
+def test_a_one_row_three_public_table_without_rules_prints_its_zeros_as_dashes() -> None:
+    """Whole numbers in 元 under a 三公 header, the zeros printed as dashes: the one number row
+    is data (it used to be taken for text, and the table for none)."""
+    words = [
+        *_line(10, (40, "一般公共预算“三公”经费支出预算表")),
+        *_line(24, (40, "单位：元")),
+        *_line(40, (220, "公务用车购置及运行费")),
+        *_line(50, (40, "“三公”经费合计"), (130, "因公出国（境）费"), (330, "公务接待费")),
+        *_line(60, (200, "小计"), (240, "购置费"), (290, "运行费")),
+        *_line(74, (40, "335794"), (130, "42622"), (200, "293172"), (240, "293172"), (290, "-"), (330, "-")),
+    ]
+    (table,) = find_text_tables(words)
+    assert [w["text"] for w in table.body[0]] == ["335794", "42622", "293172", "293172", "-", "-"]
+    assert len(table.header) == 3
+    # A page number under label lines is no such row.
+    assert find_text_tables([*words[:-6], *_line(74, (200, "-"), (210, "21"), (224, "-"))]) == []
+
+
+def test_columns_from_header_labels_are_cut_in_the_gap_between_the_labels() -> None:
+    """小计 (a narrow cell) beside 公务用车购置费 (a wide one), both labels centred, the numbers at
+    their cells' left edges: the purchase amount stays in its column (halfway between the labels'
+    centres fell on it)."""
+    header = [
+        _line(40, (100, "公务用车购置及运行费")),
+        _line(50, (20, "合计")),
+        [{"text": t, "x0": x0, "x1": x1, "top": 60, "bottom": 68} for t, x0, x1 in (
+            ("小计", 71.1, 89.1), ("公务用车购置费", 97.1, 160.1), ("公务用车运行费", 168.1, 231.1))],
+    ]  # fmt: skip
+    columns = leaf_label_bands(header, 10, 240)
+    row = [{"text": "1.0", "x0": x0, "x1": x0 + 10.5, "top": 80, "bottom": 88} for x0 in (20, 73.1, 99.1, 170.1)]
+    assert cells_by_band([row], columns) == [["1.0", "1.0", "1.0", "1.0"]]
+
+
+def _ruled_table(c: object, x: float, top: float, widths: list[float], rows: list[list[str]]) -> float:
+    """A table drawn with a rule under each row and a box around it (no vertical rule inside);
+    returns its bottom (from the page's top)."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    from yusuan.synth.render import FONT
+
+    style = ParagraphStyle("cell", fontName=FONT, fontSize=9, leading=11)
+    table = Table([[Paragraph(cell, style) for cell in row] for row in rows], colWidths=widths)
+    table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.5, "black"), ("BOX", (0, 0), (-1, -1), 0.5, "black")]))
+    _, height = table.wrapOn(c, sum(widths), 800)
+    page_height = 842
+    table.drawOn(c, x, page_height - top - height)
+    return top + height
+
+
+def test_a_row_alone_at_the_top_of_the_next_page_runs_on_a_table_ruled_only_horizontally(tmp_path) -> None:
+    """The last row of a table ruled only horizontally, alone at the top of the next page (one
+    cell between two rules: pdfplumber finds no table there), its long name wrapped around its
+    amounts, and another table under it: the row is read into its table."""
+    from reportlab.pdfgen import canvas
+
+    from yusuan.extract.pdf_reader import read_pdf
+    from yusuan.synth.render import FONT
+
+    widths = [60.0, 100.0, 70.0, 70.0, 70.0]
+    c = canvas.Canvas(str(tmp_path / "run-on.pdf"), pagesize=(595, 842))
+    c.setFont(FONT, 14)
+    c.drawString(150, 842 - 60, "2026年一般公共预算基本支出表")
+    c.setFont(FONT, 9)
+    c.drawString(60, 842 - 80, "单位：万元")
+    rows = [
+        ["科目编码", "科目名称", "合计", "人员经费", "公用经费"],
+        ["", "合计", "13.00", "10.00", "3.00"],
+        ["2010101", "行政运行", "11.00", "9.00", "2.00"],
+    ]
+    _ruled_table(c, 60, 90, widths, rows)
+    c.showPage()
+    bottom = _ruled_table(c, 60, 40, widths, [["2080505", "机关事业单位基本养老保险缴费支出", "2.00", "1.00", "1.00"]])
+    c.setFont(FONT, 14)
+    c.drawString(150, 842 - bottom - 40, "2026年部门支出经济分类汇总表")
+    c.setFont(FONT, 9)
+    c.drawString(60, 842 - bottom - 60, "单位：万元")
+    _ruled_table(
+        c,
+        60,
+        bottom + 70,
+        [60.0, 100.0, 70.0, 70.0, 70.0],
+        [
+            ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+            ["", "合计", "13.00", "13.00", ""],
+            ["30101", "基本工资", "9.00", "9.00", ""],
+            ["30201", "办公费", "4.00", "4.00", ""],
+        ],
+    )
+    c.showPage()
+    c.save()
+    basic, summary = build_tables(read_pdf(tmp_path / "run-on.pdf").blocks)
+    facts = parse_grid(to_grid(basic), "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)
+    lines = {line.func_code: (line.func_name, *_amounts(line), line.personnel) for line in facts.function_lines}
+    assert lines == {
+        "2010101": ("行政运行", *_wan("11.00", "11.00", None, "9.00")),
+        "2080505": ("机关事业单位基本养老保险缴费支出", *_wan("2.00", "2.00", None, "1.00")),
+    }
+    # The table under it is still its own.
+    assert summary.title == "2026年部门支出经济分类汇总表" and len(to_grid(summary).rows) == 3
+
+
+def test_a_header_repeated_on_the_next_page_is_dropped_when_a_label_lost_its_first_character() -> None:
+    """A next page repeats the header, rebuilt from words with a label's first character cut off
+    (能分类科目编码): still the header, not body rows (their text took the amount columns below the
+    share that makes a column an amount column, and 公用经费 was lost)."""
+    header: list[Row] = [
+        ["功能分类科目编码", "功能分类科目编码", "功能分类科目名称", "基本支出", "基本支出", "基本支出"],
+        ["类", "款", "功能分类科目名称", "合计", "人员经费", "公用经费"],
+    ]
+    first: list[Row] = [
+        *header,
+        ["", "", "合计", "5.00", "3.00", "2.00"],
+        ["201", "01", "人大事务", "3.00", "2.00", "1.00"],
+    ]
+    repeated: list[Row] = [
+        ["能分类科目编码", "能分类科目编码", "", "基本支出", "基本支出", "基本支出"],
+        ["类", "款", "", "合计", "人员经费", "公用经费"],
+        ["208", "05", "行政事业单位养老支出", "2.00", "1.00", "1.00"],
+    ]
+    grid = _grid(first, repeated, title="一般公共预算基本支出表")
+    assert [row.cells[0] for row in grid.rows] == ["", "201", "208"]  # type: ignore[attr-defined]
+    # A short piece is not taken for a label: it may be the end of a wrapped name.
+    short = _grid(first, [["", "", "经费", "", "", ""], *repeated[2:]], title="一般公共预算基本支出表")
+    assert [row.cells[2] for row in short.rows] == ["合计", "人大事务", "经费", "行政事业单位养老支出"]  # type: ignore[attr-defined]

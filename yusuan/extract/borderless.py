@@ -28,7 +28,7 @@ from yusuan.extract.word_grid import (
     words_box,
 )
 from yusuan.models import Box
-from yusuan.normalise.amounts import is_amount
+from yusuan.normalise.amounts import is_amount, is_blank_amount
 from yusuan.normalise.codes import is_economic_code, is_function_code
 
 Word = dict  # a pdfplumber word: text, x0, x1, top, bottom
@@ -108,9 +108,11 @@ def find_text_tables(words: list[Word], continuing: bool = False) -> list[TextTa
     tables: list[TextTable] = []
     i = 0
     while i < len(lines):
-        # A row of bare whole numbers right under a header (a 三公 table in 元) is data too.
+        # A row of bare whole numbers right under a header (a 三公 table in 元) is data too, its
+        # zeros printed as dashes or not; at least two numbers ("- 21 -" is a page number).
         under_header = i > 0 and _is_header(lines[i - 1]) and len(lines[i]) >= 2
-        if not (_is_data(lines[i]) or (under_header and all(is_amount(w["text"]) for w in lines[i]))):
+        numbers = [w["text"] for w in lines[i] if not is_blank_amount(w["text"])]
+        if not (_is_data(lines[i]) or (under_header and len(numbers) >= 2 and all(is_amount(t) for t in numbers))):
             i += 1
             continue
         # Header: the label lines right above the first number row, over at most two lines of a

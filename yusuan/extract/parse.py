@@ -1101,7 +1101,7 @@ def parse_grid(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFac
             # 人员经费 | 公用经费): read so where no economic code was read and function codes are
             # (its names alone would pass for an economic table printed without codes).
             by_function = parse_function_table(grid, kind, unit, table_index)
-            if sum(1 for line in by_function.function_lines if line.func_code) >= 2:
+            if any(line.func_code for line in by_function.function_lines):
                 return by_function
         return facts
     if kind == "project_expenditure":

@@ -7,6 +7,7 @@ cell texts that are pdfplumber's own).
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,6 +170,51 @@ def data_lines_above(
     return cells_by_band(taken, bands), [words_box(line) for line in taken], edge
 
 
+def ruled_rows_running_on(
+    page: pdfplumber.page.Page, below: float, columns: Bands
+) -> tuple[list[list[str | None]], list[Box | None], float, float] | None:
+    """Rows at the very top of a page that run on the previous page's table ruled only
+    horizontally (its columns ``columns`` rebuilt from words), above ``below`` (this page's first
+    table, if any).
+
+    One row alone on its page is one cell between two rules, which pdfplumber does not count as a
+    table: the row (a long name wrapped over three lines around its amounts) was dropped. Each band
+    between two rules across the columns' width is a row while it holds an amount; nothing may be
+    printed above the first rule. Returns the rows, their boxes, and the top and bottom they span."""
+    from yusuan.normalise.amounts import is_amount, is_blank_amount
+
+    left, right = columns[0][0], columns[-1][1]
+    rules = sorted(
+        {
+            round(e["top"], 1)
+            for e in page.horizontal_edges
+            if e["top"] < below and e["x0"] <= left + 3 and e["x1"] >= right - 3
+        }
+    )
+    if len(rules) < 2:
+        return None
+    words = [w for w in page.extract_words(x_tolerance=1.5) if w["bottom"] <= below]
+    if any(w["bottom"] <= rules[0] + 0.5 for w in words):
+        return None
+    rows: list[list[dict]] = []
+    for top, bottom in itertools.pairwise(rules):
+        band = [w for w in words if top <= (w["top"] + w["bottom"]) / 2 <= bottom]
+        if not band:
+            continue  # a rule drawn twice a hair apart
+        amounts = [w for w in band if is_amount(w["text"]) and not is_blank_amount(w["text"])]
+        labels = [w for w in band if not is_amount(w["text"]) and not is_blank_amount(w["text"])]
+        # A row prints two amounts, or an amount and its label: "- 21 -" is a page number.
+        if len(amounts) < 2 and not (amounts and labels):
+            break
+        if any(w["x0"] < left - 2 or w["x1"] > right + 2 for w in band):
+            break
+        rows.append(band)
+    if not rows:
+        return None
+    boxes = [words_box(row) for row in rows]
+    return cells_by_band(rows, columns), boxes, rules[0], max(w["bottom"] for w in rows[-1])
+
+
 def rows_from_words(
     page: pdfplumber.page.Page,
     table: object,
@@ -273,12 +319,16 @@ def read_pdf(path: Path) -> PdfContent:
         carried_text: list[list[dict]] = []
         # The columns of the previous page's last borderless table: this page's top may run it on.
         continuing: Bands | None = None
+        # The columns of the previous page's last table when they were rebuilt from words (ruled
+        # only horizontally): rows at this page's top may run it on.
+        ruled_continuing: Bands | None = None
         for page_no, page in enumerate(lean_pages(pdf), start=1):
             try:
                 unify_ideographs(page.chars)
                 content.char_count += len(page.chars)
                 if not page.chars:
                     content.pages_without_text += 1
+                    ruled_continuing = None
                     continue
                 tables = page.find_tables()
                 boxes = [t.bbox for t in tables]
@@ -293,6 +343,14 @@ def read_pdf(path: Path) -> PdfContent:
                     boxes += [(0, line[0]["top"], 0, line[0]["bottom"]) for line in carried_text]
                 else:
                     carried_text, continuing = [], None
+                if ruled_continuing is not None:
+                    first_top = min((t.bbox[1] for t in tables), default=page.bbox[3])
+                    running_on = ruled_rows_running_on(page, first_top, ruled_continuing)
+                    if running_on is not None and all(b.top >= running_on[3] for b in page_blocks):
+                        rows, row_boxes, top, bottom = running_on
+                        page_blocks.append(TableBlock(page_no, top, bottom, rows, row_boxes))
+                        boxes.append((page.bbox[0], top, page.bbox[2], bottom))
+                ruled_continuing = None
                 for n, t in enumerate(tables):
                     rows = table_text(t)
                     row_boxes: list[Box | None] = [box_union([row.bbox]) for row in t.rows]
@@ -305,6 +363,8 @@ def read_pdf(path: Path) -> PdfContent:
                         try:
                             carry = carried if n == 0 else None
                             rows, last_bands, row_boxes = rows_from_words(page, t, last_bands, carry)
+                            # Only the page's last table may run on over the next page.
+                            ruled_continuing = last_bands if n == len(tables) - 1 else None
                         except (ValueError, IndexError, KeyError):
                             pass  # the rebuild is a heuristic: keep pdfplumber's grid rather than lose the page
                     page_blocks.append(TableBlock(page_no, top, t.bbox[3], rows, row_boxes))

@@ -192,6 +192,13 @@ class Grid:
     header_box: Box | None = None  # around the header rows, on the first page
 
 
+def _repeats_a_label(text: str, labels: set[str]) -> bool:
+    """``text`` is one of the header's labels, or a piece of one that a rebuilt row cut off
+    (``能分类科目编码`` of 功能分类科目编码, its first character taken into the cell beside it).
+    Pieces of four characters or more: a short one could be a wrapped name's end."""
+    return text in labels or (len(text) >= 4 and any(text in label for label in labels))
+
+
 def to_grid(table: RawTable, header_rows: int | None = None) -> Grid:
     """``header_rows`` overrides where the header ends (tables without amounts, whose data rows
     the numeric test cannot tell from header rows)."""
@@ -208,7 +215,7 @@ def to_grid(table: RawTable, header_rows: int | None = None) -> Grid:
             while (
                 start < len(segment.rows)
                 and not is_data_row(segment.rows[start])
-                and all(norm(c) in header_texts for c in segment.rows[start] if c)
+                and all(_repeats_a_label(norm(c), header_texts) for c in segment.rows[start] if c)
             ):
                 start += 1
         for i in range(start, len(segment.rows)):

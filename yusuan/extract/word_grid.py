@@ -85,11 +85,19 @@ def split_bands(
 
 
 def leaf_label_bands(header_lines: list[list[dict]], left: float, right: float) -> list[tuple[float, float]]:
-    """Columns centred on the header's leaf labels."""
-    centres = sorted((w["x0"] + w["x1"]) / 2 for w in _leaf_labels(header_lines))
-    if len(centres) < 2:
+    """Columns around the header's leaf labels, cut in the middle of the gap between two labels.
+
+    Labels are centred in their cells and numbers often sit at a cell's left edge: a cut halfway
+    between two labels' centres falls inside the wider cell, onto a number printed at its left
+    (小计 | 公务用车购置费: the purchase amount read as part of the subtotal's). The gap between the
+    labels holds the cells' border."""
+    labels = sorted(_leaf_labels(header_lines), key=lambda w: (w["x0"] + w["x1"]) / 2)
+    if len(labels) < 2:
         return []
-    cuts = [(a + b) / 2 for a, b in itertools.pairwise(centres)]
+    cuts = [
+        (a["x1"] + b["x0"]) / 2 if a["x1"] <= b["x0"] else (a["x0"] + a["x1"] + b["x0"] + b["x1"]) / 4
+        for a, b in itertools.pairwise(labels)
+    ]
     return list(itertools.pairwise([left, *cuts, right]))
 
 
