@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -26,7 +27,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from yusuan.synth.catalog import FUNCTION_CLASSES, FUNCTION_SECTIONS
-from yusuan.synth.model import SynthBudget
+from yusuan.synth.model import FuncLine, SynthBudget
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -101,6 +102,24 @@ _ECONOMIC_CLASSES = {"301": "工资福利支出", "302": "商品和服务支出"
 # Layouts drawn on a one-row header with no second classification (their columns are rewritten).
 _FLAT_LAYOUTS = ("codes-in-names", "no-total-column")
 _FULL_WIDTH = str.maketrans("0123456789,.-", "０１２３４５６７８９，．－")
+
+
+def _code_cells(code: str, columns: int) -> list[str]:
+    """A function code in one code column, or its 类 | 款 | 项 parts (blank below a parent's level)."""
+    return [code] if columns == 1 else [code[:3], code[3:5], code[5:7]]
+
+
+def _with_parents(lines: list[FuncLine], subtotals: bool) -> Iterator[tuple[str, str, list[FuncLine]]]:
+    """The rows of a function table in print order, each (code, name, the lines it sums): every
+    line, led where ``subtotals`` by its 类 and 款 rows the first time they are met."""
+    seen: set[str] = set()
+    for line in lines:
+        if subtotals:
+            for prefix, names in ((line.code[:3], FUNCTION_CLASSES), (line.code[:5], FUNCTION_SECTIONS)):
+                if prefix not in seen:
+                    seen.add(prefix)
+                    yield prefix, names.get(prefix, ""), [x for x in lines if x.code.startswith(prefix)]
+        yield line.code, line.name, [line]
 
 
 def _parents_once(body: list[list[str]], codes: int) -> list[list[str]]:
@@ -267,38 +286,12 @@ class _Renderer:
             }
             return [self.money(v[k]) for k in value_cols]
 
-        def code_cells(code: str) -> list[str]:
-            if nc == 1:
-                return [code]
-            return [code[:3], code[3:5], code[5:7]]
-
         # corrupt_total prints a 合计 that its lines do not add up to (for reconciliation tests).
         wrong = b.quantum * 1000 if self.corrupt_total else Decimal(0)
         body = [[*([""] * nc), "合计", *values(b.personnel + wrong, b.public, b.project)]]
-        seen: set[str] = set()
-        for line in b.lines:
-            if s.subtotals:
-                for prefix, names in ((line.code[:3], FUNCTION_CLASSES), (line.code[:5], FUNCTION_SECTIONS)):
-                    if prefix in seen:
-                        continue
-                    seen.add(prefix)
-                    members = [x for x in b.lines if x.code.startswith(prefix)]
-                    sums = [
-                        sum((getattr(x, f) for x in members), Decimal(0)) for f in ("personnel", "public", "project")
-                    ]
-                    body.append(
-                        [*code_cells(prefix.ljust(7, " ")).__iter__(), names.get(prefix, ""), *values(*sums)]
-                        if nc == 1
-                        else [
-                            *(code_cells(prefix + "    ")[: len(prefix) // 2]),
-                            *([""] * (3 - len(prefix) // 2)),
-                            names.get(prefix, ""),
-                            *values(*sums),
-                        ]
-                    )
-            body.append([*code_cells(line.code), line.name, *values(line.personnel, line.public, line.project)])
-        if nc == 1:
-            body = [[row[0].strip(), *row[1:]] for row in body]
+        for code, label, members in _with_parents(b.lines, s.subtotals):
+            sums = [sum((getattr(x, f) for x in members), Decimal(0)) for f in ("personnel", "public", "project")]
+            body.append([*_code_cells(code, nc), label, *values(*sums)])
         if s.line_layout == "parents-once":
             body = _parents_once(body, nc)
         if flat:
@@ -396,27 +389,14 @@ class _Renderer:
             header = [top, [*(codes if nc > 1 else [""]), "", *parts]]
             spans = [((0, 0), (nc - 1, 0) if nc > 1 else (0, 1)), ((nc, 0), (nc, 1)), ((nc + 1, 0), (nc + 3, 0))]
 
-        def code_cells(code: str) -> list[str]:
-            return [code] if nc == 1 else [code[:3], code[3:5], code[5:7]]
-
         def amounts(personnel: Decimal, public: Decimal) -> list[str]:
             return [self.money(personnel + public), self.money(personnel), self.money(public)]
 
-        lines = [line for line in b.lines if line.basic]
         body = [[*([""] * nc), "合计", *amounts(b.personnel, b.public)]]
-        seen: set[str] = set()
-        for line in lines:
-            if s.subtotals:
-                for prefix, names in ((line.code[:3], FUNCTION_CLASSES), (line.code[:5], FUNCTION_SECTIONS)):
-                    if prefix in seen:
-                        continue
-                    seen.add(prefix)
-                    members = [x for x in lines if x.code.startswith(prefix)]
-                    personnel = sum((x.personnel for x in members), Decimal(0))
-                    public = sum((x.public for x in members), Decimal(0))
-                    cells = [prefix] if nc == 1 else [prefix[:3], prefix[3:5], ""]
-                    body.append([*cells, names.get(prefix, ""), *amounts(personnel, public)])
-            body.append([*code_cells(line.code), line.name, *amounts(line.personnel, line.public)])
+        for code, label, members in _with_parents([line for line in b.lines if line.basic], s.subtotals):
+            personnel = sum((x.personnel for x in members), Decimal(0))
+            public = sum((x.public for x in members), Decimal(0))
+            body.append([*_code_cells(code, nc), label, *amounts(personnel, public)])
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def economic_classes_table(self, name: str) -> list:
