@@ -142,7 +142,8 @@ def test_tables_without_any_ruling_line_are_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("layout", "ruling"),
-    [(layout, "grid") for layout in LINE_LAYOUTS if layout != "standard"] + [("side-by-side", "none")],
+    [(layout, "grid") for layout in LINE_LAYOUTS if layout != "standard"]
+    + [(layout, "none") for layout in LINE_LAYOUTS if layout != "standard"],
 )
 def test_line_tables_in_other_templates_layouts_are_read(tmp_path: Path, layout: str, ruling: str) -> None:
     """Every line of every line table, printed in the layouts other templates use (side-by-side

@@ -1230,3 +1230,200 @@ def test_a_header_repeated_on_the_next_page_is_dropped_when_a_label_lost_its_fir
     # A short piece is not taken for a label: it may be the end of a wrapped name.
     short = _grid(first, [["", "", "经费", "", "", ""], *repeated[2:]], title="一般公共预算基本支出表")
     assert [row.cells[2] for row in short.rows] == ["合计", "人大事务", "经费", "行政事业单位养老支出"]  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ other layouts without rules
+
+
+def test_full_width_amounts_without_rules_are_number_rows_and_their_commas_no_sentence() -> None:
+    """Amounts typed full-width (４，８５７．０) in a table without rules: number rows, not text, and
+    a comma between two digits does not end the table as a sentence's comma does."""
+    words = [
+        *_line(30, (40, "一般公共预算支出表")),
+        *_line(42, (40, "单位：万元")),
+        *_line(56, (40, "科目编码"), (120, "科目名称"), (260, "合计"), (330, "基本支出"), (410, "项目支出")),
+        *_line(68, (40, "合计"), (250, "３２，０９５．３"), (330, "１，９５６．４"), (410, "３０，１３８．９")),
+        *_line(
+            80,
+            (40, "２０１０３０１"),
+            (120, "行政运行"),
+            (250, "４，８５７．０"),
+            (330, "１，９５６．４"),
+            (410, "２，９００．６"),
+        ),
+        *_line(92, (40, "２０１０３５０"), (120, "事业运行"), (250, "２７，２３８．３"), (410, "２７，２３８．３")),
+        *_line(130, (40, "注：本表金额单位为万元，合计数由四舍五入所致。")),
+    ]
+    (table,) = find_text_tables(words)
+    assert [line[0]["text"] for line in table.body] == ["合计", "２０１０３０１", "２０１０３５０"]
+
+
+def test_a_header_opening_with_unit_code_is_a_header_not_a_caption() -> None:
+    """单位代码 | 单位名称 | 总计 … opens with 单位 as a caption (单位：万元) does; made of column
+    labels alone it is the header of the table below it."""
+    words = [
+        *_line(30, (40, "部门收入总体情况表")),
+        *_line(42, (40, "单位：元")),
+        *_line(56, (40, "单位代码"), (100, "单位名称"), (220, "总计"), (290, "一般公共预算"), (380, "其他收入")),
+        *_line(68, (100, "合计"), (220, "291,289,214"), (290, "291,289,214")),
+        *_line(80, (40, "101"), (100, "周口市文化广电旅游局"), (220, "291,289,214"), (290, "291,289,214")),
+    ]
+    (table,) = find_text_tables(words)
+    assert [w["text"] for w in table.header[0]][:2] == ["单位代码", "单位名称"] and len(table.body) == 2
+
+
+def test_yuan_rows_with_one_number_and_amounts_of_a_wrapped_name_stay_in_their_table() -> None:
+    """A 元 table prints whole numbers: a code and its name before one number is a row (201
+    一般公共服务支出 23018695, or with a dash for nothing beside it), and a line of amounts alone
+    between the two halves of a wrapped name is that name's row; the table does not end there."""
+    words = [
+        *_line(30, (40, "部门支出总体情况表")),
+        *_line(42, (40, "单位：元")),
+        *_line(56, (40, "科目编码"), (100, "科目名称"), (250, "项目支出"), (330, "基本支出")),
+        *_line(68, (40, "合计"), (250, "132403670"), (330, "158885544")),
+        *_line(80, (40, "201"), (100, "一般公共服务支出"), (330, "23018695")),
+        *_line(92, (40, "20103"), (100, "政府办公厅（室）及")),
+        *_line(104, (250, "23018695"), (330, "23018695")),
+        *_line(116, (100, "相关机构事务")),
+        *_line(128, (40, "2010301"), (100, "行政运行"), (330, "23018695"), (400, "-")),
+        *_line(140, (40, "2050201"), (100, "学前教育"), (250, "42994042")),
+    ]
+    (table,) = find_text_tables(words)
+    assert [line[0]["text"] for line in table.body] == [
+        "合计",
+        "201",
+        "20103",
+        "23018695",
+        "相关机构事务",
+        "2010301",
+        "2050201",
+    ]
+    # One number after running text is no row: a contents line, a heading's year.
+    assert find_text_tables([*words[:4], *_line(80, (40, "第二部分"), (100, "部门预算表"), (330, "5"))]) == []
+
+
+def test_amounts_alone_at_the_top_of_a_page_run_the_table_on() -> None:
+    """A row whose code and name wrap around its amounts opens the next page (code, amounts,
+    name on three lines): the page's table runs on from its first line, no header."""
+    top = [
+        *_line(20, (40, "20899")),
+        *_line(26, (250, "25073721"), (330, "25073721")),
+        *_line(32, (40, "其他社会保障和就业支出")),
+        *_line(46, (40, "210"), (100, "卫生健康支出"), (250, "39528182"), (330, "39528182")),
+    ]
+    (table,) = find_text_tables(top, continuing=True)
+    assert table.header == [] and [line[0]["text"] for line in table.body][:2] == ["20899", "25073721"]
+    # Not on a page that continues nothing.
+    assert all(t.header for t in find_text_tables(top))
+
+
+def test_a_header_left_at_a_page_foot_tops_the_header_the_next_page_opens_with() -> None:
+    """人员经费 | 公用经费 left at a page's foot, 科目编码 | 科目名称 | 金额 twice opening the next
+    page: the two lines are one header, and the blocks are told apart by it."""
+    foot = [
+        *_line(700, (40, "一般公共预算基本支出表")),
+        *_line(712, (40, "单位：元")),
+        *_line(726, (100, "人员经费"), (310, "公用经费")),
+    ]
+    carried = trailing_header(foot)
+    page = [
+        *_line(
+            20, (40, "科目编码"), (100, "科目名称"), (180, "金额"), (250, "科目编码"), (310, "科目名称"), (390, "金额")
+        ),
+        *_line(
+            32,
+            (40, "30101"),
+            (100, "基本工资"),
+            (180, "3,304,585"),
+            (250, "30202"),
+            (310, "印刷费"),
+            (390, "2,447,206"),
+        ),
+        *_line(
+            44, (40, "30103"), (100, "奖金"), (180, "7,014,482"), (250, "30207"), (310, "邮电费"), (390, "2,087,191")
+        ),
+    ]
+    ((table, grid, boxes),), _, _ = borderless_grids(page, carried, None)
+    assert len(table.header) == 2 and grid[0][1] == "人员经费" and grid[0][4] == "公用经费"
+    assert boxes[0] is None and boxes[1] is not None  # the carried line is printed on the page before
+    # Below running text, the page's own header stands alone.
+    ((table, _, _),), _, _ = borderless_grids([*_line(8, (40, "续表。")), *page], carried, None)
+    assert len(table.header) == 1
+
+
+def test_a_group_label_spread_one_column_too_far_still_tells_the_blocks_apart() -> None:
+    """Without vertical rules 公用经费 can spread over the left block's 金额 too (人员经费 |
+    人员经费 | 公用经费 | 公用经费 …): each block is the part over most of its columns."""
+    rows: list[Row] = [
+        ["人员经费", "人员经费", "公用经费", "公用经费", "公用经费", "公用经费"],
+        ["科目编码", "科目名称", "金额", "科目编码", "科目名称", "金额"],
+        ["30101", "基本工资", "15", "30201", "办公费", "3"],
+        ["30102", "津贴补贴", "10", "30202", "印刷费", "2"],
+        ["人员经费合计", "", "25", "公用经费合计", "", "5"],
+    ]
+    facts = parse_economic_table(_blocks_grid(rows), "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    assert {line.econ_code: _amounts(line) for line in facts.economic_lines} == {
+        "30101": _wan("15", "15", None),
+        "30102": _wan("10", "10", None),
+        "30201": _wan("3", None, "3"),
+        "30202": _wan("2", None, "2"),
+    }
+    # Both blocks mostly under one label: nothing tells them apart, the amounts stay in no part.
+    same = [["人员经费", "人员经费", "人员经费", "人员经费", "人员经费", "公用经费"], *rows[1:]]
+    facts = parse_economic_table(_blocks_grid(same), "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    assert facts.economic_lines[0].personnel is None and facts.economic_lines[0].public_funds is None
+
+
+def test_a_next_page_of_one_row_with_a_blank_column_keeps_its_amounts_in_their_columns() -> None:
+    """The last 公用经费 row alone on the next page, under the header repeated, codes in the name
+    cell: its 人员经费 column holds nothing, and its 公用经费 amount stays under 公用经费 (the
+    amounts were paired from the left, or the page was lost)."""
+    blocks: list[Block] = [
+        TextLine(1, 10, "一般公共预算基本支出表"),
+        TableBlock(
+            1,
+            50,
+            200,
+            [
+                ["", "科目名称", "合计", "人员经费", "公用经费"],
+                ["合计", "", "30.00", "25.00", "5.00"],
+                ["30101", "基本工资", "25.00", "25.00", "-"],
+                ["30201", "办公费", "3.00", "-", "3.00"],
+            ],
+        ),
+        TableBlock(
+            2, 20, 200, [["科目名称", "合计", "人员经费", "公用经费"], ["31002办公设备购置", "2.00", "", "2.00"]]
+        ),
+    ]
+    assert _economic_from_blocks(blocks)["31002"] == _wan("2", None, "2")
+
+
+def test_a_code_on_its_own_line_above_its_amounts_and_a_dash_joins_them() -> None:
+    """A code printed a little above its row's amounts (its name below them): the amounts' line,
+    a dash for nothing beside them, is the coded row's."""
+    economic = _economic(
+        [
+            ["科目编码", "科目名称", "合计", "人员经费", "公用经费"],
+            ["30109", "职业年金缴费", "15.00", "15.00", "-"],
+            ["30110", "", "", "", ""],
+            ["", "", "13.00", "13.00", "-"],
+            ["", "职工基本医疗保险缴费", "", "", ""],
+        ]
+    )
+    assert economic["30110"] == _wan("13", "13", None)
+
+
+def test_a_coded_row_without_amounts_takes_the_next_lines_not_the_row_above() -> None:
+    """Whole numbers in 元 such as 1069756 read as codes too (seven digits, a leading 1): the row
+    above, whose amounts they are, is not a coded row without amounts, and the coded row under
+    it keeps its own code and takes its amounts from the line below."""
+    lines = _function(
+        [
+            ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+            ["2070101", "行政运行", "1069756", "1069756", ""],
+            ["2089999", "", "", "", ""],
+            ["", "", "22202873", "22202873", ""],
+            ["", "其他社会保障和就业支出", "", "", ""],
+        ]
+    )
+    assert lines == {"2070101": _wan("1069756", "1069756", None), "2089999": _wan("22202873", "22202873", None)}

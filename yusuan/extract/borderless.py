@@ -29,12 +29,13 @@ from yusuan.extract.word_grid import (
 )
 from yusuan.models import Box
 from yusuan.normalise.amounts import is_amount, is_blank_amount
-from yusuan.normalise.codes import is_economic_code, is_function_code
+from yusuan.normalise.codes import digits_only, is_economic_code, is_function_code
 
 Word = dict  # a pdfplumber word: text, x0, x1, top, bottom
 
 _HEADER_WORDS = re.compile(r"合计|小计|总计|科目|编码|代码|名称|项目|金额|预算|支出|收入|经费|费|类|款|项|单位|级次")
-_SENTENCE = re.compile(r"[。，；]")
+# A comma ends a clause, except between digits: ４，８５７．０ is an amount typed full-width.
+_SENTENCE = re.compile(r"[。；]|(?<![0-9０-９])，|，(?![0-9０-９])")
 _CAPTION = re.compile(r"[:：]|^单位")
 _MAX_HEADER_LINES = 4
 
@@ -54,9 +55,10 @@ def _text(line: list[Word]) -> str:
 
 
 def _number(word: Word) -> bool:
-    """An amount as tables print them (15782.14, 1,234): not a bare code such as 201 or 01."""
+    """An amount as tables print them (15782.14, 1,234, typed full-width ４，８５７．０): not a bare
+    code such as 201 or 01."""
     text = word["text"]
-    return is_amount(text) and ("." in text or "," in text)
+    return is_amount(text) and any(mark in text for mark in ".,．，")
 
 
 def _is_data(line: list[Word]) -> bool:
@@ -67,19 +69,54 @@ def _is_data(line: list[Word]) -> bool:
     if any(_number(w) for w in line):
         return True
     # Whole numbers only: two of them right of a label (a contents line or a heading prints one,
-    # its page or its year). A code leading the row labels it as a name would.
+    # its page or its year). A code leading the row labels it as a name would, and a code before
+    # one number is a line of a 元 table (201 一般公共服务支出 23018695; 20103 23018695 with its
+    # long name wrapped above and below).
+    coded = _is_code(line[0]["text"])
     labelled, whole = False, 0
     for n, w in enumerate(line):
         if labelled and is_amount(w["text"]):
             whole += 1
-        code = n == 0 and (is_function_code(w["text"]) or is_economic_code(w["text"]))
-        labelled = labelled or code or not is_amount(w["text"])
-    return whole >= 2
+        labelled = labelled or (n == 0 and coded) or not is_amount(w["text"])
+    if whole != 1 or not coded:
+        return whole >= 2
+    # The code's one number, with nothing but blanks (dashes for nothing) right of it.
+    after = next(n for n, w in enumerate(line) if n > 0 and is_amount(w["text"]))
+    return all(is_blank_amount(w["text"]) for w in line[after + 1 :])
+
+
+def _amounts_only(line: list[Word]) -> bool:
+    """Whole numbers alone on a line (23018695 23018695): inside a table, the amounts of a row
+    whose name wraps onto the lines above and below them; alone, they could be anything."""
+    amounts = [w for w in line if is_amount(w["text"])]
+    return len(amounts) >= 2 and all(is_amount(w["text"]) or is_blank_amount(w["text"]) for w in line)
+
+
+def _ends_in_an_amount(line: list[Word]) -> bool:
+    """Labels and one whole number (四、事业收入 四、社会保障和就业支出 22202873): inside a table,
+    a row of a 元 table printing one amount; alone, a contents line or a heading."""
+    return len(line) >= 2 and is_amount(line[-1]["text"]) and not is_amount(line[0]["text"])
+
+
+def _is_code(text: str) -> bool:
+    code = digits_only(text)
+    return is_function_code(code) or is_economic_code(code)
 
 
 def _stops_a_table(line: list[Word]) -> bool:
     text = _text(line)
-    return bool(_SENTENCE.search(text)) or looks_like_title(text) or bool(_CAPTION.search(text))
+    return bool(_SENTENCE.search(text)) or looks_like_title(text) or (bool(_CAPTION.search(text)) and not _labels(line))
+
+
+def _labels(line: list[Word]) -> bool:
+    """Three or more column labels and nothing else: ``单位代码 单位名称 总计 …`` opens with 单位
+    as a caption (单位：万元) does, but is a header."""
+    return (
+        len(line) >= 3
+        and ":" not in _text(line)
+        and "：" not in _text(line)
+        and all(_HEADER_WORDS.search(w["text"]) for w in line)
+    )
 
 
 # 一、收入预算情况说明 / 第二部分 …: headings and contents entries, never column labels.
@@ -112,7 +149,14 @@ def find_text_tables(words: list[Word], continuing: bool = False) -> list[TextTa
         # zeros printed as dashes or not; at least two numbers ("- 21 -" is a page number).
         under_header = i > 0 and _is_header(lines[i - 1]) and len(lines[i]) >= 2
         numbers = [w["text"] for w in lines[i] if not is_blank_amount(w["text"])]
-        if not (_is_data(lines[i]) or (under_header and len(numbers) >= 2 and all(is_amount(t) for t in numbers))):
+        # At the top of a page that runs a table on, a line of amounts alone is that table's (a
+        # row whose code and name wrap around them).
+        top_amounts = continuing and not tables and i <= 2 and _amounts_only(lines[i])
+        if not (
+            _is_data(lines[i])
+            or top_amounts
+            or (under_header and len(numbers) >= 2 and all(is_amount(t) for t in numbers))
+        ):
             i += 1
             continue
         # Header: the label lines right above the first number row, over at most two lines of a
@@ -135,7 +179,7 @@ def find_text_tables(words: list[Word], continuing: bool = False) -> list[TextTa
             gap = lines[end][0]["top"] - lines[end - 1][0]["bottom"]
             if gap > 2.5 * max(_height(lines[end - 1]), 1.0):
                 break
-            if _is_data(lines[end]):
+            if _is_data(lines[end]) or _amounts_only(lines[end]) or _ends_in_an_amount(lines[end]):
                 last_data = end
             elif end - last_data > 2:
                 break
@@ -153,6 +197,10 @@ def find_text_tables(words: list[Word], continuing: bool = False) -> list[TextTa
             tables.append(TextTable(top, bottom, header, body))
         i = last_data + 1
     return tables
+
+
+def _page_number(word: Word) -> bool:
+    return word["text"].strip("-— ").isdigit()
 
 
 def trailing_header(words: list[Word]) -> list[list[Word]]:
@@ -192,8 +240,11 @@ def borderless_grids(
     columns: Bands | None = None
     for n, table in enumerate(find_text_tables(words, continuing is not None or bool(carried))):
         carried_rows = 0
-        if n == 0 and not table.header and carried:
-            table, carried_rows = replace(table, header=carried), len(carried)
+        opens_page = not any(w["bottom"] <= table.top for w in words if not _page_number(w))
+        if n == 0 and carried and (not table.header or opens_page):
+            # The page opens with this table: header lines left at the previous page's foot are
+            # its header, or the top of it (人员经费 | 公用经费 over 科目编码 科目名称 金额 …).
+            table, carried_rows = replace(table, header=[*carried, *table.header]), len(carried)
         lines = [*table.header, *table.body]
         left = min(w["x0"] for line in lines for w in line) - 1
         right = max(w["x1"] for line in lines for w in line) + 1

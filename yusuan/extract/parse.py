@@ -561,13 +561,18 @@ def joined_split_rows(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
     joined = False
     for row in grid.rows:
         last = rows[-1] if rows else None
-        label = _label_of(row.cells)
+        # The coded row's codes: its leftmost code-like cells side by side (a 7-digit amount in
+        # 元, 1069756, looks like a code too, but prints apart from them, right of the name).
+        codes = _code_run(last.cells, is_code) if last is not None else range(0)
+        # Dashes beside the amounts (nothing under 公用经费) are no label.
+        label = _label_of([c for c in row.cells if not is_blank_amount(c)])
         if (
             last is not None
+            and codes
             and not label
+            and not any(row.cells[c] for c in codes)
             and any(is_amount(c) for c in row.cells)
-            and not any(is_amount(c) and not is_code(_n(c)) for c in last.cells)
-            and any(is_code(_n(c)) or is_code(split_code_and_name(c)[0]) for c in last.cells if c)
+            and not any(is_amount(c) for n, c in enumerate(last.cells) if n not in codes)
         ):
             cells = [a or b for a, b in zip(last.cells, row.cells, strict=True)]
             rows[-1] = GridRow(last.page_no, cells, last.box)
@@ -576,6 +581,19 @@ def joined_split_rows(grid: Grid, is_code: Callable[[str], bool]) -> Grid:
             continue
         rows.append(row)
     return replace(grid, rows=rows) if joined else grid
+
+
+def _code_run(cells: list[str], is_code: Callable[[str], bool]) -> range:
+    """The columns of the leftmost code-like cells that stand side by side (empty: none)."""
+
+    def coded(cell: str) -> bool:
+        return bool(cell) and (is_code(_n(cell)) or is_code(split_code_and_name(cell)[0]))
+
+    start = next((c for c, cell in enumerate(cells) if coded(cell)), len(cells))
+    end = start
+    while end < len(cells) and coded(cells[end]):
+        end += 1
+    return range(start, end)
 
 
 def parse_function_table(grid: Grid, kind: str, unit: Unit, table_index: int) -> ParsedFacts:

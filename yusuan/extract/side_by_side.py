@@ -12,6 +12,7 @@ rows printed under it, beside a 合计 column that holds every row's amount.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -76,12 +77,18 @@ def _distinguishing_labels(grid: Grid, blocks: list[list[int]]) -> list[str]:
     """Per block, the header label printed over it and not over every block (人员经费 / 公用经费;
     a third block headed 公用经费 again continues that part); empty when the blocks are told apart
     by nothing."""
-    labels = [{norm(x) for c in block for x in grid.paths[c][:-1] if norm(x)} for block in blocks]
-    common = set.intersection(*labels)
-    out = [sorted(own - common) for own in labels]
-    if not all(len(distinct) == 1 for distinct in out):
-        return []
-    roles = [distinct[0] for distinct in out]
+    over = [[{norm(x) for x in grid.paths[c][:-1] if norm(x)} for c in block] for block in blocks]
+    common = set.intersection(*(labels for block in over for labels in block))
+    roles = []
+    for block in over:
+        # The label over most of the block's columns: without vertical rules a centred group
+        # label can spread one column too far, over the next block's first column or its own
+        # block's last (人员经费 | 人员经费 | 公用经费 over 科目编码 | 科目名称 | 金额).
+        counts = Counter(label for labels in block for label in labels - common)
+        ranked = counts.most_common(2)
+        if not ranked or ranked[0][1] * 2 <= len(block) or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+            return []
+        roles.append(ranked[0][0])
     return roles if len(set(roles)) > 1 else []
 
 

@@ -125,6 +125,12 @@ def remap_continuation(parent: RawTable, rows: list[list[str | None]]) -> list[l
         of(source, "amount"),
     )
     t_text, s_text = of(target, "text"), of(source, "text")
+    if len(s_text) == 1 and len(s_amounts) != len(t_amounts):
+        # A page of a row or two leaves a column blank (公用经费 only): its columns, found from
+        # the header's labels, still stand right of the names one for each amount column.
+        slots = [c for c in range(s_text[0] + 1, len(source)) if source[c] in ("amount", "empty")]
+        if len(slots) == len(t_amounts) and len(slots) == len(source) - s_text[0] - 1:
+            s_amounts = slots
     if not s_code and len(t_code) == 1 and len(s_text) == 1 and t_text and len(s_amounts) == len(t_amounts):
         # The page prints each code in front of its name in one cell (its columns found from
         # text positions): that cell goes to the name column, where the code is read from it.
