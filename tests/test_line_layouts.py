@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from yusuan.extract.borderless import borderless_grids, find_text_tables, trailing_header
 from yusuan.extract.classify import classify_title
-from yusuan.extract.header_rows import is_column_number_row
+from yusuan.extract.header_rows import is_column_number_row, split_header
 from yusuan.extract.hierarchy import nesting
 from yusuan.extract.line_checks import PrintedRow, PrintedTable, line_checks
 from yusuan.extract.parse import parse_economic_table, parse_function_table, parse_grid, parse_three_public_table
@@ -18,7 +18,7 @@ from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
 from yusuan.extract.side_by_side import unstacked_blocks
 from yusuan.extract.stitching import remap_continuation
 from yusuan.extract.tables import RawTable, Segment, build_tables, to_grid
-from yusuan.extract.word_grid import cells_by_band, leaf_label_bands
+from yusuan.extract.word_grid import cells_by_band, column_bands, leaf_label_bands, split_bands
 from yusuan.models import EconomicLine, FunctionLine
 from yusuan.normalise.amounts import Unit
 from yusuan.normalise.codes import is_economic_code
@@ -1427,3 +1427,130 @@ def test_a_coded_row_without_amounts_takes_the_next_lines_not_the_row_above() ->
         ]
     )
     assert lines == {"2070101": _wan("1069756", "1069756", None), "2089999": _wan("22202873", "22202873", None)}
+
+
+def test_a_name_wrapped_around_the_first_rows_amounts_is_no_header() -> None:
+    """Rebuilt from words, a long name prints its first line above its code and amounts and its
+    end below them: under the header, that first line is the row's (it made the left block's
+    name column a label of its own, and the blocks were not read as blocks)."""
+    rows: list[Row] = [
+        ["人员经费", "人员经费", "人员经费", "公用经费", "公用经费", "公用经费"],
+        ["科目编码", "科目名称", "金额", "科目编码", "科目名称", "金额"],
+        ["", "机关事业单位基本养老保险缴", "", "", "", ""],
+        ["30108", "", "440.44", "30202", "印刷费", "9.44"],
+        ["", "费", "", "", "", ""],
+        ["30109", "职业年金缴费", "1,196.51", "30207", "邮电费", "57.34"],
+        ["人员经费合计", "", "1,636.95", "公用经费合计", "", "66.78"],
+    ]
+    facts = parse_economic_table(_blocks_grid(rows), "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    lines = {line.econ_code: _amounts(line) for line in facts.economic_lines}
+    assert lines["30108"] == _wan("440.44", "440.44", None) and lines["30202"] == _wan("9.44", None, "9.44")
+    # A label line under the header is still header: 合计 | 小计 (column words), no tail below.
+    header_like = [rows[1], ["", "", "小计", "", "", "小计"], *rows[3:4], *rows[5:]]
+    assert split_header(header_like) == 2
+
+
+def test_a_name_wrapped_around_a_borderless_tables_first_row_starts_its_body() -> None:
+    words = [
+        *_line(30, (40, "一般公共预算支出表")),
+        *_line(42, (40, "单位：万元")),
+        *_line(56, (40, "类"), (60, "款"), (80, "项"), (120, "科目名称"), (260, "合计")),
+        *_line(68, (120, "机关事业单位职业年金")),
+        *_line(74, (80, "06"), (250, "3,477.50")),
+        *_line(80, (120, "缴费支出")),
+        *_line(92, (40, "210"), (120, "卫生健康支出"), (250, "6,230.00")),
+    ]
+    (table,) = find_text_tables(words)
+    assert len(table.header) == 1 and _text_of(table.body[0]) == "机关事业单位职业年金"
+
+
+def _text_of(line: list[dict]) -> str:
+    return "".join(w["text"] for w in line)
+
+
+def test_a_long_name_past_the_middle_between_two_labels_still_leaves_the_blank_column() -> None:
+    """A page of 公用经费 rows only (人员经费 blank), its long names left-aligned in a wide cell and
+    running past the middle of the gap between 科目名称 and 人员经费: the 人员经费 column is still
+    cut, after the longest name and before its label."""
+    header = [_line(50, (40, "科目编码"), (140, "科目名称"), (220, "人员经费"), (420, "公用经费"))]
+    data = [
+        _line(62, (40, "30201"), (100, "办公费"), (420, "100407")),
+        _line(74, (40, "30231"), (100, "公务用车运行维护费产生的其他支出"), (420, "4185605")),
+    ]
+    columns = column_bands(data, 30, 480)
+    assert len(columns) == 3
+    split = split_bands(columns, header, data)
+    assert [cells_by_band([line], split)[0] for line in data][1] == [
+        "30231",
+        "公务用车运行维护费产生的其他支出",
+        "",
+        "4185605",
+    ]
+
+
+def test_a_next_page_whose_yuan_amounts_look_like_codes_still_runs_the_table_on() -> None:
+    """元 amounts such as 3759554 or 2261775 read as codes by their digits alone: a column of them
+    (with 13533681 among them, which no code could be) is an amount column, and a next page that
+    splits its codes off its names still runs on the table its first page began."""
+    blocks: list[Block] = [
+        TextLine(1, 10, "一般公共预算基本支出表"),
+        TableBlock(
+            1, 50, 200, [["科目名称", "合计", "人员经费", "公用经费"], ["合计", "19555010", "17293408", "2261602"]]
+        ),
+        TableBlock(
+            2,
+            20,
+            200,
+            [
+                ["", "科目名称", "合计", "人员经费", "公用经费"],
+                ["30101", "基本工资", "3759554", "3759554", "0.00"],
+                ["30108", "机关事业单位基本养老保险缴费", "13533854", "13533854", "0.00"],
+                ["30201", "办公费", "2261602", "0.00", "2261602"],
+            ],
+        ),
+    ]
+    lines = _economic_from_blocks(blocks)
+    assert lines["30101"] == (Decimal("37595540000"), Decimal("37595540000"), Decimal(0))
+    assert set(lines) == {"30101", "30108", "30201"}
+
+
+def test_a_row_in_a_box_of_its_own_under_a_header_left_at_the_previous_page_foot(tmp_path) -> None:
+    """A 三公 table's header printed without rules at a page's foot, its one row in a box at the
+    top of the next page (one cell: pdfplumber finds no table), another table under it: the row
+    is read under that header, and the next table does not take the header as its own."""
+    from reportlab.pdfgen import canvas
+
+    from yusuan.extract.pdf_reader import read_pdf
+    from yusuan.synth.render import FONT
+
+    c = canvas.Canvas(str(tmp_path / "three-public.pdf"), pagesize=(595, 842))
+    c.setFont(FONT, 14)
+    c.drawString(150, 842 - 700, "2026年一般公共预算“三公”经费支出预算表")
+    c.setFont(FONT, 9)
+    c.drawString(60, 842 - 720, "单位：元")
+    labels = [("“三公”经费合计", 70), ("因公出国（境）费", 160), ("公务用车运行费", 260), ("公务接待费", 360)]
+    for text, x in labels:
+        c.drawString(x, 842 - 760, text)
+    c.showPage()
+    c.setFont(FONT, 9)
+    c.line(60, 842 - 40, 440, 842 - 40)
+    c.line(60, 842 - 56, 440, 842 - 56)
+    for text, x in [("423,195", 80), ("0", 185), ("208,557", 270), ("214,638", 370)]:
+        c.drawString(x, 842 - 52, text)
+    c.setFont(FONT, 14)
+    c.drawString(150, 842 - 100, "2026年政府性基金预算支出预算表")
+    c.setFont(FONT, 9)
+    c.drawString(60, 842 - 120, "单位：元")
+    _ruled_table(
+        c,
+        60,
+        130,
+        [60.0, 100.0, 70.0, 70.0, 70.0],
+        [["科目编码", "科目名称", "合计", "基本支出", "项目支出"], ["", "合计", "", "", ""]],
+    )
+    c.showPage()
+    c.save()
+    three_public, fund = build_tables(read_pdf(tmp_path / "three-public.pdf").blocks)
+    assert three_public.title.endswith("“三公”经费支出预算表")
+    assert to_grid(three_public).rows[0].cells == ["423,195", "0", "208,557", "214,638"]
+    assert fund.segments[0].rows[0] == ["科目编码", "科目名称", "合计", "基本支出", "项目支出"]

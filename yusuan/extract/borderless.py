@@ -134,6 +134,15 @@ def _is_header(line: list[Word]) -> bool:
     )
 
 
+def _wraps_around(above: list[Word], row: list[Word], below: list[Word]) -> bool:
+    """``above`` and ``below`` are one cell's two lines (a name wrapped around ``row``'s amounts):
+    one word each, starting at the same place, where ``row`` prints nothing."""
+    if len(above) != 1 or len(below) != 1 or abs(above[0]["x0"] - below[0]["x0"]) > 2:
+        return False
+    left, right = above[0]["x0"], max(above[0]["x1"], below[0]["x1"])
+    return not any(w["x0"] < right and w["x1"] > left for w in row)
+
+
 def _height(line: list[Word]) -> float:
     return max(w["bottom"] for w in line) - min(w["top"] for w in line)
 
@@ -166,6 +175,10 @@ def find_text_tables(words: list[Word], continuing: bool = False) -> list[TextTa
             first -= 1
         if first > 0 and not _is_header(lines[first - 1]):
             first = i
+        if first == i and 1 < i < len(lines) - 1 and _wraps_around(lines[i - 1], lines[i], lines[i + 1]):
+            # A name wrapped around the first row's amounts, its first line reading like labels
+            # (机关事业单位… holds 单位): the row's, not the header's.
+            first = i - 1
         start = first
         while start > 0 and first - start < _MAX_HEADER_LINES and _is_header(lines[start - 1]):
             gap = lines[start][0]["top"] - lines[start - 1][0]["bottom"]

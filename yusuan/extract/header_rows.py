@@ -52,11 +52,24 @@ def is_data_row(cells: list[str | None]) -> bool:
 
 
 def split_header(rows: list[list[str | None]]) -> int:
-    """Number of header rows: the leading rows before the first data row."""
+    """Number of header rows: the leading rows before the first data row, less the first line of
+    a name wrapped around that row's amounts (rebuilt from words, the name's two lines print
+    above and below the line of its code and amounts)."""
     for i, row in enumerate(rows):
         if is_data_row(row):
-            return i
+            return i - 1 if 0 < i < len(rows) - 1 and _wraps_around(rows[i - 1], row, rows[i + 1]) else i
     return len(rows)
+
+
+def _wraps_around(above: list[str | None], row: list[str | None], below: list[str | None]) -> bool:
+    """``above`` and ``below`` hold text, no column label, only in columns ``row`` leaves blank."""
+    columns = [c for c, cell in enumerate(above) if norm(cell)]
+    if not columns or any(_COLUMN_WORD.search(norm(above[c])) for c in columns):
+        return False
+    blank_in_row = all(c < len(row) and not norm(row[c]) for c in columns)
+    tail = [c for c, cell in enumerate(below) if norm(cell)]
+    ends_below = bool(tail) and set(tail) <= set(columns) and not any(is_amount(norm(below[c])) for c in tail)
+    return blank_in_row and ends_below
 
 
 def norm(text: str | None) -> str:

@@ -25,6 +25,7 @@ from yusuan.extract.word_grid import (
     box_union,
     cells_by_band,
     column_bands,
+    fill_up,
     leaf_label_bands,
     split_bands,
     spread_group_labels,
@@ -215,6 +216,38 @@ def ruled_rows_running_on(
     return cells_by_band(rows, columns), boxes, rules[0], max(w["bottom"] for w in rows[-1])
 
 
+@dataclass(frozen=True, slots=True)
+class _RunOn:
+    top: float
+    bottom: float
+    rows: tuple[list[list[str | None]], list[Box | None]]
+
+
+def ruled_rows_under_carried_header(
+    page: pdfplumber.page.Page, below: float, carried: list[list[dict]]
+) -> _RunOn | None:
+    """Rows at the very top of a page, between rules, under header lines left at the foot of the
+    previous page (a 三公 table's one row in a box of its own, its header printed without rules
+    on the page before): too few cells for pdfplumber to count as a table. Columns come from the
+    header's labels across the width of the first rule; the header rows lead the table."""
+    edges = [e for e in page.horizontal_edges if e["top"] < below]
+    if not edges:
+        return None
+    top_rule = min(e["top"] for e in edges)
+    widest = max((e for e in edges if abs(e["top"] - top_rule) < 1), key=lambda e: e["x1"] - e["x0"])
+    columns = leaf_label_bands(carried, widest["x0"], widest["x1"])
+    if not columns:
+        return None
+    running_on = ruled_rows_running_on(page, below, columns)
+    if running_on is None:
+        return None
+    rows, row_boxes, top, bottom = running_on
+    header = cells_by_band(carried, columns)
+    spread_group_labels(header, len(header))
+    fill_up(header, len(header))
+    return _RunOn(top, bottom, ([*header, *rows], [*([None] * len(header)), *row_boxes]))
+
+
 def rows_from_words(
     page: pdfplumber.page.Page,
     table: object,
@@ -343,8 +376,15 @@ def read_pdf(path: Path) -> PdfContent:
                     boxes += [(0, line[0]["top"], 0, line[0]["bottom"]) for line in carried_text]
                 else:
                     carried_text, continuing = [], None
-                if ruled_continuing is not None:
-                    first_top = min((t.bbox[1] for t in tables), default=page.bbox[3])
+                first_top = min((t.bbox[1] for t in tables), default=page.bbox[3])
+                # Header lines left at the previous page's foot open a table: rows at this page's
+                # top are that table's, not the previous one's.
+                under_header = ruled_rows_under_carried_header(page, first_top, carried) if carried else None
+                if under_header is not None and all(b.top >= under_header.bottom for b in page_blocks):
+                    page_blocks.append(TableBlock(page_no, under_header.top, under_header.bottom, *under_header.rows))
+                    boxes.append((page.bbox[0], under_header.top, page.bbox[2], under_header.bottom))
+                    carried = []
+                elif ruled_continuing is not None and not carried:
                     running_on = ruled_rows_running_on(page, first_top, ruled_continuing)
                     if running_on is not None and all(b.top >= running_on[3] for b in page_blocks):
                         rows, row_boxes, top, bottom = running_on

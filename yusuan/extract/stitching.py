@@ -8,6 +8,7 @@ the table's columns by what its columns hold (codes, names, amounts), never by p
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from yusuan.extract.header_rows import DATA_LABEL, is_data_row, norm, split_header
@@ -22,6 +23,16 @@ def _is_code(text: str) -> bool:
     return is_function_code(text) or is_economic_code(text)
 
 
+_TOTAL = re.compile(r"^(合计|总计)$")
+
+
+def _plainly_amount(text: str) -> bool:
+    """An amount no code could be: a decimal point or separator, or more than seven digits. (A
+    column of 元 amounts such as 3759554 reads as codes by their digits alone.)"""
+    compact = text.replace(" ", "")
+    return is_amount(compact) and not _is_code(compact) and (len(compact) > 7 or not compact.isdigit())
+
+
 def _mostly_coded(rows: list[list[str | None]], column: int) -> bool:
     """Whether at least half of ``rows`` print a code in front of the name in ``column``."""
     return sum(1 for row in rows if _is_code(split_code_and_name(row[column] or "")[0])) * 2 >= len(rows)
@@ -30,12 +41,23 @@ def _mostly_coded(rows: list[list[str | None]], column: int) -> bool:
 def _column_roles(rows: list[list[str | None]], ncols: int) -> list[str]:
     """ "code", "amount", "text" or "empty" for every column, from what its cells hold."""
     roles = []
+    # A 合计 row prints no code: its 元 amounts (2261602) say nothing for a code column.
+    totals = [any(_TOTAL.match(norm(cell)) for cell in row if cell) for row in rows]
     for c in range(ncols):
         values = [(row[c] or "").strip() for row in rows if c < len(row) and (row[c] or "").strip()]
+        coded = [
+            (row[c] or "").strip()
+            for row, total in zip(rows, totals, strict=True)
+            if not total and c < len(row) and (row[c] or "").strip()
+        ]
         amounts = sum(1 for v in values if is_amount(v) or is_blank_amount(v))
         if not values:
             roles.append("empty")
-        elif sum(1 for v in values if _is_code(v)) * 2 >= len(values):
+        elif (
+            coded
+            and sum(1 for v in coded if _is_code(v)) * 2 >= len(coded)
+            and not any(_plainly_amount(v) for v in values)
+        ):
             roles.append("code")
         elif amounts and amounts >= 0.8 * len(values):
             roles.append("amount")

@@ -71,15 +71,23 @@ def split_bands(
     gap of its own, but its leaf label still stands apart from its neighbour's."""
     data_spans = [(w["x0"], w["x1"]) for row in data_rows for w in row]
     leaves = _leaf_labels(header_lines)
+
+    def crossed(cut: float) -> bool:
+        return any(x0 < cut < x1 for x0, x1 in data_spans)
+
     out: list[tuple[float, float]] = []
     for a, b in bands:
         inside = sorted((w["x0"], w["x1"]) for w in leaves if a <= (w["x0"] + w["x1"]) / 2 <= b)
-        cuts = [
-            cut
-            for g, h in itertools.pairwise(merge_spans(inside))
-            for cut in [(g[1] + h[0]) / 2]
-            if not any(x0 < cut < x1 for x0, x1 in data_spans)
-        ]
+        cuts = []
+        for g, h in itertools.pairwise(merge_spans(inside)):
+            cut = (g[1] + h[0]) / 2
+            if crossed(cut):
+                # A long name left-aligned in a wide cell runs past the middle of the gap between
+                # the labels (科目名称 | 人员经费 with no 人员经费 amount on the page); it still
+                # ends before the next label, where its cell does.
+                cut = max(x1 for x0, x1 in data_spans if x0 < cut < x1) + 0.5
+            if cut < h[0] and not crossed(cut):
+                cuts.append(cut)
         out += list(itertools.pairwise([a, *cuts, b]))
     return out
 
