@@ -1554,3 +1554,25 @@ def test_a_row_in_a_box_of_its_own_under_a_header_left_at_the_previous_page_foot
     assert three_public.title.endswith("“三公”经费支出预算表")
     assert to_grid(three_public).rows[0].cells == ["423,195", "0", "208,557", "214,638"]
     assert fund.segments[0].rows[0] == ["科目编码", "科目名称", "合计", "基本支出", "项目支出"]
+
+
+def test_an_indicator_list_without_rules_is_rebuilt_and_one_with_wrapped_lines_is_not() -> None:
+    """A 绩效目标表 printed without rules has no amounts to be found by: its header of indicator
+    labels and one line per indicator under it are a table; a list whose indicator wraps over
+    two lines is left alone (its fragments would be stored as indicators)."""
+    header = _line(60, (40, "一级指标"), (120, "二级指标"), (200, "三级指标"), (330, "指标值"))
+    words = [
+        *_line(30, (40, "2026年部门整体绩效目标表")),
+        *_line(44, (40, "单位：万元")),
+        *header,
+        *_line(72, (40, "产出指标"), (120, "数量指标"), (200, "保障在职人员数"), (330, "≥95%")),
+        *_line(84, (40, "效益指标"), (120, "社会效益指标"), (200, "服务对象满意度"), (330, "≥90%")),
+    ]
+    ((table, grid, _),), _, _ = borderless_grids(words, [], None)
+    assert grid == [
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["产出指标", "数量指标", "保障在职人员数", "≥95%"],
+        ["效益指标", "社会效益指标", "服务对象满意度", "≥90%"],
+    ]
+    wrapped = [*words[:-4], *_line(84, (200, "（含编外人员）"))]
+    assert borderless_grids(wrapped, [], None)[0] == []

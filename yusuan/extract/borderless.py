@@ -8,6 +8,9 @@ vertical rules are missing, ``pdf_reader.rows_from_words``); rows are the printe
 
 Running text is never taken for a table: a block ends at a sentence (。，), a title, a caption
 (单位：万元) or a wide vertical gap, and a block needs a header and two number rows.
+
+A 绩效目标表's indicator list prints no amount: it is found by its header of indicator labels
+(三级指标, 指标值), one line per indicator under it.
 """
 
 from __future__ import annotations
@@ -216,6 +219,44 @@ def _page_number(word: Word) -> bool:
     return word["text"].strip("-— ").isdigit()
 
 
+# The indicator list of a 绩效目标表: its header names 三级指标 and 指标值 (performance.py).
+_INDICATOR_LABELS = ("一级指标", "二级指标", "三级指标", "指标值")
+
+
+def find_indicator_tables(words: list[Word], taken: list[TextTable]) -> list[TextTable]:
+    """绩效目标表 indicator lists printed without rules: no amounts, so ``find_text_tables`` does not
+    see them. A header line of indicator labels (三级指标 and 指标值 among them) and, under it, one
+    line per indicator with text under both. A table whose lines do not all fill both columns (a
+    long indicator wrapped over lines) is not rebuilt: fragments of wrapped text would be stored
+    as indicators of their own."""
+    lines = [line for line in text_lines(words) if not any(t.top <= line[0]["top"] <= t.bottom for t in taken)]
+    tables: list[TextTable] = []
+    for i, line in enumerate(lines):
+        labels = [w["text"] for w in line]
+        if not ({"三级指标", "指标值"} <= set(labels) and all(label in _INDICATOR_LABELS for label in labels)):
+            continue
+        body: list[list[Word]] = []
+        for row in lines[i + 1 :]:
+            gap = row[0]["top"] - (body or [line])[-1][0]["bottom"]
+            if looks_like_title(_text(row)) or _CAPTION.search(_text(row)) or gap > 2.5 * _height(row):
+                break
+            body.append(row)
+        if not body:
+            continue
+        table = TextTable(line[0]["top"], max(w["bottom"] for w in body[-1]), [line], body)
+        indicator, value = labels.index("三级指标"), labels.index("指标值")
+        if all(cells[indicator] and cells[value] for cells in indicator_grid(table)[1:]):
+            tables.append(table)
+    return tables
+
+
+def indicator_grid(table: TextTable) -> list[list[str | None]]:
+    """An indicator list's lines cut into the columns its header labels stand over."""
+    lines = [*table.header, *table.body]
+    left = min(w["x0"] for line in lines for w in line) - 1
+    return cells_by_band(lines, leaf_label_bands(table.header, left, max(w["x1"] for line in lines for w in line) + 1))
+
+
 def trailing_header(words: list[Word]) -> list[list[Word]]:
     """Label lines at the foot of a page, under a title or caption and over no number row: a
     header whose table starts on the next page."""
@@ -278,4 +319,7 @@ def borderless_grids(
         # Each row is a printed line; a header carried from the previous page has no box here.
         boxes = [None if i < carried_rows else words_box(line) for i, line in enumerate(lines)]
         out.append((table, grid, boxes))
+    for table in find_indicator_tables(words, [t for t, _, _ in out]):
+        out.append((table, indicator_grid(table), [words_box(line) for line in [*table.header, *table.body]]))
+    out.sort(key=lambda found: found[0].top)
     return out, trailing_header(words), columns
