@@ -1568,7 +1568,7 @@ def test_an_indicator_list_without_rules_is_rebuilt_and_one_with_wrapped_lines_i
         *_line(72, (40, "产出指标"), (120, "数量指标"), (200, "保障在职人员数"), (330, "≥95%")),
         *_line(84, (40, "效益指标"), (120, "社会效益指标"), (200, "服务对象满意度"), (330, "≥90%")),
     ]
-    ((table, grid, _),), _, _ = borderless_grids(words, [], None)
+    ((_, grid, _),), _, _ = borderless_grids(words, [], None)
     assert grid == [
         ["一级指标", "二级指标", "三级指标", "指标值"],
         ["产出指标", "数量指标", "保障在职人员数", "≥95%"],
