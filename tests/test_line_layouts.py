@@ -1576,3 +1576,23 @@ def test_an_indicator_list_without_rules_is_rebuilt_and_one_with_wrapped_lines_i
     ]
     wrapped = [*words[:-4], *_line(84, (200, "（含编外人员）"))]
     assert borderless_grids(wrapped, [], None)[0] == []
+
+
+def test_blocks_whose_public_block_prints_only_its_total_are_still_blocks() -> None:
+    """No 公用经费 line this year: the right block prints only 公用经费合计 0.00. The left block's
+    rows are still 人员经费 (they were read as lines of no part)."""
+    rows: list[Row] = [
+        ["人员经费", None, None, "公用经费", None, None],
+        ["科目编码", "科目名称", "金额", "科目编码", "科目名称", "金额"],
+        ["30101", "基本工资", "111.44", "", "", ""],
+        ["30107", "绩效工资", "700.27", "", "", ""],
+        ["人员经费合计", "", "811.71", "公用经费合计", "", "0.00"],
+    ]
+    facts = parse_economic_table(_blocks_grid(rows), "general_budget_basic_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    assert {line.econ_code: _amounts(line) for line in facts.economic_lines} == {
+        "30101": _wan("111.44", "111.44", None),
+        "30107": _wan("700.27", "700.27", None),
+    }
+    # Neither block coded: no blocks (a 收支-like grid of two halves stays as printed).
+    uncoded = [*rows[:2], ["", "基本工资", "111.44", "", "办公费", "3.00"]]
+    assert len(_blocks_grid(uncoded).paths) == 6  # type: ignore[attr-defined]

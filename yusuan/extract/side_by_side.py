@@ -45,10 +45,12 @@ def _blocks(grid: Grid, is_code: Callable[[str], bool]) -> list[list[int]] | Non
         first = leaves[:width]
         if any(leaves[b * width : (b + 1) * width] != first for b in range(1, count)):
             continue
-        # Every block starts with what names a row (a code or a name) and holds amounts and codes.
+        # Every block starts with what names a row (a code or a name) and holds amounts; one
+        # block may print no coded row, only its 合计 (no 公用经费 line this year).
         if not (_is_code_label(first[0]) or "名称" in first[0] or "科目" in first[0]):
             continue
-        if all(_amount_columns(grid, block) and _coded_rows(grid, block, is_code) for block in blocks):
+        coded = [_coded_rows(grid, block, is_code) for block in blocks]
+        if all(_amount_columns(grid, block) for block in blocks) and sum(1 for n in coded if n) >= count - 1:
             return blocks
     return None
 
