@@ -4,7 +4,7 @@ Some publishers lay tables out with tab stops or invisible cell borders: pdfplum
 table on the page, only text. A table still shows itself by its rows: lines that carry amounts
 (``15782.14``), stacked closely under a few lines of column labels (合计 / 基本支出 / 人员经费 …).
 Columns are the gaps no word of the number rows crosses (the same reading as a grid whose
-vertical rules are missing, ``pdf_reader.rows_from_words``); rows are the printed lines.
+vertical rules are missing, ``ruled_rows.rows_from_words``); rows are the printed lines.
 
 Running text is never taken for a table: a block ends at a sentence (。，), a title, a caption
 (单位：万元) or a wide vertical gap, and a block needs a header and two number rows.

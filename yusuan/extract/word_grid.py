@@ -1,5 +1,5 @@
 """Columns and cells from word positions: the geometry shared by the readers of tables whose
-rules are missing (pdf_reader.rows_from_words: horizontal rules only; borderless.py: none).
+rules are missing (ruled_rows.rows_from_words: horizontal rules only; borderless.py: none).
 
 Plain functions on pdfplumber word dicts (text, x0, x1, top, bottom), no page object.
 """
