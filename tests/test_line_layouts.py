@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from yusuan.extract.borderless import borderless_grids, find_text_tables, trailing_header
+from yusuan.extract.borderless import Continuing, borderless_grids, find_text_tables, trailing_header
 from yusuan.extract.classify import classify_title
 from yusuan.extract.header_rows import is_column_number_row, split_header
 from yusuan.extract.hierarchy import nesting
@@ -557,7 +557,7 @@ def test_rows_running_on_without_a_header_keep_the_previous_pages_columns() -> N
     tables, _, _ = borderless_grids(following, [], columns)
     assert tables[0][1] == [["30201", "办公费", "3.00", "", "3.00"], ["30202", "印刷费", "2.00", "", "2.00"]]
     # Columns the rows do not fit (another table's) are not taken: the page's own four are.
-    tables, _, _ = borderless_grids(following, [], [(0.0, 30.0), (30.0, 90.0)])
+    tables, _, _ = borderless_grids(following, [], Continuing([(0.0, 30.0), (30.0, 90.0)], None))
     assert tables[0][1][0] == ["30201", "办公费", "3.00", "3.00"]
 
 
@@ -1576,6 +1576,12 @@ def test_an_indicator_list_without_rules_is_rebuilt_and_one_with_wrapped_lines_i
     ]
     wrapped = [*words[:-4], *_line(84, (200, "（含编外人员）"))]
     assert borderless_grids(wrapped, [], None)[0] == []
+    # The last indicator alone at the top of the next page runs the list on.
+    _, _, continuing = borderless_grids(words[:-4], [], None)
+    following = [*_line(20, (40, "效益指标"), (120, "社会效益指标"), (200, "服务对象满意度"), (330, "≥90%"))]
+    ((table, grid, _),), _, _ = borderless_grids(following, [], continuing)
+    assert table.header == [] and grid == [["效益指标", "社会效益指标", "服务对象满意度", "≥90%"]]
+    assert borderless_grids(following, [], None)[0] == []
 
 
 def test_blocks_whose_public_block_prints_only_its_total_are_still_blocks() -> None:

@@ -223,38 +223,72 @@ def _page_number(word: Word) -> bool:
 _INDICATOR_LABELS = ("一级指标", "二级指标", "三级指标", "指标值")
 
 
-def find_indicator_tables(words: list[Word], taken: list[TextTable]) -> list[TextTable]:
+@dataclass(frozen=True, slots=True)
+class IndicatorColumns:
+    """An indicator list's columns, and which of them hold 三级指标 and 指标值."""
+
+    bands: Bands
+    indicator: int
+    value: int
+
+    def grid(self, lines: list[list[Word]]) -> list[list[str | None]]:
+        return cells_by_band(lines, self.bands)
+
+    def fills(self, cells: list[str | None]) -> bool:
+        return bool(cells[self.indicator] and cells[self.value])
+
+
+def find_indicator_tables(
+    words: list[Word], taken: list[TextTable], continuing: IndicatorColumns | None = None
+) -> list[tuple[TextTable, IndicatorColumns]]:
     """绩效目标表 indicator lists printed without rules: no amounts, so ``find_text_tables`` does not
     see them. A header line of indicator labels (三级指标 and 指标值 among them) and, under it, one
-    line per indicator with text under both. A table whose lines do not all fill both columns (a
-    long indicator wrapped over lines) is not rebuilt: fragments of wrapped text would be stored
-    as indicators of their own."""
+    line per indicator with text under both; ``continuing``: the previous page ended in such a
+    list, whose lines at this page's top run on (no header). A list whose lines do not all fill
+    both columns (a long indicator wrapped over lines) is not rebuilt: fragments of wrapped text
+    would be stored as indicators of their own."""
     lines = [line for line in text_lines(words) if not any(t.top <= line[0]["top"] <= t.bottom for t in taken)]
-    tables: list[TextTable] = []
+    lines = [line for line in lines if not _text(line).strip("-— ").isdigit()]
+    found: list[tuple[TextTable, IndicatorColumns]] = []
+    if continuing is not None:
+        body = _indicator_rows(lines, None)
+        if body and all(continuing.fills(cells) for cells in continuing.grid(body)):
+            found.append((TextTable(body[0][0]["top"], max(w["bottom"] for w in body[-1]), [], body), continuing))
     for i, line in enumerate(lines):
-        labels = [w["text"] for w in line]
-        if not ({"三级指标", "指标值"} <= set(labels) and all(label in _INDICATOR_LABELS for label in labels)):
+        if not _indicator_header(line):
             continue
-        body: list[list[Word]] = []
-        for row in lines[i + 1 :]:
-            gap = row[0]["top"] - (body or [line])[-1][0]["bottom"]
-            if looks_like_title(_text(row)) or _CAPTION.search(_text(row)) or gap > 2.5 * _height(row):
-                break
-            body.append(row)
+        labels = [w["text"] for w in line]
+        body = _indicator_rows(lines[i + 1 :], line)
         if not body:
             continue
-        table = TextTable(line[0]["top"], max(w["bottom"] for w in body[-1]), [line], body)
-        indicator, value = labels.index("三级指标"), labels.index("指标值")
-        if all(cells[indicator] and cells[value] for cells in indicator_grid(table)[1:]):
-            tables.append(table)
-    return tables
+        everything = [line, *body]
+        left = min(w["x0"] for row in everything for w in row) - 1
+        right = max(w["x1"] for row in everything for w in row) + 1
+        bands = leaf_label_bands([line], left, right)
+        columns = IndicatorColumns(bands, labels.index("三级指标"), labels.index("指标值"))
+        if all(columns.fills(cells) for cells in columns.grid(body)):
+            found.append((TextTable(line[0]["top"], max(w["bottom"] for w in body[-1]), [line], body), columns))
+    return found
 
 
-def indicator_grid(table: TextTable) -> list[list[str | None]]:
-    """An indicator list's lines cut into the columns its header labels stand over."""
-    lines = [*table.header, *table.body]
-    left = min(w["x0"] for line in lines for w in line) - 1
-    return cells_by_band(lines, leaf_label_bands(table.header, left, max(w["x1"] for line in lines for w in line) + 1))
+def _indicator_header(line: list[Word]) -> bool:
+    labels = {w["text"] for w in line}
+    return {"三级指标", "指标值"} <= labels and labels <= set(_INDICATOR_LABELS)
+
+
+def _indicator_rows(lines: list[list[Word]], header: list[Word] | None) -> list[list[Word]]:
+    """The lines under ``header`` (or from the page's top) up to a title, a caption, a gap or
+    the header repeated."""
+    body: list[list[Word]] = []
+    for row in lines:
+        above = body[-1] if body else header
+        gap = row[0]["top"] - above[0]["bottom"] if above is not None else 0.0
+        if looks_like_title(_text(row)) or _CAPTION.search(_text(row)) or gap > 2.5 * _height(row):
+            break
+        if _indicator_header(row):
+            break
+        body.append(row)
+    return body
 
 
 def trailing_header(words: list[Word]) -> list[list[Word]]:
@@ -283,16 +317,26 @@ def _within(lines: list[list[Word]], columns: Bands) -> bool:
     return True
 
 
+@dataclass(frozen=True, slots=True)
+class Continuing:
+    """The columns of a page's last borderless table, which rows at the next page's top run on:
+    a table of amounts' (``columns``) or an indicator list's (``indicators``)."""
+
+    columns: Bands | None
+    indicators: IndicatorColumns | None
+
+
 def borderless_grids(
-    words: list[Word], carried: list[list[Word]], continuing: Bands | None
-) -> tuple[list[tuple[TextTable, list[list[str | None]], list[Box | None]]], list[list[Word]], Bands | None]:
+    words: list[Word], carried: list[list[Word]], continuing: Continuing | None
+) -> tuple[list[tuple[TextTable, list[list[str | None]], list[Box | None]]], list[list[Word]], Continuing | None]:
     """The page's borderless tables with their grids (cells by column), the header lines left at
     its foot for the next page, and the columns of its last table. ``carried``: the previous
     page's such lines, the header of a table whose rows start this page; ``continuing``: the
     columns of the previous page's last borderless table, which rows at this page's top run on."""
     out = []
     columns: Bands | None = None
-    for n, table in enumerate(find_text_tables(words, continuing is not None or bool(carried))):
+    running = continuing.columns if continuing is not None else None
+    for n, table in enumerate(find_text_tables(words, running is not None or bool(carried))):
         carried_rows = 0
         opens_page = not any(w["bottom"] <= table.top for w in words if not _page_number(w))
         if n == 0 and carried and (not table.header or opens_page):
@@ -303,11 +347,11 @@ def borderless_grids(
         left = min(w["x0"] for line in lines for w in line) - 1
         right = max(w["x1"] for line in lines for w in line) + 1
         data = [line for line in table.body if any(is_amount(w["text"]) for w in line)]
-        if n == 0 and not table.header and continuing is not None and _within(lines, continuing):
+        if n == 0 and not table.header and running is not None and _within(lines, running):
             # Rows running on from the previous page, printed with no header: its columns, not
             # the ones this page's rows alone would give (a page of 公用经费 rows prints no amount
             # under 人员经费, and its amounts would shift into that column).
-            columns = continuing
+            columns = running
         elif len(data) <= 2:
             # One or two number rows say little about columns; the header's lowest labels say more.
             columns = leaf_label_bands(table.header, left, right) or column_bands(data, left, right)
@@ -319,7 +363,13 @@ def borderless_grids(
         # Each row is a printed line; a header carried from the previous page has no box here.
         boxes = [None if i < carried_rows else words_box(line) for i, line in enumerate(lines)]
         out.append((table, grid, boxes))
-    for table in find_indicator_tables(words, [t for t, _, _ in out]):
-        out.append((table, indicator_grid(table), [words_box(line) for line in [*table.header, *table.body]]))
+    indicators = find_indicator_tables(words, [t for t, _, _ in out], continuing.indicators if continuing else None)
+    for table, indicator_columns in indicators:
+        lines = [*table.header, *table.body]
+        out.append((table, indicator_columns.grid(lines), [words_box(line) for line in lines]))
     out.sort(key=lambda found: found[0].top)
-    return out, trailing_header(words), columns
+    # The page's last table may run on over the next page: its columns go with it.
+    last_indicators = indicators[-1] if indicators else None
+    if last_indicators is not None and last_indicators[0] is out[-1][0]:
+        return out, trailing_header(words), Continuing(None, last_indicators[1])
+    return out, trailing_header(words), Continuing(columns, None) if columns is not None else None

@@ -17,7 +17,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
 from yusuan.errors import error_chain
-from yusuan.extract.borderless import borderless_grids
+from yusuan.extract.borderless import Continuing, borderless_grids
 from yusuan.extract.lean_page import lean_pages, table_text
 from yusuan.extract.ruled_rows import (
     data_lines_above,
@@ -134,7 +134,7 @@ def read_pdf(path: Path) -> PdfContent:
         carried: list[list[dict]] = []
         carried_text: list[list[dict]] = []
         # The columns of the previous page's last borderless table: this page's top may run it on.
-        continuing: Bands | None = None
+        continuing: Continuing | None = None
         # The columns of the previous page's last table when they were rebuilt from words (ruled
         # only horizontally): rows at this page's top may run it on.
         ruled_continuing: Bands | None = None
