@@ -215,8 +215,14 @@ def find_text_tables(words: list[Word], continuing: bool = False) -> list[TextTa
     return tables
 
 
-def _page_number(word: Word) -> bool:
-    return word["text"].strip("-— ").isdigit()
+def _opens_page(words: list[Word], top: float) -> bool:
+    """Nothing but a page number is printed above ``top``."""
+    return not any(line[0]["bottom"] <= top for line in text_lines(words) if not _page_number(line))
+
+
+def _page_number(line: list[Word]) -> bool:
+    """A page number (``- 21 -``, ``21``) on a line of its own."""
+    return _text(line).strip("-— ").isdigit()
 
 
 # The indicator list of a 绩效目标表: its header names 三级指标 and 指标值 (performance.py).
@@ -248,7 +254,7 @@ def find_indicator_tables(
     both columns (a long indicator wrapped over lines) is not rebuilt: fragments of wrapped text
     would be stored as indicators of their own."""
     lines = [line for line in text_lines(words) if not any(t.top <= line[0]["top"] <= t.bottom for t in taken)]
-    lines = [line for line in lines if not _text(line).strip("-— ").isdigit()]
+    lines = [line for line in lines if not _page_number(line)]
     found: list[tuple[TextTable, IndicatorColumns]] = []
     if continuing is not None:
         body = _indicator_rows(lines, None)
@@ -294,7 +300,7 @@ def _indicator_rows(lines: list[list[Word]], header: list[Word] | None) -> list[
 def trailing_header(words: list[Word]) -> list[list[Word]]:
     """Label lines at the foot of a page, under a title or caption and over no number row: a
     header whose table starts on the next page."""
-    lines = [line for line in text_lines(words) if not _text(line).strip("-— ").isdigit()]
+    lines = [line for line in text_lines(words) if not _page_number(line)]
     out: list[list[Word]] = []
     for line in reversed(lines):
         if not _is_header(line) or len(out) == _MAX_HEADER_LINES:
@@ -338,8 +344,7 @@ def borderless_grids(
     running = continuing.columns if continuing is not None else None
     for n, table in enumerate(find_text_tables(words, running is not None or bool(carried))):
         carried_rows = 0
-        opens_page = not any(w["bottom"] <= table.top for w in words if not _page_number(w))
-        if n == 0 and carried and (not table.header or opens_page):
+        if n == 0 and carried and (not table.header or _opens_page(words, table.top)):
             # The page opens with this table: header lines left at the previous page's foot are
             # its header, or the top of it (人员经费 | 公用经费 over 科目编码 科目名称 金额 …).
             table, carried_rows = replace(table, header=[*carried, *table.header]), len(carried)
