@@ -1580,8 +1580,14 @@ def test_an_indicator_list_without_rules_is_rebuilt_and_one_with_wrapped_lines_i
     _, _, continuing = borderless_grids(words[:-4], [], None)
     following = [*_line(20, (40, "效益指标"), (120, "社会效益指标"), (200, "服务对象满意度"), (330, "≥90%"))]
     ((table, grid, _),), _, _ = borderless_grids(following, [], continuing)
-    assert table.header == [] and grid == [["效益指标", "社会效益指标", "服务对象满意度", "≥90%"]]
+    following_row = ["效益指标", "社会效益指标", "服务对象满意度", "≥90%"]
+    assert table.header == [] and grid == [following_row]
     assert borderless_grids(following, [], None)[0] == []
+    # A header alone at a page's foot leads the rows that start the next page.
+    _, _, continuing = borderless_grids(words[:-8], [], None)
+    ((table, grid, boxes),), _, _ = borderless_grids(following, [], continuing)
+    assert grid == [["一级指标", "二级指标", "三级指标", "指标值"], following_row]
+    assert boxes[0] is None and boxes[1] is not None
 
 
 def test_blocks_whose_public_block_prints_only_its_total_are_still_blocks() -> None:

@@ -236,6 +236,8 @@ class IndicatorColumns:
     bands: Bands
     indicator: int
     value: int
+    # The header line, when the previous page printed it alone at its foot: it leads the rows.
+    header: tuple[Word, ...] = ()
 
     def grid(self, lines: list[list[Word]]) -> list[list[str | None]]:
         return cells_by_band(lines, self.bands)
@@ -246,35 +248,52 @@ class IndicatorColumns:
 
 def find_indicator_tables(
     words: list[Word], taken: list[TextTable], continuing: IndicatorColumns | None = None
-) -> list[tuple[TextTable, IndicatorColumns]]:
+) -> list[tuple[TextTable, IndicatorColumns, int]]:
     """绩效目标表 indicator lists printed without rules: no amounts, so ``find_text_tables`` does not
     see them. A header line of indicator labels (三级指标 and 指标值 among them) and, under it, one
     line per indicator with text under both; ``continuing``: the previous page ended in such a
-    list, whose lines at this page's top run on (no header). A list whose lines do not all fill
-    both columns (a long indicator wrapped over lines) is not rebuilt: fragments of wrapped text
-    would be stored as indicators of their own."""
+    list, or in its header alone, whose lines at this page's top run on (led by that header). A
+    list whose lines do not all fill both columns (a long indicator wrapped over lines) is not
+    rebuilt: fragments of wrapped text would be stored as indicators of their own."""
     lines = [line for line in text_lines(words) if not any(t.top <= line[0]["top"] <= t.bottom for t in taken)]
     lines = [line for line in lines if not _page_number(line)]
-    found: list[tuple[TextTable, IndicatorColumns]] = []
+    found: list[tuple[TextTable, IndicatorColumns, int]] = []
     if continuing is not None:
         body = _indicator_rows(lines, None)
         if body and all(continuing.fills(cells) for cells in continuing.grid(body)):
-            found.append((TextTable(body[0][0]["top"], max(w["bottom"] for w in body[-1]), [], body), continuing))
+            header = [list(continuing.header)] if continuing.header else []
+            top, bottom = body[0][0]["top"], max(w["bottom"] for w in body[-1])
+            found.append((TextTable(top, bottom, header, body), replace(continuing, header=()), len(header)))
     for i, line in enumerate(lines):
         if not _indicator_header(line):
             continue
-        labels = [w["text"] for w in line]
         body = _indicator_rows(lines[i + 1 :], line)
         if not body:
             continue
-        everything = [line, *body]
-        left = min(w["x0"] for row in everything for w in row) - 1
-        right = max(w["x1"] for row in everything for w in row) + 1
-        bands = leaf_label_bands([line], left, right)
-        columns = IndicatorColumns(bands, labels.index("三级指标"), labels.index("指标值"))
+        columns = _indicator_columns(line, body)
         if all(columns.fills(cells) for cells in columns.grid(body)):
-            found.append((TextTable(line[0]["top"], max(w["bottom"] for w in body[-1]), [line], body), columns))
+            found.append((TextTable(line[0]["top"], max(w["bottom"] for w in body[-1]), [line], body), columns, 0))
     return found
+
+
+def _indicator_columns(header: list[Word], body: list[list[Word]]) -> IndicatorColumns:
+    everything = [header, *body]
+    left = min(w["x0"] for row in everything for w in row) - 1
+    right = max(w["x1"] for row in everything for w in row) + 1
+    labels = [w["text"] for w in header]
+    return IndicatorColumns(leaf_label_bands([header], left, right), labels.index("三级指标"), labels.index("指标值"))
+
+
+def indicator_header_at_foot(words: list[Word]) -> IndicatorColumns | None:
+    """An indicator list's header printed alone at a page's foot (its rows start the next page):
+    its columns, spanning the page, and the header line to lead the rows."""
+    lines = [line for line in text_lines(words) if not _page_number(line)]
+    if not lines or not _indicator_header(lines[-1]):
+        return None
+    header = lines[-1]
+    labels = [w["text"] for w in header]
+    bands = leaf_label_bands([header], 0.0, 10_000.0)
+    return IndicatorColumns(bands, labels.index("三级指标"), labels.index("指标值"), tuple(header))
 
 
 def _indicator_header(line: list[Word]) -> bool:
@@ -369,12 +388,17 @@ def borderless_grids(
         boxes = [None if i < carried_rows else words_box(line) for i, line in enumerate(lines)]
         out.append((table, grid, boxes))
     indicators = find_indicator_tables(words, [t for t, _, _ in out], continuing.indicators if continuing else None)
-    for table, indicator_columns in indicators:
+    for table, indicator_columns, carried_rows in indicators:
         lines = [*table.header, *table.body]
-        out.append((table, indicator_columns.grid(lines), [words_box(line) for line in lines]))
+        # A header carried from the previous page's foot has no box here.
+        boxes = [None if i < carried_rows else words_box(line) for i, line in enumerate(lines)]
+        out.append((table, indicator_columns.grid(lines), boxes))
     out.sort(key=lambda found: found[0].top)
-    # The page's last table may run on over the next page: its columns go with it.
+    # The page's last table may run on over the next page: its columns go with it; so does an
+    # indicator header printed alone at the page's foot.
     last_indicators = indicators[-1] if indicators else None
-    if last_indicators is not None and last_indicators[0] is out[-1][0]:
+    if last_indicators is not None and out and last_indicators[0] is out[-1][0]:
         return out, trailing_header(words), Continuing(None, last_indicators[1])
+    if (at_foot := indicator_header_at_foot(words)) is not None:
+        return out, trailing_header(words), Continuing(None, at_foot)
     return out, trailing_header(words), Continuing(columns, None) if columns is not None else None
