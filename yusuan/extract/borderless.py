@@ -10,7 +10,7 @@ Running text is never taken for a table: a block ends at a sentence (。，), a 
 (单位：万元) or a wide vertical gap, and a block needs a header and two number rows.
 
 A 绩效目标表's indicator list prints no amount: it is found by its header of indicator labels
-(三级指标, 指标值), one line per indicator under it.
+(三级指标, 指标值), one line per indicator under it (``indicator_lists.py``).
 """
 
 from __future__ import annotations
@@ -19,12 +19,18 @@ import re
 from dataclasses import dataclass, replace
 
 from yusuan.extract.classify import looks_like_title
+from yusuan.extract.indicator_lists import IndicatorColumns, find_indicator_tables, indicator_header_at_foot
 from yusuan.extract.word_grid import (
     Bands,
+    TextTable,
+    Word,
     cells_by_band,
     column_bands,
     fill_up,
+    is_page_number,
     leaf_label_bands,
+    line_height,
+    line_text,
     split_bands,
     spread_group_labels,
     text_lines,
@@ -34,27 +40,11 @@ from yusuan.models import Box
 from yusuan.normalise.amounts import is_amount, is_blank_amount
 from yusuan.normalise.codes import digits_only, is_economic_code, is_function_code
 
-Word = dict  # a pdfplumber word: text, x0, x1, top, bottom
-
 _HEADER_WORDS = re.compile(r"合计|小计|总计|科目|编码|代码|名称|项目|金额|预算|支出|收入|经费|费|类|款|项|单位|级次")
 # A comma ends a clause, except between digits: ４，８５７．０ is an amount typed full-width.
 _SENTENCE = re.compile(r"[。；]|(?<![0-9０-９])，|，(?![0-9０-９])")
 _CAPTION = re.compile(r"[:：]|^单位")
 _MAX_HEADER_LINES = 4
-
-
-@dataclass(frozen=True, slots=True)
-class TextTable:
-    """One rebuilt table: its printed lines split into header and body, and its vertical extent."""
-
-    top: float
-    bottom: float
-    header: list[list[Word]]
-    body: list[list[Word]]
-
-
-def _text(line: list[Word]) -> str:
-    return "".join(w["text"] for w in line)
 
 
 def _number(word: Word) -> bool:
@@ -107,7 +97,7 @@ def _is_code(text: str) -> bool:
 
 
 def _stops_a_table(line: list[Word]) -> bool:
-    text = _text(line)
+    text = line_text(line)
     return bool(_SENTENCE.search(text)) or looks_like_title(text) or (bool(_CAPTION.search(text)) and not _labels(line))
 
 
@@ -116,8 +106,8 @@ def _labels(line: list[Word]) -> bool:
     as a caption (单位：万元) does, but is a header."""
     return (
         len(line) >= 3
-        and ":" not in _text(line)
-        and "：" not in _text(line)
+        and ":" not in line_text(line)
+        and "：" not in line_text(line)
         and all(_HEADER_WORDS.search(w["text"]) for w in line)
     )
 
@@ -131,7 +121,7 @@ _ORDINAL = re.compile(
 def _is_header(line: list[Word]) -> bool:
     return (
         not _stops_a_table(line)
-        and not _ORDINAL.match(_text(line))
+        and not _ORDINAL.match(line_text(line))
         and not _is_data(line)
         and all(_HEADER_WORDS.search(w["text"]) for w in line)
     )
@@ -144,10 +134,6 @@ def _wraps_around(above: list[Word], row: list[Word], below: list[Word]) -> bool
         return False
     left, right = above[0]["x0"], max(above[0]["x1"], below[0]["x1"])
     return not any(w["x0"] < right and w["x1"] > left for w in row)
-
-
-def _height(line: list[Word]) -> float:
-    return max(w["bottom"] for w in line) - min(w["top"] for w in line)
 
 
 def find_text_tables(words: list[Word], continuing: bool = False) -> list[TextTable]:
@@ -185,7 +171,7 @@ def find_text_tables(words: list[Word], continuing: bool = False) -> list[TextTa
         start = first
         while start > 0 and first - start < _MAX_HEADER_LINES and _is_header(lines[start - 1]):
             gap = lines[start][0]["top"] - lines[start - 1][0]["bottom"]
-            if gap > 2.5 * _height(lines[start - 1]):
+            if gap > 2.5 * line_height(lines[start - 1]):
                 break
             start -= 1
         # Body: number rows and the label-only rows between them (a 收支总表's blank lines).
@@ -193,7 +179,7 @@ def find_text_tables(words: list[Word], continuing: bool = False) -> list[TextTa
         last_data = i
         while end < len(lines) and not _stops_a_table(lines[end]):
             gap = lines[end][0]["top"] - lines[end - 1][0]["bottom"]
-            if gap > 2.5 * max(_height(lines[end - 1]), 1.0):
+            if gap > 2.5 * max(line_height(lines[end - 1]), 1.0):
                 break
             if _is_data(lines[end]) or _amounts_only(lines[end]) or _ends_in_an_amount(lines[end]):
                 last_data = end
@@ -217,109 +203,13 @@ def find_text_tables(words: list[Word], continuing: bool = False) -> list[TextTa
 
 def _opens_page(words: list[Word], top: float) -> bool:
     """Nothing but a page number is printed above ``top``."""
-    return not any(line[0]["bottom"] <= top for line in text_lines(words) if not _page_number(line))
-
-
-def _page_number(line: list[Word]) -> bool:
-    """A page number (``- 21 -``, ``21``) on a line of its own."""
-    return _text(line).strip("-— ").isdigit()
-
-
-# The indicator list of a 绩效目标表: its header names 三级指标 and 指标值 (performance.py).
-_INDICATOR_LABELS = ("一级指标", "二级指标", "三级指标", "指标值")
-
-
-@dataclass(frozen=True, slots=True)
-class IndicatorColumns:
-    """An indicator list's columns, and which of them hold 三级指标 and 指标值."""
-
-    bands: Bands
-    indicator: int
-    value: int
-    # The header line, when the previous page printed it alone at its foot: it leads the rows.
-    header: tuple[Word, ...] = ()
-
-    def grid(self, lines: list[list[Word]]) -> list[list[str | None]]:
-        return cells_by_band(lines, self.bands)
-
-    def fills(self, cells: list[str | None]) -> bool:
-        return bool(cells[self.indicator] and cells[self.value])
-
-
-def find_indicator_tables(
-    words: list[Word], taken: list[TextTable], continuing: IndicatorColumns | None = None
-) -> list[tuple[TextTable, IndicatorColumns, int]]:
-    """绩效目标表 indicator lists printed without rules: no amounts, so ``find_text_tables`` does not
-    see them. A header line of indicator labels (三级指标 and 指标值 among them) and, under it, one
-    line per indicator with text under both; ``continuing``: the previous page ended in such a
-    list, or in its header alone, whose lines at this page's top run on (led by that header). A
-    list whose lines do not all fill both columns (a long indicator wrapped over lines) is not
-    rebuilt: fragments of wrapped text would be stored as indicators of their own."""
-    lines = [line for line in text_lines(words) if not any(t.top <= line[0]["top"] <= t.bottom for t in taken)]
-    lines = [line for line in lines if not _page_number(line)]
-    found: list[tuple[TextTable, IndicatorColumns, int]] = []
-    if continuing is not None:
-        body = _indicator_rows(lines, None)
-        if body and all(continuing.fills(cells) for cells in continuing.grid(body)):
-            header = [list(continuing.header)] if continuing.header else []
-            top, bottom = body[0][0]["top"], max(w["bottom"] for w in body[-1])
-            found.append((TextTable(top, bottom, header, body), replace(continuing, header=()), len(header)))
-    for i, line in enumerate(lines):
-        if not _indicator_header(line):
-            continue
-        body = _indicator_rows(lines[i + 1 :], line)
-        if not body:
-            continue
-        columns = _indicator_columns(line, body)
-        if all(columns.fills(cells) for cells in columns.grid(body)):
-            found.append((TextTable(line[0]["top"], max(w["bottom"] for w in body[-1]), [line], body), columns, 0))
-    return found
-
-
-def _indicator_columns(header: list[Word], body: list[list[Word]]) -> IndicatorColumns:
-    everything = [header, *body]
-    left = min(w["x0"] for row in everything for w in row) - 1
-    right = max(w["x1"] for row in everything for w in row) + 1
-    labels = [w["text"] for w in header]
-    return IndicatorColumns(leaf_label_bands([header], left, right), labels.index("三级指标"), labels.index("指标值"))
-
-
-def indicator_header_at_foot(words: list[Word]) -> IndicatorColumns | None:
-    """An indicator list's header printed alone at a page's foot (its rows start the next page):
-    its columns, spanning the page, and the header line to lead the rows."""
-    lines = [line for line in text_lines(words) if not _page_number(line)]
-    if not lines or not _indicator_header(lines[-1]):
-        return None
-    header = lines[-1]
-    labels = [w["text"] for w in header]
-    bands = leaf_label_bands([header], 0.0, 10_000.0)
-    return IndicatorColumns(bands, labels.index("三级指标"), labels.index("指标值"), tuple(header))
-
-
-def _indicator_header(line: list[Word]) -> bool:
-    labels = {w["text"] for w in line}
-    return {"三级指标", "指标值"} <= labels and labels <= set(_INDICATOR_LABELS)
-
-
-def _indicator_rows(lines: list[list[Word]], header: list[Word] | None) -> list[list[Word]]:
-    """The lines under ``header`` (or from the page's top) up to a title, a caption, a gap or
-    the header repeated."""
-    body: list[list[Word]] = []
-    for row in lines:
-        above = body[-1] if body else header
-        gap = row[0]["top"] - above[0]["bottom"] if above is not None else 0.0
-        if looks_like_title(_text(row)) or _CAPTION.search(_text(row)) or gap > 2.5 * _height(row):
-            break
-        if _indicator_header(row):
-            break
-        body.append(row)
-    return body
+    return not any(line[0]["bottom"] <= top for line in text_lines(words) if not is_page_number(line))
 
 
 def trailing_header(words: list[Word]) -> list[list[Word]]:
     """Label lines at the foot of a page, under a title or caption and over no number row: a
     header whose table starts on the next page."""
-    lines = [line for line in text_lines(words) if not _page_number(line)]
+    lines = [line for line in text_lines(words) if not is_page_number(line)]
     out: list[list[Word]] = []
     for line in reversed(lines):
         if not _is_header(line) or len(out) == _MAX_HEADER_LINES:

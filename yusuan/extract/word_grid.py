@@ -8,11 +8,37 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from yusuan.models import Box
 from yusuan.normalise.amounts import is_amount
 
 Bands = list[tuple[float, float]]
+Word = dict  # a pdfplumber word: text, x0, x1, top, bottom
+
+
+@dataclass(frozen=True, slots=True)
+class TextTable:
+    """One table rebuilt from words: its printed lines split into header and body, and its
+    vertical extent."""
+
+    top: float
+    bottom: float
+    header: list[list[Word]]
+    body: list[list[Word]]
+
+
+def line_text(line: list[Word]) -> str:
+    return "".join(w["text"] for w in line)
+
+
+def line_height(line: list[Word]) -> float:
+    return max(w["bottom"] for w in line) - min(w["top"] for w in line)
+
+
+def is_page_number(line: list[Word]) -> bool:
+    """A page number (``- 21 -``, ``21``) on a line of its own."""
+    return line_text(line).strip("-— ").isdigit()
 
 
 def merge_spans(spans: list[tuple[float, float]]) -> list[list[float]]:
