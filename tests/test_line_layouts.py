@@ -50,6 +50,17 @@ def _economic_from_blocks(blocks: list[Block]) -> dict[str, tuple[Decimal | None
     return {line.econ_code: _amounts(line) for line in facts.economic_lines}
 
 
+def _economic_over_two_pages(first: list[Row], second: list[Row]) -> dict[str, tuple[Decimal | None, ...]]:
+    """A 基本支出 table whose first page prints ``first`` and whose next page prints ``second``,
+    each on a grid of its own."""
+    blocks: list[Block] = [
+        TextLine(1, 10, "一般公共预算基本支出表"),
+        TableBlock(1, 50, 200, first),
+        TableBlock(2, 20, 200, second),
+    ]
+    return _economic_from_blocks(blocks)
+
+
 def _amounts(line: FunctionLine | EconomicLine) -> tuple[Decimal | None, ...]:
     if isinstance(line, FunctionLine):
         return (line.total, line.basic_total, line.project_total)
@@ -920,27 +931,14 @@ def test_a_next_page_with_its_header_repeated_and_codes_in_the_name_cell_runs_th
     """The next page repeats the header and, its columns found from text positions, keeps each
     code in its name's cell (four columns against the first page's five): the same table, the
     header dropped, the code-name cell under the names."""
-    blocks: list[Block] = [
-        TextLine(1, 10, "一般公共预算基本支出表"),
-        TableBlock(
-            1,
-            50,
-            200,
-            [
-                ["", "科目名称", "合计", "人员经费", "公用经费"],
-                ["合计", "", "30.00", "25.00", "5.00"],
-                ["30101", "基本工资", "15.00", "15.00", "-"],
-                ["30102", "津贴补贴", "10.00", "10.00", "-"],
-            ],
-        ),
-        TableBlock(
-            2,
-            20,
-            200,
-            [["科目名称", "合计", "人员经费", "公用经费"], ["30201办公费", "5.00", "-", "5.00"]],
-        ),
+    first: list[Row] = [
+        ["", "科目名称", "合计", "人员经费", "公用经费"],
+        ["合计", "", "30.00", "25.00", "5.00"],
+        ["30101", "基本工资", "15.00", "15.00", "-"],
+        ["30102", "津贴补贴", "10.00", "10.00", "-"],
     ]
-    assert _economic_from_blocks(blocks) == {
+    second: list[Row] = [["科目名称", "合计", "人员经费", "公用经费"], ["30201办公费", "5.00", "-", "5.00"]]
+    assert _economic_over_two_pages(first, second) == {
         "30101": _wan("15", "15", None),
         "30102": _wan("10", "10", None),
         "30201": _wan("5", None, "5"),
@@ -950,26 +948,13 @@ def test_a_next_page_with_its_header_repeated_and_codes_in_the_name_cell_runs_th
 def test_a_next_page_that_splits_the_code_off_its_name_runs_the_table_on() -> None:
     """The other way round: the first page keeps code and name in one cell (four columns), the
     next splits the code off into a column of its own (five): the two go back into one cell."""
-    blocks: list[Block] = [
-        TextLine(1, 10, "一般公共预算基本支出表"),
-        TableBlock(
-            1,
-            50,
-            200,
-            [["科目名称", "合计", "人员经费", "公用经费"], ["合计", "30.00", "25.00", "5.00"]],
-        ),
-        TableBlock(
-            2,
-            20,
-            200,
-            [
-                ["", "科目名称", "合计", "人员经费", "公用经费"],
-                ["30101", "基本工资", "25.00", "25.00", "-"],
-                ["30201", "办公费", "5.00", "-", "5.00"],
-            ],
-        ),
+    first: list[Row] = [["科目名称", "合计", "人员经费", "公用经费"], ["合计", "30.00", "25.00", "5.00"]]
+    second: list[Row] = [
+        ["", "科目名称", "合计", "人员经费", "公用经费"],
+        ["30101", "基本工资", "25.00", "25.00", "-"],
+        ["30201", "办公费", "5.00", "-", "5.00"],
     ]
-    assert _economic_from_blocks(blocks) == {"30101": _wan("25", "25", None), "30201": _wan("5", None, "5")}
+    assert _economic_over_two_pages(first, second) == {"30101": _wan("25", "25", None), "30201": _wan("5", None, "5")}
 
 
 def test_group_labels_left_at_a_page_foot_are_spread_over_the_next_pages_grid() -> None:
@@ -1378,24 +1363,14 @@ def test_a_next_page_of_one_row_with_a_blank_column_keeps_its_amounts_in_their_c
     """The last 公用经费 row alone on the next page, under the header repeated, codes in the name
     cell: its 人员经费 column holds nothing, and its 公用经费 amount stays under 公用经费 (the
     amounts were paired from the left, or the page was lost)."""
-    blocks: list[Block] = [
-        TextLine(1, 10, "一般公共预算基本支出表"),
-        TableBlock(
-            1,
-            50,
-            200,
-            [
-                ["", "科目名称", "合计", "人员经费", "公用经费"],
-                ["合计", "", "30.00", "25.00", "5.00"],
-                ["30101", "基本工资", "25.00", "25.00", "-"],
-                ["30201", "办公费", "3.00", "-", "3.00"],
-            ],
-        ),
-        TableBlock(
-            2, 20, 200, [["科目名称", "合计", "人员经费", "公用经费"], ["31002办公设备购置", "2.00", "", "2.00"]]
-        ),
+    first: list[Row] = [
+        ["", "科目名称", "合计", "人员经费", "公用经费"],
+        ["合计", "", "30.00", "25.00", "5.00"],
+        ["30101", "基本工资", "25.00", "25.00", "-"],
+        ["30201", "办公费", "3.00", "-", "3.00"],
     ]
-    assert _economic_from_blocks(blocks)["31002"] == _wan("2", None, "2")
+    second: list[Row] = [["科目名称", "合计", "人员经费", "公用经费"], ["31002办公设备购置", "2.00", "", "2.00"]]
+    assert _economic_over_two_pages(first, second)["31002"] == _wan("2", None, "2")
 
 
 def test_a_code_on_its_own_line_above_its_amounts_and_a_dash_joins_them() -> None:
@@ -1492,24 +1467,14 @@ def test_a_next_page_whose_yuan_amounts_look_like_codes_still_runs_the_table_on(
     """元 amounts such as 3759554 or 2261775 read as codes by their digits alone: a column of them
     (with 13533681 among them, which no code could be) is an amount column, and a next page that
     splits its codes off its names still runs on the table its first page began."""
-    blocks: list[Block] = [
-        TextLine(1, 10, "一般公共预算基本支出表"),
-        TableBlock(
-            1, 50, 200, [["科目名称", "合计", "人员经费", "公用经费"], ["合计", "19555010", "17293408", "2261602"]]
-        ),
-        TableBlock(
-            2,
-            20,
-            200,
-            [
-                ["", "科目名称", "合计", "人员经费", "公用经费"],
-                ["30101", "基本工资", "3759554", "3759554", "0.00"],
-                ["30108", "机关事业单位基本养老保险缴费", "13533854", "13533854", "0.00"],
-                ["30201", "办公费", "2261602", "0.00", "2261602"],
-            ],
-        ),
+    first: list[Row] = [["科目名称", "合计", "人员经费", "公用经费"], ["合计", "19555010", "17293408", "2261602"]]
+    second: list[Row] = [
+        ["", "科目名称", "合计", "人员经费", "公用经费"],
+        ["30101", "基本工资", "3759554", "3759554", "0.00"],
+        ["30108", "机关事业单位基本养老保险缴费", "13533854", "13533854", "0.00"],
+        ["30201", "办公费", "2261602", "0.00", "2261602"],
     ]
-    lines = _economic_from_blocks(blocks)
+    lines = _economic_over_two_pages(first, second)
     assert lines["30101"] == (Decimal("37595540000"), Decimal("37595540000"), Decimal(0))
     assert set(lines) == {"30101", "30108", "30201"}
 
