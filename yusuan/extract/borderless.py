@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from yusuan.extract.classify import looks_like_title
 from yusuan.extract.indicator_lists import IndicatorColumns, find_indicator_tables, indicator_header_at_foot
 from yusuan.extract.word_grid import (
+    CAPTION,
     Bands,
     TextTable,
     Word,
@@ -43,7 +44,6 @@ from yusuan.normalise.codes import digits_only, is_economic_code, is_function_co
 _HEADER_WORDS = re.compile(r"合计|小计|总计|科目|编码|代码|名称|项目|金额|预算|支出|收入|经费|费|类|款|项|单位|级次")
 # A comma ends a clause, except between digits: ４，８５７．０ is an amount typed full-width.
 _SENTENCE = re.compile(r"[。；]|(?<![0-9０-９])，|，(?![0-9０-９])")
-_CAPTION = re.compile(r"[:：]|^单位")
 _MAX_HEADER_LINES = 4
 
 
@@ -98,7 +98,7 @@ def _is_code(text: str) -> bool:
 
 def _stops_a_table(line: list[Word]) -> bool:
     text = line_text(line)
-    return bool(_SENTENCE.search(text)) or looks_like_title(text) or (bool(_CAPTION.search(text)) and not _labels(line))
+    return bool(_SENTENCE.search(text)) or looks_like_title(text) or (bool(CAPTION.search(text)) and not _labels(line))
 
 
 def _labels(line: list[Word]) -> bool:

@@ -9,11 +9,11 @@ indicator of its own.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from yusuan.extract.classify import looks_like_title
 from yusuan.extract.word_grid import (
+    CAPTION,
     Bands,
     TextTable,
     Word,
@@ -24,11 +24,6 @@ from yusuan.extract.word_grid import (
     line_text,
     text_lines,
 )
-
-_INDICATOR_LABELS = ("一级指标", "二级指标", "三级指标", "指标值")
-# A caption (单位：万元) ends the list, as a title does.
-_CAPTION = re.compile(r"[:：]|^单位")
-
 
 _INDICATOR_LABELS = ("一级指标", "二级指标", "三级指标", "指标值")
 
@@ -112,7 +107,7 @@ def _indicator_rows(lines: list[list[Word]], header: list[Word] | None) -> list[
     for row in lines:
         above = body[-1] if body else header
         gap = row[0]["top"] - above[0]["bottom"] if above is not None else 0.0
-        if looks_like_title(line_text(row)) or _CAPTION.search(line_text(row)) or gap > 2.5 * line_height(row):
+        if looks_like_title(line_text(row)) or CAPTION.search(line_text(row)) or gap > 2.5 * line_height(row):
             break
         if _indicator_header(row):
             break

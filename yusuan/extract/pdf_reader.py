@@ -162,17 +162,16 @@ def read_pdf(path: Path) -> PdfContent:
                 first_top = min((t.bbox[1] for t in tables), default=page.bbox[3])
                 # Header lines left at the previous page's foot open a table: rows at this page's
                 # top are that table's, not the previous one's.
-                under_header = ruled_rows_under_carried_header(page, first_top, carried) if carried else None
-                if under_header is not None and all(b.top >= under_header.bottom for b in page_blocks):
-                    page_blocks.append(TableBlock(page_no, under_header.top, under_header.bottom, *under_header.rows))
-                    boxes.append((page.bbox[0], under_header.top, page.bbox[2], under_header.bottom))
-                    carried = []
-                elif ruled_continuing is not None and not carried:
-                    running_on = ruled_rows_running_on(page, first_top, ruled_continuing)
-                    if running_on is not None and all(b.top >= running_on[3] for b in page_blocks):
-                        rows, row_boxes, top, bottom = running_on
-                        page_blocks.append(TableBlock(page_no, top, bottom, rows, row_boxes))
-                        boxes.append((page.bbox[0], top, page.bbox[2], bottom))
+                if carried:
+                    run_on = ruled_rows_under_carried_header(page, first_top, carried)
+                elif ruled_continuing is not None:
+                    run_on = ruled_rows_running_on(page, first_top, ruled_continuing)
+                else:
+                    run_on = None
+                if run_on is not None and all(b.top >= run_on.bottom for b in page_blocks):
+                    page_blocks.append(TableBlock(page_no, run_on.top, run_on.bottom, run_on.rows, run_on.boxes))
+                    boxes.append((page.bbox[0], run_on.top, page.bbox[2], run_on.bottom))
+                    carried = []  # the header, if any, went with these rows
                 ruled_continuing = None
                 for n, t in enumerate(tables):
                     rows = table_text(t)

@@ -11,7 +11,7 @@ boxes; ``pdf_reader.read_pdf`` decides where they go.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pdfplumber
 
@@ -27,6 +27,7 @@ from yusuan.extract.word_grid import (
     words_box,
 )
 from yusuan.models import Box
+from yusuan.normalise.amounts import is_amount, is_blank_amount
 
 
 def looks_underruled(rows: list[list[str | None]]) -> bool:
@@ -94,8 +95,6 @@ def data_lines_above(
     itself opens with data (a continuation, no header) are the lines right above it, inside its
     width, with an amount, cut into its columns. Returns the rows, their boxes and the top they
     start at."""
-    from yusuan.normalise.amounts import is_amount
-
     x0, top, x1, _bottom = table.bbox  # type: ignore[attr-defined]
     if top < 2 or not rows or not any(c and is_amount(c.strip()) for c in rows[0]):
         return [], [], top
@@ -118,9 +117,18 @@ def data_lines_above(
     return cells_by_band(taken, bands), [words_box(line) for line in taken], edge
 
 
-def ruled_rows_running_on(
-    page: pdfplumber.page.Page, below: float, columns: Bands
-) -> tuple[list[list[str | None]], list[Box | None], float, float] | None:
+@dataclass(frozen=True, slots=True)
+class RunOn:
+    """Rows read at a page's top with no table of pdfplumber's around them: their cells, where
+    each is printed (None: a header carried from the page before), and the span they cover."""
+
+    rows: list[list[str | None]]
+    boxes: list[Box | None]
+    top: float
+    bottom: float
+
+
+def ruled_rows_running_on(page: pdfplumber.page.Page, below: float, columns: Bands) -> RunOn | None:
     """Rows at the very top of a page that run on the previous page's table ruled only
     horizontally (its columns ``columns`` rebuilt from words), above ``below`` (this page's first
     table, if any).
@@ -128,9 +136,7 @@ def ruled_rows_running_on(
     One row alone on its page is one cell between two rules, which pdfplumber does not count as a
     table: the row (a long name wrapped over three lines around its amounts) was dropped. Each band
     between two rules across the columns' width is a row while it holds an amount; nothing may be
-    printed above the first rule. Returns the rows, their boxes, and the top and bottom they span."""
-    from yusuan.normalise.amounts import is_amount, is_blank_amount
-
+    printed above the first rule."""
     left, right = columns[0][0], columns[-1][1]
     rules = sorted(
         {
@@ -160,14 +166,7 @@ def ruled_rows_running_on(
     if not rows:
         return None
     boxes = [words_box(row) for row in rows]
-    return cells_by_band(rows, columns), boxes, rules[0], max(w["bottom"] for w in rows[-1])
-
-
-@dataclass(frozen=True, slots=True)
-class RunOn:
-    top: float
-    bottom: float
-    rows: tuple[list[list[str | None]], list[Box | None]]
+    return RunOn(cells_by_band(rows, columns), boxes, rules[0], max(w["bottom"] for w in rows[-1]))
 
 
 def ruled_rows_under_carried_header(
@@ -188,11 +187,10 @@ def ruled_rows_under_carried_header(
     running_on = ruled_rows_running_on(page, below, columns)
     if running_on is None:
         return None
-    rows, row_boxes, top, bottom = running_on
     header = cells_by_band(carried, columns)
     spread_group_labels(header, len(header))
     fill_up(header, len(header))
-    return RunOn(top, bottom, ([*header, *rows], [*([None] * len(header)), *row_boxes]))
+    return replace(running_on, rows=[*header, *running_on.rows], boxes=[*([None] * len(header)), *running_on.boxes])
 
 
 def rows_from_words(
@@ -207,8 +205,6 @@ def rows_from_words(
     printed lines, because merged header cells leave no rule between header rows. Columns come
     from the gaps that no word of the number rows, nor of the lowest header line, crosses.
     """
-    from yusuan.normalise.amounts import is_amount
-
     bands = [row.bbox for row in table.rows]  # type: ignore[attr-defined]
     x0, _top, x1, _bottom = table.bbox  # type: ignore[attr-defined]
     words = page.crop(table.bbox, strict=False).extract_words(x_tolerance=1.5, keep_blank_chars=False)  # type: ignore[attr-defined]

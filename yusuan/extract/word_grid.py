@@ -7,6 +7,7 @@ Plain functions on pdfplumber word dicts (text, x0, x1, top, bottom), no page ob
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -26,6 +27,10 @@ class TextTable:
     bottom: float
     header: list[list[Word]]
     body: list[list[Word]]
+
+
+# A caption line (单位：万元, 部门名称：…): it ends a table rebuilt from words, as a title does.
+CAPTION = re.compile(r"[:：]|^单位")
 
 
 def line_text(line: list[Word]) -> str:
