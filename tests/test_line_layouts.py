@@ -1573,3 +1573,72 @@ def test_blocks_whose_public_block_prints_only_its_total_are_still_blocks() -> N
     # Neither block coded: no blocks (a 收支-like grid of two halves stays as printed).
     uncoded = [*rows[:2], ["", "基本工资", "111.44", "", "办公费", "3.00"]]
     assert len(_blocks_grid(uncoded).paths) == 6  # type: ignore[attr-defined]
+
+
+def test_a_second_header_row_that_labels_the_change_beside_this_years_columns_is_header() -> None:
+    """2026年预算数 over 合计 | 基本支出 | 项目支出 beside 比上年增减 over 增减额 | 增减率: the lower
+    row's change labels are column labels too (the row was read as a line of data, and the
+    columns kept only their year)."""
+    rows: list[Row] = [
+        ["科目编码", "科目名称", "2025年预算数", "2026年预算数", None, None, "比上年增减", None],
+        [None, None, None, "合计", "基本支出", "项目支出", "增减额", "增减率"],
+        [None, "合计", "27.00", "30.00", "20.00", "10.00", "3.00", "11.11%"],
+        ["2010101", "行政运行", "18.00", "20.00", "20.00", None, "2.00", "11.11%"],
+        ["2010102", "一般行政管理事务", "9.00", "10.00", None, "10.00", "1.00", "11.11%"],
+    ]
+    assert split_header(rows) == 2
+    assert _function(rows) == {
+        "2010101": _wan("20.00", "20.00", None),
+        "2010102": _wan("10.00", None, "10.00"),
+    }
+
+
+def test_without_rules_this_years_label_keeps_the_columns_it_is_centred_over() -> None:
+    """Without any rule: 2026年预算数 centred over 合计 | 基本支出 | 项目支出, 比上年增减 over 增减额 |
+    增减率, and the labels spanning both header lines printed on a line between them. 项目支出's
+    column is as near by count to 比上年增减 (it landed over 增减额) as to 2026年预算数: the
+    label it sits under centred is the one it belongs to."""
+    words = [
+        *_line(30, (40, "一般公共预算支出表")),
+        *_line(42, (40, "单位：万元")),
+        *_line(56, (306, "2026年预算数"), (465, "比上年增减")),
+        *_line(62, (40, "科目编码"), (100, "科目名称"), (190, "2025年预算数")),
+        *_line(68, (262, "合计"), (316, "基本支出"), (376, "项目支出"), (440, "增减额"), (510, "增减率")),
+        *_line(
+            80,
+            (100, "合计"),
+            (205, "27.00"),
+            (255, "30.00"),
+            (315, "20.00"),
+            (375, "10.00"),
+            (446, "3.00"),
+            (505, "11.11%"),
+        ),
+        *_line(
+            92,
+            (40, "2010101"),
+            (100, "行政运行"),
+            (205, "18.00"),
+            (255, "20.00"),
+            (315, "20.00"),
+            (446, "2.00"),
+            (505, "11.11%"),
+        ),
+        *_line(
+            104,
+            (40, "2010102"),
+            (100, "一般行政管理事务"),
+            (211, "9.00"),
+            (255, "10.00"),
+            (375, "10.00"),
+            (446, "1.00"),
+            (505, "11.11%"),
+        ),
+    ]
+    ((table, grid, _),), _, _ = borderless_grids(words, [], None)
+    assert len(table.header) == 3
+    assert grid[0][3:] == ["2026年预算数"] * 3 + ["比上年增减"] * 2
+    assert _function(grid) == {
+        "2010101": _wan("20.00", "20.00", None),
+        "2010102": _wan("10.00", None, "10.00"),
+    }

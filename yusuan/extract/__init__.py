@@ -4,4 +4,4 @@ Bump EXTRACTOR_VERSION whenever a change alters what is extracted: stored docume
 by an older version are then re-extracted instead of being skipped as unchanged.
 """
 
-EXTRACTOR_VERSION = "0.7.4"
+EXTRACTOR_VERSION = "0.7.5"

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, replace
 
 from yusuan.extract.classify import looks_like_title
+from yusuan.extract.header_rows import COMPARISON_WORDS
 from yusuan.extract.indicator_lists import IndicatorColumns, find_indicator_tables, indicator_header_at_foot
 from yusuan.extract.word_grid import (
     CAPTION,
@@ -29,6 +30,7 @@ from yusuan.extract.word_grid import (
     column_bands,
     fill_up,
     is_page_number,
+    label_centres,
     leaf_label_bands,
     line_height,
     line_text,
@@ -41,7 +43,9 @@ from yusuan.models import Box
 from yusuan.normalise.amounts import is_amount, is_blank_amount
 from yusuan.normalise.codes import digits_only, is_economic_code, is_function_code
 
-_HEADER_WORDS = re.compile(r"合计|小计|总计|科目|编码|代码|名称|项目|金额|预算|支出|收入|经费|费|类|款|项|单位|级次")
+_HEADER_WORDS = re.compile(
+    r"合计|小计|总计|科目|编码|代码|名称|项目|金额|预算|支出|收入|经费|费|类|款|项|单位|级次|" + COMPARISON_WORDS
+)
 # A comma ends a clause, except between digits: ４，８５７．０ is an amount typed full-width.
 _SENTENCE = re.compile(r"[。；]|(?<![0-9０-９])，|，(?![0-9０-９])")
 _MAX_HEADER_LINES = 4
@@ -272,7 +276,7 @@ def borderless_grids(
         else:
             columns = split_bands(column_bands(data, left, right), table.header, data)
         grid = cells_by_band(lines, columns)
-        spread_group_labels(grid, len(table.header))
+        spread_group_labels(grid, len(table.header), columns, label_centres(lines, columns, len(table.header)))
         fill_up(grid, len(table.header))
         # Each row is a printed line; a header carried from the previous page has no box here.
         boxes = [None if i < carried_rows else words_box(line) for i, line in enumerate(lines)]

@@ -13,9 +13,12 @@ from yusuan.normalise.amounts import is_amount
 DATA_LABEL = re.compile(
     r"^(合\s*计|总\s*计|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．]|其中)"
 )
+# Labels of the columns that compare with another period, beside this year's amounts (比上年增减
+# over 增减额 | 增减率, 上年执行数, 增长%): header words too, in ruled and borderless tables alike.
+COMPARISON_WORDS = r"增减|增长|变动|执行|决算|[%％]"
 # Words of column labels: a row made of these and no amount is a header row, even when its
 # first label is 合计 (the second header row of 预算数 over 合计 | 人员经费 | 公用经费).
-_COLUMN_WORD = re.compile(r"合计|小计|总计|经费|支出|预算|金额|收入|拨款|资金|科目|类|款|项")
+_COLUMN_WORD = re.compile(r"合计|小计|总计|经费|支出|预算|金额|收入|拨款|资金|科目|类|款|项|" + COMPARISON_WORDS)
 # 一、一般公共预算拨款收入 | 一、基本支出 with blank amounts is a data row of a 收支总表.
 _ORDINAL_LABEL = re.compile(r"^([一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．])")
 _COLUMN_NUMBER_LABEL = re.compile(r"^(栏次|序号|行次|\*+|[A-Za-z]|甲|乙|丙)?$")

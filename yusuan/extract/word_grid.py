@@ -192,12 +192,46 @@ def fill_up(grid: list[list[str | None]], header_rows: int) -> None:
                 grid[r][c] = grid[r + 1][c]
 
 
-def spread_group_labels(grid: list[list[str | None]], header_rows: int) -> None:
+def label_centres(rows: list[list[dict]], columns: Bands, header_rows: int) -> list[dict[int, float]]:
+    """For each header row, the horizontal centre of the words each column holds."""
+    centres: list[dict[int, float]] = []
+    for ws in rows[:header_rows]:
+        spans: dict[int, list[float]] = {}
+        for w in ws:
+            middle = (w["x0"] + w["x1"]) / 2
+            index = next((i for i, (a, b) in enumerate(columns) if a <= middle <= b), len(columns) - 1)
+            span = spans.setdefault(index, [w["x0"], w["x1"]])
+            span[0], span[1] = min(span[0], w["x0"]), max(span[1], w["x1"])
+        centres.append({c: (a + b) / 2 for c, (a, b) in spans.items()})
+    return centres
+
+
+def _centred_with(columns: Bands, leaf_centres: dict[int, float], first: int, column: int, centre: float) -> bool:
+    """A label centred at ``centre`` over columns ``first``… is nearer its columns' middle with
+    ``column`` than without it. A column's middle is its own label's (the bands run unevenly over
+    the gaps between columns), else its band's."""
+
+    def middle(c: int) -> float:
+        return leaf_centres.get(c, (columns[c][0] + columns[c][1]) / 2)
+
+    without = abs((middle(first) + middle(column - 1)) / 2 - centre)
+    return abs((middle(first) + middle(column)) / 2 - centre) < without
+
+
+def spread_group_labels(
+    grid: list[list[str | None]],
+    header_rows: int,
+    columns: Bands | None = None,
+    centres: list[dict[int, float]] | None = None,
+) -> None:
     """Give a centred group label (基本支出 over 小计/人员经费/公用经费) to every column it spans.
 
     Without vertical rules the label lands in one column only. It spans its empty neighbours
-    whose sub-labels start on the same lower header row as its own; a column equally near two
-    labels goes to the one on its right.
+    whose sub-labels start on the same lower header row as its own. A column between two such
+    labels goes, where the ``columns``' bands and the labels' ``centres`` are known, to the left
+    label while taking it keeps that label centred over its columns (2026年预算数 over 合计 |
+    基本支出 | 项目支出 beside 比上年增减 over two columns: the column nearer by count may be the
+    right label's); otherwise to the nearer label, on a tie the one on its right.
     """
     width = len(grid[0]) if grid else 0
 
@@ -206,7 +240,7 @@ def spread_group_labels(grid: list[list[str | None]], header_rows: int) -> None:
 
     for r in range(header_rows - 1):
         labels = [c for c in range(width) if grid[r][c]]
-        spread: dict[int, str] = {}
+        owner: dict[int, int] = {}
         for j in range(width):
             if grid[r][j]:
                 continue
@@ -217,7 +251,18 @@ def spread_group_labels(grid: list[list[str | None]], header_rows: int) -> None:
             reachable = [
                 -neg for dist, neg in candidates if all(not grid[r][k] for k in range(min(j, -neg) + 1, max(j, -neg)))
             ]
-            if reachable:
-                spread[j] = grid[r][reachable[0]] or ""
-        for j, label in spread.items():
-            grid[r][j] = label
+            if not reachable:
+                continue
+            left = [c for c in reachable if c < j]
+            right = [c for c in reachable if c > j]
+            if columns is not None and centres is not None and left and right and left[0] in centres[r]:
+                label = left[0]
+                taken = [label, *(k for k, o in owner.items() if o == label)]
+                keeps_centred = j - 1 in taken and _centred_with(
+                    columns, centres[below] if below is not None else {}, min(taken), j, centres[r][label]
+                )
+                owner[j] = label if keeps_centred else right[0]
+                continue
+            owner[j] = reachable[0]
+        for j, label in owner.items():
+            grid[r][j] = grid[r][label] or ""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -88,6 +88,9 @@ class RenderStyle:
 #                     row that opens it (merged cells): the 款 rows leave their 类 blank
 #   basic-by-function the 基本支出 table printed by function class (功能分类科目 rows, 合计 | 人员经费 |
 #                     公用经费), as some templates print it, instead of by economic class
+#   prior-year        the year before's 预算数 or 执行数 beside this year's amounts (under 2026年预算数
+#                     or 本年预算数) and the change (比上年增减: 增减额 | 增减率, or one 增减%) right of
+#                     them, as many templates print both tables
 LINE_LAYOUTS = (
     "standard",
     "side-by-side",
@@ -97,10 +100,11 @@ LINE_LAYOUTS = (
     "full-width",
     "parents-once",
     "basic-by-function",
+    "prior-year",
 )
 _ECONOMIC_CLASSES = {"301": "工资福利支出", "302": "商品和服务支出", "303": "对个人和家庭的补助", "310": "资本性支出"}
 # Layouts drawn on a one-row header with no second classification (their columns are rewritten).
-_FLAT_LAYOUTS = ("codes-in-names", "no-total-column")
+_FLAT_LAYOUTS = ("codes-in-names", "no-total-column", "prior-year")
 _FULL_WIDTH = str.maketrans("0123456789,.-", "０１２３４５６７８９，．－")
 
 
@@ -155,6 +159,59 @@ def _laid_out(layout: str, header: list[list[str]], body: list[list[str]], codes
     if layout == "full-width":
         return header, [[c.translate(_FULL_WIDTH) if c[:1].isdigit() else c for c in r] for r in body]
     return header, body
+
+
+def _amount(cell: str) -> Decimal:
+    text = cell.replace(",", "")
+    return Decimal(text) if text.replace(".", "").isdigit() else Decimal(0)
+
+
+# How templates name the two periods and the change: (the year before's label, this year's, the
+# change's group label or "" for one column, its leaf labels), the year spelt where "{y}" stands.
+_PERIOD_LABELS = (
+    ("{p}年预算数", "{y}年预算数", "比上年增减", ("增减额", "增减率")),
+    ("上年预算数", "本年预算数", "", ("增减%",)),
+    ("{p}年执行数", "{y}年预算数", "比上年执行数", ("增减额", "增长%")),
+)
+
+
+def _with_prior_year(
+    header: list[list[str]], body: list[list[str]], name: int, year: int, money: Callable[[Decimal], str]
+) -> tuple[list[list[str]], list[list[str]], list[tuple]]:
+    """A one-row-header line table with the year before's amount (a tenth less, to the quantum of
+    this year's) beside this year's columns and the change right of them: a two-row header,
+    (header, body, spans). Which labels, and whether the year before stands left or right of this
+    year's, follow from the year and the rows (every variant over a run of seeds)."""
+    before_label, now_label, change_label, change_leaves = _PERIOD_LABELS[(year + len(body)) % len(_PERIOD_LABELS)]
+    before_label, now_label = (x.format(p=year - 1, y=year) for x in (before_label, now_label))
+    before_first = (year + len(body)) % 4 != 3
+    amounts = len(header[0]) - name - 1
+    leading = [*header[0][: name + 1]]
+    now_top = [now_label, *[""] * (amounts - 1)]
+    change_top = [change_label, *[""] * (len(change_leaves) - 1)] if change_label else [change_leaves[0]]
+    change_bottom = list(change_leaves) if change_label else [""]
+    now_at = name + 2 if before_first else name + 1
+    before_at = name + 1 if before_first else name + 1 + amounts
+    periods_top = [before_label, *now_top] if before_first else [*now_top, before_label]
+    periods_bottom = ["", *header[0][name + 1 :]] if before_first else [*header[0][name + 1 :], ""]
+    top = [*leading, *periods_top, *change_top]
+    bottom = [*[""] * (name + 1), *periods_bottom, *change_bottom]
+    spans = [((c, 0), (c, 1)) for c in range(name + 1)] + [((before_at, 0), (before_at, 1))]
+    spans.append(((now_at, 0), (now_at + amounts - 1, 0)))
+    change_at = name + 2 + amounts
+    spans.append(((change_at, 0), (change_at + len(change_bottom) - 1, 0 if change_label else 1)))
+    rows = []
+    for row in body:
+        now = _amount(row[name + 1])
+        places = len(row[name + 1].rpartition(".")[2]) if "." in row[name + 1] else 0
+        before = (now * Decimal("0.9")).quantize(Decimal(1).scaleb(-places))
+        change = now - before
+        rate = f"{change / before * 100:.2f}%" if before else ""
+        changes = [money(change), rate] if len(change_leaves) == 2 else [rate]
+        this_year = row[name + 1 :]
+        periods = [money(before), *this_year] if before_first else [*this_year, money(before)]
+        rows.append([*row[: name + 1], *periods, *changes])
+    return [top, bottom], rows, spans
 
 
 class _Renderer:
@@ -296,6 +353,8 @@ class _Renderer:
             body = _parents_once(body, nc)
         if flat:
             header, body = _laid_out(s.line_layout, header, body, nc, nc)
+        if s.line_layout == "prior-year":
+            header, body, spans = _with_prior_year(header, body, nc, b.year, self.money)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def summary_table(self) -> list:
@@ -373,6 +432,8 @@ class _Renderer:
             )
         if not gov_columns:
             header, body = _laid_out(s.line_layout, header, body, 1, 1)
+        if s.line_layout == "prior-year":
+            header, body, spans = _with_prior_year(header, body, 1, b.year, self.money)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def basic_by_function_table(self, name: str) -> list:
