@@ -1642,3 +1642,37 @@ def test_without_rules_this_years_label_keeps_the_columns_it_is_centred_over() -
         "2010101": _wan("20.00", "20.00", None),
         "2010102": _wan("10.00", None, "10.00"),
     }
+
+
+def test_an_indicator_header_left_at_a_page_foot_heads_the_indicators_ruled_only_horizontally(tmp_path) -> None:
+    """A 绩效目标表 ruled only horizontally: its header line 一级指标 … 指标值 at one page's foot (one
+    row: no table there), its indicators at the next page's top. The header is carried over (its
+    labels were no header words, and the indicators became a table of header rows, no target)."""
+    from reportlab.pdfgen import canvas
+
+    from yusuan.extract.pdf_reader import read_pdf
+    from yusuan.extract.performance import indicator_header_end, parse_performance_table
+    from yusuan.synth.render import FONT
+
+    widths = [80.0, 90.0, 130.0, 70.0]
+    c = canvas.Canvas(str(tmp_path / "targets.pdf"), pagesize=(595, 842))
+    c.setFont(FONT, 14)
+    c.drawString(150, 842 - 700, "2026年部门整体绩效目标表")
+    c.setFont(FONT, 9)
+    c.drawString(60, 842 - 730, "单位：万元")
+    _ruled_table(c, 60, 760, widths, [["一级指标", "二级指标", "三级指标", "指标值"]])
+    c.showPage()
+    rows = [
+        ["产出指标", "数量指标", "保障在职人员数", "≥95%"],
+        ["产出指标", "时效指标", "资金支付及时率", "100%"],
+        ["效益指标", "社会效益指标", "服务对象满意度", "≥90%"],
+    ]
+    _ruled_table(c, 60, 40, widths, rows)
+    c.showPage()
+    c.save()
+    (table,) = build_tables(read_pdf(tmp_path / "targets.pdf").blocks)
+    # As document.py reads a 绩效目标表: the header ends at its indicator labels.
+    end = indicator_header_end(table.segments[0].rows)
+    assert end == 1
+    targets = parse_performance_table(to_grid(table, header_rows=end), 0)
+    assert [[t.level1, t.level2, t.indicator, t.target_value] for t in targets] == rows

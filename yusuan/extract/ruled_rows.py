@@ -39,7 +39,7 @@ def looks_underruled(rows: list[list[str | None]]) -> bool:
     return crowded >= max(1, len(rows) // 3)
 
 
-_HEADER_WORDS = ("合计", "科目", "编码", "项目", "金额", "小计", "名称", "类", "款", "支出", "经费", "预算数")
+_HEADER_WORDS = ("合计", "科目", "编码", "项目", "金额", "小计", "名称", "类", "款", "支出", "经费", "预算数", "指标")
 
 
 def _header_lines_above(page: pdfplumber.page.Page, bbox: tuple[float, float, float, float]) -> list[list[dict]]:
