@@ -1676,3 +1676,24 @@ def test_an_indicator_header_left_at_a_page_foot_heads_the_indicators_ruled_only
     assert end == 1
     targets = parse_performance_table(to_grid(table, header_rows=end), 0)
     assert [[t.level1, t.level2, t.indicator, t.target_value] for t in targets] == rows
+
+
+def test_a_table_without_rules_that_numbers_its_lines_in_a_first_column() -> None:
+    """序号 | 科目编码 | 科目名称 | 合计 | 基本支出 | 项目支出 without any rule: 序号 is a column label
+    (the header was no header, and the table was not found)."""
+    words = [
+        *_line(30, (40, "一般公共预算支出表")),
+        *_line(42, (40, "单位：万元")),
+        *_line(
+            56, (40, "序号"), (70, "科目编码"), (150, "科目名称"), (270, "合计"), (330, "基本支出"), (410, "项目支出")
+        ),
+        *_line(68, (150, "合计"), (255, "30.00"), (325, "20.00"), (405, "10.00")),
+        *_line(80, (40, "1"), (70, "2010101"), (150, "行政运行"), (255, "20.00"), (325, "20.00")),
+        *_line(92, (40, "2"), (70, "2010102"), (150, "一般行政管理事务"), (255, "10.00"), (405, "10.00")),
+    ]
+    ((table, grid, _),), _, _ = borderless_grids(words, [], None)
+    assert grid[0] == ["序号", "科目编码", "科目名称", "合计", "基本支出", "项目支出"]
+    assert _function(grid) == {
+        "2010101": _wan("20.00", "20.00", None),
+        "2010102": _wan("10.00", None, "10.00"),
+    }

@@ -44,7 +44,7 @@ from yusuan.normalise.amounts import is_amount, is_blank_amount
 from yusuan.normalise.codes import digits_only, is_economic_code, is_function_code
 
 _HEADER_WORDS = re.compile(
-    r"合计|小计|总计|科目|编码|代码|名称|项目|金额|预算|支出|收入|经费|费|类|款|项|单位|级次|" + COMPARISON_WORDS
+    r"合计|小计|总计|科目|编码|代码|名称|项目|金额|预算|支出|收入|经费|费|类|款|项|单位|级次|序号|" + COMPARISON_WORDS
 )
 # A comma ends a clause, except between digits: ４，８５７．０ is an amount typed full-width.
 _SENTENCE = re.compile(r"[。；]|(?<![0-9０-９])，|，(?![0-9０-９])")

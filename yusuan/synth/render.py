@@ -91,6 +91,7 @@ class RenderStyle:
 #   prior-year        the year before's 预算数 or 执行数 beside this year's amounts (under 2026年预算数
 #                     or 本年预算数) and the change (比上年增减: 增减额 | 增减率, or one 增减%) right of
 #                     them, as many templates print both tables
+#   row-numbers       a 序号 column left of the codes, numbering the lines (the 合计 row unnumbered)
 LINE_LAYOUTS = (
     "standard",
     "side-by-side",
@@ -101,6 +102,7 @@ LINE_LAYOUTS = (
     "parents-once",
     "basic-by-function",
     "prior-year",
+    "row-numbers",
 )
 _ECONOMIC_CLASSES = {"301": "工资福利支出", "302": "商品和服务支出", "303": "对个人和家庭的补助", "310": "资本性支出"}
 # Layouts drawn on a one-row header with no second classification (their columns are rewritten).
@@ -178,8 +180,8 @@ _PERIOD_LABELS = (
 def _with_prior_year(
     header: list[list[str]], body: list[list[str]], name: int, year: int, money: Callable[[Decimal], str]
 ) -> tuple[list[list[str]], list[list[str]], list[tuple]]:
-    """A one-row-header line table with the year before's amount (a tenth less, to the quantum of
-    this year's) beside this year's columns and the change right of them: a two-row header,
+    """A one-row-header line table with the year before's amount (a tenth less or, every third line,
+    more, to the quantum of this year's) beside this year's columns and the change right of them: a two-row header,
     (header, body, spans). Which labels, and whether the year before stands left or right of this
     year's, follow from the year and the rows (every variant over a run of seeds)."""
     before_label, now_label, change_label, change_leaves = _PERIOD_LABELS[(year + len(body)) % len(_PERIOD_LABELS)]
@@ -201,10 +203,11 @@ def _with_prior_year(
     change_at = name + 2 + amounts
     spans.append(((change_at, 0), (change_at + len(change_bottom) - 1, 0 if change_label else 1)))
     rows = []
-    for row in body:
+    for n, row in enumerate(body):
         now = _amount(row[name + 1])
         places = len(row[name + 1].rpartition(".")[2]) if "." in row[name + 1] else 0
-        before = (now * Decimal("0.9")).quantize(Decimal(1).scaleb(-places))
+        # Every third line fell from the year before: a negative change (-1,234.50, -9.09%).
+        before = (now * Decimal("1.1" if n % 3 == 2 else "0.9")).quantize(Decimal(1).scaleb(-places))
         change = now - before
         rate = f"{change / before * 100:.2f}%" if before else ""
         changes = [money(change), rate] if len(change_leaves) == 2 else [rate]
@@ -212,6 +215,20 @@ def _with_prior_year(
         periods = [money(before), *this_year] if before_first else [*this_year, money(before)]
         rows.append([*row[: name + 1], *periods, *changes])
     return [top, bottom], rows, spans
+
+
+def _numbered(
+    header: list[list[str]], body: list[list[str]], spans: list[tuple]
+) -> tuple[list[list[str]], list[list[str]], list[tuple]]:
+    """A 序号 column in front (spanning the header rows), the rows other than 合计 numbered 1, 2 …;
+    (header, body, spans)."""
+    header = [["序号" if r == 0 else "", *row] for r, row in enumerate(header)]
+    shifted = [((a + 1, b), (c + 1, d)) for (a, b), (c, d) in spans]
+    if len(header) > 1:
+        shifted.append(((0, 0), (0, len(header) - 1)))
+    numbers = iter(range(1, len(body) + 1))
+    rows = [["" if "合计" in row else str(next(numbers)), *row] for row in body]
+    return header, rows, shifted
 
 
 class _Renderer:
@@ -355,6 +372,8 @@ class _Renderer:
             header, body = _laid_out(s.line_layout, header, body, nc, nc)
         if s.line_layout == "prior-year":
             header, body, spans = _with_prior_year(header, body, nc, b.year, self.money)
+        if s.line_layout == "row-numbers":
+            header, body, spans = _numbered(header, body, spans)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def summary_table(self) -> list:
@@ -434,6 +453,8 @@ class _Renderer:
             header, body = _laid_out(s.line_layout, header, body, 1, 1)
         if s.line_layout == "prior-year":
             header, body, spans = _with_prior_year(header, body, 1, b.year, self.money)
+        if s.line_layout == "row-numbers":
+            header, body, spans = _numbered(header, body, spans)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def basic_by_function_table(self, name: str) -> list:
