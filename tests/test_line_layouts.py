@@ -1697,3 +1697,56 @@ def test_a_table_without_rules_that_numbers_its_lines_in_a_first_column() -> Non
         "2010101": _wan("20.00", "20.00", None),
         "2010102": _wan("10.00", None, "10.00"),
     }
+
+
+def test_labels_broken_over_two_lines_in_a_table_without_rules_are_whole_labels() -> None:
+    """Narrow columns break 科目编码 into 科目 / 编码 (a leading apart), and 合计, one line, sits
+    centred between those lines: one header line of whole labels, not three of pieces (基本 is
+    no label: the header was lost)."""
+    words = [
+        *_line(30, (40, "一般公共预算支出表")),
+        *_line(42, (40, "单位：万元")),
+        *_line(56, (40, "科目"), (110, "科目"), (330, "基本"), (410, "项目")),
+        *_line(60.5, (264, "合计")),
+        *_line(65, (40, "编码"), (110, "名称"), (330, "支出"), (410, "支出")),
+        *_line(80, (110, "合计"), (255, "30.00"), (325, "20.00"), (405, "10.00")),
+        *_line(92, (40, "2010101"), (110, "行政运行"), (255, "20.00"), (325, "20.00")),
+        *_line(104, (40, "2010102"), (110, "一般行政管理事务"), (255, "10.00"), (405, "10.00")),
+    ]
+    ((table, grid, _),), _, _ = borderless_grids(words, [], None)
+    assert grid[0] == ["科目编码", "科目名称", "合计", "基本支出", "项目支出"] and len(table.header) == 1
+    assert _function(grid) == {
+        "2010101": _wan("20.00", "20.00", None),
+        "2010102": _wan("10.00", None, "10.00"),
+    }
+
+
+def test_broken_labels_of_a_two_row_header_keep_their_rows() -> None:
+    """基本 / 支出 over 小计 | 人员 / 经费 | 公用 / 经费, and 科目 / 编码, 合计, 项目 / 支出 centred over
+    both rows: pieces of one cell join (a leading apart), a group label and its sub-labels stay
+    rows apart, and each one-line label goes with the labels centred as it is."""
+    words = [
+        *_line(30, (40, "一般公共预算支出表")),
+        *_line(50, (356, "基本")),
+        *_line(59, (356, "支出")),
+        *_line(61, (40, "科目"), (110, "科目"), (464, "项目")),
+        *_line(65.5, (254, "合计")),
+        *_line(70, (40, "编码"), (110, "名称"), (464, "支出")),
+        *_line(72.5, (340, "人员"), (400, "公用")),
+        *_line(77, (300, "小计")),
+        *_line(81.5, (340, "经费"), (400, "经费")),
+        *_line(100, (110, "合计"), (245, "30.00"), (295, "20.00"), (335, "15.00"), (395, "5.00"), (455, "10.00")),
+        *_line(112, (40, "2010101"), (110, "行政运行"), (245, "20.00"), (295, "20.00"), (335, "15.00"), (395, "5.00")),
+        *_line(124, (40, "2010102"), (110, "一般行政管理事务"), (245, "10.00"), (455, "10.00")),
+    ]
+    ((table, grid, _),), _, _ = borderless_grids(words, [], None)
+    assert len(table.header) == 3
+    # (A sub-label fills the blank over it up to its group label: one cell over both lines.)
+    assert grid[1] == ["科目编码", "科目名称", "合计", "小计", "人员经费", "公用经费", "项目支出"]
+    assert grid[2][3:6] == ["小计", "人员经费", "公用经费"] and grid[0][3:6] == ["基本支出"] * 3
+    facts = parse_function_table(_grid(grid), "general_budget_expenditure", Unit.WAN_YUAN, 0)  # type: ignore[arg-type]
+    lines = {line.func_code: (*_amounts(line), line.personnel, line.public_funds) for line in facts.function_lines}
+    assert lines == {
+        "2010101": _wan("20.00", "20.00", None, "15.00", "5.00"),
+        "2010102": _wan("10.00", None, "10.00", None, None),
+    }

@@ -30,6 +30,7 @@ from yusuan.extract.word_grid import (
     column_bands,
     fill_up,
     is_page_number,
+    joined_wrapped_labels,
     label_centres,
     leaf_label_bands,
     line_height,
@@ -143,7 +144,7 @@ def _wraps_around(above: list[Word], row: list[Word], below: list[Word]) -> bool
 def find_text_tables(words: list[Word], continuing: bool = False) -> list[TextTable]:
     """Every borderless table on a page, top to bottom. ``continuing``: the previous page ended
     with such a table (or its header), so number rows at the top of this one may run it on."""
-    lines = text_lines(words)
+    lines = joined_wrapped_labels(text_lines(words))
     tables: list[TextTable] = []
     i = 0
     while i < len(lines):
@@ -213,7 +214,7 @@ def _opens_page(words: list[Word], top: float) -> bool:
 def trailing_header(words: list[Word]) -> list[list[Word]]:
     """Label lines at the foot of a page, under a title or caption and over no number row: a
     header whose table starts on the next page."""
-    lines = [line for line in text_lines(words) if not is_page_number(line)]
+    lines = [line for line in joined_wrapped_labels(text_lines(words)) if not is_page_number(line)]
     out: list[list[Word]] = []
     for line in reversed(lines):
         if not _is_header(line) or len(out) == _MAX_HEADER_LINES:

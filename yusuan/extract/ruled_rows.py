@@ -20,6 +20,7 @@ from yusuan.extract.word_grid import (
     cells_by_band,
     column_bands,
     fill_up,
+    joined_wrapped_labels,
     label_centres,
     leaf_label_bands,
     split_bands,
@@ -51,7 +52,7 @@ def _header_lines_above(page: pdfplumber.page.Page, bbox: tuple[float, float, fl
     if top < 2:
         return []
     area = page.crop((x0, max(page.bbox[1], top - 60), x1, top), strict=False)
-    lines = text_lines(area.extract_words(x_tolerance=1.5))
+    lines = joined_wrapped_labels(text_lines(area.extract_words(x_tolerance=1.5)))
     taken: list[list[dict]] = []
     edge = top
     for line in reversed(lines):
@@ -74,7 +75,7 @@ def trailing_header_lines(page: pdfplumber.page.Page, below: float) -> list[list
         # and cropping clips every object of the page, the rules included.
         return []
     area = page.crop((page.bbox[0], top, page.bbox[2], page.bbox[3]), strict=False)
-    lines = [line for line in text_lines(area.extract_words(x_tolerance=1.5))]
+    lines = joined_wrapped_labels(text_lines(area.extract_words(x_tolerance=1.5)))
     out: list[list[dict]] = []
     for line in reversed(lines):
         text = "".join(w["text"] for w in line)
@@ -218,7 +219,7 @@ def rows_from_words(
         if any(is_amount(w["text"]) for w in ws):
             rows.append(ws)
         else:
-            rows += text_lines(ws) or [[]]
+            rows += joined_wrapped_labels(text_lines(ws)) or [[]]
     data = [ws for ws in rows if any(is_amount(w["text"]) for w in ws)]
     first_data = next((i for i, ws in enumerate(rows) if ws in data), len(rows))
     x_matches = previous is not None and abs(previous[0][0] - x0) < 2 and abs(previous[-1][1] - x1) < 2

@@ -169,6 +169,70 @@ def text_lines(words: list[dict]) -> list[list[dict]]:
     return [sorted(line, key=lambda w: w["x0"]) for line in lines]
 
 
+def _stacked(upper: Word, lower: Word) -> bool:
+    """``lower`` is the next line of ``upper``'s cell: centred or starting alike, no gap between the
+    lines beyond a leading's (the next header row's label sits below its cell's padding)."""
+    if not (_label_piece(upper) and _label_piece(lower)):
+        return False
+    centred = abs((upper["x0"] + upper["x1"]) - (lower["x0"] + lower["x1"])) / 2 <= 3.0
+    gap = lower["top"] - upper["bottom"]
+    return (centred or abs(upper["x0"] - lower["x0"]) <= 2.0) and -1.0 <= gap <= 0.5 * (upper["bottom"] - upper["top"])
+
+
+def _no_digit(line: list[Word]) -> bool:
+    return not any(ch.isdigit() for w in line for ch in w["text"])
+
+
+def _label_piece(word: Word) -> bool:
+    """Short, no punctuation: a column label or a line of one (never a title, a caption or prose)."""
+    return len(word["text"]) <= 8 and not any(ch in "：:，,。；、（）()" for ch in word["text"])
+
+
+def joined_wrapped_labels(lines: list[list[Word]]) -> list[list[Word]]:
+    """Column labels broken over lines in their cells (科目 / 编码, 基本 / 支出, 人员 / 经费) made
+    whole, each on the line of its first part, and the one-line labels of the same header row
+    (合计, centred in its cell between those lines) put on that line too.
+
+    Only lines without a digit (a data row has its code or amounts): a word goes on with the
+    word right under it in the same cell, a leading apart; a group label over its sub-labels
+    (基本支出 over 人员经费) is a row apart, its cell's padding between them."""
+    rows = [[dict(w) for w in line] for line in lines]
+    joined: list[Word] = []
+    for i, line in enumerate(rows):
+        if not _no_digit(line):
+            continue
+        for u in line:
+            while below := next(
+                (
+                    (j, v)
+                    for j in range(i + 1, len(rows))
+                    # Lines of other cells may lie between two lines of this one.
+                    if rows[j] and rows[j][0]["top"] <= 2 * u["bottom"] - u["top"] and _no_digit(rows[j])
+                    for v in rows[j]
+                    if _stacked(u, v)
+                ),
+                None,
+            ):
+                j, v = below
+                rows[j].remove(v)
+                u.update(text=u["text"] + v["text"], x0=min(u["x0"], v["x0"]), x1=max(u["x1"], v["x1"]))
+                u["bottom"] = v["bottom"]
+                if u not in joined:
+                    joined.append(u)
+    for i, line in enumerate(rows):
+        centres = [(w["top"] + w["bottom"]) / 2 for w in line if w in joined]
+        if not centres:
+            continue
+        for later in rows[i + 1 :]:
+            for m in [m for m in later if _no_digit([m]) and m not in joined]:
+                centred_alike = any(abs((m["top"] + m["bottom"]) / 2 - c) <= 2.0 for c in centres)
+                if centred_alike and all(m["x1"] <= w["x0"] or m["x0"] >= w["x1"] for w in line):
+                    later.remove(m)
+                    line.append(m)
+        line.sort(key=lambda w: w["x0"])
+    return [line for line in rows if line]
+
+
 def cells_by_band(rows: list[list[dict]], columns: Bands) -> list[list[str | None]]:
     """Each row's words into the column whose band holds the word's centre."""
     grid: list[list[str | None]] = []

@@ -92,6 +92,8 @@ class RenderStyle:
 #                     or 本年预算数) and the change (比上年增减: 增减额 | 增减率, or one 增减%) right of
 #                     them, as many templates print both tables
 #   row-numbers       a 序号 column left of the codes, numbering the lines (the 合计 row unnumbered)
+#   wrapped-labels    every header label of four characters or more broken over two lines in its
+#                     cell (科目/编码, 基本/支出, 人员/经费), as narrow columns print them
 LINE_LAYOUTS = (
     "standard",
     "side-by-side",
@@ -103,6 +105,7 @@ LINE_LAYOUTS = (
     "basic-by-function",
     "prior-year",
     "row-numbers",
+    "wrapped-labels",
 )
 _ECONOMIC_CLASSES = {"301": "工资福利支出", "302": "商品和服务支出", "303": "对个人和家庭的补助", "310": "资本性支出"}
 # Layouts drawn on a one-row header with no second classification (their columns are rewritten).
@@ -231,6 +234,11 @@ def _numbered(
     return header, rows, shifted
 
 
+def _wrapped_labels(header: list[list[str]]) -> list[list[str]]:
+    """Each label of four characters or more broken in the middle over two lines."""
+    return [[t[: len(t) // 2] + "\n" + t[len(t) // 2 :] if len(t) >= 4 else t for t in row] for row in header]
+
+
 class _Renderer:
     def __init__(self, budget: SynthBudget, style: RenderStyle, corrupt_total: bool = False) -> None:
         self.b = budget
@@ -241,6 +249,7 @@ class _Renderer:
         self.title = ParagraphStyle("title", fontName=FONT, fontSize=14, leading=20, alignment=1)
         self.caption = ParagraphStyle("caption", fontName=FONT, fontSize=9, leading=13)
         self.cell = ParagraphStyle("cell", fontName=FONT, fontSize=style.font_size, leading=style.font_size * 1.2)
+        self.centred_cell = ParagraphStyle("centred", parent=self.cell, alignment=1)
         self.table_no = 0
 
     def money(self, value: Decimal, zero_blank: bool = True) -> str:
@@ -273,15 +282,18 @@ class _Renderer:
         }
         widths = []
         for c in range(len(rows[0])):
-            texts = [row[c] for r, row in enumerate(rows) if (c, r) not in spanned]
+            texts = [line for r, row in enumerate(rows) if (c, r) not in spanned for line in row[c].split("\n")]
             widths.append(min(110.0, max(pdfmetrics.stringWidth(t, FONT, size) for t in texts) + 8))
         scale = min(1.0, available / sum(widths))
         widths = [w * scale for w in widths]
         # Text wider than its column goes into a Paragraph, which wraps inside the cell instead
-        # of running over the next one; numbers always fit (their columns are sized for them).
+        # of running over the next one; numbers always fit (their columns are sized for them). A
+        # label broken by hand (wrapped-labels) is a centred Paragraph of its lines.
         wrapped = [
             [
-                Paragraph(t, self.cell)
+                Paragraph(t.replace("\n", "<br/>"), self.centred_cell)
+                if "\n" in t
+                else Paragraph(t, self.cell)
                 if pdfmetrics.stringWidth(t, FONT, size) + 6 > widths[c] and (c, r) not in spanned
                 else t
                 for c, t in enumerate(row)
@@ -374,6 +386,8 @@ class _Renderer:
             header, body, spans = _with_prior_year(header, body, nc, b.year, self.money)
         if s.line_layout == "row-numbers":
             header, body, spans = _numbered(header, body, spans)
+        if s.line_layout == "wrapped-labels":
+            header = _wrapped_labels(header)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def summary_table(self) -> list:
@@ -455,6 +469,8 @@ class _Renderer:
             header, body, spans = _with_prior_year(header, body, 1, b.year, self.money)
         if s.line_layout == "row-numbers":
             header, body, spans = _numbered(header, body, spans)
+        if s.line_layout == "wrapped-labels":
+            header = _wrapped_labels(header)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def basic_by_function_table(self, name: str) -> list:
