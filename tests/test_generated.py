@@ -160,3 +160,24 @@ def test_line_tables_in_other_templates_layouts_are_read(tmp_path: Path, layout:
     for kind in ("general_budget_expenditure", "general_budget_basic_expenditure", "totals"):
         assert total.expected[kind] > 0
         assert total.share(kind) == 1.0, [m for m in total.misses if m.startswith(kind)][:10]
+
+
+@pytest.mark.parametrize(
+    ("seed", "layout", "ruling"),
+    [
+        # A next page of 公用经费 rows only, codes in the name cell, ruled only horizontally: its own
+        # columns were as many as the table's but other ones (the code apart, 人员经费 missing).
+        (600016, "codes-in-names", "horizontal"),
+        # Side-by-side blocks without rules running on: a wider amount passed the previous page's
+        # right edge, and the page's own columns (one block short) were taken.
+        (600016, "side-by-side", "none"),
+    ],
+)
+def test_budgets_that_once_lost_lines_read_whole(tmp_path: Path, seed: int, layout: str, ruling: str) -> None:
+    """Budgets whose misses gave a rule (docs/accuracy.md, session 28): every numeric cell exact."""
+    budget = generate_budget(seed)
+    style = dataclasses.replace(RenderStyle.draw(random.Random(seed * 7919 + 1)), line_layout=layout, ruling=ruling)
+    path = tmp_path / f"{seed}.pdf"
+    path.write_bytes(render_budget(budget, style))
+    result = score(budget, extract_document(path, str(seed)), layout)
+    assert result.misses == []

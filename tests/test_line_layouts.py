@@ -570,6 +570,16 @@ def test_rows_running_on_without_a_header_keep_the_previous_pages_columns() -> N
     # Columns the rows do not fit (another table's) are not taken: the page's own four are.
     tables, _, _ = borderless_grids(following, [], Continuing([(0.0, 30.0), (30.0, 90.0)], None))
     assert tables[0][1][0] == ["30201", "办公费", "3.00", "3.00"]
+    # A wider amount (13.00 under 5.00) passes the previous page's right edge by a few points:
+    # still within its columns.
+    assert columns is not None
+    right = columns.columns[-1][1]
+    wider = [
+        *_line(20, (40, "30201"), (100, "办公费"), (214, "13.00"), (right - 27, "13.00")),
+        *_line(32, (40, "30202"), (100, "印刷费"), (220, "2.00"), (right - 21, "2.00")),
+    ]
+    tables, _, _ = borderless_grids(wider, [], columns)
+    assert tables[0][1] == [["30201", "办公费", "13.00", "", "13.00"], ["30202", "印刷费", "2.00", "", "2.00"]]
 
 
 # ------------------------------------------------------------------ tables that print no codes
@@ -1691,7 +1701,7 @@ def test_a_table_without_rules_that_numbers_its_lines_in_a_first_column() -> Non
         *_line(80, (40, "1"), (70, "2010101"), (150, "行政运行"), (255, "20.00"), (325, "20.00")),
         *_line(92, (40, "2"), (70, "2010102"), (150, "一般行政管理事务"), (255, "10.00"), (405, "10.00")),
     ]
-    ((table, grid, _),), _, _ = borderless_grids(words, [], None)
+    ((_, grid, _),), _, _ = borderless_grids(words, [], None)
     assert grid[0] == ["序号", "科目编码", "科目名称", "合计", "基本支出", "项目支出"]
     assert _function(grid) == {
         "2010101": _wan("20.00", "20.00", None),
@@ -1750,3 +1760,21 @@ def test_broken_labels_of_a_two_row_header_keep_their_rows() -> None:
         "2010101": _wan("20.00", "20.00", None, "15.00", "5.00"),
         "2010102": _wan("10.00", None, "10.00", None, None),
     }
+
+
+def test_a_unit_printed_on_the_titles_line_leaves_the_title_a_title() -> None:
+    """``2026年一般公共预算支出表单位：万元`` on one line (the unit at the title line's right end):
+    the title and its caption (the line was a caption, the table had no title and no kind)."""
+    rows: list[Row] = [
+        ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+        ["2010101", "行政运行", "20.00", "20.00", ""],
+    ]
+    blocks: list[Block] = [
+        TextLine(1, 10, "2026年一般公共预算支出表单位：万元"),
+        TextLine(1, 20, "部门名称：某某局"),
+        TableBlock(1, 50, 200, rows),
+    ]
+    (table,) = build_tables(blocks)
+    assert table.title == "2026年一般公共预算支出表"
+    assert table.captions == ["单位：万元", "部门名称：某某局"]
+    assert classify_title(table.title) == "general_budget_expenditure"

@@ -225,10 +225,13 @@ def trailing_header(words: list[Word]) -> list[list[Word]]:
 
 
 def _within(lines: list[list[Word]], columns: Bands) -> bool:
-    """Every word of ``lines`` inside the span of ``columns``, no two amounts of a line in one."""
-    left, right = columns[0][0] - 2, columns[-1][1] + 2
+    """Every word of ``lines`` inside the span of ``columns``, no two amounts of a line in one.
+
+    The span's edges were the previous page's words': a wider amount (15666149 under 7-digit
+    ones) may pass them by half a character."""
     for line in lines:
-        if any(w["x0"] < left or w["x1"] > right for w in line):
+        slack = max(2.0, line_height(line) / 2)
+        if any(w["x0"] < columns[0][0] - slack or w["x1"] > columns[-1][1] + slack for w in line):
             return False
         centres = [(w["x0"] + w["x1"]) / 2 for w in line if _number(w)]
         bands = [next((b for b, (x0, x1) in enumerate(columns) if x0 <= c <= x1), -1) for c in centres]

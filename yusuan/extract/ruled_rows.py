@@ -195,6 +195,13 @@ def ruled_rows_under_carried_header(
     return replace(running_on, rows=[*header, *running_on.rows], boxes=[*([None] * len(header)), *running_on.boxes])
 
 
+def _matching(own: Bands, previous: Bands) -> bool:
+    """Each of a page's own columns has its middle in the previous page's column of the same
+    place: the same columns, not as many others (a code split off its name where the previous
+    page's blank 人员经费 column is missing here)."""
+    return all(a <= (c + d) / 2 <= b for (c, d), (a, b) in zip(own, previous, strict=True))
+
+
 def rows_from_words(
     page: pdfplumber.page.Page,
     table: object,
@@ -228,7 +235,7 @@ def rows_from_words(
         # columns, unless a column blank on this page left no gap; then the previous page's
         # columns are kept.
         own = column_bands(data, x0, x1) if len(data) > 2 else []
-        columns = own if len(own) == len(previous) else previous
+        columns = own if len(own) == len(previous) and _matching(own, previous) else previous
     elif len(data) <= 2:
         # One or two number rows say little about columns; the header's lowest labels say more.
         columns = leaf_label_bands(rows[:first_data], x0, x1) or column_bands(data, x0, x1)

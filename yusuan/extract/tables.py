@@ -80,6 +80,16 @@ def _embedded_caption(rows: list[list[str | None]]) -> tuple[str | None, list[st
     return title, captions, rows
 
 
+def _title_then_caption(text: str) -> tuple[str, list[str]] | None:
+    """A title with its caption after it on one line (``2026年一般公共预算支出表单位：万元``): the
+    title and the caption; None when the line does not open with a title."""
+    for match in _CAPTION.finditer(text):
+        title = text[: match.start()].rstrip(" （(")
+        if match.start() > 0 and looks_like_title(title):
+            return title, [text[match.start() :].rstrip(" ）)")]
+    return None
+
+
 def build_tables(blocks: list[Block]) -> list[RawTable]:
     tables: list[RawTable] = []
     pending_title: str | None = None
@@ -96,6 +106,9 @@ def build_tables(blocks: list[Block]) -> list[RawTable]:
                 # A title wrapped over two lines ("…支出明细表（按支出功能分类科" / "目-不含上年结转）").
                 pending_title = wrapped
                 pending_captions = [c for c in pending_captions if c != text]
+            elif split := _title_then_caption(text):
+                # 单位：万元 (or 部门名称：…) printed on the title's line, after the title.
+                pending_title, pending_captions = split
             elif looks_like_title(text):
                 pending_title, pending_captions = text, []
             elif _CAPTION.search(text) or len(text) < 20:

@@ -94,6 +94,7 @@ class RenderStyle:
 #   row-numbers       a 序号 column left of the codes, numbering the lines (the 合计 row unnumbered)
 #   wrapped-labels    every header label of four characters or more broken over two lines in its
 #                     cell (科目/编码, 基本/支出, 人员/经费), as narrow columns print them
+#   unit-beside-title every table's 单位：万元 printed on its title's line, after the title
 LINE_LAYOUTS = (
     "standard",
     "side-by-side",
@@ -106,6 +107,7 @@ LINE_LAYOUTS = (
     "prior-year",
     "row-numbers",
     "wrapped-labels",
+    "unit-beside-title",
 )
 _ECONOMIC_CLASSES = {"301": "工资福利支出", "302": "商品和服务支出", "303": "对个人和家庭的补助", "310": "资本性支出"}
 # Layouts drawn on a one-row header with no second classification (their columns are rewritten).
@@ -266,10 +268,13 @@ class _Renderer:
         title = f"{prefix}{name}"
         if self.s.numbered:
             title = f"预算{self.table_no:02d}表 {title}"
+        agency = Paragraph(f"{'部门' if self.b.doc_kind == '部门预算' else '单位'}名称：{self.b.agency}", self.caption)
+        if self.s.line_layout == "unit-beside-title":
+            return [Paragraph(f"{title}{'&nbsp;' * 12}单位：{self.b.unit}", self.title), Spacer(1, 2 * mm), agency]
         return [
             Paragraph(title, self.title),
             Spacer(1, 2 * mm),
-            Paragraph(f"{'部门' if self.b.doc_kind == '部门预算' else '单位'}名称：{self.b.agency}", self.caption),
+            agency,
             Paragraph(f"单位：{self.b.unit}", self.caption),
             Spacer(1, 2 * mm),
         ]
