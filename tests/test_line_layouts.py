@@ -1778,3 +1778,41 @@ def test_a_unit_printed_on_the_titles_line_leaves_the_title_a_title() -> None:
     assert table.title == "2026年一般公共预算支出表"
     assert table.captions == ["单位：万元", "部门名称：某某局"]
     assert classify_title(table.title) == "general_budget_expenditure"
+
+
+def test_a_label_broken_over_more_lines_than_its_rows_others_stays_on_that_row() -> None:
+    """公 / 用 / 经 / 费 in a narrow column, 人员 / 经费 beside it, 类 款 项 科目名称 合计 小计 on one
+    line, all centred alike in one header row: one line of whole labels (公用经费 and 人员经费
+    stayed on lines of their own, under labels of their own)."""
+    words = [
+        *_line(30, (40, "一般公共预算支出表")),
+        *_line(44, (400, "公")),
+        *_line(53, (400, "用"), (340, "人员")),
+        *_line(57.5, (40, "类"), (60, "款"), (80, "项"), (110, "科目名称"), (250, "合计"), (300, "小计")),
+        *_line(62, (400, "经"), (340, "经费")),
+        *_line(71, (400, "费")),
+        *_line(
+            90,
+            (40, "201"),
+            (60, "01"),
+            (80, "01"),
+            (110, "行政运行"),
+            (245, "20.00"),
+            (295, "20.00"),
+            (335, "15.00"),
+            (395, "5.00"),
+        ),
+        *_line(
+            102,
+            (40, "201"),
+            (60, "01"),
+            (80, "02"),
+            (110, "一般行政管理事务"),
+            (245, "10.00"),
+            (295, "10.00"),
+            (335, "10.00"),
+        ),
+    ]
+    ((table, grid, _),), _, _ = borderless_grids(words, [], None)
+    assert len(table.header) == 1
+    assert grid[0] == ["类", "款", "项", "科目名称", "合计", "小计", "人员经费", "公用经费"]

@@ -190,14 +190,15 @@ def _label_piece(word: Word) -> bool:
 
 def joined_wrapped_labels(lines: list[list[Word]]) -> list[list[Word]]:
     """Column labels broken over lines in their cells (科目 / 编码, 基本 / 支出, 人员 / 经费) made
-    whole, each on the line of its first part, and the one-line labels of the same header row
-    (合计, centred in its cell between those lines) put on that line too.
+    whole, each on the line of its first part, and the labels of the same header row (合计 on
+    one line, centred in its cell between those lines; 公用经费 broken over four) put on that line.
 
     Only lines without a digit (a data row has its code or amounts): a word goes on with the
     word right under it in the same cell, a leading apart; a group label over its sub-labels
-    (基本支出 over 人员经费) is a row apart, its cell's padding between them."""
+    (基本支出 over 人员经费) is a row apart, its cell's padding between them. Labels of one row
+    are centred alike."""
     rows = [[dict(w) for w in line] for line in lines]
-    joined: list[Word] = []
+    joined: set[int] = set()
     for i, line in enumerate(rows):
         if not _no_digit(line):
             continue
@@ -217,14 +218,13 @@ def joined_wrapped_labels(lines: list[list[Word]]) -> list[list[Word]]:
                 rows[j].remove(v)
                 u.update(text=u["text"] + v["text"], x0=min(u["x0"], v["x0"]), x1=max(u["x1"], v["x1"]))
                 u["bottom"] = v["bottom"]
-                if u not in joined:
-                    joined.append(u)
+                joined.add(id(u))
     for i, line in enumerate(rows):
-        centres = [(w["top"] + w["bottom"]) / 2 for w in line if w in joined]
+        centres = [(w["top"] + w["bottom"]) / 2 for w in line if id(w) in joined]
         if not centres:
             continue
         for later in rows[i + 1 :]:
-            for m in [m for m in later if _no_digit([m]) and m not in joined]:
+            for m in [m for m in later if _no_digit([m])]:
                 centred_alike = any(abs((m["top"] + m["bottom"]) / 2 - c) <= 2.0 for c in centres)
                 if centred_alike and all(m["x1"] <= w["x0"] or m["x0"] >= w["x1"] for w in line):
                     later.remove(m)
