@@ -18,7 +18,7 @@ from yusuan.extract.pdf_reader import Block, TableBlock, TextLine
 from yusuan.extract.side_by_side import unstacked_blocks
 from yusuan.extract.stitching import remap_continuation
 from yusuan.extract.tables import RawTable, Segment, build_tables, to_grid
-from yusuan.extract.word_grid import cells_by_band, column_bands, leaf_label_bands, split_bands
+from yusuan.extract.word_grid import cells_by_band, column_bands, leaf_label_bands, line_text, split_bands
 from yusuan.models import EconomicLine, FunctionLine
 from yusuan.normalise.amounts import Unit
 from yusuan.normalise.codes import is_economic_code
@@ -1816,3 +1816,78 @@ def test_a_label_broken_over_more_lines_than_its_rows_others_stays_on_that_row()
     ((table, grid, _),), _, _ = borderless_grids(words, [], None)
     assert len(table.header) == 1
     assert grid[0] == ["类", "款", "项", "科目名称", "合计", "小计", "人员经费", "公用经费"]
+
+
+def test_an_indicator_alone_at_the_next_pages_top_runs_its_list_on(tmp_path) -> None:
+    """A 绩效目标表 ruled only horizontally whose last indicator is alone at the next page's top,
+    boxed by two rules (one cell: no table to pdfplumber) and printing no amount: the row runs
+    the list on (it was lost, as only rows with amounts ran a table on)."""
+    from reportlab.pdfgen import canvas
+
+    from yusuan.extract.pdf_reader import read_pdf
+    from yusuan.extract.performance import indicator_header_end, parse_performance_table
+    from yusuan.synth.render import FONT
+
+    widths = [80.0, 90.0, 130.0, 70.0]
+    rows = [
+        ["产出指标", "数量指标", "保障在职人员数", "≥95%"],
+        ["产出指标", "时效指标", "资金支付及时率", "100%"],
+        ["效益指标", "社会效益指标", "服务对象满意度", "≥90%"],
+    ]
+    c = canvas.Canvas(str(tmp_path / "targets.pdf"), pagesize=(595, 842))
+    c.setFont(FONT, 14)
+    c.drawString(150, 842 - 640, "2026年部门整体绩效目标表")
+    c.setFont(FONT, 9)
+    c.drawString(60, 842 - 670, "单位：万元")
+    _ruled_table(c, 60, 690, widths, [["一级指标", "二级指标", "三级指标", "指标值"], *rows[:2]])
+    c.showPage()
+    _ruled_table(c, 60, 40, widths, rows[2:])
+    c.showPage()
+    c.save()
+    (table,) = build_tables(read_pdf(tmp_path / "targets.pdf").blocks)
+    end = indicator_header_end(table.segments[0].rows)
+    targets = parse_performance_table(to_grid(table, header_rows=end), 0)
+    assert [[t.level1, t.level2, t.indicator, t.target_value] for t in targets] == rows
+
+
+def test_a_column_of_yuan_amounts_right_of_the_amounts_is_no_code_column() -> None:
+    """A next page splits the code off its name (the first page keeps them in one cell) and its
+    公用经费 column holds 元 amounts whose digits look like codes (2725368, 3954457): a column right
+    of the amounts is no code column (the page had two code columns and was lost)."""
+    first: list[Row] = [
+        ["科目名称", "合计", "人员经费", "公用经费"],
+        ["合计", "65000000", "50000000", "15000000"],
+        ["30102津贴补贴", "50000000", "50000000", ""],
+    ]
+    second: list[Row] = [
+        ["", "科目名称", "合计", "人员经费", "公用经费"],
+        ["30207", "邮电费", "2725368", "", "2725368"],
+        ["30228", "工会经费", "3269062", "", "3269062"],
+        ["30299", "其他商品和服务支出", "407743", "", "407743"],
+        ["31002", "办公设备购置", "3954457", "", "3954457"],
+        ["30239", "其他交通费用", "4643370", "", "4643370"],
+    ]
+    lines = _economic_over_two_pages(first, second)
+    assert lines["30207"] == _wan("2725368", None, "2725368")
+    assert lines["31002"] == _wan("3954457", None, "3954457") and len(lines) == 6
+
+
+def test_a_yuan_row_led_by_its_code_part_with_its_name_wrapped_around_it_opens_a_body() -> None:
+    """类 | 款 | 项 apart, 元 amounts, the 类 printed once: a page's first row is ``03 36348100
+    36348100`` with its long name wrapped above and below. A 款 part before whole numbers makes
+    a row (the header found no row right under it, and the page's table was lost)."""
+    words = [
+        *_line(20, (40, "类"), (60, "款"), (80, "项"), (110, "科目名称"), (250, "合计"), (330, "项目支出")),
+        *_line(32, (110, "政府办公厅（室）及相")),
+        *_line(40, (60, "03"), (245, "36348100"), (325, "36348100")),
+        *_line(48, (110, "关机构事务")),
+        *_line(60, (80, "50"), (110, "事业运行"), (245, "36348100"), (325, "36348100")),
+        *_line(72, (40, "204"), (110, "公共安全支出"), (245, "25120475"), (325, "25120475")),
+    ]
+    (table,) = find_text_tables(words)
+    assert len(table.header) == 1
+    assert [line_text(line) for line in table.body[:3]] == [
+        "政府办公厅（室）及相",
+        "033634810036348100",
+        "关机构事务",
+    ]

@@ -50,6 +50,7 @@ _HEADER_WORDS = re.compile(
 # A comma ends a clause, except between digits: ４，８５７．０ is an amount typed full-width.
 _SENTENCE = re.compile(r"[。；]|(?<![0-9０-９])，|，(?![0-9０-９])")
 _MAX_HEADER_LINES = 4
+_CODE_PART = re.compile(r"\d{2}")
 
 
 def _number(word: Word) -> bool:
@@ -61,7 +62,7 @@ def _number(word: Word) -> bool:
 
 def _is_data(line: list[Word]) -> bool:
     """A row with amounts: one printed as amounts are (decimals, separators), or whole numbers
-    right of a label (元 tables print 109398135), never a row of bare codes."""
+    right of a label or a code (元 tables print 109398135), never a row of bare codes."""
     if _stops_a_table(line):
         return False
     if any(_number(w) for w in line):
@@ -70,7 +71,8 @@ def _is_data(line: list[Word]) -> bool:
     # its page or its year). A code leading the row labels it as a name would, and a code before
     # one number is a line of a 元 table (201 一般公共服务支出 23018695; 20103 23018695 with its
     # long name wrapped above and below).
-    coded = _is_code(line[0]["text"])
+    # A 款 or 项 part (03) leads the row where the table prints its code apart (类 | 款 | 项).
+    coded = _is_code(line[0]["text"]) or bool(_CODE_PART.fullmatch(line[0]["text"]))
     labelled, whole = False, 0
     for n, w in enumerate(line):
         if labelled and is_amount(w["text"]):

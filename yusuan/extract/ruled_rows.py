@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import pdfplumber
 
+from yusuan.extract.header_rows import is_header_row
 from yusuan.extract.word_grid import (
     Bands,
     cells_by_band,
@@ -130,6 +131,11 @@ class RunOn:
     bottom: float
 
 
+def _a_row_of_labels(band: list[dict], columns: Bands) -> bool:
+    cells = cells_by_band([band], columns)[0]
+    return sum(1 for cell in cells if cell) >= 3 and not is_header_row(cells)
+
+
 def ruled_rows_running_on(page: pdfplumber.page.Page, below: float, columns: Bands) -> RunOn | None:
     """Rows at the very top of a page that run on the previous page's table ruled only
     horizontally (its columns ``columns`` rebuilt from words), above ``below`` (this page's first
@@ -159,8 +165,10 @@ def ruled_rows_running_on(page: pdfplumber.page.Page, below: float, columns: Ban
             continue  # a rule drawn twice a hair apart
         amounts = [w for w in band if is_amount(w["text"]) and not is_blank_amount(w["text"])]
         labels = [w for w in band if not is_amount(w["text"]) and not is_blank_amount(w["text"])]
-        # A row prints two amounts, or an amount and its label: "- 21 -" is a page number.
-        if len(amounts) < 2 and not (amounts and labels):
+        # A row prints two amounts, or an amount and its label ("- 21 -" is a page number), or
+        # text in three columns or more that is no header (a 绩效目标 indicator: 效益指标 |
+        # 社会效益指标 | 服务对象满意度 | ≥90%).
+        if len(amounts) < 2 and not (amounts and labels) and not _a_row_of_labels(band, columns):
             break
         if any(w["x0"] < left - 2 or w["x1"] > right + 2 for w in band):
             break

@@ -63,7 +63,12 @@ def _column_roles(rows: list[list[str | None]], ncols: int) -> list[str]:
             roles.append("amount")
         else:
             roles.append("text")
-    return roles
+    # Codes print left of their names and of the amounts: a column right of the last names or of
+    # an amount column that reads as codes holds 元 amounts whose digits look like codes (2725368).
+    last_text = max((c for c, role in enumerate(roles) if role == "text"), default=ncols)
+    first_amount = next((c for c, role in enumerate(roles) if role == "amount"), ncols)
+    past = min(last_text, first_amount)
+    return ["amount" if role == "code" and c > past else role for c, role in enumerate(roles)]
 
 
 def _compatible(target: str, source: str) -> bool:

@@ -95,6 +95,7 @@ class RenderStyle:
 #   wrapped-labels    every header label of four characters or more broken over two lines in its
 #                     cell (科目/编码, 基本/支出, 人员/经费), as narrow columns print them
 #   unit-beside-title every table's 单位：万元 printed on its title's line, after the title
+#   share-column      a last column 占比（%） of each line's share of the total, printed without %
 LINE_LAYOUTS = (
     "standard",
     "side-by-side",
@@ -108,6 +109,7 @@ LINE_LAYOUTS = (
     "row-numbers",
     "wrapped-labels",
     "unit-beside-title",
+    "share-column",
 )
 _ECONOMIC_CLASSES = {"301": "工资福利支出", "302": "商品和服务支出", "303": "对个人和家庭的补助", "310": "资本性支出"}
 # Layouts drawn on a one-row header with no second classification (their columns are rewritten).
@@ -234,6 +236,19 @@ def _numbered(
     numbers = iter(range(1, len(body) + 1))
     rows = [["" if "合计" in row else str(next(numbers)), *row] for row in body]
     return header, rows, shifted
+
+
+def _with_share(
+    header: list[list[str]], body: list[list[str]], name: int, spans: list[tuple]
+) -> tuple[list[list[str]], list[list[str]], list[tuple]]:
+    """A last column 占比（%）: each row's first amount over the 合计 row's, in hundredths, no % sign."""
+    header = [[*row, "占比（%）" if r == 0 else ""] for r, row in enumerate(header)]
+    if len(header) > 1:
+        spans = [*spans, ((len(header[0]) - 1, 0), (len(header[0]) - 1, len(header) - 1))]
+    amounts = [_amount(row[name + 1]) for row in body]
+    total = max(amounts, default=Decimal(0))
+    rows = [[*row, f"{a / total * 100:.2f}" if total and a else ""] for row, a in zip(body, amounts, strict=True)]
+    return header, rows, spans
 
 
 def _wrapped_labels(header: list[list[str]]) -> list[list[str]]:
@@ -393,6 +408,8 @@ class _Renderer:
             header, body, spans = _numbered(header, body, spans)
         if s.line_layout == "wrapped-labels":
             header = _wrapped_labels(header)
+        if s.line_layout == "share-column":
+            header, body, spans = _with_share(header, body, nc, spans)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def summary_table(self) -> list:
@@ -476,6 +493,8 @@ class _Renderer:
             header, body, spans = _numbered(header, body, spans)
         if s.line_layout == "wrapped-labels":
             header = _wrapped_labels(header)
+        if s.line_layout == "share-column":
+            header, body, spans = _with_share(header, body, 3 if gov_columns else 1, spans)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def basic_by_function_table(self, name: str) -> list:
