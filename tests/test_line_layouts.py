@@ -1891,3 +1891,24 @@ def test_a_yuan_row_led_by_its_code_part_with_its_name_wrapped_around_it_opens_a
         "033634810036348100",
         "关机构事务",
     ]
+
+
+def test_a_yuan_row_led_by_a_row_number_and_its_code_parts_opens_a_body() -> None:
+    """The same with a 序号 column: ``2 201 03 36348100 36348100``, the name wrapped around it;
+    a code before one small 元 amount (``201 350``) is still a row."""
+    words = [
+        *_line(
+            20, (20, "序号"), (40, "类"), (60, "款"), (80, "项"), (110, "科目名称"), (250, "合计"), (330, "项目支出")
+        ),
+        *_line(32, (110, "政府办公厅（室）及相")),
+        *_line(40, (20, "2"), (40, "201"), (60, "03"), (245, "36348100"), (325, "36348100")),
+        *_line(48, (110, "关机构事务")),
+        *_line(
+            60, (20, "3"), (40, "201"), (60, "03"), (80, "50"), (110, "事业运行"), (245, "36348100"), (325, "36348100")
+        ),
+        *_line(72, (20, "4"), (40, "204"), (110, "公共安全支出"), (245, "25120475"), (325, "25120475")),
+    ]
+    (table,) = find_text_tables(words)
+    assert len(table.header) == 1 and line_text(table.body[0]) == "政府办公厅（室）及相"
+    small = find_text_tables([*words[:7], *_line(32, (40, "201"), (245, "350"))])
+    assert [line_text(line) for line in small[0].body] == ["201350"]

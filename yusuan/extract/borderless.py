@@ -51,6 +51,7 @@ _HEADER_WORDS = re.compile(
 _SENTENCE = re.compile(r"[。；]|(?<![0-9０-９])，|，(?![0-9０-９])")
 _MAX_HEADER_LINES = 4
 _CODE_PART = re.compile(r"\d{2}")
+_ROW_NUMBER = re.compile(r"\d{1,3}")
 
 
 def _number(word: Word) -> bool:
@@ -71,18 +72,34 @@ def _is_data(line: list[Word]) -> bool:
     # its page or its year). A code leading the row labels it as a name would, and a code before
     # one number is a line of a 元 table (201 一般公共服务支出 23018695; 20103 23018695 with its
     # long name wrapped above and below).
-    # A 款 or 项 part (03) leads the row where the table prints its code apart (类 | 款 | 项).
-    coded = _is_code(line[0]["text"]) or bool(_CODE_PART.fullmatch(line[0]["text"]))
+    coded = _leading_code(line)
     labelled, whole = False, 0
     for n, w in enumerate(line):
-        if labelled and is_amount(w["text"]):
+        if labelled and n >= coded and is_amount(w["text"]):
             whole += 1
-        labelled = labelled or (n == 0 and coded) or not is_amount(w["text"])
+        labelled = labelled or n < coded or not is_amount(w["text"])
     if whole != 1 or not coded:
         return whole >= 2
     # The code's one number, with nothing but blanks (dashes for nothing) right of it.
-    after = next(n for n, w in enumerate(line) if n > 0 and is_amount(w["text"]))
+    after = next(n for n, w in enumerate(line) if n >= coded and is_amount(w["text"]))
     return all(is_blank_amount(w["text"]) for w in line[after + 1 :])
+
+
+def _leading_code(line: list[Word]) -> int:
+    """How many words lead ``line`` as its code: a code or a 款/项 part (03) where the table
+    prints its code apart (类 | 款 | 项), the parts after it, and a 序号 before it."""
+    texts = [w["text"] for w in line]
+
+    def code_like(n: int) -> bool:
+        return n < len(texts) and (_is_code(texts[n]) or bool(_CODE_PART.fullmatch(texts[n])))
+
+    n = 1 if _ROW_NUMBER.fullmatch(texts[0]) and not code_like(0) and code_like(1) else 0
+    if not code_like(n):
+        return 0
+    n += 1
+    while n < len(texts) and _CODE_PART.fullmatch(texts[n]):
+        n += 1
+    return n
 
 
 def _amounts_only(line: list[Word]) -> bool:
