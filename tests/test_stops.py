@@ -21,6 +21,10 @@ from yusuan.demo.site import demo_column
 
 pytestmark = pytest.mark.slow
 
+# A stop ends the run this soon after its signal, however busy the machine (what the tests wait
+# on instead is 60 s: a download answering late, a load blocked by a lock).
+_PROMPT_STOP_SECONDS = 30
+
 
 def _env(db: str, data_dir: Path) -> dict[str, str]:
     return {
@@ -68,7 +72,9 @@ def test_ctrl_c_stops_the_run_cleanly_and_a_rerun_finishes_it(db: str, tmp_path:
         elapsed = time.monotonic() - signalled
 
         assert process.returncode == 128 + signum, out + err
-        assert elapsed < 10, f"took {elapsed:.1f} s to stop"
+        # Well under the PDFs' 60 s: the stop does not wait for the downloads (a CI worker sharing
+        # two cores with a real-corpus sweep took 11.3 s for a stop that takes 3 s alone).
+        assert elapsed < _PROMPT_STOP_SECONDS, f"took {elapsed:.1f} s to stop"
         assert f"stopped by {signal.Signals(signum).name}" in out
         assert "Traceback" not in out + err, out + err
         assert _run_status(db) == "cancelled", out[-3000:] + err[-3000:]
@@ -161,7 +167,8 @@ def test_a_stop_inside_a_load_leaves_no_partial_document(
             assert _run_status(db) == "running"
         else:
             assert process.returncode == 128 + signum, out + err
-            assert elapsed < 10, f"took {elapsed:.1f} s to stop"
+            # The blocked loads are not waited for: the lock holds until communicate() times out.
+            assert elapsed < _PROMPT_STOP_SECONDS, f"took {elapsed:.1f} s to stop"
             assert f"stopped by {signal.Signals(signum).name}" in out and "Traceback" not in out + err
             assert _run_status(db) == "cancelled", out[-3000:] + err[-3000:]
         deadline = time.monotonic() + 30
