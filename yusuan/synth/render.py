@@ -96,6 +96,7 @@ class RenderStyle:
 #                     cell (科目/编码, 基本/支出, 人员/经费), as narrow columns print them
 #   unit-beside-title every table's 单位：万元 printed on its title's line, after the title
 #   share-column      a last column 占比（%） of each line's share of the total, printed without %
+#   other-blanks      nothing printed as — , －, / or —— (one per budget) instead of "", "-" or 0.00
 LINE_LAYOUTS = (
     "standard",
     "side-by-side",
@@ -110,6 +111,7 @@ LINE_LAYOUTS = (
     "wrapped-labels",
     "unit-beside-title",
     "share-column",
+    "other-blanks",
 )
 _ECONOMIC_CLASSES = {"301": "工资福利支出", "302": "商品和服务支出", "303": "对个人和家庭的补助", "310": "资本性支出"}
 # Layouts drawn on a one-row header with no second classification (their columns are rewritten).
@@ -271,6 +273,8 @@ class _Renderer:
 
     def money(self, value: Decimal, zero_blank: bool = True) -> str:
         if value == 0 and zero_blank:
+            if self.s.line_layout == "other-blanks":
+                return ("—", "－", "/", "——")[self.b.year % 4]
             return self.s.blank
         text = f"{value:,.{self.places}f}" if self.s.thousands else f"{value:.{self.places}f}"
         return text
