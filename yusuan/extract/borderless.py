@@ -26,12 +26,12 @@ from yusuan.extract.word_grid import (
     Bands,
     TextTable,
     Word,
+    band_of,
     cells_by_band,
     column_bands,
     fill_up,
     is_page_number,
     joined_wrapped_labels,
-    label_centres,
     leaf_label_bands,
     line_height,
     line_text,
@@ -253,7 +253,7 @@ def _within(lines: list[list[Word]], columns: Bands) -> bool:
         if any(w["x0"] < columns[0][0] - slack or w["x1"] > columns[-1][1] + slack for w in line):
             return False
         centres = [(w["x0"] + w["x1"]) / 2 for w in line if _number(w)]
-        bands = [next((b for b, (x0, x1) in enumerate(columns) if x0 <= c <= x1), -1) for c in centres]
+        bands = [band_of(c, columns, -1) for c in centres]
         if len(set(bands)) < len(bands):
             return False
     return True
@@ -299,7 +299,7 @@ def borderless_grids(
         else:
             columns = split_bands(column_bands(data, left, right), table.header, data)
         grid = cells_by_band(lines, columns)
-        spread_group_labels(grid, len(table.header), columns, label_centres(lines, columns, len(table.header)))
+        spread_group_labels(grid, len(table.header), columns, lines)
         fill_up(grid, len(table.header))
         # Each row is a printed line; a header carried from the previous page has no box here.
         boxes = [None if i < carried_rows else words_box(line) for i, line in enumerate(lines)]

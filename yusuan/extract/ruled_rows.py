@@ -22,7 +22,6 @@ from yusuan.extract.word_grid import (
     column_bands,
     fill_up,
     joined_wrapped_labels,
-    label_centres,
     leaf_label_bands,
     split_bands,
     spread_group_labels,
@@ -198,7 +197,7 @@ def ruled_rows_under_carried_header(
     if running_on is None:
         return None
     header = cells_by_band(carried, columns)
-    spread_group_labels(header, len(header), columns, label_centres(carried, columns, len(header)))
+    spread_group_labels(header, len(header), columns, carried)
     fill_up(header, len(header))
     return replace(running_on, rows=[*header, *running_on.rows], boxes=[*([None] * len(header)), *running_on.boxes])
 
@@ -250,6 +249,6 @@ def rows_from_words(
     else:
         columns = split_bands(column_bands(data, x0, x1), rows[:first_data], data)
     grid = cells_by_band(rows, columns)
-    spread_group_labels(grid, first_data, columns, label_centres(rows, columns, first_data))
+    spread_group_labels(grid, first_data, columns, rows)
     boxes = [None if i < carried_rows else words_box(ws) for i, ws in enumerate(rows)]
     return grid, columns, boxes

@@ -233,14 +233,18 @@ def joined_wrapped_labels(lines: list[list[Word]]) -> list[list[Word]]:
     return [line for line in rows if line]
 
 
+def band_of(x: float, columns: Bands, default: int) -> int:
+    """The column whose band holds ``x``; ``default`` when none does."""
+    return next((i for i, (a, b) in enumerate(columns) if a <= x <= b), default)
+
+
 def cells_by_band(rows: list[list[dict]], columns: Bands) -> list[list[str | None]]:
     """Each row's words into the column whose band holds the word's centre."""
     grid: list[list[str | None]] = []
     for ws in rows:
         cells = ["" for _ in columns]
         for w in sorted(ws, key=lambda w: (w["top"], w["x0"])):
-            centre = (w["x0"] + w["x1"]) / 2
-            index = next((i for i, (a, b) in enumerate(columns) if a <= centre <= b), len(columns) - 1)
+            index = band_of((w["x0"] + w["x1"]) / 2, columns, len(columns) - 1)
             cells[index] = (cells[index] + w["text"]) if cells[index] else w["text"]
         grid.append(list(cells))
     return grid
@@ -256,14 +260,13 @@ def fill_up(grid: list[list[str | None]], header_rows: int) -> None:
                 grid[r][c] = grid[r + 1][c]
 
 
-def label_centres(rows: list[list[dict]], columns: Bands, header_rows: int) -> list[dict[int, float]]:
+def _label_centres(rows: list[list[dict]], columns: Bands, header_rows: int) -> list[dict[int, float]]:
     """For each header row, the horizontal centre of the words each column holds."""
     centres: list[dict[int, float]] = []
     for ws in rows[:header_rows]:
         spans: dict[int, list[float]] = {}
         for w in ws:
-            middle = (w["x0"] + w["x1"]) / 2
-            index = next((i for i, (a, b) in enumerate(columns) if a <= middle <= b), len(columns) - 1)
+            index = band_of((w["x0"] + w["x1"]) / 2, columns, len(columns) - 1)
             span = spans.setdefault(index, [w["x0"], w["x1"]])
             span[0], span[1] = min(span[0], w["x0"]), max(span[1], w["x1"])
         centres.append({c: (a + b) / 2 for c, (a, b) in spans.items()})
@@ -286,18 +289,20 @@ def spread_group_labels(
     grid: list[list[str | None]],
     header_rows: int,
     columns: Bands | None = None,
-    centres: list[dict[int, float]] | None = None,
+    lines: list[list[dict]] | None = None,
 ) -> None:
     """Give a centred group label (基本支出 over 小计/人员经费/公用经费) to every column it spans.
 
     Without vertical rules the label lands in one column only. It spans its empty neighbours
     whose sub-labels start on the same lower header row as its own. A column between two such
-    labels goes, where the ``columns``' bands and the labels' ``centres`` are known, to the left
+    labels goes, where the ``columns``' bands and the printed ``lines`` the grid was cut from are
+    known, to the left
     label while taking it keeps that label centred over its columns (2026年预算数 over 合计 |
     基本支出 | 项目支出 beside 比上年增减 over two columns: the column nearer by count may be the
     right label's); otherwise to the nearer label, on a tie the one on its right.
     """
     width = len(grid[0]) if grid else 0
+    centres = _label_centres(lines, columns, header_rows) if columns is not None and lines is not None else None
 
     def first_label_below(r: int, c: int) -> int | None:
         return next((k for k in range(r + 1, header_rows) if grid[k][c]), None)
