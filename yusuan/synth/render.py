@@ -279,6 +279,22 @@ class _Renderer:
         text = f"{value:,.{self.places}f}" if self.s.thousands else f"{value:.{self.places}f}"
         return text
 
+    def other_columns(
+        self, header: list[list[str]], body: list[list[str]], spans: list[tuple], name: int
+    ) -> tuple[list[list[str]], list[list[str]], list[tuple]]:
+        """A line table (its last label column at ``name``) in the line layouts that add or
+        rewrite columns or labels: prior-year, row-numbers, wrapped-labels, share-column."""
+        layout = self.s.line_layout
+        if layout == "prior-year":
+            header, body, spans = _with_prior_year(header, body, name, self.b.year, self.money)
+        elif layout == "row-numbers":
+            header, body, spans = _numbered(header, body, spans)
+        elif layout == "wrapped-labels":
+            header = _wrapped_labels(header)
+        elif layout == "share-column":
+            header, body, spans = _with_share(header, body, name, spans)
+        return header, body, spans
+
     def heading(self, name: str) -> list:
         self.table_no += 1
         prefix = f"{self.b.year}年" + (
@@ -406,14 +422,7 @@ class _Renderer:
             body = _parents_once(body, nc)
         if flat:
             header, body = _laid_out(s.line_layout, header, body, nc, nc)
-        if s.line_layout == "prior-year":
-            header, body, spans = _with_prior_year(header, body, nc, b.year, self.money)
-        if s.line_layout == "row-numbers":
-            header, body, spans = _numbered(header, body, spans)
-        if s.line_layout == "wrapped-labels":
-            header = _wrapped_labels(header)
-        if s.line_layout == "share-column":
-            header, body, spans = _with_share(header, body, nc, spans)
+        header, body, spans = self.other_columns(header, body, spans, nc)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def summary_table(self) -> list:
@@ -491,14 +500,8 @@ class _Renderer:
             )
         if not gov_columns:
             header, body = _laid_out(s.line_layout, header, body, 1, 1)
-        if s.line_layout == "prior-year":
-            header, body, spans = _with_prior_year(header, body, 1, b.year, self.money)
-        if s.line_layout == "row-numbers":
-            header, body, spans = _numbered(header, body, spans)
-        if s.line_layout == "wrapped-labels":
-            header = _wrapped_labels(header)
-        if s.line_layout == "share-column":
-            header, body, spans = _with_share(header, body, 3 if gov_columns else 1, spans)
+        # (prior-year is drawn on flat tables only: no government-code columns there.)
+        header, body, spans = self.other_columns(header, body, spans, 3 if gov_columns else 1)
         return [*self.heading(name), self.table(header + body, len(header), spans)]
 
     def basic_by_function_table(self, name: str) -> list:
